@@ -1,0 +1,47 @@
+"""Credit system records in the graph's vocabulary (the 双公示 `cf_*` codes live only in
+`contract.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.enums import CreditLevel, PartyKind, PenaltyKind
+
+
+@dataclass(frozen=True, slots=True)
+class CreditProfileRecord:
+    code: str
+    name: str
+    level: CreditLevel
+    joint_punishment: tuple[str, ...]
+    dishonest: bool
+    updated_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyPublicityRecord:
+    """A 双公示 penalty record: every required field of DOMAIN §5 plus the optional ones."""
+
+    decision_number: str
+    party_name: str
+    party_kind: PartyKind
+    party_code: str | None
+    legal_representative: str | None
+    legal_representative_id: str | None  # personal data
+    violation_type: str
+    facts: str
+    legal_basis: str
+    penalty_kind: PenaltyKind
+    content: str
+    fine_wan: float | None
+    confiscated_wan: float | None
+    licence: str | None
+    decided_on: date
+    valid_until: date
+    body_name: str
+    body_credit_code: str
+    source_name: str
+    source_credit_code: str
+    publicity_until: date | None
+    remark: str | None = None

@@ -1,0 +1,88 @@
+"""The HTTP layer shared by the upstream connectors.
+
+httpx2 is imported here and in each connector's client only (authlib's OAuth2 client is built on
+it, which is why it was chosen: see bench/clients.py for the measurement). Transport errors are
+translated once, here, into the `UpstreamError` tree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+
+from connectors.errors import (
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamConfig:
+    """Where an upstream lives and how long we wait for it."""
+
+    base_url: str
+    timeout: float = 2.0  # seconds for one call (connect + read)
+    connect_timeout: float = 1.0
+    max_connections: int = 100
+    max_keepalive: int = 20
+
+
+def pooled_limits(config: UpstreamConfig) -> httpx2.Limits:
+    return httpx2.Limits(
+        max_connections=config.max_connections, max_keepalive_connections=config.max_keepalive
+    )
+
+
+def timeout_of(config: UpstreamConfig) -> httpx2.Timeout:
+    return httpx2.Timeout(config.timeout, connect=config.connect_timeout)
+
+
+def new_client(config: UpstreamConfig, **kwargs: Any) -> httpx2.AsyncClient:
+    """One pooled client per upstream, created at start-up and closed at shutdown."""
+    return httpx2.AsyncClient(
+        base_url=config.base_url,
+        timeout=timeout_of(config),
+        limits=pooled_limits(config),
+        **kwargs,
+    )
+
+
+@asynccontextmanager
+async def translated_errors(source: str) -> AsyncIterator[None]:
+    """Turn any transport failure inside the block into the UpstreamError tree."""
+    try:
+        yield
+    except UpstreamError:
+        raise
+    except httpx2.TimeoutException as exc:
+        raise UpstreamTimeout(source, "timed out") from exc
+    except (httpx2.TransportError, OSError) as exc:
+        raise UpstreamUnavailable(source, f"unreachable ({type(exc).__name__})") from exc
+
+
+def check_status(source: str, response: httpx2.Response) -> None:
+    if response.status_code >= 500:
+        raise UpstreamUnavailable(source, f"HTTP {response.status_code}")
+    if response.status_code >= 400:
+        raise UpstreamBadResponse(source, f"HTTP {response.status_code}")
+
+
+def json_body(source: str, response: httpx2.Response) -> Any:
+    check_status(source, response)
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+        raise UpstreamBadResponse(source, "malformed body (not JSON)") from exc
+
+
+def require_mapping(source: str, body: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise UpstreamBadResponse(source, f"{what}: expected an object")
+    return body

@@ -1,0 +1,55 @@
+"""Provincial supervision platform records in the graph's vocabulary (pinyin field names live
+only in `contract.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ProvincialCaseRecord:
+    number: str  # ajbh
+    title: str
+    party_code: str
+    party_name: str
+    body_name: str  # enforcing body (zfzt)
+    body_code: str  # its credit code
+    division: str  # 6-digit county code of the body
+    status: CaseStatus
+    filed_on: date
+    decided_on: date | None
+    penalty_kind: PenaltyKind | None
+    fine: int | None  # yuan
+    publicity: PublicityStatus
+    review_score: int | None  # 案卷评查 score, 0-100
+    reported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRecord:
+    number: str  # zjh
+    holder_name: str
+    issuer: str
+    valid_until: date
+    status: CertificateStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CaseReport:
+    """What the gateway reports to the platform (归集); sent with an Idempotency-Key."""
+
+    number: str
+    title: str
+    party_code: str
+    party_name: str
+    body_name: str
+    body_code: str
+    division: str
+    status: CaseStatus
+    filed_on: date
+    decided_on: date | None = None
+    penalty_kind: PenaltyKind | None = None
+    fine: int | None = None
