@@ -6,6 +6,7 @@ its errors. Upstream field names live only inside the connector's `contract.py`.
 
 from connectors.errors import (
     UpstreamBadResponse,
+    UpstreamConflict,
     UpstreamError,
     UpstreamNotFound,
     UpstreamTimeout,
@@ -14,6 +15,7 @@ from connectors.errors import (
 
 __all__ = [
     "UpstreamBadResponse",
+    "UpstreamConflict",
     "UpstreamError",
     "UpstreamNotFound",
     "UpstreamTimeout",

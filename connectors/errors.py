@@ -39,3 +39,10 @@ class UpstreamBadResponse(UpstreamError):
 
 class UpstreamNotFound(UpstreamError):
     code = "NOT_FOUND"
+
+
+class UpstreamConflict(UpstreamError):
+    """The upstream refused because of a conflicting earlier request (a reused idempotency key
+    with another body, an event already closed)."""
+
+    code = "CONFLICT"

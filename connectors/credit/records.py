@@ -45,3 +45,14 @@ class PenaltyPublicityRecord:
     source_credit_code: str
     publicity_until: date | None
     remark: str | None = None
+    # 处罚类别 may list several kinds (`cf_cflb` joined by ';'); penalty_kind is the first.
+    additional_penalty_kinds: tuple[PenaltyKind, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """The credit system's answer to a publication: created, corrected (updated) or unchanged."""
+
+    record_id: str
+    created: bool
+    updated: bool

@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
+from domain.enums import (
+    CaseStatus,
+    CertificateStatus,
+    LabelledEnum,
+    PenaltyKind,
+    PublicityStatus,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +59,25 @@ class CaseReport:
     decided_on: date | None = None
     penalty_kind: PenaltyKind | None = None
     fine: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicityRecord:
+    number: str  # ajbh
+    status: PublicityStatus
+    published_on: date | None
+
+
+class ReviewGrade(LabelledEnum):
+    """案卷评查 grade: 优秀 ≥ 90, 合格 ≥ 60, else 不合格."""
+
+    EXCELLENT = ("EXCELLENT", "优秀")
+    PASS = ("PASS", "合格")
+    FAIL = ("FAIL", "不合格")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewScore:
+    number: str  # ajbh
+    score: int  # 0-100
+    grade: ReviewGrade

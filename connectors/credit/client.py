@@ -1,0 +1,243 @@
+"""The credit system client: one pooled, signing HTTP client and the batch calls the graph needs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx2
+from pydantic import BaseModel, ValidationError
+
+from connectors.credit.contract import (
+    DEFAULT_LEVELS,
+    MAX_BATCH,
+    SOURCE,
+    CreditCodesRequest,
+    DecisionNumbersRequest,
+    DecisionNumbersResponse,
+    ErrorBody,
+    HealthBody,
+    PenaltiesResponse,
+    PenaltyBody,
+    ProfilesResponse,
+    PublishResponse,
+)
+from connectors.credit.records import CreditProfileRecord, PenaltyPublicityRecord, PublishResult
+from connectors.credit.signing import new_nonce, signed_headers
+from connectors.errors import UpstreamBadResponse, UpstreamUnavailable
+from connectors.http import UpstreamConfig, json_body, new_client, translated_errors
+from domain.enums import CreditLevel
+
+PROFILES_PATH = "/v2/subjects/profiles:batchGet"
+PENALTIES_PATH = "/v2/penalties:query"
+DECISIONS_PATH = "/v2/penalties:byDecisionNumbers"
+PUBLISH_PATH = "/v2/penalties"
+HEALTH_PATH = "/v2/health"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditConfig:
+    base_url: str
+    app_key: str
+    app_secret: str = field(repr=False)
+    timeout: float = 2.0
+    connect_timeout: float = 1.0
+    max_connections: int = 100
+    # Credit levels differ between platforms (A-D, AAA-D, 诚信/失信 ...): map the wire's.
+    levels: Mapping[str, CreditLevel] = field(default_factory=lambda: DEFAULT_LEVELS)
+
+
+class PublicationRejected(UpstreamBadResponse):
+    """The credit system refused a 双公示 record; `missing`/`invalid` name its `cf_*` fields."""
+
+    def __init__(self, missing: Sequence[str], invalid: Sequence[str]) -> None:
+        parts = []
+        if missing:
+            parts.append("missing " + ", ".join(missing))
+        if invalid:
+            parts.append("invalid " + ", ".join(invalid))
+        super().__init__(SOURCE, "publication rejected: " + "; ".join(parts or ["no reason"]))
+        self.missing = tuple(missing)
+        self.invalid = tuple(invalid)
+
+
+class _SigningAuth(httpx2.Auth):
+    requires_request_body = True
+
+    def __init__(
+        self, app_key: str, app_secret: str, clock: Callable[[], float], nonce: Callable[[], str]
+    ) -> None:
+        self._app_key = app_key
+        self._app_secret = app_secret
+        self._clock = clock
+        self._nonce = nonce
+
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
+        request.headers.update(
+            signed_headers(
+                self._app_key,
+                self._app_secret,
+                request.method,
+                request.url.raw_path.decode("ascii"),
+                request.content,
+                clock=self._clock,
+                nonce=self._nonce,
+            )
+        )
+        yield request
+
+
+def _key(code: str) -> str:
+    return code.strip().upper()
+
+
+def _unique(keys: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
+
+
+def _describe(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False, include_input=False)
+    shown = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:3])
+    return shown + (f" (+{len(errors) - 3} more)" if len(errors) > 3 else "")
+
+
+def _error_code(response: httpx2.Response) -> str:
+    try:
+        return ErrorBody.model_validate(response.json()).error_code
+    except (ValueError, ValidationError):
+        return ""
+
+
+class CreditClient:
+    def __init__(
+        self,
+        config: CreditConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        nonce: Callable[[], str] = new_nonce,
+    ) -> None:
+        self.config = config
+        upstream = UpstreamConfig(
+            base_url=config.base_url,
+            timeout=config.timeout,
+            connect_timeout=config.connect_timeout,
+            max_connections=config.max_connections,
+        )
+        auth = _SigningAuth(config.app_key, config.app_secret, clock, nonce)
+        self._http = new_client(upstream, auth=auth, headers={"Accept": "application/json"})
+
+    async def __aenter__(self) -> CreditClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def profiles_by_codes(self, codes: Sequence[str]) -> list[CreditProfileRecord | None]:
+        keys = _unique([_key(c) for c in codes])
+        answers = await self._batched(
+            PROFILES_PATH,
+            keys,
+            lambda chunk: CreditCodesRequest(credit_codes=chunk),
+            ProfilesResponse,
+        )
+        found = {
+            _key(p.credit_code): p.to_record(self.config.levels)
+            for answer in answers
+            for p in answer.profiles
+        }
+        return [found.get(_key(c)) for c in codes]
+
+    async def penalties_by_subjects(
+        self, codes: Sequence[str]
+    ) -> list[list[PenaltyPublicityRecord]]:
+        keys = _unique([_key(c) for c in codes])
+        answers = await self._batched(
+            PENALTIES_PATH,
+            keys,
+            lambda chunk: CreditCodesRequest(credit_codes=chunk),
+            PenaltiesResponse,
+        )
+        found: dict[str, list[PenaltyPublicityRecord]] = {}
+        for answer in answers:
+            for result in answer.results:
+                found.setdefault(_key(result.credit_code), []).extend(
+                    body.to_record() for body in result.records
+                )
+        return [list(found.get(_key(c), ())) for c in codes]
+
+    async def penalties_by_decision_numbers(
+        self, numbers: Sequence[str]
+    ) -> list[PenaltyPublicityRecord | None]:
+        keys = _unique([n.strip() for n in numbers])
+        answers = await self._batched(
+            DECISIONS_PATH,
+            keys,
+            lambda chunk: DecisionNumbersRequest(decision_numbers=chunk),
+            DecisionNumbersResponse,
+        )
+        found: dict[str, PenaltyPublicityRecord] = {}
+        for answer in answers:
+            for body in answer.records:
+                found.setdefault(body.decision_number.strip(), body.to_record())
+        return [found.get(n.strip()) for n in numbers]
+
+    async def publish_penalty(self, record: PenaltyPublicityRecord) -> PublishResult:
+        answer = await self._post(PUBLISH_PATH, PenaltyBody.from_record(record), PublishResponse)
+        return PublishResult(answer.record_id, answer.created, answer.updated)
+
+    async def ping(self) -> None:
+        async with translated_errors(SOURCE):
+            response = await self._http.get(HEALTH_PATH)
+            health = self._parse(HEALTH_PATH, response, HealthBody)
+        if health.status != "UP":
+            raise UpstreamUnavailable(SOURCE, f"health status {health.status!r}")
+
+    async def _batched(
+        self, path: str, keys: list[str], request: Callable[[list[str]], BaseModel], model: type[M]
+    ) -> list[M]:
+        # The upstream caps a batch at MAX_BATCH keys; bigger batches go out concurrently.
+        chunks = [keys[i : i + MAX_BATCH] for i in range(0, len(keys), MAX_BATCH)]
+        return list(await asyncio.gather(*(self._post(path, request(c), model) for c in chunks)))
+
+    async def _post(self, path: str, payload: BaseModel, model: type[M]) -> M:
+        body: dict[str, Any] = payload.model_dump(mode="json", by_alias=True)
+        async with translated_errors(SOURCE):
+            response = await self._http.post(path, json=body)
+            return self._parse(path, response, model)
+
+    def _parse(self, path: str, response: httpx2.Response, model: type[M]) -> M:
+        if response.status_code == 422 and path == PUBLISH_PATH:
+            self._raise_rejection(response)
+        if 400 <= response.status_code < 500:
+            code = _error_code(response)
+            raise UpstreamBadResponse(
+                SOURCE, f"{path}: HTTP {response.status_code}" + (f" {code}" if code else "")
+            )
+        data = json_body(SOURCE, response)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise UpstreamBadResponse(SOURCE, f"{path}: {_describe(exc)}") from exc
+
+    def _raise_rejection(self, response: httpx2.Response) -> None:
+        try:
+            error = ErrorBody.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise UpstreamBadResponse(SOURCE, f"{PUBLISH_PATH}: HTTP 422") from exc
+        raise PublicationRejected(error.missing, [f.field for f in error.invalid])

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+import httpx2
+
+from connectors.errors import UpstreamBadResponse, UpstreamConflict, UpstreamNotFound
+from connectors.http import UpstreamConfig, json_body, new_client, translated_errors
+from connectors.smartcity.contract import (
+    MAX_BATCH,
+    SOURCE,
+    EventBatchPayload,
+    EventPagePayload,
+    EventPayload,
+    FeedbackPayload,
+    HealthPayload,
+    TicketBatchPayload,
+    batch_get_body,
+    dispatch_body,
+    error_of,
+    feedback_body,
+    parse,
+    search_params,
+)
+from connectors.smartcity.records import EventSearch, GridEventRecord, HotlineTicketRecord
+
+API = "/api/v1"
+
+
+class EventConflict(UpstreamConflict):
+    """The platform refused a change that contradicts the event's state (HTTP 409): dispatching
+    a closed event, or feedback naming another case than the one already linked."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmartCityConfig:
+    base_url: str
+    api_key: str = field(repr=False)
+    timeout: float = 2.0
+    connect_timeout: float = 1.0
+    max_connections: int = 100
+
+    def upstream(self) -> UpstreamConfig:
+        return UpstreamConfig(
+            base_url=self.base_url,
+            timeout=self.timeout,
+            connect_timeout=self.connect_timeout,
+            max_connections=self.max_connections,
+        )
+
+
+def _event_path(event_id: str, suffix: str = "") -> str:
+    return f"{API}/events/{quote(event_id, safe='')}{suffix}"
+
+
+class SmartCityClient:
+    """The county command center's platform, over one pooled HTTP client."""
+
+    def __init__(self, config: SmartCityConfig) -> None:
+        self.config = config
+        self._http = new_client(
+            config.upstream(),
+            headers={"X-API-Key": config.api_key, "Accept": "application/json"},
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def events_by_ids(self, ids: Sequence[str]) -> list[GridEventRecord | None]:
+        """Batch function: one request per 500 distinct ids, aligned with `ids`."""
+        found: dict[str, GridEventRecord] = {}
+        for body in await self._batch_get(f"{API}/events:batchGet", ids):
+            for event in parse(EventBatchPayload, body).events:
+                found[event.id] = event.to_record()
+        return [found.get(i) for i in ids]
+
+    async def tickets_by_ids(self, ids: Sequence[str]) -> list[HotlineTicketRecord | None]:
+        """Batch function: one request per 500 distinct ids, aligned with `ids`."""
+        found: dict[str, HotlineTicketRecord] = {}
+        for body in await self._batch_get(f"{API}/tickets:batchGet", ids):
+            for ticket in parse(TicketBatchPayload, body).tickets:
+                found[ticket.id] = ticket.to_record()
+        return [found.get(i) for i in ids]
+
+    async def event(self, event_id: str) -> GridEventRecord:
+        body = await self._send("GET", _event_path(event_id), what=f"event {event_id}")
+        return parse(EventPayload, body).to_record()
+
+    async def search_events(self, search: EventSearch) -> tuple[list[GridEventRecord], int]:
+        body = await self._send(
+            "GET", f"{API}/events", params=httpx2.QueryParams(search_params(search))
+        )
+        page = parse(EventPagePayload, body)
+        return [event.to_record() for event in page.events], page.total
+
+    async def dispatch_event(self, event_id: str, team: str, note: str = "") -> GridEventRecord:
+        body = await self._send(
+            "POST",
+            _event_path(event_id, "/dispatch"),
+            json=dispatch_body(team, note),
+            what=f"event {event_id}",
+        )
+        return parse(EventPayload, body).to_record()
+
+    async def send_feedback(
+        self, event_id: str, case_number: str, result: str, idempotency_key: str | None = None
+    ) -> None:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        body = await self._send(
+            "POST",
+            _event_path(event_id, "/feedback"),
+            json=feedback_body(case_number, result),
+            headers=headers,
+            what=f"event {event_id}",
+        )
+        parse(FeedbackPayload, body)
+
+    async def ping(self) -> None:
+        parse(HealthPayload, await self._send("GET", f"{API}/health"))
+
+    async def _batch_get(self, path: str, ids: Sequence[str]) -> list[Any]:
+        keys = list(dict.fromkeys(ids))
+        chunks = [keys[i : i + MAX_BATCH] for i in range(0, len(keys), MAX_BATCH)]
+        return list(
+            await asyncio.gather(
+                *(self._send("POST", path, json=batch_get_body(c)) for c in chunks)
+            )
+        )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: httpx2.QueryParams | None = None,
+        headers: dict[str, str] | None = None,
+        what: str | None = None,
+    ) -> Any:
+        async with translated_errors(SOURCE):
+            response = await self._http.request(
+                method, path, json=json, params=params, headers=headers
+            )
+            return _checked_body(response, what)
+
+
+def _checked_body(response: httpx2.Response, what: str | None) -> Any:
+    status = response.status_code
+    if status in (401, 404, 409):
+        try:
+            error = error_of(response.json())
+        except ValueError:
+            error = None
+        if status == 401:
+            raise UpstreamBadResponse(SOURCE, f"HTTP 401: API key rejected ({error})")
+        if status == 404 and what and error == "not_found":
+            raise UpstreamNotFound(SOURCE, f"{what} not found")
+        if status == 409 and error:
+            raise EventConflict(SOURCE, f"{what or 'request'}: {error}")
+    return json_body(SOURCE, response)

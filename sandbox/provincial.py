@@ -1,0 +1,785 @@
+"""The provincial enforcement supervision platform (省行政执法综合管理监督平台) as a sandbox.
+
+Its conventions differ from the other systems on purpose, as the real platforms do: OAuth2
+client credentials from its own token endpoint; every call a POST with a JSON body and
+pinyin-abbreviated fields; and an HTTP 200 `{"code", "msg", "data"}` envelope even for errors.
+Only the token endpoint and transport faults use real HTTP status codes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
+from sandbox.common import SandboxControls, build_app, openapi_document
+from sandbox.world import Officer, ProvincialCase, World
+
+NAME = "provincial"
+DEMO_CLIENT_ID = "gateway-demo"
+DEMO_CLIENT_SECRET = "sandbox-provincial-demo-secret"
+MAX_BATCH = 500
+MAX_PAGE_SIZE = 100
+
+OK = "0000"
+BAD_REQUEST = "4001"
+BAD_TOKEN = "4010"
+NOT_FOUND = "4040"
+CONFLICT = "4090"
+FAILURE = "5000"
+MESSAGES = {
+    OK: "成功",
+    BAD_REQUEST: "参数错误",
+    BAD_TOKEN: "令牌无效或已过期",
+    NOT_FOUND: "记录不存在",
+    CONFLICT: "幂等键冲突",
+    FAILURE: "系统异常",
+}
+
+# The platform's code tables (案件状态, 公示状态, 处罚类别, 证件状态).
+CASE_STATUS: dict[CaseStatus, str] = {
+    CaseStatus.CLUE: "01",
+    CaseStatus.FILED: "02",
+    CaseStatus.INVESTIGATING: "03",
+    CaseStatus.NOTIFIED: "04",
+    CaseStatus.DEFENDED: "05",
+    CaseStatus.REVIEWED: "06",
+    CaseStatus.DISCUSSED: "07",
+    CaseStatus.DECIDED: "08",
+    CaseStatus.SERVED: "09",
+    CaseStatus.EXECUTED: "10",
+    CaseStatus.CLOSED: "11",
+    CaseStatus.TRANSFERRED: "12",
+    CaseStatus.DROPPED: "13",
+}
+PUBLICITY: dict[PublicityStatus, str] = {
+    PublicityStatus.NOT_PUBLISHED: "0",
+    PublicityStatus.PUBLISHED: "1",
+    PublicityStatus.RETRACTED: "2",
+    PublicityStatus.REPAIRED: "3",
+}
+PENALTY_KIND: dict[PenaltyKind, str] = {
+    PenaltyKind.WARNING: "01",
+    PenaltyKind.CRITICISM: "02",
+    PenaltyKind.FINE: "03",
+    PenaltyKind.CONFISCATE_GAINS: "04",
+    PenaltyKind.CONFISCATE_PROPERTY: "05",
+    PenaltyKind.SUSPEND_LICENCE: "06",
+    PenaltyKind.LOWER_QUALIFICATION: "07",
+    PenaltyKind.REVOKE_LICENCE: "08",
+    PenaltyKind.RESTRICT_OPERATIONS: "09",
+    PenaltyKind.SUSPEND_OPERATIONS: "10",
+    PenaltyKind.ORDER_CLOSURE: "11",
+    PenaltyKind.RESTRICT_PRACTICE: "12",
+    PenaltyKind.DETENTION: "13",
+    PenaltyKind.OTHER: "14",
+}
+CERTIFICATE_STATUS: dict[CertificateStatus, str] = {
+    CertificateStatus.VALID: "1",
+    CertificateStatus.EXPIRED: "2",
+    CertificateStatus.SUSPENDED: "3",
+    CertificateStatus.REVOKED: "4",
+}
+
+DATE = "%Y-%m-%d"
+DATETIME = "%Y-%m-%d %H:%M:%S"
+REPORT_TEXT_FIELDS = ("ajbh", "ajmc", "dsrmc", "dsrdm", "zfzt", "zfztdm")
+
+
+class PlatformError(Exception):
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        super().__init__(detail or MESSAGES[code])
+        self.code = code
+        self.msg = MESSAGES[code] + (f": {detail}" if detail else "")
+
+
+@dataclass
+class Client:
+    client_id: str
+    expires: float  # time.monotonic()
+
+
+@dataclass
+class PlatformState:
+    """Everything the platform holds; on `app.state.platform` so tests can look inside."""
+
+    cases: dict[str, dict[str, Any]]
+    certificates: dict[str, dict[str, Any]]
+    published_on: dict[str, date | None]
+    tokens: dict[str, Client] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
+    reports: Counter[str] = field(default_factory=Counter)  # distinct stored reports per ajbh
+    rejected_tokens: int = 0  # answers with code 4010
+
+    def revoke_tokens(self) -> None:
+        self.tokens.clear()
+
+
+def case_wire(case: ProvincialCase) -> dict[str, Any]:
+    penalty = case.penalty
+    return {
+        "ajbh": case.number,
+        "ajmc": case.title,
+        "dsrmc": case.party_name,
+        "dsrdm": case.party_code,
+        "zfzt": case.body_name,
+        "zfztdm": case.body_code,
+        "xzqh": case.division,
+        "ajzt": CASE_STATUS[case.status],
+        "gszt": PUBLICITY[case.publicity],
+        "lasj": case.filed_on.strftime(DATE),
+        "cfjdrq": case.decided_on.strftime(DATE) if case.decided_on else None,
+        "cflb": PENALTY_KIND[penalty.kind] if penalty else None,
+        "fkje": penalty.fine if penalty and penalty.fine else None,
+        "pcdf": case.review_score,
+        "gjsj": case.reported_at.strftime(DATETIME),
+    }
+
+
+def certificate_status(officer: Officer, today: date) -> CertificateStatus:
+    status = officer.certificate_status
+    valid_until = officer.certificate_valid_until
+    if valid_until and valid_until < today and status is not CertificateStatus.REVOKED:
+        return CertificateStatus.EXPIRED
+    return status
+
+
+def certificate_wire(officer: Officer, today: date) -> dict[str, Any]:
+    assert officer.certificate_no and officer.certificate_valid_until
+    return {
+        "zjh": officer.certificate_no,
+        "cyrxm": officer.name,
+        "fzjg": officer.certificate_issuer,
+        "yxqz": officer.certificate_valid_until.strftime(DATE),
+        "zjzt": CERTIFICATE_STATUS[certificate_status(officer, today)],
+    }
+
+
+def review_grade(score: float) -> str:
+    if score >= 90:
+        return "优秀"
+    if score >= 60:
+        return "合格"
+    return "不合格"
+
+
+def platform_state(world: World) -> PlatformState:
+    local_publication = {c.number: c.published_on for c in world.cases}
+    published_on: dict[str, date | None] = {}
+    for case in world.provincial_cases:
+        when = local_publication.get(case.number)
+        if when is None and case.publicity is PublicityStatus.PUBLISHED and case.decided_on:
+            # Other jurisdictions' cases carry no publication date in the world: the platform
+            # shows them published on their decision day.
+            when = case.decided_on
+        published_on[case.number] = when
+    return PlatformState(
+        cases={c.number: case_wire(c) for c in world.provincial_cases},
+        certificates={
+            o.certificate_no: certificate_wire(o, world.today)
+            for o in world.officers
+            if o.certificate_no and o.certificate_valid_until
+        },
+        published_on=published_on,
+    )
+
+
+# --- request checks -----------------------------------------------------------------------
+
+
+def _text(body: Mapping[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise PlatformError(BAD_REQUEST, f"{key} 必填")
+    return value
+
+
+def _text_list(body: Mapping[str, Any], key: str, *, required: bool = True) -> list[str]:
+    value = body.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PlatformError(BAD_REQUEST, f"{key} 应为字符串数组")
+    if len(value) > MAX_BATCH:
+        raise PlatformError(BAD_REQUEST, f"{key} 最多 {MAX_BATCH} 个")
+    return value
+
+
+def _int(body: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise PlatformError(BAD_REQUEST, f"{key} 应为 {low}-{high} 的整数")
+    return value
+
+
+def _date(body: Mapping[str, Any], key: str, *, required: bool = True) -> date | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError(value)
+        return datetime.strptime(value, DATE).date()
+    except ValueError:
+        raise PlatformError(BAD_REQUEST, f"{key} 应为 yyyy-MM-dd") from None
+
+
+def _code(
+    body: Mapping[str, Any], key: str, table: Mapping[Any, str], *, required: bool = True
+) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if value not in table.values():
+        raise PlatformError(BAD_REQUEST, f"{key} 代码无效")
+    return str(value)
+
+
+def _report_record(body: Mapping[str, Any], existing: Mapping[str, Any] | None) -> dict[str, Any]:
+    record: dict[str, Any] = {key: _text(body, key) for key in REPORT_TEXT_FIELDS}
+    division = _text(body, "xzqh")
+    if not (division.isdigit() and len(division) == 6):
+        raise PlatformError(BAD_REQUEST, "xzqh 应为 6 位行政区划代码")
+    fine = body.get("fkje")
+    if fine is not None and (
+        isinstance(fine, bool) or not isinstance(fine, int | float) or fine < 0
+    ):
+        raise PlatformError(BAD_REQUEST, "fkje 应为非负数")
+    filed, decided = _date(body, "lasj"), _date(body, "cfjdrq", required=False)
+    record |= {
+        "xzqh": division,
+        "ajzt": _code(body, "ajzt", CASE_STATUS),
+        "gszt": existing["gszt"] if existing else PUBLICITY[PublicityStatus.NOT_PUBLISHED],
+        "lasj": filed.strftime(DATE) if filed else None,
+        "cfjdrq": decided.strftime(DATE) if decided else None,
+        "cflb": _code(body, "cflb", PENALTY_KIND, required=False),
+        "fkje": fine,
+        "pcdf": existing["pcdf"] if existing else None,
+        "gjsj": datetime.now().strftime(DATETIME),
+    }
+    return record
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
+
+
+def _oauth_error(error: str, status: int) -> JSONResponse:
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if status == 401:
+        headers["WWW-Authenticate"] = f'Basic realm="{NAME}"'
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+# --- the platform ----------------------------------------------------------------------------
+
+
+ApiHandler = Callable[[Mapping[str, Any], Request, str], Awaitable[Any]]
+
+
+class Platform:
+    def __init__(self, state: PlatformState, clients: Mapping[str, str], token_ttl: int) -> None:
+        self.state = state
+        self.clients = dict(clients)
+        self.token_ttl = token_ttl
+
+    def envelope(self, code: str, data: Any = None, msg: str | None = None) -> JSONResponse:
+        if code == BAD_TOKEN:
+            self.state.rejected_tokens += 1
+        return JSONResponse({"code": code, "msg": msg or MESSAGES[code], "data": data})
+
+    async def token(self, request: Request) -> Response:
+        if not request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            return _oauth_error("invalid_request", 400)
+        form = dict(
+            parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        )
+        header = request.headers.get("authorization")
+        if header and "client_id" in form and "client_secret" in form:
+            return _oauth_error("invalid_request", 400)  # RFC 6749 §2.3: one method only
+        credentials = (
+            _basic(header) if header else (form.get("client_id"), form.get("client_secret"))
+        )
+        client_id, secret = credentials or (None, None)
+        expected = self.clients.get(client_id or "")
+        if (
+            expected is None
+            or secret is None
+            or not hmac.compare_digest(expected.encode(), secret.encode())
+        ):
+            return _oauth_error("invalid_client", 401)
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            return _oauth_error("invalid_request", 400)
+        if grant_type != "client_credentials":
+            return _oauth_error("unsupported_grant_type", 400)
+        now = time.monotonic()
+        self.state.tokens = {k: c for k, c in self.state.tokens.items() if c.expires > now}
+        token = secrets.token_urlsafe(32)
+        self.state.tokens[token] = Client(str(client_id), now + self.token_ttl)
+        return JSONResponse(
+            {"access_token": token, "token_type": "Bearer", "expires_in": self.token_ttl},
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
+
+    def api(self, handler: ApiHandler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            token = _bearer(request)
+            client = self.state.tokens.get(token) if token else None
+            if client is None or client.expires <= time.monotonic():
+                return self.envelope(BAD_TOKEN)
+            try:
+                try:
+                    body = json.loads(await request.body())
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    raise PlatformError(BAD_REQUEST, "请求体不是 JSON") from None
+                if not isinstance(body, dict):
+                    raise PlatformError(BAD_REQUEST, "请求体应为 JSON 对象")
+                return self.envelope(OK, await handler(body, request, client.client_id))
+            except PlatformError as exc:
+                return self.envelope(exc.code, msg=exc.msg)
+            except Exception:
+                return self.envelope(FAILURE)
+
+        return endpoint
+
+    async def cases(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
+        numbers = _text_list(body, "ajbhList")
+        return {"records": self._cases(numbers)}
+
+    async def party_cases(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
+        party = _text(body, "dsrdm")
+        page = _int(body, "ym", 1, 1, 10**6)
+        size = _int(body, "ts", 50, 1, MAX_PAGE_SIZE)
+        matching = sorted(
+            (c for c in self.state.cases.values() if c["dsrdm"] == party),
+            key=lambda c: (c["lasj"], c["ajbh"]),
+            reverse=True,
+        )
+        return {"records": matching[(page - 1) * size : page * size], "total": len(matching)}
+
+    async def certificates(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
+        return {"records": self._certificates(_text_list(body, "zjhList"))}
+
+    async def combined(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
+        cases = _text_list(body, "ajbhList", required=False)
+        certificates = _text_list(body, "zjhList", required=False)
+        return {"aj": self._cases(cases), "zj": self._certificates(certificates)}
+
+    async def report(self, body: Mapping[str, Any], request: Request, client_id: str) -> Any:
+        key = request.headers.get("idempotency-key", "").strip()
+        if not key:
+            raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
+        fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        seen = self.state.idempotency.get((client_id, key))
+        if seen is not None:
+            if seen[0] != fingerprint:
+                raise PlatformError(CONFLICT)
+            return seen[1]
+        number = _text(body, "ajbh")
+        existing = self.state.cases.get(number)
+        record = _report_record(body, existing)
+        self.state.cases[number] = record
+        self.state.reports[number] += 1
+        result = {"ajbh": number, "gjsj": record["gjsj"], "gjlx": "更新" if existing else "新增"}
+        self.state.idempotency[(client_id, key)] = (fingerprint, result)
+        return result
+
+    async def publicity(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
+        records = []
+        for case in self._cases(_text_list(body, "ajbhList")):
+            when = self.state.published_on.get(case["ajbh"])
+            records.append(
+                {
+                    "ajbh": case["ajbh"],
+                    "gszt": case["gszt"],
+                    "gsrq": when.strftime(DATE) if when else None,
+                }
+            )
+        return {"records": records}
+
+    async def review_scores(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
+        division = _text(body, "xzqh")
+        if not (division.isdigit() and len(division) in (2, 4, 6)):
+            raise PlatformError(BAD_REQUEST, "xzqh 应为 2/4/6 位行政区划代码")
+        since, until = _date(body, "ksrq"), _date(body, "jsrq")
+        assert since and until
+        if since > until:
+            raise PlatformError(BAD_REQUEST, "ksrq 晚于 jsrq")
+        in_division = [c for c in self.state.cases.values() if c["xzqh"].startswith(division)]
+        if not in_division:
+            raise PlatformError(NOT_FOUND, f"行政区划 {division} 无案件")
+        since_s, until_s = since.strftime(DATE), until.strftime(DATE)
+        return {
+            "records": [
+                {"ajbh": c["ajbh"], "pcdf": c["pcdf"], "pcdj": review_grade(c["pcdf"])}
+                for c in in_division
+                if c["pcdf"] is not None and since_s <= (c["cfjdrq"] or c["lasj"]) <= until_s
+            ]
+        }
+
+    async def health(self, _: Request) -> Response:
+        return JSONResponse({"code": OK})
+
+    async def reports(self, _: Request) -> Response:
+        reports = self.state.reports
+        return JSONResponse({"reports": dict(reports), "total": reports.total()})
+
+    def _cases(self, numbers: list[str]) -> list[dict[str, Any]]:
+        return [self.state.cases[n] for n in dict.fromkeys(numbers) if n in self.state.cases]
+
+    def _certificates(self, numbers: list[str]) -> list[dict[str, Any]]:
+        return [
+            self.state.certificates[n]
+            for n in dict.fromkeys(numbers)
+            if n in self.state.certificates
+        ]
+
+
+# --- the OpenAPI document ------------------------------------------------------------------
+
+
+def _string(description: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "description": description, **extra}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _codes(table: Mapping[Any, str]) -> str:
+    return ", ".join(f"{code} {member.label}" for member, code in table.items())
+
+
+CASE_PROPERTIES: dict[str, Any] = {
+    "ajbh": _string("案号"),
+    "ajmc": _string("案件名称"),
+    "dsrmc": _string("当事人名称"),
+    "dsrdm": _string("当事人代码 (统一社会信用代码或身份证号)"),
+    "zfzt": _string("执法主体"),
+    "zfztdm": _string("执法主体统一社会信用代码"),
+    "xzqh": _string("行政区划 (6 位)"),
+    "ajzt": _string("案件状态: " + _codes(CASE_STATUS), enum=list(CASE_STATUS.values())),
+    "gszt": _string("公示状态: " + _codes(PUBLICITY), enum=list(PUBLICITY.values())),
+    "lasj": _string("立案日期 yyyy-MM-dd", format="date"),
+    "cfjdrq": _nullable(_string("处罚决定日期 yyyy-MM-dd", format="date")),
+    "cflb": _nullable(_string("处罚类别: " + _codes(PENALTY_KIND))),
+    "fkje": {"type": ["number", "null"], "minimum": 0, "description": "罚款金额 (元)"},
+    "pcdf": {
+        "type": ["number", "null"],
+        "minimum": 0,
+        "maximum": 100,
+        "description": "案卷评查得分",
+    },
+    "gjsj": _string("归集时间 yyyy-MM-dd HH:mm:ss"),
+}
+REPORT_REQUIRED = (*REPORT_TEXT_FIELDS, "xzqh", "ajzt", "lasj")
+
+SCHEMAS: dict[str, Any] = {
+    "Envelope": {
+        "type": "object",
+        "required": ["code", "msg"],
+        "properties": {
+            "code": _string(
+                "0000 成功; " + ", ".join(f"{k} {v}" for k, v in MESSAGES.items() if k != OK)
+            ),
+            "msg": _string("说明"),
+            "data": {"description": "业务数据; 出错时为 null"},
+        },
+    },
+    "Case": {
+        "type": "object",
+        "required": [*REPORT_REQUIRED, "gszt", "gjsj"],
+        "properties": CASE_PROPERTIES,
+    },
+    "CaseReport": {
+        "type": "object",
+        "required": list(REPORT_REQUIRED),
+        "properties": {
+            k: v for k, v in CASE_PROPERTIES.items() if k not in ("gszt", "pcdf", "gjsj")
+        },
+    },
+    "Certificate": {
+        "type": "object",
+        "required": ["zjh", "cyrxm", "fzjg", "yxqz", "zjzt"],
+        "properties": {
+            "zjh": _string("执法证号"),
+            "cyrxm": _string("持有人姓名"),
+            "fzjg": _string("发证机关"),
+            "yxqz": _string("有效期至 yyyy-MM-dd", format="date"),
+            "zjzt": _string(
+                "证件状态: " + _codes(CERTIFICATE_STATUS), enum=list(CERTIFICATE_STATUS.values())
+            ),
+        },
+    },
+    "Publicity": {
+        "type": "object",
+        "required": ["ajbh", "gszt"],
+        "properties": {
+            "ajbh": _string("案号"),
+            "gszt": _string("公示状态: " + _codes(PUBLICITY)),
+            "gsrq": _nullable(_string("公示日期 yyyy-MM-dd", format="date")),
+        },
+    },
+    "ReviewScore": {
+        "type": "object",
+        "required": ["ajbh", "pcdf", "pcdj"],
+        "properties": {
+            "ajbh": _string("案号"),
+            "pcdf": {"type": "number", "description": "案卷评查得分"},
+            "pcdj": _string(
+                "评查等级: 优秀 ≥90, 合格 ≥60, 不合格", enum=["优秀", "合格", "不合格"]
+            ),
+        },
+    },
+    "TokenResponse": {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in"],
+        "properties": {
+            "access_token": {"type": "string"},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_in": {"type": "integer", "description": "seconds"},
+        },
+    },
+    "OAuthError": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "string",
+                "enum": ["invalid_request", "invalid_client", "unsupported_grant_type"],
+            }
+        },
+    },
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list_of(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": _ref(name)}
+
+
+def _numbers(description: str) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "maxItems": MAX_BATCH,
+        "description": description,
+    }
+
+
+def _operation(
+    summary: str, request: dict[str, Any], data: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": request}}},
+            "responses": {
+                "200": {
+                    "description": "信封; 业务错误也以 HTTP 200 返回, 见 code",
+                    "content": {
+                        "application/json": {
+                            "schema": {"allOf": [_ref("Envelope"), {"properties": {"data": data}}]}
+                        }
+                    },
+                }
+            },
+            **extra,
+        }
+    }
+
+
+def _object(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+PATHS: dict[str, Any] = {
+    "/oauth2/token": {
+        "post": {
+            "summary": "获取访问令牌 (RFC 6749 client credentials)",
+            "security": [{"clientBasic": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": _object(
+                            ["grant_type"],
+                            grant_type={"type": "string", "enum": ["client_credentials"]},
+                            client_id={"type": "string"},
+                            client_secret={"type": "string"},
+                        )
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "令牌",
+                    "content": {"application/json": {"schema": _ref("TokenResponse")}},
+                },
+                "400": {
+                    "description": "invalid_request / unsupported_grant_type",
+                    "content": {"application/json": {"schema": _ref("OAuthError")}},
+                },
+                "401": {
+                    "description": "invalid_client",
+                    "content": {"application/json": {"schema": _ref("OAuthError")}},
+                },
+            },
+        }
+    },
+    "/api/zfjd/ajcx": _operation(
+        "按案号批量查询案件",
+        _object(["ajbhList"], ajbhList=_numbers("案号列表")),
+        _object(["records"], records=_list_of("Case")),
+    ),
+    "/api/zfjd/ajcx/dsr": _operation(
+        "按当事人代码查询全省案件",
+        _object(
+            ["dsrdm"],
+            dsrdm=_string("当事人代码"),
+            ym={"type": "integer", "minimum": 1, "default": 1, "description": "页码"},
+            ts={
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_PAGE_SIZE,
+                "default": 50,
+                "description": "每页条数",
+            },
+        ),
+        _object(["records", "total"], records=_list_of("Case"), total={"type": "integer"}),
+    ),
+    "/api/zfjd/zjcx": _operation(
+        "按执法证号批量查询执法证",
+        _object(["zjhList"], zjhList=_numbers("执法证号列表")),
+        _object(["records"], records=_list_of("Certificate")),
+    ),
+    "/api/zfjd/zhcx": _operation(
+        "组合查询: 案件与执法证一次返回",
+        _object([], ajbhList=_numbers("案号列表"), zjhList=_numbers("执法证号列表")),
+        _object(["aj", "zj"], aj=_list_of("Case"), zj=_list_of("Certificate")),
+    ),
+    "/api/zfjd/ajgj": _operation(
+        "案件归集 (按案号新增或更新)",
+        _ref("CaseReport"),
+        _object(
+            ["ajbh", "gjsj", "gjlx"],
+            ajbh=_string("案号"),
+            gjsj=_string("归集时间"),
+            gjlx=_string("新增 / 更新"),
+        ),
+        parameters=[
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "同键同体返回首次结果; 同键异体返回 4090",
+            }
+        ],
+    ),
+    "/api/zfjd/gscx": _operation(
+        "按案号查询公示状态",
+        _object(["ajbhList"], ajbhList=_numbers("案号列表")),
+        _object(["records"], records=_list_of("Publicity")),
+    ),
+    "/api/zfjd/pcdf": _operation(
+        "案卷评查得分 (按行政区划与决定日期区间)",
+        _object(
+            ["xzqh", "ksrq", "jsrq"],
+            xzqh=_string("行政区划 (2/4/6 位前缀)"),
+            ksrq=_string("开始日期", format="date"),
+            jsrq=_string("结束日期", format="date"),
+        ),
+        _object(["records"], records=_list_of("ReviewScore")),
+    ),
+    "/api/health": {
+        "get": {
+            "summary": "健康检查 (无需令牌)",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "正常",
+                    "content": {
+                        "application/json": {"schema": _object(["code"], code={"type": "string"})}
+                    },
+                }
+            },
+        }
+    },
+}
+
+
+def openapi() -> dict[str, Any]:
+    document = openapi_document(
+        title="省行政执法综合管理监督平台 (sandbox)",
+        description="Pinyin fields in a {code, msg, data} envelope, HTTP 200 even for errors.",
+        paths=PATHS,
+        security={
+            "oauth2": {
+                "type": "oauth2",
+                "flows": {"clientCredentials": {"tokenUrl": "/oauth2/token", "scopes": {}}},
+            }
+        },
+    )
+    document["components"]["securitySchemes"]["clientBasic"] = {"type": "http", "scheme": "basic"}
+    document["components"]["schemas"] = SCHEMAS
+    return document
+
+
+def create_app(
+    world: World,
+    controls: SandboxControls | None = None,
+    *,
+    clients: Mapping[str, str] = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET},
+    token_ttl: int = 600,
+) -> Starlette:
+    platform = Platform(platform_state(world), clients, token_ttl)
+    routes = [
+        Route("/oauth2/token", platform.token, methods=["POST"]),
+        Route("/api/zfjd/ajcx", platform.api(platform.cases), methods=["POST"]),
+        Route("/api/zfjd/ajcx/dsr", platform.api(platform.party_cases), methods=["POST"]),
+        Route("/api/zfjd/zjcx", platform.api(platform.certificates), methods=["POST"]),
+        Route("/api/zfjd/zhcx", platform.api(platform.combined), methods=["POST"]),
+        Route("/api/zfjd/ajgj", platform.api(platform.report), methods=["POST"]),
+        Route("/api/zfjd/gscx", platform.api(platform.publicity), methods=["POST"]),
+        Route("/api/zfjd/pcdf", platform.api(platform.review_scores), methods=["POST"]),
+        Route("/api/health", platform.health, methods=["GET"]),
+        Route("/_admin/reports", platform.reports, methods=["GET"]),
+    ]
+    app = build_app(controls or SandboxControls(NAME), routes, openapi())
+    app.state.platform = platform.state
+    return app
