@@ -1,0 +1,440 @@
+"""Read access to the local store, always through the caller's tenant filter.
+
+Every query on a tenant-owned table takes a `TenantFilter` first and applies it in SQL through
+`tenant_clause`; batch methods answer in the order of their keys (None or [] where a key is
+unknown or belongs to a tenant the caller may not see), with one SQL statement per batch.
+Rows come back detached from their session and stay readable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, text, true, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import Mapped
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from connectors.store.tables import (
+    CaseOfficer,
+    CaseStep,
+    CaseTransfer,
+    EnforcementCase,
+    EnforcementItem,
+    Evidence,
+    ItemGrant,
+    Officer,
+    Org,
+    Party,
+    enum_member,
+)
+from domain.enums import CaseStatus, OfficerRole, OrgKind, Procedure
+from domain.tenancy import TenantFilter
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+LIKE_ESCAPE = "/"
+
+
+def escape_like(value: str) -> str:
+    return (
+        value.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+
+
+def tenant_clause(
+    column: Mapped[str] | ColumnElement[str], tenants: TenantFilter
+) -> ColumnElement[bool]:
+    """The SQL condition `column` ∈ `tenants`: codes → IN, `prefix*` → LIKE, `*` → no condition,
+    no pattern → false."""
+    if tenants.is_unrestricted:
+        return true()
+    conditions: list[ColumnElement[bool]] = []
+    if exact := tenants.exact_codes():
+        conditions.append(column.in_(exact))
+    conditions += [
+        column.like(escape_like(prefix) + "%", escape=LIKE_ESCAPE) for prefix in tenants.prefixes()
+    ]
+    return or_(*conditions) if conditions else false()
+
+
+def _contains(column: Mapped[str] | ColumnElement[str], fragment: str) -> ColumnElement[bool]:
+    return column.like(f"%{escape_like(fragment)}%", escape=LIKE_ESCAPE)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    tenant_pattern: str | None = None  # narrows the caller's tenants, never widens them
+    statuses: tuple[CaseStatus | str, ...] = ()
+    procedure: Procedure | str | None = None
+    item_code: str | None = None
+    party_code: str | None = None
+    registered_from: datetime | None = None  # inclusive
+    registered_to: datetime | None = None  # exclusive
+    text: str | None = None  # the title contains it
+    source_event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerFilter:
+    tenant_pattern: str | None = None
+    role: OfficerRole | str | None = None
+    name: str | None = None  # the name contains it
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    department_slug: str | None = None
+    major: bool | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    rows: list[EnforcementCase]
+    end_cursor: str | None
+    has_next_page: bool
+    total_count: int
+
+    @property
+    def cursors(self) -> list[str]:
+        """One cursor per row (Relay edges)."""
+        return [case_cursor(row) for row in self.rows]
+
+
+def case_cursor(case: EnforcementCase) -> str:
+    """The opaque position of `case` in the (registered_at desc, number desc) order."""
+    position = [case.registered_at.astimezone(UTC).isoformat(), case.number]
+    raw = json.dumps(position, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_case_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at_text, number = json.loads(raw.decode())
+        at = datetime.fromisoformat(at_text)
+        if at.utcoffset() is None or not isinstance(number, str):
+            raise ValueError("incomplete position")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"malformed cursor {cursor!r}") from exc
+    return at, number
+
+
+def _unique(keys: Iterable[K]) -> list[K]:
+    return list(dict.fromkeys(keys))
+
+
+def _one_per_key(keys: Sequence[K], rows: Iterable[T], key: Callable[[T], K]) -> list[T | None]:
+    by_key = {key(row): row for row in rows}
+    return [by_key.get(k) for k in keys]
+
+
+def _many_per_key(keys: Sequence[K], pairs: Iterable[tuple[K, T]]) -> list[list[T]]:
+    groups: defaultdict[K, list[T]] = defaultdict(list)
+    for k, row in pairs:
+        groups[k].append(row)
+    return [list(groups.get(k, ())) for k in keys]
+
+
+_CASE_ORDER = (col(EnforcementCase.registered_at).desc(), col(EnforcementCase.number).desc())
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+    async def _all(self, statement: SelectOfScalar[T]) -> list[T]:
+        async with self._sessions() as session:
+            return list((await session.exec(statement)).all())
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    # --- cases ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _case_conditions(tenants: TenantFilter, filter: CaseFilter) -> list[ColumnElement[bool]]:
+        case = EnforcementCase
+        conditions = [tenant_clause(col(case.tenant), tenants)]
+        if filter.tenant_pattern is not None:
+            narrowed = TenantFilter((filter.tenant_pattern,))
+            conditions.append(tenant_clause(col(case.tenant), narrowed))
+        if filter.statuses:
+            conditions.append(col(case.status).in_(filter.statuses))
+        if filter.procedure is not None:
+            conditions.append(col(case.procedure) == filter.procedure)
+        if filter.item_code is not None:
+            conditions.append(col(case.item_code) == filter.item_code)
+        if filter.party_code is not None:
+            conditions.append(col(case.party_code) == filter.party_code)
+        if filter.registered_from is not None:
+            conditions.append(col(case.registered_at) >= filter.registered_from)
+        if filter.registered_to is not None:
+            conditions.append(col(case.registered_at) < filter.registered_to)
+        if filter.text:
+            conditions.append(_contains(col(case.title), filter.text))
+        if filter.source_event_id is not None:
+            conditions.append(col(case.source_event_id) == filter.source_event_id)
+        return conditions
+
+    async def cases_page(
+        self, tenants: TenantFilter, filter: CaseFilter, first: int, after: str | None
+    ) -> CasePage:
+        """Keyset pagination, newest first; `after` is an `end_cursor` (ValueError if forged)."""
+        if first < 0:
+            raise ValueError("first must not be negative")
+        for bound in (filter.registered_from, filter.registered_to):
+            if bound is not None and bound.utcoffset() is None:
+                raise ValueError(f"registered_from/registered_to need a time zone: {bound}")
+        conditions = self._case_conditions(tenants, filter)
+        page = select(EnforcementCase).where(*conditions)
+        if after is not None:
+            at, number = decode_case_cursor(after)
+            registered_at = col(EnforcementCase.registered_at)
+            page = page.where(
+                or_(
+                    registered_at < at,
+                    and_(registered_at == at, col(EnforcementCase.number) < number),
+                )
+            )
+        page = page.order_by(*_CASE_ORDER).limit(first + 1)
+        count = select(func.count()).select_from(EnforcementCase).where(*conditions)
+        async with self._sessions() as session:
+            rows = list((await session.exec(page)).all())
+            total = (await session.exec(count)).one()
+        has_next = len(rows) > first
+        rows = rows[:first]
+        end_cursor = case_cursor(rows[-1]) if rows else None
+        return CasePage(rows, end_cursor, has_next, total)
+
+    async def cases_by_numbers(
+        self, tenants: TenantFilter, numbers: Sequence[str]
+    ) -> list[EnforcementCase | None]:
+        if not numbers:
+            return []
+        rows = await self._all(
+            select(EnforcementCase).where(
+                col(EnforcementCase.number).in_(_unique(numbers)),
+                tenant_clause(col(EnforcementCase.tenant), tenants),
+            )
+        )
+        return _one_per_key(numbers, rows, lambda c: c.number)
+
+    async def cases_by_party_codes(
+        self, tenants: TenantFilter, codes: Sequence[str]
+    ) -> list[list[EnforcementCase]]:
+        if not codes:
+            return []
+        rows = await self._all(
+            select(EnforcementCase)
+            .where(
+                col(EnforcementCase.party_code).in_(_unique(codes)),
+                tenant_clause(col(EnforcementCase.tenant), tenants),
+            )
+            .order_by(*_CASE_ORDER)
+        )
+        return _many_per_key(codes, ((c.party_code, c) for c in rows))
+
+    async def search_cases(
+        self,
+        tenants: TenantFilter,
+        *,
+        party_code: str | None,
+        number: str | None,
+        limit: int = 50,
+    ) -> list[EnforcementCase]:
+        """Cases by party code and/or case number (exact, both applied when both given)."""
+        if party_code is None and not number:
+            raise ValueError("search_cases needs a party_code or a number")
+        statement = select(EnforcementCase).where(
+            tenant_clause(col(EnforcementCase.tenant), tenants)
+        )
+        if party_code is not None:
+            statement = statement.where(col(EnforcementCase.party_code) == party_code)
+        if number:
+            statement = statement.where(col(EnforcementCase.number) == number)
+        return await self._all(statement.order_by(*_CASE_ORDER).limit(limit))
+
+    # --- officers ------------------------------------------------------------------------
+
+    async def officers_by_case_numbers(
+        self, tenants: TenantFilter, numbers: Sequence[str]
+    ) -> list[list[Officer]]:
+        """The handlers (承办人) of each case."""
+        if not numbers:
+            return []
+        statement = (
+            select(CaseOfficer.case_number, Officer)
+            .join(Officer, col(Officer.id) == col(CaseOfficer.officer_id))
+            .where(
+                col(CaseOfficer.case_number).in_(_unique(numbers)),
+                tenant_clause(col(CaseOfficer.tenant), tenants),
+                tenant_clause(col(Officer.tenant), tenants),
+            )
+            .order_by(col(CaseOfficer.case_number), col(Officer.id))
+        )
+        async with self._sessions() as session:
+            pairs = list((await session.exec(statement)).all())
+        return _many_per_key(numbers, pairs)
+
+    async def officers_by_ids(
+        self, tenants: TenantFilter, ids: Sequence[str]
+    ) -> list[Officer | None]:
+        if not ids:
+            return []
+        rows = await self._all(
+            select(Officer).where(
+                col(Officer.id).in_(_unique(ids)), tenant_clause(col(Officer.tenant), tenants)
+            )
+        )
+        return _one_per_key(ids, rows, lambda o: o.id)
+
+    async def officers(self, tenants: TenantFilter, filter: OfficerFilter) -> list[Officer]:
+        statement = select(Officer).where(tenant_clause(col(Officer.tenant), tenants))
+        if filter.tenant_pattern is not None:
+            narrowed = TenantFilter((filter.tenant_pattern,))
+            statement = statement.where(tenant_clause(col(Officer.tenant), narrowed))
+        if filter.role is not None:
+            statement = statement.where(col(Officer.role) == filter.role)
+        if filter.name:
+            statement = statement.where(_contains(col(Officer.name), filter.name))
+        statement = statement.order_by(col(Officer.tenant), col(Officer.id)).limit(filter.limit)
+        return await self._all(statement)
+
+    # --- full-process record -------------------------------------------------------------
+
+    async def steps_by_case_numbers(
+        self, tenants: TenantFilter, numbers: Sequence[str]
+    ) -> list[list[CaseStep]]:
+        if not numbers:
+            return []
+        rows = await self._all(
+            select(CaseStep)
+            .where(
+                col(CaseStep.case_number).in_(_unique(numbers)),
+                tenant_clause(col(CaseStep.tenant), tenants),
+            )
+            .order_by(col(CaseStep.case_number), col(CaseStep.seq))
+        )
+        return _many_per_key(numbers, ((s.case_number, s) for s in rows))
+
+    async def evidence_by_case_numbers(
+        self, tenants: TenantFilter, numbers: Sequence[str]
+    ) -> list[list[Evidence]]:
+        if not numbers:
+            return []
+        rows = await self._all(
+            select(Evidence)
+            .where(
+                col(Evidence.case_number).in_(_unique(numbers)),
+                tenant_clause(col(Evidence.tenant), tenants),
+            )
+            .order_by(col(Evidence.collected_at), col(Evidence.id))
+        )
+        return _many_per_key(numbers, ((e.case_number, e) for e in rows))
+
+    async def transfers_by_case_numbers(
+        self, tenants: TenantFilter, numbers: Sequence[str]
+    ) -> list[list[CaseTransfer]]:
+        """Transfers of each case, visible to the sender and to the receiver."""
+        if not numbers:
+            return []
+        rows = await self._all(
+            select(CaseTransfer)
+            .where(
+                col(CaseTransfer.case_number).in_(_unique(numbers)),
+                or_(
+                    tenant_clause(col(CaseTransfer.tenant), tenants),
+                    tenant_clause(col(CaseTransfer.to_tenant), tenants),
+                ),
+            )
+            .order_by(col(CaseTransfer.sent_at), col(CaseTransfer.id))
+        )
+        return _many_per_key(numbers, ((t.case_number, t) for t in rows))
+
+    # --- catalogue, grants, directory, parties -------------------------------------------
+
+    @staticmethod
+    def _grant_visible(tenants: TenantFilter) -> ColumnElement[bool]:
+        """A grant is the town's (holder) and the granting department's."""
+        return or_(
+            tenant_clause(col(ItemGrant.tenant), tenants),
+            tenant_clause(col(ItemGrant.department), tenants),
+        )
+
+    async def items(self, tenants: TenantFilter, filter: ItemFilter) -> list[EnforcementItem]:
+        """Items granted to (or by) the visible tenants; the whole catalogue when unrestricted."""
+        statement = select(EnforcementItem)
+        if not tenants.is_unrestricted:
+            granted = select(ItemGrant.item_code).where(self._grant_visible(tenants))
+            statement = statement.where(col(EnforcementItem.code).in_(granted))
+        if filter.department_slug is not None:
+            statement = statement.where(
+                col(EnforcementItem.department_slug) == filter.department_slug
+            )
+        if filter.major is not None:
+            statement = statement.where(col(EnforcementItem.major) == filter.major)
+        if filter.category is not None:
+            statement = statement.where(col(EnforcementItem.category) == filter.category)
+        return await self._all(statement.order_by(col(EnforcementItem.code)))
+
+    async def items_by_codes(self, codes: Sequence[str]) -> list[EnforcementItem | None]:
+        if not codes:
+            return []
+        rows = await self._all(
+            select(EnforcementItem).where(col(EnforcementItem.code).in_(_unique(codes)))
+        )
+        return _one_per_key(codes, rows, lambda i: i.code)
+
+    async def grants_by_towns(
+        self, tenants: TenantFilter, towns: Sequence[str]
+    ) -> list[list[ItemGrant]]:
+        if not towns:
+            return []
+        rows = await self._all(
+            select(ItemGrant)
+            .where(col(ItemGrant.tenant).in_(_unique(towns)), self._grant_visible(tenants))
+            .order_by(col(ItemGrant.tenant), col(ItemGrant.item_code))
+        )
+        return _many_per_key(towns, ((g.tenant, g) for g in rows))
+
+    async def orgs_by_codes(self, codes: Sequence[str]) -> list[Org | None]:
+        if not codes:
+            return []
+        rows = await self._all(select(Org).where(col(Org.code).in_(_unique(codes))))
+        return _one_per_key(codes, rows, lambda o: o.code)
+
+    async def orgs(self, kind: OrgKind | str | None = None) -> list[Org]:
+        statement = select(Org)
+        if kind is not None:
+            statement = statement.where(col(Org.kind) == enum_member(OrgKind, kind))
+        return await self._all(statement.order_by(col(Org.code)))
+
+    async def parties_by_keys(
+        self, tenants: TenantFilter, keys: Sequence[tuple[str, str]]
+    ) -> list[Party | None]:
+        """Parties by (tenant, code): the same subject may be known to several ledgers."""
+        if not keys:
+            return []
+        rows = await self._all(
+            select(Party).where(
+                tuple_(col(Party.tenant), col(Party.code)).in_(_unique(keys)),
+                tenant_clause(col(Party.tenant), tenants),
+            )
+        )
+        return _one_per_key(keys, rows, lambda p: (p.tenant, p.code))

@@ -1,0 +1,256 @@
+"""Load the demo world into an empty, migrated store, in one transaction of bulk inserts.
+
+The world's datetimes are naive local times of its (Chinese) city; they become UTC here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from connectors.store.tables import (
+    HANDLER,
+    CaseOfficer,
+    CaseStep,
+    CaseTransfer,
+    EnforcementCase,
+    EnforcementItem,
+    Evidence,
+    ItemGrant,
+    LinkedAction,
+    LinkedActionKind,
+    Officer,
+    Org,
+    Party,
+    TransferStatus,
+    enum_member,
+)
+
+if TYPE_CHECKING:
+    from sandbox.world import World
+
+WORLD_TIMEZONE = timezone(timedelta(hours=8), "CST")  # China Standard Time, no DST
+
+
+def world_time(value: datetime) -> datetime:
+    """A demo-world datetime (naive, China local time) as aware UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=WORLD_TIMEZONE)
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    already_seeded: bool
+    inserted: Mapping[str, int] = field(default_factory=dict)  # table name -> rows
+
+    @property
+    def total(self) -> int:
+        return sum(self.inserted.values())
+
+    def __str__(self) -> str:
+        if self.already_seeded:
+            return "store already seeded: nothing inserted"
+        return f"seeded {self.total} rows into {len(self.inserted)} tables"
+
+
+def world_rows(world: World) -> list[tuple[type[SQLModel], list[dict[str, Any]]]]:
+    """Every table's rows for `world`, parents before children."""
+    orgs = [
+        {
+            "code": o.code,
+            "name": o.name,
+            "short_name": o.short_name,
+            "kind": o.kind,
+            "county": o.county,
+            "credit_code": o.credit_code,
+        }
+        for o in [*world.counties, *world.orgs]
+    ]
+    items = [
+        {
+            "code": i.code,
+            "name": i.name,
+            "department_slug": i.department_slug,
+            "category": i.category,
+            "major": i.major,
+            "legal_basis": i.legal_basis,
+            "penalty_kinds": list(i.penalty_kinds),
+            "max_fine": i.max_fine,
+        }
+        for i in world.items
+    ]
+    grants = [
+        {
+            "tenant": g.town,
+            "item_code": g.item_code,
+            "department": g.department,
+            "granted_on": g.granted_on,
+        }
+        for g in world.grants
+    ]
+    officers = [
+        {
+            "id": o.id,
+            "tenant": o.tenant,
+            "name": o.name,
+            "role": o.role,
+            "id_number": o.id_number,
+            "phone": o.phone,
+            "certificate_no": o.certificate_no,
+            "seconded_from": o.seconded_from,
+        }
+        for o in world.officers
+    ]
+    party_keys = sorted({(c.tenant, c.party_code) for c in world.cases})
+    parties = []
+    for tenant, code in party_keys:
+        s = world.subject(code)
+        parties.append(
+            {
+                "tenant": tenant,
+                "code": s.code,
+                "name": s.name,
+                "kind": s.kind,
+                "address": s.address,
+                "phone": s.phone,
+                "legal_representative": s.legal_representative,
+                "legal_representative_id": s.legal_representative_id,
+                "county": s.county,
+            }
+        )
+    cases: list[dict[str, Any]] = []
+    case_officers: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
+    for c in world.cases:
+        registered = world_time(c.registered_at)
+        last_change = world_time(c.steps[-1].at) if c.steps else registered
+        cases.append(
+            {
+                "number": c.number,
+                "tenant": c.tenant,
+                "item_code": c.item_code,
+                "party_code": c.party_code,
+                "title": c.title,
+                "facts": c.facts,
+                "procedure": c.procedure,
+                "status": c.status,
+                "clue_source": c.clue_source,
+                "source_event_id": c.source_event_id,
+                "major": c.major,
+                "registered_at": registered,
+                "filed_on": c.filed_on,
+                "decided_on": c.decided_on,
+                "served_on": c.served_on,
+                "closed_on": c.closed_on,
+                "reviewer_id": c.reviewer_id,
+                "decider_id": c.decider_id,
+                "penalty_kind": c.penalty.kind if c.penalty else None,
+                "fine": c.penalty.fine if c.penalty else None,
+                "penalty_content": c.penalty.content if c.penalty else None,
+                "reported_to_province": c.reported_to_province,
+                "publicity": c.publicity,
+                "published_on": c.published_on,
+                "version": 1,
+                "created_at": registered,
+                "updated_at": last_change,
+            }
+        )
+        case_officers += [
+            {"tenant": c.tenant, "case_number": c.number, "officer_id": officer_id, "role": HANDLER}
+            for officer_id in c.handler_ids
+        ]
+        steps += [
+            {
+                "tenant": c.tenant,
+                "case_number": c.number,
+                "seq": seq,
+                "status": s.status,
+                "at": world_time(s.at),
+                "actor_id": s.actor_id,
+                "note": s.note,
+                "evidence_ids": list(s.evidence_ids),
+            }
+            for seq, s in enumerate(c.steps, start=1)
+        ]
+        evidence += [
+            {
+                "id": e.id,
+                "tenant": c.tenant,
+                "case_number": c.number,
+                "kind": e.kind,
+                "title": e.title,
+                "sha256": e.sha256,
+                "collected_at": world_time(e.collected_at),
+                "collected_by": e.collected_by,
+            }
+            for e in c.evidence
+        ]
+    transfers = [
+        {
+            "id": t.id,
+            "tenant": t.from_tenant,
+            "case_number": t.case_number,
+            "to_tenant": t.to_tenant,
+            "reason": t.reason,
+            "evidence_ids": list(t.evidence_ids),
+            "sent_at": world_time(t.sent_at),
+            "status": enum_member(TransferStatus, t.status),
+            "answered_at": world_time(t.answered_at) if t.answered_at else None,
+            "answer_note": None,
+        }
+        for t in world.transfers
+    ]
+    actions = [
+        {
+            "id": a.id,
+            "tenant": a.lead_tenant,
+            "kind": enum_member(LinkedActionKind, a.kind),
+            "title": a.title,
+            "participant_tenants": list(a.participant_tenants),
+            "starts_on": a.starts_on,
+            "ends_on": a.ends_on,
+        }
+        for a in world.linked_actions
+    ]
+    return [
+        (Org, orgs),
+        (EnforcementItem, items),
+        (ItemGrant, grants),
+        (Officer, officers),
+        (Party, parties),
+        (EnforcementCase, cases),
+        (CaseOfficer, case_officers),
+        (CaseStep, steps),
+        (Evidence, evidence),
+        (CaseTransfer, transfers),
+        (LinkedAction, actions),
+    ]
+
+
+async def seed(engine: AsyncEngine, world: World) -> SeedReport:
+    """Load `world` unless the store already holds a directory; never inserts twice."""
+    try:
+        async with engine.begin() as connection:
+            if (await connection.execute(select(func.count()).select_from(Org))).scalar_one():
+                return SeedReport(already_seeded=True)
+            inserted: dict[str, int] = {}
+            for model, rows in world_rows(world):
+                if rows:
+                    await connection.execute(insert(model), rows)
+                inserted[str(model.__tablename__)] = len(rows)
+    except IntegrityError:
+        # Another process seeded between our check and our insert; its rows stand.
+        async with engine.connect() as connection:
+            if (await connection.execute(select(func.count()).select_from(Org))).scalar_one():
+                return SeedReport(already_seeded=True)
+        raise
+    return SeedReport(already_seeded=False, inserted=inserted)

@@ -1,0 +1,402 @@
+"""The local store's tables (each town/street's ledger 台账, and the gateway's own bookkeeping).
+
+Conventions:
+- every tenant-owned table has a `tenant` column (the owner's tenant code) that leads an index;
+- enum columns hold the enum's code (`VARCHAR(32)`) and read back as the enum member;
+- datetimes are timezone-aware UTC in Python on both backends (`timestamptz` on PostgreSQL, naive
+  UTC text on SQLite); binding a naive datetime is an error, so local times cannot slip in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from domain.enums import (
+    CaseStatus,
+    ClueSource,
+    LabelledEnum,
+    OfficerRole,
+    OrgKind,
+    PartyKind,
+    PenaltyKind,
+    Procedure,
+    PublicityStatus,
+)
+
+E = TypeVar("E", bound=Enum)
+
+ENUM_CODE_LENGTH = 32
+
+
+def enum_member(enum: type[E], code: object) -> E:
+    """`enum(code)`, typed generically (LabelledEnum's two-argument `__new__` confuses mypy)."""
+    return enum(code)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CodeEnum(TypeDecorator[E], Generic[E]):
+    """An enum stored as its code; unknown codes fail on the way in and on the way out."""
+
+    impl = String(ENUM_CODE_LENGTH)
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(enum_member(self.enum, value).value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else enum_member(self.enum, value)
+
+
+class CodeList(TypeDecorator[list[E]], Generic[E]):
+    """A JSON list of enum codes."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: list[E] | None, dialect: Dialect) -> list[str] | None:
+        return None if value is None else [str(enum_member(self.enum, v).value) for v in value]
+
+    def process_result_value(self, value: list[str] | None, dialect: Dialect) -> list[E] | None:
+        return None if value is None else [enum_member(self.enum, v) for v in value]
+
+
+class TransferStatus(LabelledEnum):
+    PENDING = ("PENDING", "待接收")
+    ACCEPTED = ("ACCEPTED", "已接收")
+    REJECTED = ("REJECTED", "已退回")
+    ESCALATED = ("ESCALATED", "争议协调")
+
+
+class LinkedActionKind(LabelledEnum):
+    ROUTINE = ("ROUTINE", "日常联动")
+    SPECIAL = ("SPECIAL", "专项联动")
+    EMERGENCY = ("EMERGENCY", "应急联动")
+
+
+class OutboxTarget(LabelledEnum):
+    PROVINCIAL = ("PROVINCIAL", "省行政执法监督平台")
+    CREDIT = ("CREDIT", "公共信用信息平台")
+    SMARTCITY = ("SMARTCITY", "智慧城市平台")
+
+
+class OutboxStatus(LabelledEnum):
+    PENDING = ("PENDING", "待投递")
+    DELIVERED = ("DELIVERED", "已投递")
+    FAILED = ("FAILED", "投递失败")
+
+
+HANDLER = "HANDLER"
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, so the 64-bit ids are INTEGER there.
+_SERIAL = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Org(SQLModel, table=True):
+    __tablename__ = "org"
+
+    code: str = Field(primary_key=True)
+    name: str
+    short_name: str
+    kind: OrgKind = Field(sa_type=CodeEnum(OrgKind))
+    county: str = Field(index=True)
+    credit_code: str
+
+
+class EnforcementItem(SQLModel, table=True):
+    __tablename__ = "enforcement_item"
+
+    code: str = Field(primary_key=True)
+    name: str
+    department_slug: str = Field(index=True)
+    category: str
+    major: bool
+    legal_basis: str
+    penalty_kinds: list[PenaltyKind] = Field(default_factory=list, sa_type=CodeList(PenaltyKind))
+    max_fine: int  # yuan
+
+
+class ItemGrant(SQLModel, table=True):
+    __tablename__ = "item_grant"
+    __table_args__ = (
+        UniqueConstraint("tenant", "item_code", name="uq_item_grant_tenant_item_code"),
+        ForeignKeyConstraint(
+            ["item_code"], ["enforcement_item.code"], name="fk_item_grant_item_code"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
+    tenant: str  # the town/street holding the power
+    item_code: str
+    department: str = Field(index=True)  # tenant code of the granting department
+    granted_on: date
+
+
+class Officer(SQLModel, table=True):
+    __tablename__ = "officer"
+
+    id: str = Field(primary_key=True)
+    tenant: str = Field(index=True)
+    name: str
+    role: OfficerRole = Field(sa_type=CodeEnum(OfficerRole))
+    id_number: str
+    phone: str
+    certificate_no: str | None = None  # its status lives on the provincial platform
+    seconded_from: str | None = None  # 派驻: the seconding department's tenant code
+
+
+class Party(SQLModel, table=True):
+    """A subject as one tenant's ledger knows it."""
+
+    __tablename__ = "party"
+
+    tenant: str = Field(primary_key=True)
+    code: str = Field(primary_key=True, index=True)  # credit code or ID number
+    name: str
+    kind: PartyKind = Field(sa_type=CodeEnum(PartyKind))
+    address: str
+    phone: str
+    legal_representative: str | None = None
+    legal_representative_id: str | None = None
+    county: str
+
+
+class EnforcementCase(SQLModel, table=True):
+    __tablename__ = "enforcement_case"
+    __table_args__ = (
+        Index("ix_enforcement_case_tenant_registered", "tenant", "registered_at", "number"),
+        ForeignKeyConstraint(
+            ["item_code"], ["enforcement_item.code"], name="fk_enforcement_case_item_code"
+        ),
+        ForeignKeyConstraint(
+            ["tenant", "party_code"],
+            ["party.tenant", "party.code"],
+            name="fk_enforcement_case_party",
+        ),
+    )
+
+    number: str = Field(primary_key=True)
+    tenant: str
+    item_code: str = Field(index=True)
+    party_code: str = Field(index=True)
+    title: str
+    facts: str
+    procedure: Procedure = Field(sa_type=CodeEnum(Procedure))
+    status: CaseStatus = Field(sa_type=CodeEnum(CaseStatus), index=True)
+    clue_source: ClueSource = Field(sa_type=CodeEnum(ClueSource))
+    source_event_id: str | None = Field(default=None, index=True)
+    major: bool
+    registered_at: datetime = Field(sa_type=UTCDateTime())
+    filed_on: date | None = None
+    decided_on: date | None = None
+    served_on: date | None = None
+    closed_on: date | None = None
+    reviewer_id: str | None = None
+    decider_id: str | None = None
+    penalty_kind: PenaltyKind | None = Field(default=None, sa_type=CodeEnum(PenaltyKind))
+    fine: int | None = None  # yuan
+    penalty_content: str | None = None
+    reported_to_province: bool = False
+    publicity: PublicityStatus = Field(
+        default=PublicityStatus.NOT_PUBLISHED, sa_type=CodeEnum(PublicityStatus)
+    )
+    published_on: date | None = None
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+
+
+class CaseOfficer(SQLModel, table=True):
+    __tablename__ = "case_officer"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["case_number"], ["enforcement_case.number"], name="fk_case_officer_case_number"
+        ),
+        ForeignKeyConstraint(["officer_id"], ["officer.id"], name="fk_case_officer_officer_id"),
+    )
+
+    tenant: str = Field(index=True)
+    case_number: str = Field(primary_key=True)
+    officer_id: str = Field(primary_key=True)
+    role: str = HANDLER
+
+
+class CaseStep(SQLModel, table=True):
+    """The full-process record (全过程记录): append-only."""
+
+    __tablename__ = "case_step"
+    __table_args__ = (
+        UniqueConstraint("case_number", "seq", name="uq_case_step_case_number_seq"),
+        ForeignKeyConstraint(
+            ["case_number"], ["enforcement_case.number"], name="fk_case_step_case_number"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
+    tenant: str = Field(index=True)
+    case_number: str
+    seq: int
+    status: CaseStatus = Field(sa_type=CodeEnum(CaseStatus))
+    at: datetime = Field(sa_type=UTCDateTime())
+    actor_id: str
+    note: str
+    evidence_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class Evidence(SQLModel, table=True):
+    __tablename__ = "evidence"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["case_number"], ["enforcement_case.number"], name="fk_evidence_case_number"
+        ),
+    )
+
+    id: str = Field(primary_key=True)
+    tenant: str = Field(index=True)
+    case_number: str = Field(index=True)
+    kind: str  # 现场照片, 执法记录仪视频, 询问笔录 ...
+    title: str
+    sha256: str
+    collected_at: datetime = Field(sa_type=UTCDateTime())
+    collected_by: str
+
+
+class CaseTransfer(SQLModel, table=True):
+    __tablename__ = "case_transfer"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["case_number"], ["enforcement_case.number"], name="fk_case_transfer_case_number"
+        ),
+    )
+
+    id: str = Field(primary_key=True)
+    tenant: str = Field(index=True)  # the sender
+    case_number: str = Field(index=True)
+    to_tenant: str = Field(index=True)
+    reason: str
+    evidence_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    sent_at: datetime = Field(sa_type=UTCDateTime())
+    status: TransferStatus = Field(sa_type=CodeEnum(TransferStatus))
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    answer_note: str | None = None
+
+
+class LinkedAction(SQLModel, table=True):
+    __tablename__ = "linked_action"
+
+    id: str = Field(primary_key=True)
+    tenant: str = Field(index=True)  # the lead body
+    kind: LinkedActionKind = Field(sa_type=CodeEnum(LinkedActionKind))
+    title: str
+    participant_tenants: list[str] = Field(default_factory=list, sa_type=JSON)
+    starts_on: date
+    ends_on: date
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
+    tenant: str = Field(index=True)
+    target: OutboxTarget = Field(sa_type=CodeEnum(OutboxTarget))
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=CodeEnum(OutboxStatus))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    last_error: str | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: one row per operation (who, tenant, what, which records, trace)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_tenant_at", "tenant", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    tenant: str
+    principal: str
+    client_id: str
+    operation_name: str | None = None
+    document_hash: str
+    records: list[str] = Field(default_factory=list, sa_type=JSON)
+    outcome: str
+    trace_id: str | None = None
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+
+    key: str = Field(primary_key=True)
+    tenant: str = Field(index=True)
+    request_hash: str
+    response: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+
+
+TENANT_OWNED: tuple[type[SQLModel], ...] = (
+    ItemGrant,
+    Officer,
+    Party,
+    EnforcementCase,
+    CaseOfficer,
+    CaseStep,
+    Evidence,
+    CaseTransfer,
+    LinkedAction,
+    OutboxMessage,
+    AuditEvent,
+    IdempotencyRecord,
+)

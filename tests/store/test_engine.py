@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from connectors.store import DEFAULT_SQLITE_PATH, async_url, create_engine, dialect_of, sync_url
+from connectors.store.engine import sqlite_file
+
+
+def test_no_url_means_the_default_sqlite_file() -> None:
+    assert DEFAULT_SQLITE_PATH == "var/gateway.db"
+    assert async_url(None) == "sqlite+aiosqlite:///var/gateway.db"
+    assert sync_url(None) == "sqlite:///var/gateway.db"
+    assert async_url(None, "/data/town.db") == "sqlite+aiosqlite:////data/town.db"
+    assert sync_url(None, "/data/town.db") == "sqlite:////data/town.db"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected_async", "expected_sync"),
+    [
+        (
+            "postgresql://app:s%40cret@db:5432/ledger",
+            "postgresql+psycopg://app:s%40cret@db:5432/ledger",
+            "postgresql+psycopg://app:s%40cret@db:5432/ledger",
+        ),
+        (
+            "postgres://app@db/ledger?sslmode=require",
+            "postgresql+psycopg://app@db/ledger?sslmode=require",
+            "postgresql+psycopg://app@db/ledger?sslmode=require",
+        ),
+        ("postgresql+psycopg://db/x", "postgresql+psycopg://db/x", "postgresql+psycopg://db/x"),
+        ("sqlite:///rel/x.db", "sqlite+aiosqlite:///rel/x.db", "sqlite:///rel/x.db"),
+        ("sqlite+aiosqlite:////abs/x.db", "sqlite+aiosqlite:////abs/x.db", "sqlite:////abs/x.db"),
+    ],
+)
+def test_urls_are_normalised(raw: str, expected_async: str, expected_sync: str) -> None:
+    assert async_url(raw) == expected_async
+    assert sync_url(raw) == expected_sync
+
+
+@pytest.mark.parametrize(
+    ("raw", "scheme"),
+    [
+        ("mysql://root@db/ledger", "mysql"),
+        ("postgresql+asyncpg://db/x", "postgresql+asyncpg"),
+        ("oracle+oracledb://db/x", "oracle+oracledb"),
+    ],
+)
+def test_unsupported_schemes_are_named(raw: str, scheme: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"'{scheme}'")):
+        async_url(raw)
+    with pytest.raises(ValueError, match=re.escape(f"'{scheme}'")):
+        sync_url(raw)
+
+
+@pytest.mark.parametrize("raw", ["", "gateway.db", "/var/lib/gateway.db"])
+def test_a_path_is_not_a_url(raw: str) -> None:
+    with pytest.raises(ValueError, match="not a database URL"):
+        async_url(raw)
+
+
+def test_sqlite_file_of_urls() -> None:
+    assert sqlite_file("sqlite+aiosqlite:///var/gateway.db") == Path("var/gateway.db")
+    assert sqlite_file("sqlite://") is None
+    assert sqlite_file("sqlite:///:memory:") is None
+    assert sqlite_file("postgresql+psycopg://db/x") is None
+
+
+async def test_sqlite_engine_creates_its_folder_and_sets_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "ledger.db"
+    engine = create_engine(async_url(None, str(path)))
+    try:
+        assert dialect_of(engine) == "sqlite"
+        assert path.parent.is_dir()
+        async with engine.connect() as connection:
+            journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar_one()
+            foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one()
+            busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar_one()
+            like = (await connection.execute(text("SELECT 'ABC' LIKE 'abc'"))).scalar_one()
+        assert (journal, foreign_keys, busy, like) == ("wal", 1, 5000, 0)
+    finally:
+        await engine.dispose()
+
+
+def test_postgresql_engine_pools() -> None:
+    engine = create_engine(async_url("postgresql://app@127.0.0.1:1/none"))
+    assert dialect_of(engine) == "postgresql"
+    assert engine.pool.size() == 10  # type: ignore[attr-defined]
+    assert engine.sync_engine.pool._pre_ping  # type: ignore[attr-defined]
+
+
+def test_create_engine_rejects_other_backends() -> None:
+    with pytest.raises(ValueError, match="mysql"):
+        create_engine("mysql+aiomysql://root@db/x")
