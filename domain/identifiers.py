@@ -16,7 +16,9 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 _DIVISION = re.compile(r"^[1-9]\d{5}$")
-_CASE_NUMBER = re.compile(r"^(?P<issuer>[\u4e00-\u9fff]{2,20})〔(?P<year>\d{4})〕(?P<serial>[1-9]\d{0,5})号$")
+_CASE_NUMBER = re.compile(
+    r"^(?P<issuer>[\u4e00-\u9fff]{2,20})〔(?P<year>\d{4})〕(?P<serial>[1-9]\d{0,5})号$"
+)
 
 
 class InvalidIdentifier(ValueError):
@@ -32,16 +34,22 @@ def validate_credit_code(value: str) -> str:
     """Return the normalised (upper-case) code or raise InvalidIdentifier saying why."""
     code = value.strip().upper()
     if len(code) != 18:
-        raise InvalidIdentifier(f"统一社会信用代码应为18位 / a credit code has 18 characters, got {len(code)}")
+        raise InvalidIdentifier(
+            f"统一社会信用代码应为18位 / a credit code has 18 characters, got {len(code)}"
+        )
     bad = sorted({ch for ch in code if ch not in _CREDIT_VALUE})
     if bad:
         raise InvalidIdentifier(
             f"统一社会信用代码含非法字符 / a credit code may not contain {''.join(bad)!r} (I, O, Z, S, V are never used)"
         )
     if code[0] not in _REGISTRATION_AUTHORITIES:
-        raise InvalidIdentifier(f"登记管理部门代码无效 / unknown registration authority {code[0]!r}")
+        raise InvalidIdentifier(
+            f"登记管理部门代码无效 / unknown registration authority {code[0]!r}"
+        )
     if not _DIVISION.match(code[2:8]):
-        raise InvalidIdentifier(f"行政区划码无效 / positions 3-8 must be a division code, got {code[2:8]!r}")
+        raise InvalidIdentifier(
+            f"行政区划码无效 / positions 3-8 must be a division code, got {code[2:8]!r}"
+        )
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
         raise InvalidIdentifier(
@@ -59,7 +67,9 @@ def validate_id_number(value: str) -> str:
     """Return the normalised resident ID number or raise InvalidIdentifier saying why."""
     number = value.strip().upper()
     if len(number) != 18:
-        raise InvalidIdentifier(f"身份证号应为18位 / an ID number has 18 characters, got {len(number)}")
+        raise InvalidIdentifier(
+            f"身份证号应为18位 / an ID number has 18 characters, got {len(number)}"
+        )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise InvalidIdentifier("身份证号格式错误 / an ID number is 17 digits and a digit or X")
     if not _DIVISION.match(number[:6]):
@@ -67,10 +77,14 @@ def validate_id_number(value: str) -> str:
     try:
         date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidIdentifier(f"身份证号出生日期无效 / invalid birth date {number[6:14]!r}") from None
+        raise InvalidIdentifier(
+            f"身份证号出生日期无效 / invalid birth date {number[6:14]!r}"
+        ) from None
     expected = id_number_check_char(number[:17])
     if number[17] != expected:
-        raise InvalidIdentifier(f"身份证号校验位错误 / check character is {number[17]!r}, expected {expected!r}")
+        raise InvalidIdentifier(
+            f"身份证号校验位错误 / check character is {number[17]!r}, expected {expected!r}"
+        )
     return number
 
 
@@ -109,7 +123,9 @@ class CaseNumber:
 
 
 def parse_case_number(value: str) -> CaseNumber:
-    text = value.strip().replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
+    text = (
+        value.strip().replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
+    )
     match = _CASE_NUMBER.match(text)
     if not match:
         raise InvalidIdentifier(

@@ -17,6 +17,7 @@ Faults are set per route (the route's path template, or `*` for all) through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import struct
 import threading
@@ -107,10 +108,8 @@ def _reset_connection(receive: Receive) -> bool:
         return False
     sock = transport.get_extra_info("socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
     transport.abort()
     return True
 
@@ -118,13 +117,19 @@ def _reset_connection(receive: Receive) -> bool:
 class FaultInjectionMiddleware:
     """Counts each request by route template and applies the configured fault."""
 
-    def __init__(self, app: ASGIApp, controls: SandboxControls, routes: Sequence[BaseRoute]) -> None:
+    def __init__(
+        self, app: ASGIApp, controls: SandboxControls, routes: Sequence[BaseRoute]
+    ) -> None:
         self.app = app
         self.controls = controls
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX) or scope["path"] == "/openapi.json":
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith(ADMIN_PREFIX)
+            or scope["path"] == "/openapi.json"
+        ):
             await self.app(scope, receive, send)
             return
         template = _route_template(self.routes, scope) or scope["path"]
@@ -139,17 +144,26 @@ class FaultInjectionMiddleware:
         if fault is None or fault.kind in ("none", "slow"):
             await self.app(scope, receive, send)
         elif fault.kind == "error":
-            await JSONResponse({"error": "injected fault"}, status_code=fault.status)(scope, receive, send)
+            await JSONResponse({"error": "injected fault"}, status_code=fault.status)(
+                scope, receive, send
+            )
         elif fault.kind == "malformed":
-            await Response(b"<html>502 Bad Gateway \x00\xff", media_type="application/json")(scope, receive, send)
-        elif fault.kind == "reset":
-            if not _reset_connection(receive):
-                raise ConnectionResetError("injected reset")
+            await Response(b"<html>502 Bad Gateway \x00\xff", media_type="application/json")(
+                scope, receive, send
+            )
+        elif fault.kind == "reset" and not _reset_connection(receive):
+            raise ConnectionResetError("injected reset")
 
 
 def admin_routes(controls: SandboxControls, openapi: dict[str, Any]) -> list[Route]:
     async def counters(_: Request) -> JSONResponse:
-        return JSONResponse({"system": controls.name, "counters": dict(controls.counters), "total": controls.total()})
+        return JSONResponse(
+            {
+                "system": controls.name,
+                "counters": dict(controls.counters),
+                "total": controls.total(),
+            }
+        )
 
     async def reset(_: Request) -> JSONResponse:
         controls.reset()
@@ -196,7 +210,9 @@ def build_app(controls: SandboxControls, routes: list[Route], openapi: dict[str,
     return app
 
 
-def openapi_document(title: str, description: str, paths: dict[str, Any], security: dict[str, Any]) -> dict[str, Any]:
+def openapi_document(
+    title: str, description: str, paths: dict[str, Any], security: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1.0.0", "description": description},
@@ -229,12 +245,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def start_in_thread(name: str, app: ASGIApp, controls: SandboxControls, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+def start_in_thread(
+    name: str, app: ASGIApp, controls: SandboxControls, host: str = "127.0.0.1", port: int = 0
+) -> RunningServer:
     """Run one ASGI app under uvicorn on its own event loop in a daemon thread."""
     import uvicorn
 
     port = port or free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
+    )
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, name=f"sandbox-{name}", daemon=True)

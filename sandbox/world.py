@@ -342,32 +342,206 @@ _OTHER_BODIES = (
 
 _ITEMS = (
     # (slug, name, category, major, basis, penalty kinds, max fine)
-    ("cgj", "占道经营", "市容环境", False, "《城市市容和环境卫生管理条例》第三十六条", ("WARNING", "FINE"), 2000),
+    (
+        "cgj",
+        "占道经营",
+        "市容环境",
+        False,
+        "《城市市容和环境卫生管理条例》第三十六条",
+        ("WARNING", "FINE"),
+        2000,
+    ),
     ("cgj", "违章搭建", "规划建设", True, "《城乡规划法》第六十四条", ("FINE", "OTHER"), 200000),
-    ("cgj", "乱堆乱放", "市容环境", False, "《城市市容和环境卫生管理条例》第三十四条", ("WARNING", "FINE"), 1000),
-    ("cgj", "渣土运输违规", "市容环境", False, "《城市建筑垃圾管理规定》第二十三条", ("FINE",), 20000),
-    ("cgj", "擅自设置户外广告", "市容环境", False, "《城市市容和环境卫生管理条例》第三十六条", ("WARNING", "FINE"), 5000),
-    ("cgj", "餐饮油烟超标排放", "环境卫生", False, "《大气污染防治法》第一百一十八条", ("FINE",), 50000),
-    ("yjj", "未按规定开展安全生产教育培训", "安全生产", False, "《安全生产法》第九十七条", ("FINE",), 100000),
-    ("yjj", "生产经营场所安全隐患未排除", "安全生产", True, "《安全生产法》第一百零二条", ("FINE", "SUSPEND_OPERATIONS"), 100000),
-    ("zrzyj", "非法占用土地", "自然资源", True, "《土地管理法》第七十七条", ("FINE", "CONFISCATE_PROPERTY"), 300000),
-    ("zrzyj", "非法采矿", "自然资源", True, "《矿产资源法》第三十九条", ("FINE", "CONFISCATE_GAINS"), 500000),
-    ("scjgj", "无照经营", "市场监管", False, "《无证无照经营查处办法》第十三条", ("WARNING", "FINE", "CONFISCATE_GAINS"), 10000),
-    ("scjgj", "销售过期食品", "食品安全", True, "《食品安全法》第一百二十四条", ("FINE", "CONFISCATE_GAINS"), 150000),
-    ("sthjj", "噪声污染扰民", "生态环境", False, "《噪声污染防治法》第八十七条", ("WARNING", "FINE"), 5000),
-    ("sthjj", "露天焚烧垃圾", "生态环境", False, "《大气污染防治法》第一百一十九条", ("FINE",), 2000),
-    ("wjj", "公共场所未取得卫生许可", "卫生健康", False, "《公共场所卫生管理条例》第十四条", ("WARNING", "FINE"), 20000),
-    ("wjj", "控烟场所吸烟", "卫生健康", False, "《公共场所卫生管理条例实施细则》第三十八条", ("WARNING", "FINE"), 200),
+    (
+        "cgj",
+        "乱堆乱放",
+        "市容环境",
+        False,
+        "《城市市容和环境卫生管理条例》第三十四条",
+        ("WARNING", "FINE"),
+        1000,
+    ),
+    (
+        "cgj",
+        "渣土运输违规",
+        "市容环境",
+        False,
+        "《城市建筑垃圾管理规定》第二十三条",
+        ("FINE",),
+        20000,
+    ),
+    (
+        "cgj",
+        "擅自设置户外广告",
+        "市容环境",
+        False,
+        "《城市市容和环境卫生管理条例》第三十六条",
+        ("WARNING", "FINE"),
+        5000,
+    ),
+    (
+        "cgj",
+        "餐饮油烟超标排放",
+        "环境卫生",
+        False,
+        "《大气污染防治法》第一百一十八条",
+        ("FINE",),
+        50000,
+    ),
+    (
+        "yjj",
+        "未按规定开展安全生产教育培训",
+        "安全生产",
+        False,
+        "《安全生产法》第九十七条",
+        ("FINE",),
+        100000,
+    ),
+    (
+        "yjj",
+        "生产经营场所安全隐患未排除",
+        "安全生产",
+        True,
+        "《安全生产法》第一百零二条",
+        ("FINE", "SUSPEND_OPERATIONS"),
+        100000,
+    ),
+    (
+        "zrzyj",
+        "非法占用土地",
+        "自然资源",
+        True,
+        "《土地管理法》第七十七条",
+        ("FINE", "CONFISCATE_PROPERTY"),
+        300000,
+    ),
+    (
+        "zrzyj",
+        "非法采矿",
+        "自然资源",
+        True,
+        "《矿产资源法》第三十九条",
+        ("FINE", "CONFISCATE_GAINS"),
+        500000,
+    ),
+    (
+        "scjgj",
+        "无照经营",
+        "市场监管",
+        False,
+        "《无证无照经营查处办法》第十三条",
+        ("WARNING", "FINE", "CONFISCATE_GAINS"),
+        10000,
+    ),
+    (
+        "scjgj",
+        "销售过期食品",
+        "食品安全",
+        True,
+        "《食品安全法》第一百二十四条",
+        ("FINE", "CONFISCATE_GAINS"),
+        150000,
+    ),
+    (
+        "sthjj",
+        "噪声污染扰民",
+        "生态环境",
+        False,
+        "《噪声污染防治法》第八十七条",
+        ("WARNING", "FINE"),
+        5000,
+    ),
+    (
+        "sthjj",
+        "露天焚烧垃圾",
+        "生态环境",
+        False,
+        "《大气污染防治法》第一百一十九条",
+        ("FINE",),
+        2000,
+    ),
+    (
+        "wjj",
+        "公共场所未取得卫生许可",
+        "卫生健康",
+        False,
+        "《公共场所卫生管理条例》第十四条",
+        ("WARNING", "FINE"),
+        20000,
+    ),
+    (
+        "wjj",
+        "控烟场所吸烟",
+        "卫生健康",
+        False,
+        "《公共场所卫生管理条例实施细则》第三十八条",
+        ("WARNING", "FINE"),
+        200,
+    ),
     ("swj", "擅自取水", "水务", False, "《水法》第六十九条", ("FINE",), 100000),
-    ("swj", "河道违法采砂", "水务", True, "《河道管理条例》第四十四条", ("FINE", "CONFISCATE_GAINS"), 200000),
+    (
+        "swj",
+        "河道违法采砂",
+        "水务",
+        True,
+        "《河道管理条例》第四十四条",
+        ("FINE", "CONFISCATE_GAINS"),
+        200000,
+    ),
 )
-_EVENT_CATEGORIES = ("占道经营", "违章搭建", "环境卫生", "渣土运输", "乱堆乱放", "噪声扰民", "户外广告", "油烟扰民")
+_EVENT_CATEGORIES = (
+    "占道经营",
+    "违章搭建",
+    "环境卫生",
+    "渣土运输",
+    "乱堆乱放",
+    "噪声扰民",
+    "户外广告",
+    "油烟扰民",
+)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢"
 _GIVEN = "伟芳娜敏静秀英丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华志强春梅海燕晓东红梅玉兰子涵浩然欣怡宇轩"
-_COMPANY_WORDS = ("恒达", "鑫源", "华盛", "宏图", "永安", "汇通", "瑞丰", "嘉禾", "锦程", "鼎盛", "兴隆", "祥和", "天成", "新泰", "博远", "众诚")
-_COMPANY_TRADES = ("餐饮管理有限公司", "建筑工程有限公司", "商贸有限公司", "物流有限公司", "食品有限公司", "科技有限公司", "建材有限公司", "环保科技有限公司")
+_COMPANY_WORDS = (
+    "恒达",
+    "鑫源",
+    "华盛",
+    "宏图",
+    "永安",
+    "汇通",
+    "瑞丰",
+    "嘉禾",
+    "锦程",
+    "鼎盛",
+    "兴隆",
+    "祥和",
+    "天成",
+    "新泰",
+    "博远",
+    "众诚",
+)
+_COMPANY_TRADES = (
+    "餐饮管理有限公司",
+    "建筑工程有限公司",
+    "商贸有限公司",
+    "物流有限公司",
+    "食品有限公司",
+    "科技有限公司",
+    "建材有限公司",
+    "环保科技有限公司",
+)
 _SHOP_TRADES = ("小吃店", "便利店", "烧烤店", "水果店", "五金店", "理发店", "修车铺", "面馆")
-_ROADS = ("人民路", "解放路", "中山路", "建设路", "和平路", "文化路", "滨江路", "新华路", "光明路", "迎宾大道")
+_ROADS = (
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "和平路",
+    "文化路",
+    "滨江路",
+    "新华路",
+    "光明路",
+    "迎宾大道",
+)
 _EVIDENCE_KINDS = ("现场照片", "执法记录仪视频", "询问笔录", "现场检查笔录", "证据登记保存清单")
 
 
@@ -394,13 +568,19 @@ class _Gen:
         return f"1{self.r.choice('3589')}{self.r.randrange(0, 10)}{self.r.randrange(0, 10**8):08d}"
 
     def person_name(self) -> str:
-        return self.r.choice(_SURNAMES) + "".join(self.r.choice(_GIVEN) for _ in range(self.r.choice((1, 2))))
+        return self.r.choice(_SURNAMES) + "".join(
+            self.r.choice(_GIVEN) for _ in range(self.r.choice((1, 2)))
+        )
 
     def address(self, county_name: str, town_name: str) -> str:
-        return f"{CITY[1]}{county_name}{town_name}{self.r.choice(_ROADS)}{self.r.randrange(1, 300)}号"
+        return (
+            f"{CITY[1]}{county_name}{town_name}{self.r.choice(_ROADS)}{self.r.randrange(1, 300)}号"
+        )
 
     def at(self, day: date, hour_from: int = 8, hour_to: int = 18) -> datetime:
-        return datetime.combine(day, time(self.r.randrange(hour_from, hour_to), self.r.randrange(0, 60)))
+        return datetime.combine(
+            day, time(self.r.randrange(hour_from, hour_to), self.r.randrange(0, 60))
+        )
 
     # --- world ------------------------------------------------------------------------
 
@@ -417,16 +597,37 @@ class _Gen:
     def orgs(self) -> None:
         for county, name, _short in _COUNTIES:
             self.w.counties.append(
-                Org(county, f"{CITY[1]}{name}", name, OrgKind.DEPARTMENT, county, self.credit_code(county, "1", "1"))
+                Org(
+                    county,
+                    f"{CITY[1]}{name}",
+                    name,
+                    OrgKind.DEPARTMENT,
+                    county,
+                    self.credit_code(county, "1", "1"),
+                )
             )
             for i, (town, short, kind) in enumerate(_TOWNS[county], start=1):
                 code = f"{county}{i:03d}"
                 self.w.orgs.append(
-                    Org(code, f"{name}{town}", short, kind, county, self.credit_code(county, "1", "1"))
+                    Org(
+                        code,
+                        f"{name}{town}",
+                        short,
+                        kind,
+                        county,
+                        self.credit_code(county, "1", "1"),
+                    )
                 )
             for slug, body, kind in _BODIES:
                 self.w.orgs.append(
-                    Org(f"{county}:{slug}", f"{name}{body}", f"{name}{body}", kind, county, self.credit_code(county, "1", "1"))
+                    Org(
+                        f"{county}:{slug}",
+                        f"{name}{body}",
+                        f"{name}{body}",
+                        kind,
+                        county,
+                        self.credit_code(county, "1", "1"),
+                    )
                 )
 
     def items_and_grants(self) -> None:
@@ -448,10 +649,22 @@ class _Gen:
                 # Every town holds the city-management items; others are granted to most towns.
                 if item.department_slug == "cgj" or self.r.random() < 0.7:
                     self.w.grants.append(
-                        Grant(town.code, item.code, f"{town.county}:{item.department_slug}", date(2025, 1, 1) + timedelta(days=self.r.randrange(0, 180)))
+                        Grant(
+                            town.code,
+                            item.code,
+                            f"{town.county}:{item.department_slug}",
+                            date(2025, 1, 1) + timedelta(days=self.r.randrange(0, 180)),
+                        )
                     )
 
-    def _officer(self, tenant: str, county: str, serial: int, role: OfficerRole, seconded_from: str | None = None) -> Officer:
+    def _officer(
+        self,
+        tenant: str,
+        county: str,
+        serial: int,
+        role: OfficerRole,
+        seconded_from: str | None = None,
+    ) -> Officer:
         today = self.w.today
         if role is OfficerRole.AUXILIARY:
             cert_no, issuer, valid_until, status = None, None, None, CertificateStatus.NONE
@@ -460,13 +673,22 @@ class _Gen:
             issuer = f"{CITY[1]}人民政府"
             roll = self.r.random()
             if roll < 0.08:
-                valid_until, status = today - timedelta(days=self.r.randrange(1, 200)), CertificateStatus.EXPIRED
+                valid_until, status = (
+                    today - timedelta(days=self.r.randrange(1, 200)),
+                    CertificateStatus.EXPIRED,
+                )
             elif roll < 0.16:
-                valid_until, status = today + timedelta(days=self.r.randrange(1, 30)), CertificateStatus.VALID
+                valid_until, status = (
+                    today + timedelta(days=self.r.randrange(1, 30)),
+                    CertificateStatus.VALID,
+                )
             elif roll < 0.19:
                 valid_until, status = today + timedelta(days=400), CertificateStatus.SUSPENDED
             else:
-                valid_until, status = today + timedelta(days=self.r.randrange(60, 1500)), CertificateStatus.VALID
+                valid_until, status = (
+                    today + timedelta(days=self.r.randrange(60, 1500)),
+                    CertificateStatus.VALID,
+                )
         return Officer(
             id=f"OF{tenant.replace(':', '-').upper()}-{serial:02d}",
             name=self.person_name(),
@@ -482,17 +704,29 @@ class _Gen:
         )
 
     def officers(self) -> None:
-        roles = [OfficerRole.LEADER, OfficerRole.LEGAL_REVIEWER] + [OfficerRole.OFFICER] * 5 + [OfficerRole.AUXILIARY] * 2
+        roles = (
+            [OfficerRole.LEADER, OfficerRole.LEGAL_REVIEWER]
+            + [OfficerRole.OFFICER] * 5
+            + [OfficerRole.AUXILIARY] * 2
+        )
         for town in self.w.towns():
             for serial, role in enumerate(roles, start=1):
                 self.w.officers.append(self._officer(town.code, town.county, serial, role))
             # one officer seconded from the county 城管局 (派驻, dual management)
             self.w.officers.append(
-                self._officer(town.code, town.county, len(roles) + 1, OfficerRole.OFFICER, f"{town.county}:cgj")
+                self._officer(
+                    town.code,
+                    town.county,
+                    len(roles) + 1,
+                    OfficerRole.OFFICER,
+                    f"{town.county}:cgj",
+                )
             )
         for org in self.w.orgs:
             if org.kind is OrgKind.DEPARTMENT:
-                for serial, role in enumerate((OfficerRole.LEADER, OfficerRole.OFFICER, OfficerRole.OFFICER), start=1):
+                for serial, role in enumerate(
+                    (OfficerRole.LEADER, OfficerRole.OFFICER, OfficerRole.OFFICER), start=1
+                ):
                     self.w.officers.append(self._officer(org.code, org.county, serial, role))
 
     def subjects(self) -> None:
@@ -546,11 +780,25 @@ class _Gen:
             if s.kind is PartyKind.NATURAL_PERSON:
                 continue
             level = self.r.choices(list(CreditLevel), weights=(50, 35, 10, 5))[0]
-            lists = ()
+            lists: tuple[str, ...] = ()
             if level is CreditLevel.D:
-                lists = (self.r.choice(("安全生产领域失信联合惩戒", "食品药品领域失信联合惩戒", "环境保护领域失信联合惩戒")),)
+                lists = (
+                    self.r.choice(
+                        (
+                            "安全生产领域失信联合惩戒",
+                            "食品药品领域失信联合惩戒",
+                            "环境保护领域失信联合惩戒",
+                        )
+                    ),
+                )
             self.w.credit_profiles.append(
-                CreditProfile(s.code, level, lists, level is CreditLevel.D, self.w.today - timedelta(days=self.r.randrange(0, 90)))
+                CreditProfile(
+                    s.code,
+                    level,
+                    lists,
+                    level is CreditLevel.D,
+                    self.w.today - timedelta(days=self.r.randrange(0, 90)),
+                )
             )
 
     def events_and_cases(self) -> None:
@@ -566,7 +814,10 @@ class _Gen:
             leader = next(o for o in officers if o.role is OfficerRole.LEADER)
             case_serial = 0
             for n in range(1, 31):
-                reported = datetime.combine(today - timedelta(days=self.r.randrange(0, 300)), time(self.r.randrange(7, 21), self.r.randrange(0, 60)))
+                reported = datetime.combine(
+                    today - timedelta(days=self.r.randrange(0, 300)),
+                    time(self.r.randrange(7, 21), self.r.randrange(0, 60)),
+                )
                 channel = self.r.choices(list(EventChannel), weights=(60, 30, 10))[0]
                 category = self.r.choice(_EVENT_CATEGORIES)
                 subject = self.r.choice(town_subjects) if self.r.random() < 0.8 else None
@@ -575,7 +826,14 @@ class _Gen:
                 if channel is EventChannel.HOTLINE_12345:
                     ticket_id = f"12345-{reported:%Y%m%d}-{town.code[-3:]}{n:03d}"
                     self.w.tickets.append(
-                        HotlineTicket(ticket_id, town.code, f"市民反映{category}问题", self.phone(), reported - timedelta(minutes=self.r.randrange(5, 120)), event_id)
+                        HotlineTicket(
+                            ticket_id,
+                            town.code,
+                            f"市民反映{category}问题",
+                            self.phone(),
+                            reported - timedelta(minutes=self.r.randrange(5, 120)),
+                            event_id,
+                        )
                     )
                 becomes_case = subject is not None and self.r.random() < 0.6
                 case_number = None
@@ -584,7 +842,13 @@ class _Gen:
                     case_number = f"{town.short_name}综执罚〔{reported.year}〕{case_serial}号"
                 age = (today - reported.date()).days
                 if case_number:
-                    ev_status = EventStatus.CLOSED if age > 60 else self.r.choice((EventStatus.DISPATCHED, EventStatus.HANDLING, EventStatus.VERIFYING))
+                    ev_status = (
+                        EventStatus.CLOSED
+                        if age > 60
+                        else self.r.choice(
+                            (EventStatus.DISPATCHED, EventStatus.HANDLING, EventStatus.VERIFYING)
+                        )
+                    )
                 else:
                     ev_status = self.r.choice(list(EventStatus))
                 self.w.events.append(
@@ -601,9 +865,13 @@ class _Gen:
                         reported_at=reported,
                         deadline=reported + timedelta(days=self.r.choice((1, 3, 5, 7))),
                         status=ev_status,
-                        reporter=self.person_name() if channel is EventChannel.GRID_MEMBER else channel.label,
+                        reporter=self.person_name()
+                        if channel is EventChannel.GRID_MEMBER
+                        else channel.label,
                         subject_code=subject.code if subject else None,
-                        dispatched_to=town.code if ev_status not in (EventStatus.REPORTED, EventStatus.ACCEPTED) else None,
+                        dispatched_to=town.code
+                        if ev_status not in (EventStatus.REPORTED, EventStatus.ACCEPTED)
+                        else None,
                         case_number=case_number,
                         ticket_id=ticket_id,
                     )
@@ -611,20 +879,47 @@ class _Gen:
                 if case_number and subject:
                     item = items_by_code[self.r.choice(granted)]
                     self.w.cases.append(
-                        self._case(case_number, town, item, subject, event_id, reported, enforcing, reviewer, leader)
+                        self._case(
+                            case_number,
+                            town,
+                            item,
+                            subject,
+                            event_id,
+                            reported,
+                            enforcing,
+                            reviewer,
+                            leader,
+                        )
                     )
             # inspections: cases without a grid event
             for _ in range(6):
                 subject = self.r.choice(town_subjects)
-                reported = datetime.combine(today - timedelta(days=self.r.randrange(0, 300)), time(9, self.r.randrange(0, 60)))
+                reported = datetime.combine(
+                    today - timedelta(days=self.r.randrange(0, 300)),
+                    time(9, self.r.randrange(0, 60)),
+                )
                 case_serial += 1
                 number = f"{town.short_name}综执罚〔{reported.year}〕{case_serial}号"
                 item = items_by_code[self.r.choice(granted)]
-                self.w.cases.append(self._case(number, town, item, subject, None, reported, enforcing, reviewer, leader))
+                self.w.cases.append(
+                    self._case(
+                        number, town, item, subject, None, reported, enforcing, reviewer, leader
+                    )
+                )
         self._provincial_and_credit_for_local_cases()
 
-    def _case(self, number: str, town: Org, item: EnforcementItem, subject: Subject, event_id: str | None,
-              registered: datetime, enforcing: list[Officer], reviewer: Officer, leader: Officer) -> Case:
+    def _case(
+        self,
+        number: str,
+        town: Org,
+        item: EnforcementItem,
+        subject: Subject,
+        event_id: str | None,
+        registered: datetime,
+        enforcing: list[Officer],
+        reviewer: Officer,
+        leader: Officer,
+    ) -> Case:
         r = self.r
         today = self.w.today
         valid = [o for o in enforcing if o.certificate_status is CertificateStatus.VALID]
@@ -640,23 +935,58 @@ class _Gen:
             kind = PenaltyKind.WARNING if r.random() < 0.5 else PenaltyKind.FINE
             limit = 200 if subject.kind is PartyKind.NATURAL_PERSON else 3000
             fine = 0 if kind is PenaltyKind.WARNING else r.choice((50, 100, 200, limit))
-            penalty = Penalty(kind, fine, f"当场作出{kind.label}" + (f"{fine}元" if fine else ""))
+            penalty: Penalty | None = Penalty(
+                kind, fine, f"当场作出{kind.label}" + (f"{fine}元" if fine else "")
+            )
             decided_at = registered + timedelta(hours=1)
             steps.append(Step(CaseStatus.DECIDED, decided_at, handlers[0], "简易程序当场处罚"))
-            steps.append(Step(CaseStatus.CLOSED, decided_at + timedelta(hours=2), handlers[0], "当场处罚履行完毕,结案"))
+            steps.append(
+                Step(
+                    CaseStatus.CLOSED,
+                    decided_at + timedelta(hours=2),
+                    handlers[0],
+                    "当场处罚履行完毕,结案",
+                )
+            )
             return Case(
-                number=number, tenant=town.code, item_code=item.code, party_code=subject.code,
-                title=f"{subject.name}{item.name}案", facts=f"当事人{subject.name}存在{item.name}行为",
-                procedure=Procedure.SUMMARY, status=CaseStatus.CLOSED, clue_source=clue, source_event_id=event_id,
-                major=False, registered_at=registered, filed_on=registered.date(), decided_on=decided_at.date(),
-                served_on=decided_at.date(), closed_on=decided_at.date(), handler_ids=handlers, reviewer_id=None,
-                decider_id=handlers[0], penalty=penalty, steps=tuple(steps), evidence=(),
-                reported_to_province=r.random() < 0.93, publicity=PublicityStatus.PUBLISHED if kind is PenaltyKind.FINE else PublicityStatus.NOT_PUBLISHED,
-                published_on=decided_at.date() + timedelta(days=r.randrange(1, 9)) if kind is PenaltyKind.FINE else None,
+                number=number,
+                tenant=town.code,
+                item_code=item.code,
+                party_code=subject.code,
+                title=f"{subject.name}{item.name}案",
+                facts=f"当事人{subject.name}存在{item.name}行为",
+                procedure=Procedure.SUMMARY,
+                status=CaseStatus.CLOSED,
+                clue_source=clue,
+                source_event_id=event_id,
+                major=False,
+                registered_at=registered,
+                filed_on=registered.date(),
+                decided_on=decided_at.date(),
+                served_on=decided_at.date(),
+                closed_on=decided_at.date(),
+                handler_ids=handlers,
+                reviewer_id=None,
+                decider_id=handlers[0],
+                penalty=penalty,
+                steps=tuple(steps),
+                evidence=(),
+                reported_to_province=r.random() < 0.93,
+                publicity=PublicityStatus.PUBLISHED
+                if kind is PenaltyKind.FINE
+                else PublicityStatus.NOT_PUBLISHED,
+                published_on=decided_at.date() + timedelta(days=r.randrange(1, 9))
+                if kind is PenaltyKind.FINE
+                else None,
             )
 
         # general procedure: advance through the steps as far as the case's age allows
-        order = [CaseStatus.FILED, CaseStatus.INVESTIGATING, CaseStatus.NOTIFIED, CaseStatus.DEFENDED]
+        order = [
+            CaseStatus.FILED,
+            CaseStatus.INVESTIGATING,
+            CaseStatus.NOTIFIED,
+            CaseStatus.DEFENDED,
+        ]
         needs_review = item.major or r.random() < 0.3
         if needs_review:
             order.append(CaseStatus.REVIEWED)
@@ -707,18 +1037,40 @@ class _Gen:
             reached = status
         decided = decided_on is not None
         fine = r.randrange(1, max(2, item.max_fine // 100)) * 100 if kind is PenaltyKind.FINE else 0
-        penalty = Penalty(kind, fine, f"{kind.label}" + (f"人民币{fine}元" if fine else "")) if decided else None
+        penalty = (
+            Penalty(kind, fine, f"{kind.label}" + (f"人民币{fine}元" if fine else ""))
+            if decided
+            else None
+        )
         published = decided and r.random() < 0.9
         return Case(
-            number=number, tenant=town.code, item_code=item.code, party_code=subject.code,
-            title=f"{subject.name}{item.name}案", facts=f"经查,当事人{subject.name}存在{item.name}行为,违反{item.legal_basis}",
-            procedure=Procedure.GENERAL, status=reached, clue_source=clue, source_event_id=event_id, major=item.major,
-            registered_at=registered, filed_on=filed_on, decided_on=decided_on, served_on=served_on, closed_on=closed_on,
-            handler_ids=handlers, reviewer_id=reviewer.id if needs_review and reached not in order[:4] else None,
-            decider_id=leader.id if decided else None, penalty=penalty, steps=tuple(steps), evidence=tuple(evidence),
+            number=number,
+            tenant=town.code,
+            item_code=item.code,
+            party_code=subject.code,
+            title=f"{subject.name}{item.name}案",
+            facts=f"经查,当事人{subject.name}存在{item.name}行为,违反{item.legal_basis}",
+            procedure=Procedure.GENERAL,
+            status=reached,
+            clue_source=clue,
+            source_event_id=event_id,
+            major=item.major,
+            registered_at=registered,
+            filed_on=filed_on,
+            decided_on=decided_on,
+            served_on=served_on,
+            closed_on=closed_on,
+            handler_ids=handlers,
+            reviewer_id=reviewer.id if needs_review and reached not in order[:4] else None,
+            decider_id=leader.id if decided else None,
+            penalty=penalty,
+            steps=tuple(steps),
+            evidence=tuple(evidence),
             reported_to_province=filed_on is not None and r.random() < 0.93,
             publicity=PublicityStatus.PUBLISHED if published else PublicityStatus.NOT_PUBLISHED,
-            published_on=decided_on + timedelta(days=r.randrange(1, 12)) if published and decided_on else None,
+            published_on=decided_on + timedelta(days=r.randrange(1, 12))
+            if published and decided_on
+            else None,
         )
 
     def _provincial_and_credit_for_local_cases(self) -> None:
@@ -729,26 +1081,70 @@ class _Gen:
             if case.reported_to_province and case.filed_on:
                 self.w.provincial_cases.append(
                     ProvincialCase(
-                        number=case.number, title=case.title, party_code=subject.code, party_name=subject.name,
-                        body_name=town.name, body_code=town.credit_code, division=town.code[:6], status=case.status,
-                        filed_on=case.filed_on, decided_on=case.decided_on, penalty=case.penalty, publicity=case.publicity,
-                        review_score=self.r.randrange(62, 99) if case.status is CaseStatus.CLOSED and self.r.random() < 0.5 else None,
-                        reported_at=datetime.combine(case.filed_on, time(17, 0)) + timedelta(days=self.r.randrange(0, 3)),
+                        number=case.number,
+                        title=case.title,
+                        party_code=subject.code,
+                        party_name=subject.name,
+                        body_name=town.name,
+                        body_code=town.credit_code,
+                        division=town.code[:6],
+                        status=case.status,
+                        filed_on=case.filed_on,
+                        decided_on=case.decided_on,
+                        penalty=case.penalty,
+                        publicity=case.publicity,
+                        review_score=self.r.randrange(62, 99)
+                        if case.status is CaseStatus.CLOSED and self.r.random() < 0.5
+                        else None,
+                        reported_at=datetime.combine(case.filed_on, time(17, 0))
+                        + timedelta(days=self.r.randrange(0, 3)),
                     )
                 )
             if case.penalty and case.decided_on and case.publicity is PublicityStatus.PUBLISHED:
-                self.w.penalty_records.append(self._penalty_record(case.number, subject, items[case.item_code], case.facts, case.penalty, case.decided_on, town.name, town.credit_code))
+                self.w.penalty_records.append(
+                    self._penalty_record(
+                        case.number,
+                        subject,
+                        items[case.item_code],
+                        case.facts,
+                        case.penalty,
+                        case.decided_on,
+                        town.name,
+                        town.credit_code,
+                    )
+                )
 
-    def _penalty_record(self, number: str, subject: Subject, item: EnforcementItem, facts: str, penalty: Penalty,
-                        decided_on: date, body_name: str, body_code: str) -> PenaltyRecord:
+    def _penalty_record(
+        self,
+        number: str,
+        subject: Subject,
+        item: EnforcementItem,
+        facts: str,
+        penalty: Penalty,
+        decided_on: date,
+        body_name: str,
+        body_code: str,
+    ) -> PenaltyRecord:
         long_lived = item.category in ("食品安全", "安全生产")
         return PenaltyRecord(
-            decision_number=number, party_name=subject.name, party_kind=subject.kind, party_code=subject.code,
-            legal_representative=subject.legal_representative, legal_representative_id=subject.legal_representative_id,
-            violation_type=item.name, facts=facts, legal_basis=item.legal_basis, penalty_kind=penalty.kind,
-            content=penalty.content, fine_wan=round(penalty.fine / 10000, 4) if penalty.fine else None,
-            decided_on=decided_on, valid_until=decided_on + timedelta(days=365 if long_lived else 90),
-            body_name=body_name, body_credit_code=body_code, source_name=body_name, source_credit_code=body_code,
+            decision_number=number,
+            party_name=subject.name,
+            party_kind=subject.kind,
+            party_code=subject.code,
+            legal_representative=subject.legal_representative,
+            legal_representative_id=subject.legal_representative_id,
+            violation_type=item.name,
+            facts=facts,
+            legal_basis=item.legal_basis,
+            penalty_kind=penalty.kind,
+            content=penalty.content,
+            fine_wan=round(penalty.fine / 10000, 4) if penalty.fine else None,
+            decided_on=decided_on,
+            valid_until=decided_on + timedelta(days=365 if long_lived else 90),
+            body_name=body_name,
+            body_credit_code=body_code,
+            source_name=body_name,
+            source_credit_code=body_code,
             publicity_until=decided_on + timedelta(days=365 * 3 if long_lived else 365),
         )
 
@@ -763,44 +1159,100 @@ class _Gen:
                 filed = self.w.today - timedelta(days=self.r.randrange(20, 600))
                 decided = filed + timedelta(days=self.r.randrange(10, 80))
                 kind = self.r.choice(item.penalty_kinds)
-                fine = self.r.randrange(1, max(2, item.max_fine // 100)) * 100 if kind is PenaltyKind.FINE else 0
+                fine = (
+                    self.r.randrange(1, max(2, item.max_fine // 100)) * 100
+                    if kind is PenaltyKind.FINE
+                    else 0
+                )
                 penalty = Penalty(kind, fine, kind.label + (f"人民币{fine}元" if fine else ""))
                 number = f"{short}罚〔{decided.year}〕{serial}号"
                 self.w.provincial_cases.append(
                     ProvincialCase(
-                        number=number, title=f"{subject.name}{item.name}案", party_code=subject.code, party_name=subject.name,
-                        body_name=body_name, body_code=body_code, division=division, status=CaseStatus.CLOSED,
-                        filed_on=filed, decided_on=decided, penalty=penalty, publicity=PublicityStatus.PUBLISHED,
+                        number=number,
+                        title=f"{subject.name}{item.name}案",
+                        party_code=subject.code,
+                        party_name=subject.name,
+                        body_name=body_name,
+                        body_code=body_code,
+                        division=division,
+                        status=CaseStatus.CLOSED,
+                        filed_on=filed,
+                        decided_on=decided,
+                        penalty=penalty,
+                        publicity=PublicityStatus.PUBLISHED,
                         review_score=self.r.randrange(60, 99) if self.r.random() < 0.4 else None,
                         reported_at=datetime.combine(filed, time(16, 0)),
                     )
                 )
                 self.w.penalty_records.append(
-                    self._penalty_record(number, subject, item, f"当事人{subject.name}存在{item.name}行为", penalty, decided, body_name, body_code)
+                    self._penalty_record(
+                        number,
+                        subject,
+                        item,
+                        f"当事人{subject.name}存在{item.name}行为",
+                        penalty,
+                        decided,
+                        body_name,
+                        body_code,
+                    )
                 )
 
     def transfers_and_actions(self) -> None:
         towns = self.w.towns()
-        candidates = [c for c in self.w.cases if c.status in (CaseStatus.FILED, CaseStatus.INVESTIGATING)]
+        candidates = [
+            c for c in self.w.cases if c.status in (CaseStatus.FILED, CaseStatus.INVESTIGATING)
+        ]
         for n, case in enumerate(self.r.sample(candidates, min(8, len(candidates))), start=1):
             county = case.tenant[:6]
-            to = self.r.choice((f"{county}:gaj", f"{county}:scjgj", self.r.choice([t.code for t in towns if t.county == county and t.code != case.tenant])))
+            to = self.r.choice(
+                (
+                    f"{county}:gaj",
+                    f"{county}:scjgj",
+                    self.r.choice(
+                        [t.code for t in towns if t.county == county and t.code != case.tenant]
+                    ),
+                )
+            )
             sent = datetime.combine(case.filed_on or self.w.today, time(10, 0)) + timedelta(days=3)
             status = self.r.choice(("PENDING", "ACCEPTED", "REJECTED"))
             self.w.transfers.append(
                 Transfer(
-                    id=f"TR{n:04d}", case_number=case.number, from_tenant=case.tenant, to_tenant=to,
-                    reason="涉嫌犯罪,依法移送" if to.endswith(":gaj") else "不属于本机关管辖,移送有管辖权的机关",
-                    evidence_ids=tuple(e.id for e in case.evidence), sent_at=sent, status=status,
-                    answered_at=None if status == "PENDING" else sent + timedelta(days=self.r.randrange(1, 10)),
+                    id=f"TR{n:04d}",
+                    case_number=case.number,
+                    from_tenant=case.tenant,
+                    to_tenant=to,
+                    reason="涉嫌犯罪,依法移送"
+                    if to.endswith(":gaj")
+                    else "不属于本机关管辖,移送有管辖权的机关",
+                    evidence_ids=tuple(e.id for e in case.evidence),
+                    sent_at=sent,
+                    status=status,
+                    answered_at=None
+                    if status == "PENDING"
+                    else sent + timedelta(days=self.r.randrange(1, 10)),
                 )
             )
-        for n, (kind, title) in enumerate((("ROUTINE", "城区市容环境联合整治"), ("SPECIAL", "渣土运输专项整治"), ("EMERGENCY", "汛期河道安全应急联动")), start=1):
+        for n, (kind, title) in enumerate(
+            (
+                ("ROUTINE", "城区市容环境联合整治"),
+                ("SPECIAL", "渣土运输专项整治"),
+                ("EMERGENCY", "汛期河道安全应急联动"),
+            ),
+            start=1,
+        ):
             county = _COUNTIES[(n - 1) % 2][0]
             participants = tuple(t.code for t in towns if t.county == county)[:4]
             start = self.w.today - timedelta(days=30 * n)
             self.w.linked_actions.append(
-                LinkedAction(f"LA{n:03d}", kind, title, f"{county}:cgj", participants, start, start + timedelta(days=20))
+                LinkedAction(
+                    f"LA{n:03d}",
+                    kind,
+                    title,
+                    f"{county}:cgj",
+                    participants,
+                    start,
+                    start + timedelta(days=20),
+                )
             )
 
 

@@ -1,0 +1,33 @@
+"""Who is calling: the principal every resolver and store query receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from auth.scopes import Scope, parse_scopes
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    subject: str
+    client_id: str
+    tenant: str  # home tenant code
+    scopes: tuple[Scope, ...] = field(default_factory=tuple)
+
+    @property
+    def scope_string(self) -> str:
+        return " ".join(str(s) for s in self.scopes)
+
+
+# Every resource and action on every tenant. Used only when the gateway runs with
+# GATEWAY_DEV_PRINCIPAL=true (demo mode), until tokens are configured.
+_ALL = (
+    "case:read@* case:write@* event:read@* event:dispatch@* credit:read@* supervision:read@* "
+    "officer:read@* item:read@* transfer:read@* transfer:write@* audit:read@* stats:read@* pii:read@*"
+)
+
+
+def development_principal(tenant: str = "990121") -> Principal:
+    return Principal(
+        subject="dev", client_id="development", tenant=tenant, scopes=parse_scopes(_ALL)
+    )

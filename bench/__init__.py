@@ -1,0 +1,1 @@
+"""Benchmarks for DESIGN §6 (run with `make bench`); never timed assertions inside tests/."""

@@ -1,0 +1,346 @@
+"""`make bench`: P1–P3 of DESIGN §6 and the HTTP-client comparison, as ratios taken in one run.
+
+The sandbox upstreams (with injected latency), the gateway and the hand-written baseline each run
+in their own process on loopback ports; this process is the load generator.
+
+    python -m bench [--latency-ms 20] [--samples 200] [--duration 10] [--concurrency 16] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import aiohttp
+import httpx2
+
+from bench.clients import compare_clients
+from gateway.demo import showcase_case
+from sandbox.common import free_port
+from sandbox.runner import Credentials
+from sandbox.world import demo_world
+
+P1_QUERY = """query CaseDetail($n: String!) {
+  case(number: $n) {
+    number title status
+    subject { creditProfile { level } }
+    sourceEvent { id status }
+    supervision { status publicity }
+    officers { name certificate { status validUntil } }
+  }
+}"""
+
+P2_QUERY = """query CasePage {
+  cases(first: 100) {
+    edges { node {
+      number
+      subject { creditProfile { level } }
+      sourceEvent { id status }
+      supervision { status }
+      officers { name certificate { status } }
+    } }
+  }
+}"""
+
+
+def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
+    c = Credentials()
+    env = dict(os.environ)
+    env.update(
+        {
+            "GATEWAY_SMARTCITY_URL": f"http://127.0.0.1:{ports['smartcity']}",
+            "GATEWAY_SMARTCITY_API_KEY": c.smartcity_api_key,
+            "GATEWAY_PROVINCIAL_URL": f"http://127.0.0.1:{ports['provincial']}",
+            "GATEWAY_PROVINCIAL_CLIENT_ID": c.provincial_client_id,
+            "GATEWAY_PROVINCIAL_CLIENT_SECRET": c.provincial_client_secret,
+            "GATEWAY_CREDIT_URL": f"http://127.0.0.1:{ports['credit']}",
+            "GATEWAY_CREDIT_APP_KEY": c.credit_app_key,
+            "GATEWAY_CREDIT_APP_SECRET": c.credit_app_secret,
+            "GATEWAY_SQLITE_PATH": db_path,
+            "GATEWAY_DEV_PRINCIPAL": "true",
+            "GATEWAY_LOG_LEVEL": "warning",
+        }
+    )
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+@contextmanager
+def processes(latency_ms: float) -> Iterator[dict[str, Any]]:
+    ports = {
+        name: free_port() for name in ("smartcity", "provincial", "credit", "gateway", "baseline")
+    }
+    tmp = tempfile.mkdtemp(prefix="gateway-bench-")
+    env = _env(ports, os.path.join(tmp, "bench.db"))
+    py = sys.executable
+    subprocess.run(
+        [py, "-m", "gateway", "db", "seed"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    # Each upstream in its own process, as separate systems are.
+    procs = [
+        subprocess.Popen(
+            [
+                py,
+                "-m",
+                "sandbox.cli",
+                "serve",
+                "--systems",
+                system,
+                "--latency-ms",
+                str(latency_ms),
+                "--smartcity-port",
+                str(ports["smartcity"]),
+                "--provincial-port",
+                str(ports["provincial"]),
+                "--credit-port",
+                str(ports["credit"]),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        for system in ("smartcity", "provincial", "credit")
+    ] + [
+        subprocess.Popen([py, "-m", "gateway", "serve", "--port", str(ports["gateway"])], env=env),
+        subprocess.Popen(
+            [py, "-m", "bench.baseline"], env={**env, "GATEWAY_PORT": str(ports["baseline"])}
+        ),
+    ]
+    try:
+        for name in ("smartcity", "provincial", "credit", "gateway", "baseline"):
+            _wait_for(f"http://127.0.0.1:{ports[name]}")
+        yield {"ports": ports, "env": env}
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=10)
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(300):
+        try:
+            httpx2.get(url + "/healthz", timeout=0.5)
+            return
+        except httpx2.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def p50(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+async def _sequential(call: Callable[[], Awaitable[Any]], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        await call()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+async def upstream_p50s(env: dict[str, str], number: str, n: int) -> dict[str, float]:
+    """Each upstream's own p50 for the call the P1 query makes, through the same connector clients."""
+    from gateway.services import build_services
+    from gateway.settings import Settings
+
+    services = build_services(
+        Settings(
+            _env_file=None,
+            **{
+                k[8:].lower(): v
+                for k, v in env.items()
+                if k.startswith("GATEWAY_") and k[8:].lower() in Settings.model_fields
+            },
+        )
+    )
+    world = demo_world()
+    case = next(c for c in world.cases if c.number == number)
+    certs = [world.officer(o).certificate_no or "" for o in case.handler_ids]
+    try:
+        calls: dict[str, Callable[[], Awaitable[Any]]] = {
+            "smartcity": lambda: services.smartcity.events_by_ids([case.source_event_id or ""]),
+            "provincial": lambda: services.provincial.query([number], certs),
+            "credit": lambda: services.credit.profiles_by_codes([case.party_code]),
+        }
+        result = {}
+        for name, call in calls.items():
+            await _sequential(call, 10)
+            result[name] = p50(await _sequential(call, n))
+
+        async def fan_out() -> None:
+            await asyncio.gather(*(call() for call in calls.values()))
+
+        result["fan-out"] = p50(await _sequential(fan_out, n))
+        return result
+    finally:
+        from gateway.services import close_services
+
+        await close_services(services)
+
+
+async def graphql_p50(url: str, number: str, n: int) -> float:
+    async with httpx2.AsyncClient(timeout=30) as client:
+
+        async def call() -> None:
+            r = await client.post(url, json={"query": P1_QUERY, "variables": {"n": number}})
+            body = r.json()
+            if body.get("errors") or not body["data"]["case"]:
+                raise RuntimeError(f"P1 query failed: {body}")
+
+        await _sequential(call, 20)
+        return p50(await _sequential(call, n))
+
+
+async def p2_counts(ports: dict[str, int]) -> dict[str, Any]:
+    async with httpx2.AsyncClient(timeout=30) as client:
+        for name in ("smartcity", "provincial", "credit"):
+            await client.post(f"http://127.0.0.1:{ports[name]}/_admin/reset")
+        r = await client.post(
+            f"http://127.0.0.1:{ports['gateway']}/graphql", json={"query": P2_QUERY}
+        )
+        body = r.json()
+        if body.get("errors"):
+            raise RuntimeError(f"P2 query failed: {body['errors'][:2]}")
+        counts = {}
+        for name in ("smartcity", "provincial", "credit"):
+            c = (await client.get(f"http://127.0.0.1:{ports[name]}/_admin/counters")).json()
+            counts[name] = c["counters"]
+        counts["cases"] = len(body["data"]["cases"]["edges"])
+        return counts
+
+
+async def throughput(
+    make_request: Callable[[aiohttp.ClientSession], Awaitable[None]],
+    duration: float,
+    concurrency: int,
+) -> tuple[float, int]:
+    done = errors = 0
+    deadline = time.perf_counter() + duration
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            nonlocal done, errors
+            while time.perf_counter() < deadline:
+                try:
+                    await make_request(session)
+                    done += 1
+                except Exception:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return done / elapsed, errors
+
+
+def gateway_request(url: str, number: str) -> Callable[[aiohttp.ClientSession], Awaitable[None]]:
+    payload = {"query": P1_QUERY, "variables": {"n": number}}
+
+    async def request(session: aiohttp.ClientSession) -> None:
+        async with session.post(url, json=payload) as r:
+            body = await r.json()
+            if body.get("errors"):
+                raise RuntimeError(body["errors"][0]["message"])
+
+    return request
+
+
+def baseline_request(url: str) -> Callable[[aiohttp.ClientSession], Awaitable[None]]:
+    async def request(session: aiohttp.ClientSession) -> None:
+        async with session.get(url) as r:
+            if r.status != 200:
+                raise RuntimeError(str(r.status))
+            await r.read()
+
+    return request
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--quick", action="store_true", help="fewer samples, shorter runs")
+    parser.add_argument("--skip-clients", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.samples, args.duration = 50, 3.0
+
+    number = showcase_case(demo_world())
+    rows: list[tuple[str, str, str, str]] = []
+    with processes(args.latency_ms) as ctx:
+        ports, env = ctx["ports"], ctx["env"]
+        gw = f"http://127.0.0.1:{ports['gateway']}/graphql"
+        base = f"http://127.0.0.1:{ports['baseline']}/case/{number}"
+
+        upstream = asyncio.run(upstream_p50s(env, number, args.samples))
+        floor = upstream.pop("fan-out")
+        slowest = max(upstream.values())
+        gw_p50 = asyncio.run(graphql_p50(gw, number, args.samples))
+        rows.append(
+            (
+                "P1",
+                "case detail p50 (ms) vs slowest upstream p50",
+                f"{gw_p50:.1f} vs {slowest:.1f} "
+                + " ".join(f"[{k} {v:.1f}]" for k, v in upstream.items())
+                + f" [all three at once, direct: {floor:.1f}]",
+                f"{gw_p50 / slowest:.3f} (target ≤ 1.15)",
+            )
+        )
+
+        counts = asyncio.run(p2_counts(ports))
+        per_system = {k: sum(v.values()) for k, v in counts.items() if k != "cases"}
+        rows.append(
+            (
+                "P2",
+                f"cases(first: 100) → requests per upstream ({counts['cases']} cases)",
+                " ".join(f"{k}={v}" for k, v in per_system.items()),
+                "ok (1 each)" if all(v == 1 for v in per_system.values()) else "MISS",
+            )
+        )
+
+        gw_rps, gw_err = asyncio.run(
+            throughput(gateway_request(gw, number), args.duration, args.concurrency)
+        )
+        base_rps, base_err = asyncio.run(
+            throughput(baseline_request(base), args.duration, args.concurrency)
+        )
+        rows.append(
+            (
+                "P3",
+                f"P1 query req/s, concurrency {args.concurrency}",
+                f"gateway {gw_rps:.0f} (errors {gw_err}) vs hand-written {base_rps:.0f} (errors {base_err})",
+                f"{gw_rps / base_rps:.3f} (target ≥ 0.6)",
+            )
+        )
+
+        if not args.skip_clients:
+            smartcity = f"http://127.0.0.1:{ports['smartcity']}"
+            httpx2.post(f"{smartcity}/_admin/latency", json={"latency_ms": 0})
+            for name, rps, median in asyncio.run(
+                compare_clients(
+                    f"{smartcity}/api/v1/health", args.concurrency, 2000 if not args.quick else 500
+                )
+            ):
+                rows.append(("client", name, f"{rps:.0f} req/s, p50 {median:.2f} ms", ""))
+
+    width = [max(len(r[i]) for r in rows) for i in range(4)]
+    print()
+    for r in rows:
+        print("  ".join(cell.ljust(width[i]) for i, cell in enumerate(r)))
+
+
+if __name__ == "__main__":
+    main()

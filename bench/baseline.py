@@ -1,0 +1,69 @@
+"""The hand-written Starlette endpoint P3 compares against: the same case-detail data as the P1
+query, from the same store and the same connector clients, with no GraphQL in between."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain.tenancy import TenantFilter
+from gateway.services import build_services
+from gateway.settings import Settings
+
+
+def create_baseline(settings: Settings) -> Starlette:
+    services = build_services(settings)
+    everyone = TenantFilter.all()
+
+    async def case_detail(request: Request) -> JSONResponse:
+        number = request.path_params["number"]
+        (case,) = await services.store.cases_by_numbers(everyone, [number])
+        if case is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        (officers,) = await services.store.officers_by_case_numbers(everyone, [number])
+        certs = [o.certificate_no for o in officers if o.certificate_no]
+        (profile,), event, (provincial, certificates) = await asyncio.gather(
+            services.credit.profiles_by_codes([case.party_code]),
+            services.smartcity.events_by_ids([case.source_event_id])
+            if case.source_event_id
+            else _none(),
+            services.provincial.query([number], certs),
+        )
+        body: dict[str, Any] = {
+            "number": case.number,
+            "title": case.title,
+            "status": case.status,
+            "credit": profile.level.value if profile else None,
+            "event": event[0].status.value if event and event[0] else None,
+            "supervision": provincial[0].status.value if provincial[0] else None,
+            "officers": [
+                {"name": o.name, "certificate": c.status.value if c else None}
+                for o, c in zip(
+                    [o for o in officers if o.certificate_no], certificates, strict=True
+                )
+            ],
+        }
+        return JSONResponse(body)
+
+    return Starlette(routes=[Route("/case/{number:path}", case_detail)])
+
+
+async def _none() -> None:
+    return None
+
+
+def main() -> None:
+    settings = Settings()
+    uvicorn.run(
+        create_baseline(settings), host=settings.host, port=settings.port, log_level="warning"
+    )
+
+
+if __name__ == "__main__":
+    main()

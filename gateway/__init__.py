@@ -1,0 +1,1 @@
+"""Composition root: the Starlette app factory, settings, middleware, CLI and health endpoints."""

@@ -1,0 +1,100 @@
+"""The `gateway` command: serve, schema, db upgrade|seed, sandbox serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from gateway.settings import Settings
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    settings = Settings()
+    updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings.model_copy(update=updates)
+    if args.demo:
+        from gateway.demo import banner, prepare
+
+        settings, sandbox = prepare(settings)
+        print(banner(settings, sandbox), flush=True)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+    )
+
+
+def _schema(_: argparse.Namespace) -> None:
+    from schemas.schema import sdl
+
+    sys.stdout.write(sdl())
+
+
+def _db(args: argparse.Namespace) -> None:
+    from connectors.store import async_url, create_engine, seed, upgrade
+    from sandbox.world import demo_world
+
+    settings = Settings()
+    if args.action == "upgrade":
+        upgrade(settings.database_url, sqlite_path=settings.sqlite_path)
+        print("store migrated to head")
+        return
+
+    async def run_seed() -> None:
+        engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
+        try:
+            report = await seed(engine, demo_world(args.seed or settings.world_seed))
+            print(report)
+        finally:
+            await engine.dispose()
+
+    upgrade(settings.database_url, sqlite_path=settings.sqlite_path)
+    asyncio.run(run_seed())
+
+
+def _sandbox(args: argparse.Namespace) -> None:
+    from sandbox.cli import run_serve
+
+    run_serve(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description="Enforcement GraphQL gateway")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gateway")
+    serve.add_argument(
+        "--demo", action="store_true", help="sandbox upstreams, seeded SQLite store, IDE"
+    )
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(func=_serve)
+
+    schema = sub.add_parser("schema", help="print the SDL")
+    schema.set_defaults(func=_schema)
+
+    db = sub.add_parser("db", help="the local store")
+    db.add_argument("action", choices=["upgrade", "seed"])
+    db.add_argument("--seed", type=int, default=None, help="demo-world seed (for `seed`)")
+    db.set_defaults(func=_db)
+
+    sandbox = sub.add_parser("sandbox", help="the reference upstream systems")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    from sandbox.cli import add_serve_arguments
+
+    sandbox_serve = sandbox_sub.add_parser("serve", help="run them standalone")
+    add_serve_arguments(sandbox_serve)
+    sandbox_serve.set_defaults(func=_sandbox)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Demo mode: the sandbox upstreams on loopback ports, a migrated and seeded store, the IDE, and a
+development principal; prints an example query that joins one case across the four systems."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from connectors.store import async_url, create_engine, seed, upgrade
+from gateway.settings import Settings
+from sandbox.runner import Sandbox, start_sandbox
+from sandbox.world import World
+
+EXAMPLE_QUERY = """query CaseAcrossSystems {
+  case(number: "%s") {
+    number title statusLabel procedureLabel
+    party { name kind }
+    subject { code name creditProfile { level levelLabel } penalties { decisionNumber penaltyKindLabel fineWan } }
+    sourceEvent { id category channelLabel statusLabel reportedAt }
+    supervision { bodyName statusLabel publicityLabel reportedAt }
+    officers { name roleLabel certificate { number statusLabel validUntil } }
+    timeline { seq statusLabel at actor { name } }
+  }
+}"""
+
+
+def showcase_case(world: World) -> str:
+    """A case that every system knows: from a grid event, reported, published, an organisation."""
+    published = {p.decision_number for p in world.penalty_records}
+    for case in world.cases:
+        if (
+            case.source_event_id
+            and case.reported_to_province
+            and case.number in published
+            and not case.party_code[:17].isdigit()
+        ):
+            return case.number
+    return world.cases[0].number
+
+
+def prepare(settings: Settings) -> tuple[Settings, Sandbox]:
+    sandbox = start_sandbox(settings.world_seed)
+    c = sandbox.credentials
+    settings = settings.model_copy(
+        update={
+            "demo": True,
+            "dev_principal": True,
+            "smartcity_url": sandbox.smartcity.url,
+            "smartcity_api_key": c.smartcity_api_key,
+            "provincial_url": sandbox.provincial.url,
+            "provincial_client_id": c.provincial_client_id,
+            "provincial_client_secret": c.provincial_client_secret,
+            "credit_url": sandbox.credit.url,
+            "credit_app_key": c.credit_app_key,
+            "credit_app_secret": c.credit_app_secret,
+        }
+    )
+    upgrade(settings.database_url, sqlite_path=settings.sqlite_path)
+    asyncio.run(_seed(settings, sandbox.world))
+    return settings, sandbox
+
+
+async def _seed(settings: Settings, world: World) -> None:
+    engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
+    try:
+        await seed(engine, world)
+    finally:
+        await engine.dispose()
+
+
+def banner(settings: Settings, sandbox: Sandbox) -> str:
+    base = f"http://{settings.host}:{settings.port}"
+    query = EXAMPLE_QUERY % showcase_case(sandbox.world)
+    payload = json.dumps({"query": " ".join(query.split())}, ensure_ascii=False)
+    return "\n".join(
+        [
+            "",
+            "Enforcement gateway — demo mode (demo world, SQLite store, sandbox upstreams)",
+            f"  GraphQL IDE      {base}/graphql",
+            f"  readiness        {base}/readyz",
+            f"  smart-city       {sandbox.smartcity.url}/openapi.json",
+            f"  provincial       {sandbox.provincial.url}/openapi.json",
+            f"  credit           {sandbox.credit.url}/openapi.json",
+            "",
+            "Every request runs as a development principal with every scope (no token needed in",
+            "demo mode until tenant-scoped OAuth is configured).",
+            "",
+            "Paste this into the IDE — one case joined from all four systems:",
+            "",
+            query,
+            "",
+            "or with curl:",
+            f"  curl -s {base}/graphql -H 'content-type: application/json' -d '{payload}'",
+            "",
+        ]
+    )

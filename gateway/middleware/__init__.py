@@ -1,0 +1,1 @@
+"""Plain ASGI middleware, one per module (Starlette's BaseHTTPMiddleware breaks contextvars)."""

@@ -1,0 +1,56 @@
+"""Create and close the long-lived connector clients and the store engine: the only place that
+wires adapters into the schema's `Services`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from connectors.credit import CreditClient, CreditConfig
+from connectors.provincial import ProvincialClient, ProvincialConfig
+from connectors.smartcity import SmartCityClient, SmartCityConfig
+from connectors.store import Store, async_url, create_engine
+from gateway.settings import Settings
+from schemas.context import Services
+
+
+def build_services(settings: Settings) -> Services:
+    timeouts = {
+        "timeout": settings.upstream_timeout,
+        "connect_timeout": settings.upstream_connect_timeout,
+        "max_connections": settings.upstream_max_connections,
+    }
+    engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
+    return Services(
+        store=Store(engine),
+        smartcity=SmartCityClient(
+            SmartCityConfig(
+                base_url=settings.smartcity_url, api_key=settings.smartcity_api_key, **timeouts
+            )
+        ),
+        provincial=ProvincialClient(
+            ProvincialConfig(
+                base_url=settings.provincial_url,
+                client_id=settings.provincial_client_id,
+                client_secret=settings.provincial_client_secret,
+                **timeouts,
+            )
+        ),
+        credit=CreditClient(
+            CreditConfig(
+                base_url=settings.credit_url,
+                app_key=settings.credit_app_key,
+                app_secret=settings.credit_app_secret,
+                **timeouts,
+            )
+        ),
+    )
+
+
+async def close_services(services: Services) -> None:
+    await asyncio.gather(
+        services.smartcity.aclose(),
+        services.provincial.aclose(),
+        services.credit.aclose(),
+        return_exceptions=True,
+    )
+    await services.store.engine.dispose()

@@ -1,0 +1,72 @@
+"""`sandbox serve`: run the reference upstream systems standalone."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+
+from sandbox.runner import SYSTEMS, Credentials, serve_forever
+from sandbox.world import DEFAULT_SEED
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--smartcity-port", type=int, default=8101)
+    parser.add_argument("--provincial-port", type=int, default=8102)
+    parser.add_argument("--credit-port", type=int, default=8103)
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay added to every upstream answer"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="demo-world seed")
+    parser.add_argument(
+        "--systems",
+        default=",".join(SYSTEMS),
+        help="comma-separated subset of smartcity,provincial,credit to run (default: all three)",
+    )
+
+
+def run_serve(args: argparse.Namespace) -> None:
+    c = Credentials()
+    host = args.host
+    print(
+        f"smart-city platform   http://{host}:{args.smartcity_port}  (X-API-Key: {c.smartcity_api_key})"
+    )
+    print(
+        f"provincial platform   http://{host}:{args.provincial_port}  "
+        f"(client {c.provincial_client_id} / {c.provincial_client_secret})"
+    )
+    print(
+        f"credit system         http://{host}:{args.credit_port}  (app {c.credit_app_key} / {c.credit_app_secret})"
+    )
+    print("each serves /openapi.json and /_admin/{counters,faults,latency,reset}")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            serve_forever(
+                args.seed,
+                latency_ms=args.latency_ms,
+                host=host,
+                ports=(args.smartcity_port, args.provincial_port, args.credit_port),
+                systems=_systems(args.systems),
+            )
+        )
+
+
+def _systems(value: str) -> tuple[str, ...]:
+    chosen = tuple(s.strip() for s in value.split(",") if s.strip())
+    unknown = set(chosen) - set(SYSTEMS)
+    if unknown or not chosen:
+        raise SystemExit(f"--systems takes a subset of {','.join(SYSTEMS)}")
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="sandbox", description="Reference upstream systems")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_serve_arguments(sub.add_parser("serve", help="run the three upstream systems"))
+    args = parser.parse_args(argv)
+    run_serve(args)
+
+
+if __name__ == "__main__":
+    main()

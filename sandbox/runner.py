@@ -1,0 +1,110 @@
+"""Start the three upstream sandboxes together, in a background thread (tests, demo, bench) or
+in the foreground (`sandbox serve`)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sandbox import credit, provincial, smartcity
+from sandbox.common import RunningServer, SandboxControls, start_in_thread, stop
+from sandbox.world import DEFAULT_SEED, World, demo_world
+
+
+@dataclass(frozen=True)
+class Credentials:
+    smartcity_api_key: str = smartcity.DEMO_API_KEY
+    provincial_client_id: str = provincial.DEMO_CLIENT_ID
+    provincial_client_secret: str = provincial.DEMO_CLIENT_SECRET
+    credit_app_key: str = credit.DEMO_APP_KEY
+    credit_app_secret: str = credit.DEMO_APP_SECRET
+
+
+@dataclass
+class Sandbox:
+    smartcity: RunningServer
+    provincial: RunningServer
+    credit: RunningServer
+    world: World
+    credentials: Credentials
+
+    @property
+    def servers(self) -> tuple[RunningServer, RunningServer, RunningServer]:
+        return (self.smartcity, self.provincial, self.credit)
+
+    def controls(self, name: str) -> SandboxControls:
+        return {s.name: s.controls for s in self.servers}[name]
+
+    def reset(self) -> None:
+        for server in self.servers:
+            server.controls.reset()
+
+    def counts(self) -> dict[str, int]:
+        return {s.name: s.controls.total() for s in self.servers}
+
+    def stop(self) -> None:
+        stop(self.servers)
+
+    def gateway_env(self) -> dict[str, str]:
+        """The settings a gateway needs to reach this sandbox (GATEWAY_* variables)."""
+        c = self.credentials
+        return {
+            "GATEWAY_SMARTCITY_URL": self.smartcity.url,
+            "GATEWAY_SMARTCITY_API_KEY": c.smartcity_api_key,
+            "GATEWAY_PROVINCIAL_URL": self.provincial.url,
+            "GATEWAY_PROVINCIAL_CLIENT_ID": c.provincial_client_id,
+            "GATEWAY_PROVINCIAL_CLIENT_SECRET": c.provincial_client_secret,
+            "GATEWAY_CREDIT_URL": self.credit.url,
+            "GATEWAY_CREDIT_APP_KEY": c.credit_app_key,
+            "GATEWAY_CREDIT_APP_SECRET": c.credit_app_secret,
+        }
+
+
+def _apps(world: World, latency_ms: float) -> dict[str, tuple[object, SandboxControls]]:
+    apps: dict[str, tuple[object, SandboxControls]] = {}
+    for module in (smartcity, provincial, credit):
+        controls = SandboxControls(module.NAME, base_latency_ms=latency_ms)
+        apps[module.NAME] = (module.create_app(world, controls), controls)
+    return apps
+
+
+def start_sandbox(
+    seed: int = DEFAULT_SEED,
+    *,
+    latency_ms: float = 0.0,
+    host: str = "127.0.0.1",
+    ports: tuple[int, int, int] = (0, 0, 0),
+) -> Sandbox:
+    """Run all three upstreams on loopback ports (0 = any free port) in daemon threads."""
+    world = demo_world(seed)
+    apps = _apps(world, latency_ms)
+    running = [
+        start_in_thread(name, app, controls, host, port)  # type: ignore[arg-type]
+        for (name, (app, controls)), port in zip(apps.items(), ports, strict=True)
+    ]
+    return Sandbox(*running, world=world, credentials=Credentials())
+
+
+SYSTEMS = (smartcity.NAME, provincial.NAME, credit.NAME)
+
+
+async def serve_forever(
+    seed: int = DEFAULT_SEED,
+    *,
+    latency_ms: float = 0.0,
+    host: str = "127.0.0.1",
+    ports: tuple[int, int, int] = (8101, 8102, 8103),
+    systems: tuple[str, ...] = SYSTEMS,
+) -> None:
+    """Run the chosen upstreams in the foreground on one event loop until interrupted."""
+    import uvicorn
+
+    world = demo_world(seed)
+    servers = [
+        uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)  # type: ignore[arg-type]
+        )
+        for (name, (app, _)), port in zip(_apps(world, latency_ms).items(), ports, strict=True)
+        if name in systems
+    ]
+    await asyncio.gather(*(s.serve() for s in servers))

@@ -1,0 +1,1 @@
+"""The unified graph: one package per domain, merged into the root types in `schemas.schema`."""

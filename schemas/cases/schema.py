@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+
+from connectors.store import CaseFilter as StoreCaseFilter
+from domain.identifiers import validate_case_number, validate_party_code
+from schemas.cases.types import Case, CaseConnection, CaseEdge, CaseFilter, PageInfo
+from schemas.errors import BadUserInput
+from schemas.validation import tenant_pattern
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="案件 / one case by its number, e.g. 东岭街综执罚〔2026〕1号")
+    async def case(self, info: strawberry.Info, number: str) -> Case | None:
+        number = validate_case_number(number)
+        loaders = info.context.loaders
+        # Officers come with the case, so their certificates join the same provincial batch as
+        # the case's own provincial record (one request to the platform).
+        row, _ = await asyncio.gather(
+            loaders.case_by_number.load(number), loaders.officers_by_case.load(number)
+        )
+        if row is None:
+            return None
+        return Case.from_row(row)
+
+    @strawberry.field(description="案件列表 / cases the caller may see, newest first")
+    async def cases(
+        self,
+        info: strawberry.Info,
+        filter: CaseFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> CaseConnection:
+        limits = info.context.limits
+        size = limits.default_page_size if first is None else first
+        if not 1 <= size <= limits.max_page_size:
+            raise BadUserInput(
+                f"first must be between 1 and {limits.max_page_size}", argument="first"
+            )
+        f = filter or CaseFilter()
+        store_filter = StoreCaseFilter(
+            tenant_pattern=tenant_pattern(f.tenant_pattern),
+            statuses=tuple(s.value for s in f.statuses or ()),
+            procedure=f.procedure.value if f.procedure else None,
+            item_code=f.item_code,
+            party_code=validate_party_code(f.party_code) if f.party_code else None,
+            registered_from=f.registered_from,
+            registered_to=f.registered_to,
+            text=f.text,
+            source_event_id=f.source_event_id,
+        )
+        try:
+            page = await info.context.services.store.cases_page(
+                info.context.tenants("case"), store_filter, size, after
+            )
+        except ValueError as exc:
+            raise BadUserInput(f"invalid cursor: {exc}", argument="after") from None
+        loader = info.context.loaders.officers_by_case
+        await loader.load_many([row.number for row in page.rows])
+        return CaseConnection(
+            edges=[
+                CaseEdge(cursor=c, node=Case.from_row(row))
+                for row, c in zip(page.rows, page.cursors, strict=True)
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            total_count=page.total_count,
+        )

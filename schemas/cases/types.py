@@ -1,0 +1,339 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from schemas.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind, Procedure, PublicityStatus
+
+LazyGridEvent = Annotated["GridEvent", strawberry.lazy("schemas.events.types")]  # noqa: F821
+LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
+LazyOfficer = Annotated["Officer", strawberry.lazy("schemas.officers.types")]  # noqa: F821
+LazyOrg = Annotated["Org", strawberry.lazy("schemas.orgs.types")]  # noqa: F821
+LazyEnforcementItem = Annotated["EnforcementItem", strawberry.lazy("schemas.items.types")]  # noqa: F821
+
+
+@strawberry.type(description="处罚 / the penalty decided")
+class Penalty:
+    kind: PenaltyKind
+    fine: int = strawberry.field(description="罚款金额(元) / fine in yuan, 0 when none")
+    content: str
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return self.kind.label  # type: ignore[attr-defined, no-any-return]
+
+
+@strawberry.type(description="当事人(本地台账) / the party as the local ledger records it")
+class Party:
+    code: str
+    name: str
+    kind: PartyKind
+    address: str | None
+    phone: str | None
+    legal_representative: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Party:
+        return cls(
+            code=row.code,
+            name=row.name,
+            kind=PartyKind(row.kind),
+            address=row.address,
+            phone=row.phone,
+            legal_representative=row.legal_representative,
+        )
+
+
+@strawberry.type(description="全过程记录 / one step of the case's full-process record")
+class CaseStep:
+    seq: int
+    status: CaseStatus
+    at: datetime
+    actor_id: str
+    note: str
+    evidence_ids: list[str]
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return self.status.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field(description="经办人 / who took the step")
+    async def actor(self, info: strawberry.Info) -> LazyOfficer | None:
+        from schemas.officers.types import Officer
+
+        row = await info.context.loaders.officer_by_id.load(self.actor_id)
+        return Officer.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: Any) -> CaseStep:
+        return cls(
+            seq=row.seq,
+            status=CaseStatus(row.status),
+            at=row.at,
+            actor_id=row.actor_id,
+            note=row.note,
+            evidence_ids=list(row.evidence_ids or []),
+        )
+
+
+@strawberry.type(description="证据材料(元数据) / evidence metadata")
+class Evidence:
+    id: strawberry.ID
+    kind: str
+    title: str
+    sha256: str
+    collected_at: datetime
+    collected_by: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> Evidence:
+        return cls(
+            id=strawberry.ID(row.id),
+            kind=row.kind,
+            title=row.title,
+            sha256=row.sha256,
+            collected_at=row.collected_at,
+            collected_by=row.collected_by,
+        )
+
+
+@strawberry.type(
+    description="省平台案件记录 / the case as the provincial supervision platform holds it"
+)
+class SupervisionRecord:
+    number: str
+    title: str
+    party_code: str
+    party_name: str
+    body_name: str = strawberry.field(description="执法主体 / enforcing body")
+    division: str
+    status: CaseStatus
+    filed_on: date
+    decided_on: date | None
+    penalty_kind: PenaltyKind | None
+    fine: int | None
+    publicity: PublicityStatus
+    review_score: int | None = strawberry.field(description="案卷评查得分 / case-file review score")
+    reported_at: datetime = strawberry.field(
+        description="归集时间 / when it was reported to the platform"
+    )
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return self.status.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field
+    def publicity_label(self) -> str:
+        return self.publicity.label  # type: ignore[attr-defined, no-any-return]
+
+    @classmethod
+    def from_record(cls, r: Any) -> SupervisionRecord:
+        return cls(
+            number=r.number,
+            title=r.title,
+            party_code=r.party_code,
+            party_name=r.party_name,
+            body_name=r.body_name,
+            division=r.division,
+            status=CaseStatus(r.status),
+            filed_on=r.filed_on,
+            decided_on=r.decided_on,
+            penalty_kind=PenaltyKind(r.penalty_kind) if r.penalty_kind else None,
+            fine=r.fine,
+            publicity=PublicityStatus(r.publicity),
+            review_score=r.review_score,
+            reported_at=r.reported_at,
+        )
+
+
+@strawberry.type(
+    description="案件 / a case of a town's or street's ledger, joined with the other systems"
+)
+class Case:
+    number: str = strawberry.field(description="案号 / case (and decision) number")
+    tenant: str = strawberry.field(description="办案机构代码 / the owning town or street")
+    title: str
+    facts: str
+    procedure: Procedure
+    status: CaseStatus
+    clue_source: ClueSource
+    major: bool = strawberry.field(description="重大案件 / needs legal review")
+    registered_at: datetime
+    filed_on: date | None
+    decided_on: date | None
+    served_on: date | None
+    closed_on: date | None
+    penalty: Penalty | None
+    publicity: PublicityStatus
+    published_on: date | None
+    reported_to_province: bool = strawberry.field(
+        description="已归集省平台(本地台账) / reported, per the ledger"
+    )
+    item_code: str
+    party_code: strawberry.Private[str]
+    source_event_id: strawberry.Private[str | None]
+    reviewer_id: strawberry.Private[str | None]
+    decider_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return self.status.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field
+    def procedure_label(self) -> str:
+        return self.procedure.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field
+    def clue_source_label(self) -> str:
+        return self.clue_source.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field
+    def publicity_label(self) -> str:
+        return self.publicity.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field(description="办案机构 / the owning body")
+    async def org(self, info: strawberry.Info) -> LazyOrg | None:
+        from schemas.orgs.types import load_org
+
+        return await load_org(info, self.tenant)
+
+    @strawberry.field(description="执法事项 / the enforcement item")
+    async def item(self, info: strawberry.Info) -> LazyEnforcementItem | None:
+        from schemas.items.types import EnforcementItem
+
+        row = await info.context.loaders.item_by_code.load(self.item_code)
+        return EnforcementItem.from_row(row) if row else None
+
+    @strawberry.field(description="当事人(本地台账) / the party in the local ledger")
+    async def party(self, info: strawberry.Info) -> Party | None:
+        row = await info.context.loaders.party_by_key.load((self.tenant, self.party_code))
+        return Party.from_row(row) if row else None
+
+    @strawberry.field(description="当事人主体(信用等) / the party as a subject across systems")
+    def subject(self) -> LazySubject:
+        from schemas.subjects.types import Subject
+
+        return Subject.of(self.party_code)
+
+    @strawberry.field(description="来源网格事件(智慧城市) / the grid event the case came from")
+    async def source_event(self, info: strawberry.Info) -> LazyGridEvent | None:
+        from schemas.events.types import GridEvent
+
+        if not self.source_event_id:
+            return None
+        record = await info.context.loaders.event_by_id.load(self.source_event_id)
+        return GridEvent.from_record(record) if record else None
+
+    @strawberry.field(
+        description="省平台记录 / the provincial platform's record (null if not reported)"
+    )
+    async def supervision(self, info: strawberry.Info) -> SupervisionRecord | None:
+        info.context.tenants("supervision")
+        record = await info.context.loaders.provincial.load(("case", self.number))
+        return SupervisionRecord.from_record(record) if record else None
+
+    @strawberry.field(description="承办人员 / the handling officers")
+    async def officers(self, info: strawberry.Info) -> list[LazyOfficer]:
+        from schemas.officers.types import Officer
+
+        rows = await info.context.loaders.officers_by_case.load(self.number)
+        return [Officer.from_row(r) for r in rows]
+
+    @strawberry.field(description="法制审核人员 / the legal reviewer")
+    async def reviewer(self, info: strawberry.Info) -> LazyOfficer | None:
+        return await _officer(info, self.reviewer_id)
+
+    @strawberry.field(description="决定人 / who decided")
+    async def decider(self, info: strawberry.Info) -> LazyOfficer | None:
+        return await _officer(info, self.decider_id)
+
+    @strawberry.field(description="全过程记录 / the full-process record, oldest first")
+    async def timeline(self, info: strawberry.Info) -> list[CaseStep]:
+        rows = await info.context.loaders.steps_by_case.load(self.number)
+        return [CaseStep.from_row(r) for r in rows]
+
+    @strawberry.field(description="证据材料 / evidence metadata")
+    async def evidence(self, info: strawberry.Info) -> list[Evidence]:
+        rows = await info.context.loaders.evidence_by_case.load(self.number)
+        return [Evidence.from_row(r) for r in rows]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Case:
+        penalty = (
+            Penalty(
+                kind=PenaltyKind(row.penalty_kind),
+                fine=row.fine or 0,
+                content=row.penalty_content or "",
+            )
+            if row.penalty_kind
+            else None
+        )
+        return cls(
+            number=row.number,
+            tenant=row.tenant,
+            title=row.title,
+            facts=row.facts,
+            procedure=Procedure(row.procedure),
+            status=CaseStatus(row.status),
+            clue_source=ClueSource(row.clue_source),
+            major=row.major,
+            registered_at=row.registered_at,
+            filed_on=row.filed_on,
+            decided_on=row.decided_on,
+            served_on=row.served_on,
+            closed_on=row.closed_on,
+            penalty=penalty,
+            publicity=PublicityStatus(row.publicity),
+            published_on=row.published_on,
+            reported_to_province=row.reported_to_province,
+            item_code=row.item_code,
+            party_code=row.party_code,
+            source_event_id=row.source_event_id,
+            reviewer_id=row.reviewer_id,
+            decider_id=row.decider_id,
+        )
+
+
+async def _officer(info: strawberry.Info, officer_id: str | None) -> Any:
+    from schemas.officers.types import Officer
+
+    if not officer_id:
+        return None
+    row = await info.context.loaders.officer_by_id.load(officer_id)
+    return Officer.from_row(row) if row else None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class CaseEdge:
+    cursor: str
+    node: Case
+
+
+@strawberry.type(description="案件分页 / a Relay-style page of cases")
+class CaseConnection:
+    edges: list[CaseEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input(description="案件筛选 / filter for cases")
+class CaseFilter:
+    tenant_pattern: str | None = strawberry.field(
+        default=None, description="租户范围 / a tenant code, a prefix with * or *"
+    )
+    statuses: list[CaseStatus] | None = None
+    procedure: Procedure | None = None
+    item_code: str | None = None
+    party_code: str | None = None
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+    text: str | None = strawberry.field(default=None, description="标题包含 / title contains")
+    source_event_id: str | None = None

@@ -1,0 +1,66 @@
+"""The per-request context every resolver receives: who is asking, the shared connector
+clients, and this request's own loaders (never shared across requests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auth.policy import has_scope, tenant_filter
+from auth.principal import Principal
+from connectors.credit import CreditClient
+from connectors.provincial import ProvincialClient
+from connectors.smartcity import SmartCityClient
+from connectors.store import Store
+from domain.tenancy import TenantFilter
+from schemas.errors import Forbidden, Unauthenticated
+
+
+@dataclass(frozen=True)
+class Services:
+    """Long-lived connector clients, created once by the gateway and shared by all requests."""
+
+    store: Store
+    smartcity: SmartCityClient
+    provincial: ProvincialClient
+    credit: CreditClient
+
+
+@dataclass(frozen=True)
+class Limits:
+    default_page_size: int = 20
+    max_page_size: int = 100
+    loader_hops: int = 4
+
+
+@dataclass
+class Context:
+    principal: Principal | None
+    services: Services
+    limits: Limits
+    request_id: str
+    request: Any = None
+    _loaders: Any = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Any:
+        # Built on first use so that a request that touches no loader pays nothing.
+        if self._loaders is None:
+            from schemas.loaders import Loaders
+
+            self._loaders = Loaders.create(self)
+        return self._loaders
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated("需要登录 / authentication required")
+        return self.principal
+
+    def tenants(self, resource: str, action: str = "read") -> TenantFilter:
+        """The tenants this caller may `action` on `resource`; FORBIDDEN when none at all."""
+        principal = self.require_principal()
+        if not has_scope(principal, resource, action):
+            raise Forbidden(
+                f"缺少权限 / missing scope {resource}:{action}", scope=f"{resource}:{action}"
+            )
+        return tenant_filter(principal, resource, action)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from schemas.enums import EventChannel, EventStatus
+
+LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
+LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]  # noqa: F821
+
+
+@strawberry.type(description="网格事件 / a grid event on the smart-city platform")
+class GridEvent:
+    id: strawberry.ID
+    town: str = strawberry.field(description="所属镇街 / the town or street")
+    grid_code: str
+    channel: EventChannel
+    category: str
+    description: str
+    address: str
+    longitude: float
+    latitude: float
+    reported_at: datetime
+    deadline: datetime
+    status: EventStatus
+    reporter: str
+    dispatched_to: str | None
+    case_number: str | None = strawberry.field(description="反馈的案号 / case number fed back")
+    ticket_id: str | None = strawberry.field(description="12345工单号 / hotline ticket, if any")
+    subject_code: strawberry.Private[str | None]
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return self.status.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field
+    def channel_label(self) -> str:
+        return self.channel.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field(description="涉事主体 / the subject involved, if known")
+    def subject(self) -> LazySubject | None:
+        from schemas.subjects.types import Subject
+
+        return Subject.of(self.subject_code) if self.subject_code else None
+
+    @strawberry.field(description="由此立案的本地案件 / the local case it became")
+    async def case(self, info: strawberry.Info) -> LazyCase | None:
+        from schemas.cases.types import Case
+
+        if not self.case_number:
+            return None
+        row = await info.context.loaders.case_by_number.load(self.case_number)
+        return Case.from_row(row) if row else None
+
+    @classmethod
+    def from_record(cls, r: Any) -> GridEvent:
+        return cls(
+            id=strawberry.ID(r.id),
+            town=r.town,
+            grid_code=r.grid_code,
+            channel=EventChannel(r.channel),
+            category=r.category,
+            description=r.description,
+            address=r.address,
+            longitude=r.longitude,
+            latitude=r.latitude,
+            reported_at=r.reported_at,
+            deadline=r.deadline,
+            status=EventStatus(r.status),
+            reporter=r.reporter,
+            dispatched_to=r.dispatched_to,
+            case_number=r.case_number,
+            ticket_id=r.ticket_id,
+            subject_code=r.subject_code,
+        )
+
+
+@strawberry.input(description="网格事件筛选 / filter for grid events")
+class GridEventFilter:
+    town: str | None = strawberry.field(
+        default=None, description="镇街代码 / a town code (9 digits)"
+    )
+    county: str | None = strawberry.field(
+        default=None, description="县区代码 / a county code (6 digits)"
+    )
+    grid_code: str | None = None
+    status: EventStatus | None = None
+    category: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import strawberry
+
+from connectors.store import OfficerFilter as StoreOfficerFilter
+from schemas.errors import BadUserInput
+from schemas.officers.types import Officer, OfficerFilter
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="执法人员 / officers with their live certificate status")
+    async def officers(
+        self, info: strawberry.Info, filter: OfficerFilter | None = None
+    ) -> list[Officer]:
+        f = filter or OfficerFilter()
+        if not 1 <= f.limit <= info.context.limits.max_page_size * 5:
+            raise BadUserInput(
+                f"limit must be between 1 and {info.context.limits.max_page_size * 5}"
+            )
+        rows = await info.context.services.store.officers(
+            info.context.tenants("officer"),
+            StoreOfficerFilter(
+                tenant_pattern=f.tenant_pattern,
+                role=f.role.value if f.role else None,
+                name=f.name,
+                limit=f.limit,
+            ),
+        )
+        return [Officer.from_row(r) for r in rows]

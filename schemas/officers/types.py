@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+
+from schemas.enums import CertificateStatus, OfficerRole
+
+
+@strawberry.type(
+    description="执法证 / an enforcement certificate as the provincial platform holds it"
+)
+class Certificate:
+    number: str
+    holder_name: str
+    issuer: str
+    valid_until: date
+    status: CertificateStatus
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return self.status.label  # type: ignore[attr-defined, no-any-return]
+
+    @classmethod
+    def from_record(cls, r: Any) -> Certificate:
+        return cls(
+            number=r.number,
+            holder_name=r.holder_name,
+            issuer=r.issuer,
+            valid_until=r.valid_until,
+            status=CertificateStatus(r.status),
+        )
+
+
+@strawberry.type(description="执法人员 / an officer, legal reviewer, leader or auxiliary of a body")
+class Officer:
+    id: strawberry.ID
+    name: str
+    tenant: str = strawberry.field(description="所属机构 / the body the officer works for")
+    role: OfficerRole
+    certificate_number: str | None = strawberry.field(description="执法证号 / none for auxiliaries")
+    seconded_from: str | None = strawberry.field(
+        description="派驻单位 / seconding department, if any"
+    )
+
+    @strawberry.field
+    def role_label(self) -> str:
+        return self.role.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field(
+        description="执法证(省平台实时) / certificate status, live from the provincial platform"
+    )
+    async def certificate(self, info: strawberry.Info) -> Certificate | None:
+        if not self.certificate_number:
+            return None
+        record = await info.context.loaders.provincial.load(("cert", self.certificate_number))
+        return Certificate.from_record(record) if record else None
+
+    @strawberry.field
+    async def org(
+        self, info: strawberry.Info
+    ) -> Annotated["Org", strawberry.lazy("schemas.orgs.types")] | None:  # noqa: F821, UP037
+        from schemas.orgs.types import load_org
+
+        return await load_org(info, self.tenant)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Officer:
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            tenant=row.tenant,
+            role=OfficerRole(row.role),
+            certificate_number=row.certificate_no,
+            seconded_from=row.seconded_from,
+        )
+
+
+@strawberry.input(description="执法人员筛选 / filter for officers")
+class OfficerFilter:
+    tenant_pattern: str | None = None
+    role: OfficerRole | None = None
+    name: str | None = None
+    limit: int = 100

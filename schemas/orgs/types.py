@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from schemas.enums import OrgKind
+
+
+@strawberry.type(description="机构 / a town, street, county department or other body (a tenant)")
+class Org:
+    code: str = strawberry.field(
+        description="租户代码 / tenant code (division code, or <county>:<slug>)"
+    )
+    name: str
+    short_name: str
+    kind: OrgKind
+    county: str = strawberry.field(description="所属县区代码 / county code")
+
+    @strawberry.field(description="机构类型名称 / kind label")
+    def kind_label(self) -> str:
+        return self.kind.label  # type: ignore[attr-defined, no-any-return]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Org:
+        return cls(
+            code=row.code,
+            name=row.name,
+            short_name=row.short_name,
+            kind=OrgKind(row.kind),
+            county=row.county,
+        )
+
+
+async def load_org(info: strawberry.Info, code: str | None) -> Org | None:
+    if not code:
+        return None
+    row = await info.context.loaders.org_by_code.load(code)
+    return Org.from_row(row) if row else None

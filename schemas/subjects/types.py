@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+
+from domain import enums as d
+from domain.identifiers import is_id_number_shape
+from schemas.enums import CreditLevel, PartyKind, PenaltyKind
+
+LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]  # noqa: F821
+
+
+def kind_of_code(code: str) -> d.PartyKind:
+    if is_id_number_shape(code):
+        return d.PartyKind.NATURAL_PERSON
+    if code[:2] == "92":
+        return d.PartyKind.INDIVIDUAL_BUSINESS
+    return d.PartyKind.LEGAL_PERSON
+
+
+@strawberry.type(description="信用档案 / a subject's credit profile on the credit system")
+class CreditProfile:
+    level: CreditLevel
+    joint_punishment: list[str] = strawberry.field(
+        description="联合惩戒名单 / joint-punishment lists"
+    )
+    dishonest: bool = strawberry.field(description="失信名单 / on the dishonest list")
+    updated_on: date
+
+    @strawberry.field
+    def level_label(self) -> str:
+        return self.level.label  # type: ignore[attr-defined, no-any-return]
+
+    @classmethod
+    def from_record(cls, r: Any) -> CreditProfile:
+        return cls(
+            level=CreditLevel(r.level),
+            joint_punishment=list(r.joint_punishment),
+            dishonest=r.dishonest,
+            updated_on=r.updated_on,
+        )
+
+
+@strawberry.type(description="行政处罚双公示记录 / a penalty decision published under 双公示")
+class PenaltyRecord:
+    decision_number: str = strawberry.field(description="行政处罚决定书文号")
+    party_name: str = strawberry.field(description="行政相对人名称")
+    party_kind: PartyKind = strawberry.field(description="行政相对人类别")
+    party_code: str | None = strawberry.field(description="统一社会信用代码")
+    legal_representative: str | None = strawberry.field(description="法定代表人")
+    violation_type: str = strawberry.field(description="违法行为类型")
+    facts: str = strawberry.field(description="违法事实")
+    legal_basis: str = strawberry.field(description="处罚依据")
+    penalty_kind: PenaltyKind = strawberry.field(description="处罚类别")
+    content: str = strawberry.field(description="处罚内容")
+    fine_wan: float | None = strawberry.field(description="罚款金额(万元)")
+    confiscated_wan: float | None = strawberry.field(description="没收金额(万元)")
+    licence: str | None = strawberry.field(description="暂扣或吊销证照名称及编号")
+    decided_on: date = strawberry.field(description="处罚决定日期")
+    valid_until: date = strawberry.field(description="处罚有效期")
+    publicity_until: date | None = strawberry.field(description="公示截止期")
+    body_name: str = strawberry.field(description="处罚机关")
+    body_credit_code: str = strawberry.field(description="处罚机关统一社会信用代码")
+    source_name: str = strawberry.field(description="数据来源单位")
+    source_credit_code: str = strawberry.field(description="数据来源单位统一社会信用代码")
+    remark: str | None = strawberry.field(description="备注")
+
+    @strawberry.field
+    def penalty_kind_label(self) -> str:
+        return self.penalty_kind.label  # type: ignore[attr-defined, no-any-return]
+
+    @classmethod
+    def from_record(cls, r: Any) -> PenaltyRecord:
+        return cls(
+            decision_number=r.decision_number,
+            party_name=r.party_name,
+            party_kind=PartyKind(r.party_kind),
+            party_code=r.party_code,
+            legal_representative=r.legal_representative,
+            violation_type=r.violation_type,
+            facts=r.facts,
+            legal_basis=r.legal_basis,
+            penalty_kind=PenaltyKind(r.penalty_kind),
+            content=r.content,
+            fine_wan=r.fine_wan,
+            confiscated_wan=r.confiscated_wan,
+            licence=r.licence,
+            decided_on=r.decided_on,
+            valid_until=r.valid_until,
+            publicity_until=r.publicity_until,
+            body_name=r.body_name,
+            body_credit_code=r.body_credit_code,
+            source_name=r.source_name,
+            source_credit_code=r.source_credit_code,
+            remark=r.remark,
+        )
+
+
+@strawberry.type(
+    description="行政相对人 / a subject (organisation, individual business or person) across systems"
+)
+class Subject:
+    code: str = strawberry.field(
+        description="统一社会信用代码或身份证号 / credit code or ID number"
+    )
+    kind: PartyKind
+    known_name: strawberry.Private[str | None] = None
+
+    @classmethod
+    def of(cls, code: str, name: str | None = None) -> Subject:
+        return cls(code=code, kind=PartyKind(kind_of_code(code)), known_name=name)
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return self.kind.label  # type: ignore[attr-defined, no-any-return]
+
+    @strawberry.field(description="名称 / name (local ledger, else the credit system)")
+    async def name(self, info: strawberry.Info) -> str | None:
+        if self.known_name:
+            return self.known_name
+        if self.kind is d.PartyKind.NATURAL_PERSON:
+            return None
+        profile = await info.context.loaders.credit_profile_by_code.load(self.code)
+        return profile.name if profile else None
+
+    @strawberry.field(description="信用档案(信用系统) / credit profile from the credit system")
+    async def credit_profile(self, info: strawberry.Info) -> CreditProfile | None:
+        if self.kind is d.PartyKind.NATURAL_PERSON:
+            return None
+        info.context.tenants("credit")
+        record = await info.context.loaders.credit_profile_by_code.load(self.code)
+        return CreditProfile.from_record(record) if record else None
+
+    @strawberry.field(
+        description="双公示处罚记录(信用系统) / published penalty records from the credit system"
+    )
+    async def penalties(self, info: strawberry.Info) -> list[PenaltyRecord]:
+        info.context.tenants("credit")
+        records = await info.context.loaders.penalties_by_subject.load(self.code)
+        return [PenaltyRecord.from_record(r) for r in records]
+
+    @strawberry.field(description="本地案件 / local cases with this subject as party")
+    async def cases(self, info: strawberry.Info) -> list[LazyCase]:
+        from schemas.cases.types import Case
+
+        rows = await info.context.loaders.cases_by_party.load(self.code)
+        return [Case.from_row(r) for r in rows]
