@@ -11,7 +11,7 @@ from connectors.store.engine import (
     dialect_of,
     sync_url,
 )
-from connectors.store.migrate import alembic_config, current, upgrade
+from connectors.store.migrate import alembic_config, current, head, upgrade
 from connectors.store.repository import (
     CaseFilter,
     CasePage,
@@ -34,12 +34,14 @@ from connectors.store.tables import (
     ItemGrant,
     LinkedAction,
     LinkedActionKind,
+    OAuthClient,
     Officer,
     Org,
     OutboxMessage,
     OutboxStatus,
     OutboxTarget,
     Party,
+    SigningKey,
     TransferStatus,
 )
 
@@ -59,6 +61,7 @@ __all__ = [
     "ItemGrant",
     "LinkedAction",
     "LinkedActionKind",
+    "OAuthClient",
     "Officer",
     "OfficerFilter",
     "Org",
@@ -67,6 +70,7 @@ __all__ = [
     "OutboxTarget",
     "Party",
     "SeedReport",
+    "SigningKey",
     "Store",
     "TransferStatus",
     "alembic_config",
@@ -75,6 +79,7 @@ __all__ = [
     "create_engine",
     "current",
     "dialect_of",
+    "head",
     "seed",
     "sync_url",
     "tenant_clause",

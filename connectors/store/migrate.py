@@ -44,3 +44,12 @@ def current(url: str | None, *, sqlite_path: str = DEFAULT_SQLITE_PATH) -> str |
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def head() -> str:
+    """The newest revision the code ships."""
+    from alembic.script import ScriptDirectory
+
+    revision = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    assert revision is not None
+    return revision

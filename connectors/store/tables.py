@@ -400,3 +400,31 @@ TENANT_OWNED: tuple[type[SQLModel], ...] = (
     AuditEvent,
     IdempotencyRecord,
 )
+
+
+class SigningKey(SQLModel, table=True):
+    """A key of the built-in token issuer. The newest active key signs; every key not yet
+    retired stays in the JWKS so tokens it signed keep validating through the overlap window."""
+
+    __tablename__ = "signing_key"
+
+    kid: str = Field(primary_key=True)
+    algorithm: str = Field(sa_type=String(16))
+    private_jwk: dict[str, Any] = Field(sa_type=JSON)
+    public_jwk: dict[str, Any] = Field(sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    retires_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class OAuthClient(SQLModel, table=True):
+    """A client of the built-in issuer (client-credentials grant). Secrets are stored hashed."""
+
+    __tablename__ = "oauth_client"
+
+    client_id: str = Field(primary_key=True)
+    name: str
+    secret_hash: str
+    tenant: str = Field(index=True)
+    allowed_scopes: str  # space-separated, DESIGN §4 grammar
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    disabled: bool = False

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, create_engine, inspect
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-from connectors.store import alembic_config, current, sync_url, upgrade
+from connectors.store import alembic_config, current, head, sync_url, upgrade
 from connectors.store.tables import TENANT_OWNED
 
 TABLES = {
@@ -29,6 +29,8 @@ TABLES = {
     "outbox",
     "audit_event",
     "idempotency_record",
+    "signing_key",
+    "oauth_client",
 }
 
 
@@ -57,12 +59,12 @@ def test_metadata_holds_exactly_the_store_tables() -> None:
 def test_migrating_an_empty_database_matches_the_tables(empty_url: str) -> None:
     assert current(empty_url) is None
     upgrade(empty_url)
-    assert current(empty_url) == "0001"
+    assert current(empty_url) == head()
     assert differences(empty_url) == []
     with connect(empty_url) as connection:
         assert set(inspect(connection).get_table_names()) == TABLES | {"alembic_version"}
     upgrade(empty_url)  # already at head: nothing to do
-    assert current(empty_url) == "0001"
+    assert current(empty_url) == head()
 
 
 def test_downgrade_to_base_leaves_no_table_and_the_comparison_sees_it(empty_url: str) -> None:
