@@ -13,6 +13,7 @@ from auth.middleware import AuthenticationMiddleware
 from auth.principal import development_principal
 from gateway.graphql import GraphQLEndpoint
 from gateway.health import healthz, readyz_endpoint
+from gateway.ide import assets_mount
 from gateway.middleware.body_limit import BodySizeLimitMiddleware
 from gateway.middleware.request_id import RequestIdMiddleware
 from gateway.services import build_services, close_services
@@ -46,6 +47,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *([assets_mount()] if settings.ide_enabled else []),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz_endpoint(services), methods=["GET"]),
         ],

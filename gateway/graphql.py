@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
+from gateway.ide import ide_page
 from schemas.context import Context, Limits, Services
 from schemas.errors import shape_errors
 
@@ -22,6 +23,10 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         )
         self.services = services
         self.limits = limits
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page with locally served assets instead of Strawberry's CDN-loaded GraphiQL.
+        return HTMLResponse(ide_page(request.url.path))
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
