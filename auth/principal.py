@@ -20,7 +20,7 @@ class Principal:
 
 
 # Every resource and action on every tenant. Used only when the gateway runs with
-# GATEWAY_DEV_PRINCIPAL=true (demo mode), until tokens are configured.
+# GATEWAY_DEV_PRINCIPAL=true, for requests that carry no token (local development only).
 _ALL = (
     "case:read@* case:write@* event:read@* event:dispatch@* credit:read@* supervision:read@* "
     "officer:read@* item:read@* transfer:read@* transfer:write@* audit:read@* stats:read@* pii:read@*"

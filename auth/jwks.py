@@ -1,0 +1,162 @@
+"""Verification keys of one token issuer, fetched from its JWKS and cached.
+
+The cache keeps the keys for `ttl` seconds after a successful fetch. A token naming an unknown
+`kid` triggers at most one refetch per `refetch_interval` seconds, and concurrent misses share
+that one fetch, so a flood of forged `kid`s cannot turn into a flood of requests to the issuer;
+a source that failed is not asked again within that interval either. It fails closed: when no
+fetch has succeeded within `ttl`, there are no keys and every token is invalid.
+
+Each key is pinned to one algorithm by its type (RSA → RS256, EC P-256 → ES256). Symmetric
+(`oct`) keys, encryption keys and other curves are never used, whatever the JWKS contains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, RSAKey
+
+log = logging.getLogger(__name__)
+
+MIN_RSA_BITS = 2048
+# The only algorithms a token may use; each follows from the key's type.
+ALGORITHMS = frozenset({"RS256", "ES256"})
+
+
+class JwksSource(Protocol):
+    """Where an issuer's JWKS comes from: over HTTP (connectors.jwks) or the built-in issuer's
+    own keys. Any exception means "no keys this time"."""
+
+    async def fetch(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationKey:
+    kid: str
+    algorithm: str  # the one algorithm this key verifies
+    key: RSAKey | ECKey
+
+
+def _pinned(entry: Mapping[str, Any]) -> VerificationKey | None:
+    """A public verification key from one JWK, or None when it may not verify tokens."""
+    kid = entry.get("kid")
+    if not isinstance(kid, str) or not kid or entry.get("use", "sig") != "sig":
+        return None
+    kty = entry.get("kty")
+    key: RSAKey | ECKey
+    try:
+        if kty == "RSA":
+            algorithm = "RS256"
+            key = RSAKey.import_key({"kty": "RSA", "n": entry["n"], "e": entry["e"]})
+            if key.raw_value.key_size < MIN_RSA_BITS:
+                return None
+        elif kty == "EC" and entry.get("crv") == "P-256":
+            algorithm = "ES256"
+            key = ECKey.import_key({"kty": "EC", "crv": "P-256", "x": entry["x"], "y": entry["y"]})
+        else:
+            return None
+    except (JoseError, KeyError, TypeError, ValueError):
+        return None
+    if entry.get("alg", algorithm) != algorithm:
+        return None
+    return VerificationKey(kid, algorithm, key)
+
+
+def verification_keys(document: Mapping[str, Any]) -> dict[str, VerificationKey]:
+    """The usable keys of a JWKS document by `kid`; unusable entries are skipped (RFC 7517 §5)."""
+    entries = document.get("keys")
+    if not isinstance(entries, list):
+        raise ValueError("a JWKS document has a 'keys' list")
+    keys: dict[str, VerificationKey] = {}
+    for entry in entries:
+        if isinstance(entry, Mapping) and (key := _pinned(entry)) is not None:
+            keys.setdefault(key.kid, key)
+    return keys
+
+
+class JwksCache:
+    def __init__(
+        self,
+        source: JwksSource,
+        *,
+        ttl: float = 300.0,
+        refetch_interval: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.ttl = ttl
+        self.refetch_interval = refetch_interval
+        self.clock = clock
+        self.fetches = 0  # fetch attempts, for tests and metrics
+        self._keys: dict[str, VerificationKey] = {}
+        self._fetched_at: float | None = None  # last success
+        self._attempted_at: float | None = None  # last attempt, success or not
+        self._refetched_at: float | None = None  # last refetch for an unknown kid
+        self._generation = 0
+        self._lock = asyncio.Lock()
+
+    def _fresh(self, now: float) -> bool:
+        return self._fetched_at is not None and now - self._fetched_at < self.ttl
+
+    def _may_fetch(self, now: float, unknown_kid: bool) -> bool:
+        def waited(since: float | None) -> bool:
+            return since is None or now - since >= self.refetch_interval
+
+        failing = self._attempted_at != self._fetched_at
+        if failing and not waited(self._attempted_at):
+            return False  # a source that just failed is not asked again at once
+        if unknown_kid:
+            return waited(self._refetched_at)
+        return not self._fresh(now)
+
+    async def get(self, kid: str | None) -> VerificationKey | None:
+        """The key for `kid` (a token without `kid` gets the issuer's only key, if it has one)."""
+        generation = self._generation
+        if not self._fresh(self.clock()):
+            await self._refresh(unknown_kid=False)
+        key = self._lookup(kid)
+        if key is None and kid is not None and self._generation == generation:
+            await self._refresh(unknown_kid=True)
+            key = self._lookup(kid)
+        return key
+
+    async def keys(self) -> dict[str, VerificationKey]:
+        if not self._fresh(self.clock()):
+            await self._refresh(unknown_kid=False)
+        return dict(self._keys)
+
+    def _lookup(self, kid: str | None) -> VerificationKey | None:
+        if kid is None:
+            return next(iter(self._keys.values())) if len(self._keys) == 1 else None
+        return self._keys.get(kid)
+
+    async def _refresh(self, *, unknown_kid: bool) -> None:
+        seen = self._generation
+        async with self._lock:
+            if self._generation != seen:
+                return  # a concurrent caller fetched while this one waited: share its result
+            now = self.clock()
+            if not self._may_fetch(now, unknown_kid):
+                if not self._fresh(now):
+                    self._keys = {}
+                return
+            self._attempted_at = now
+            if unknown_kid:
+                self._refetched_at = now
+            self.fetches += 1
+            try:
+                keys = verification_keys(await self.source.fetch())
+            except Exception as exc:  # any failure of any source: keep nothing stale
+                log.warning("JWKS fetch failed: %s", type(exc).__name__)
+                if not self._fresh(now):
+                    self._keys = {}
+            else:
+                self._keys = keys
+                self._fetched_at = now
+            self._generation += 1

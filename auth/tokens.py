@@ -1,0 +1,146 @@
+"""Bearer-token validation: a JWT access token from a trusted issuer becomes a `Principal`.
+
+The same checks apply to every issuer, the built-in one included: the signature with a key from
+the issuer's JWKS under the one algorithm that key's type allows, then `iss`, `aud`, `exp`, `nbf`
+and `iat` with a small leeway, then the gateway's own claims (`tenant`, `scope`, `sub`,
+`client_id`). The unverified `iss` only chooses which issuer's keys to verify with.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import ClaimError, ExpiredTokenError, JoseError, MissingClaimError
+from joserfc.jwt import JWTClaimsRegistry
+
+from auth.jwks import ALGORITHMS, JwksCache
+from auth.principal import Principal
+from auth.scopes import ScopeError, parse_scopes
+from domain.tenancy import is_tenant_code
+
+MAX_TOKEN_BYTES = 8192
+# RFC 9068 access tokens say `at+jwt`; most issuers still say `JWT` or nothing.
+TOKEN_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
+
+
+class InvalidToken(Exception):
+    """The token may not be used. `reason` is short and safe to show: it never holds the token."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    issuer: str  # the exact `iss`
+    audience: str  # the `aud` this gateway requires from that issuer
+    keys: JwksCache
+
+
+def _claims_error(error: ClaimError) -> InvalidToken:
+    if isinstance(error, ExpiredTokenError):
+        return InvalidToken("token expired")
+    if isinstance(error, MissingClaimError):
+        return InvalidToken(f"missing claim {error.claim}")
+    if error.claim == "nbf":
+        return InvalidToken("token not yet valid")
+    if error.claim == "iat":
+        return InvalidToken("token issued in the future")
+    if error.claim == "aud":
+        return InvalidToken("wrong audience")
+    return InvalidToken(f"invalid claim {error.claim}")
+
+
+def _scope_claim(claims: dict[str, Any]) -> str:
+    value = claims.get("scope", "")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return " ".join(value)
+    if not isinstance(value, str):
+        raise InvalidToken("invalid scope claim")
+    return value
+
+
+class TokenValidator:
+    def __init__(
+        self,
+        issuers: Iterable[TrustedIssuer],
+        *,
+        leeway: int = 30,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.issuers = {i.issuer: i for i in issuers}
+        self.leeway = leeway
+        self.clock = clock
+
+    async def validate(self, token: str) -> Principal:
+        if not token or len(token) > MAX_TOKEN_BYTES:
+            raise InvalidToken("malformed token")
+        try:
+            signed = jws.extract_compact(token.encode("ascii"))
+            header = signed.headers()
+            claims = json.loads(signed.payload or b"")
+        except (JoseError, ValueError, UnicodeError) as exc:
+            raise InvalidToken("malformed token") from exc
+        if not isinstance(claims, dict):
+            raise InvalidToken("malformed token")
+
+        algorithm = header.get("alg")
+        if algorithm not in ALGORITHMS:
+            raise InvalidToken("algorithm not accepted")
+        typ = header.get("typ", "JWT")
+        if not isinstance(typ, str) or typ.lower() not in TOKEN_TYPES:
+            raise InvalidToken("not an access token")
+        iss = claims.get("iss")
+        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            raise InvalidToken("untrusted issuer")
+        kid = header.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            raise InvalidToken("malformed token")
+        key = await issuer.keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        if key.algorithm != algorithm:
+            raise InvalidToken("algorithm does not match the key")
+        try:
+            verified = jws.validate_compact(signed, key.key, algorithms=[key.algorithm])
+        except JoseError as exc:
+            raise InvalidToken("bad signature") from exc
+        if not verified:
+            raise InvalidToken("bad signature")
+
+        registry = JWTClaimsRegistry(
+            now=int(self.clock()),
+            leeway=self.leeway,
+            iss={"essential": True, "value": issuer.issuer},
+            aud={"essential": True, "value": issuer.audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except ClaimError as exc:
+            raise _claims_error(exc) from exc
+        return self._principal(claims)
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        tenant = claims.get("tenant")
+        if not isinstance(tenant, str) or not tenant:
+            raise InvalidToken("missing claim tenant")
+        if not is_tenant_code(tenant):
+            raise InvalidToken("invalid tenant claim")
+        try:
+            scopes = parse_scopes(_scope_claim(claims))
+        except ScopeError as exc:
+            raise InvalidToken("invalid scope claim") from exc
+        subject = claims["sub"]
+        client_id = claims.get("client_id") or claims.get("azp") or subject
+        if not isinstance(client_id, str):
+            raise InvalidToken("invalid claim client_id")
+        return Principal(subject=subject, client_id=client_id, tenant=tenant, scopes=scopes)

@@ -1,0 +1,146 @@
+"""Wires bearer tokens from the settings: which issuers are trusted and where their keys come from,
+the built-in issuer on the store, and its routes. The only place that joins auth's ports to
+their adapters (connectors.jwks, connectors.store.issuer).
+
+Trusted issuers, each with its own JWKS cache and required audience:
+- the built-in issuer (`GATEWAY_TOKEN_ISSUER`, keys read from the store) unless
+  `GATEWAY_BUILTIN_ISSUER=false`;
+- `GATEWAY_JWKS_URL` + `GATEWAY_JWKS_ISSUER`: one external OAuth2/OIDC issuer;
+- `GATEWAY_TRUSTED_ISSUERS`: any number, `[{"issuer", "jwks_url", "audience"?}]`.
+The audience defaults to `GATEWAY_TOKEN_AUDIENCE` everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import Route
+
+from auth.issuer import (
+    JWKS_PATH,
+    METADATA_PATH,
+    TOKEN_PATH,
+    ClientDirectory,
+    Issuer,
+    IssuerClient,
+    IssuerConfig,
+    IssuerJwksSource,
+    TokenEndpoint,
+    clients_from_config,
+    jwks_endpoint,
+    metadata_endpoint,
+)
+from auth.jwks import JwksCache
+from auth.tokens import TokenValidator, TrustedIssuer
+from connectors.jwks import HttpJwksSource
+from connectors.store.issuer import StoreClientRepository, StoreKeyRepository
+from gateway.settings import Settings
+
+# The built-in issuer's keys are a store query away, so an unknown kid (a key another replica or
+# `gateway keys rotate` just added) may re-read them often.
+LOCAL_REFETCH_INTERVAL = 1.0
+
+
+@dataclass(frozen=True)
+class ExternalIssuer:
+    issuer: str
+    jwks_url: str
+    audience: str
+
+
+@dataclass
+class TokenServices:
+    validator: TokenValidator
+    issuer: Issuer | None
+    routes: list[Route]
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        for close in self._closers:
+            await close()
+
+
+def issuer_url(settings: Settings) -> str:
+    """The built-in issuer's `iss`; set `GATEWAY_TOKEN_ISSUER` to the public URL in production."""
+    return (settings.token_issuer or f"http://{settings.host}:{settings.port}").rstrip("/")
+
+
+def configured_clients(settings: Settings) -> list[IssuerClient]:
+    entries: list[dict[str, Any]] = [dict(e) for e in settings.oauth_clients]
+    if settings.oauth_clients_file:
+        loaded = json.loads(Path(settings.oauth_clients_file).read_text(encoding="utf-8"))
+        if not isinstance(loaded, list):
+            raise ValueError(f"{settings.oauth_clients_file}: expected a JSON list of clients")
+        entries += loaded
+    return clients_from_config(entries)
+
+
+def external_issuers(settings: Settings) -> list[ExternalIssuer]:
+    issuers: list[ExternalIssuer] = []
+    if settings.jwks_url or settings.jwks_issuer:
+        if not (settings.jwks_url and settings.jwks_issuer):
+            raise ValueError("GATEWAY_JWKS_URL and GATEWAY_JWKS_ISSUER go together")
+        issuers.append(
+            ExternalIssuer(settings.jwks_issuer, settings.jwks_url, settings.token_audience)
+        )
+    for entry in settings.trusted_issuers:
+        if not entry.get("issuer") or not entry.get("jwks_url"):
+            raise ValueError("GATEWAY_TRUSTED_ISSUERS: every entry needs issuer and jwks_url")
+        issuers.append(
+            ExternalIssuer(
+                entry["issuer"], entry["jwks_url"], entry.get("audience") or settings.token_audience
+            )
+        )
+    return issuers
+
+
+def build_issuer(settings: Settings, engine: AsyncEngine) -> Issuer:
+    config = IssuerConfig(
+        issuer=issuer_url(settings),
+        audience=settings.token_audience,
+        ttl=settings.token_ttl,
+        algorithm=settings.token_algorithm,
+    )
+    clients = ClientDirectory(configured_clients(settings), StoreClientRepository(engine))
+    return Issuer(config, StoreKeyRepository(engine), clients)
+
+
+def build_token_services(settings: Settings, engine: AsyncEngine) -> TokenServices:
+    trusted: list[TrustedIssuer] = []
+    closers: list[Callable[[], Awaitable[None]]] = []
+    routes: list[Route] = []
+    issuer: Issuer | None = None
+    if settings.builtin_issuer:
+        issuer = build_issuer(settings, engine)
+        keys = JwksCache(
+            IssuerJwksSource(issuer),
+            ttl=settings.jwks_cache_ttl,
+            refetch_interval=min(settings.jwks_refetch_interval, LOCAL_REFETCH_INTERVAL),
+        )
+        trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys))
+        max_age = int(min(settings.jwks_cache_ttl, 300))
+        routes += [
+            Route(TOKEN_PATH, TokenEndpoint(issuer), methods=["POST"]),
+            Route(JWKS_PATH, jwks_endpoint(issuer, max_age), methods=["GET"]),
+            Route(METADATA_PATH, metadata_endpoint(issuer), methods=["GET"]),
+        ]
+    for external in external_issuers(settings):
+        source = HttpJwksSource(
+            external.jwks_url,
+            timeout=settings.upstream_timeout,
+            connect_timeout=settings.upstream_connect_timeout,
+        )
+        closers.append(source.aclose)
+        cache = JwksCache(
+            source, ttl=settings.jwks_cache_ttl, refetch_interval=settings.jwks_refetch_interval
+        )
+        trusted.append(TrustedIssuer(external.issuer, external.audience, cache))
+    if len({t.issuer for t in trusted}) != len(trusted):
+        raise ValueError("the same issuer is configured twice")
+    validator = TokenValidator(trusted, leeway=settings.token_leeway)
+    return TokenServices(validator, issuer, routes, closers)

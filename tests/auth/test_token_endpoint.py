@@ -1,0 +1,201 @@
+"""`POST /oauth/token` of the built-in issuer through the real gateway over HTTP: client
+authentication (basic and post), grant types, scope allowance, the issued token's claims, and
+clients from the store next to configured ones."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx2
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from auth.issuer import hash_secret
+from connectors.store import async_url, create_engine
+from connectors.store.issuer import StoreClientRepository
+from sandbox.world import World
+from tests.auth.support import AUDIENCE, STREET, AuthGateway
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def issuer(serve_gateway: Callable[..., Any]) -> Iterator[AuthGateway]:
+    with serve_gateway(token_issuer="https://gateway.example.test", token_ttl=600) as gateway:
+        yield gateway
+
+
+def decode(gateway: AuthGateway, token: str) -> Any:
+    jwks = httpx2.get(f"{gateway.url}/.well-known/jwks.json").json()
+    return jwt.decode(token, KeySet.import_key_set(jwks), algorithms=["RS256", "ES256"])
+
+
+def oauth_error(response: httpx2.Response, status: int, error: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == error
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_client_secret_basic_issues_a_signed_token_with_the_claims(issuer: AuthGateway) -> None:
+    before = int(time.time())
+    response = issuer.token("street-app", "street-secret")
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 600
+    assert body["scope"] == "case:read case:write event:read credit:read officer:read item:read"
+    token = decode(issuer, body["access_token"])
+    assert token.header["alg"] == "RS256" and token.header["typ"] == "at+jwt"
+    keys = httpx2.get(f"{issuer.url}/.well-known/jwks.json").json()["keys"]
+    assert token.header["kid"] in {k["kid"] for k in keys}
+    claims = token.claims
+    assert claims["iss"] == "https://gateway.example.test"
+    assert claims["aud"] == AUDIENCE
+    assert claims["sub"] == claims["client_id"] == "street-app"
+    assert claims["tenant"] == STREET
+    assert claims["scope"] == body["scope"]
+    assert before <= claims["iat"] == claims["nbf"] <= int(time.time())
+    assert claims["exp"] == claims["iat"] + 600
+    assert len(claims["jti"]) >= 16
+    again = decode(issuer, issuer.access_token("street-app", "street-secret")).claims
+    assert again["jti"] != claims["jti"]
+
+
+def test_client_secret_post_works_too(issuer: AuthGateway) -> None:
+    response = httpx2.post(
+        f"{issuer.url}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "sfj-app",
+            "client_secret": "sfj-secret",
+        },
+    )
+    assert response.status_code == 200, response.text
+    claims = decode(issuer, response.json()["access_token"]).claims
+    assert claims["tenant"] == "990121:sfj"
+    assert claims["scope"] == "case:read@990121* stats:read@990121* audit:read@990121*"
+
+
+def test_a_wrong_secret_or_unknown_client_is_invalid_client_401(issuer: AuthGateway) -> None:
+    wrong = issuer.token("street-app", "not-the-secret")
+    oauth_error(wrong, 401, "invalid_client")
+    assert wrong.headers["www-authenticate"].startswith("Basic ")
+    unknown = issuer.token("nobody", "street-secret")
+    oauth_error(unknown, 401, "invalid_client")
+    assert unknown.json() == wrong.json()  # the answer does not tell the two apart
+    posted = httpx2.post(
+        f"{issuer.url}/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "street-app", "client_secret": "x"},
+    )
+    oauth_error(posted, 401, "invalid_client")
+    anonymous = httpx2.post(f"{issuer.url}/oauth/token", data={"grant_type": "client_credentials"})
+    oauth_error(anonymous, 401, "invalid_client")
+    garbled = httpx2.post(
+        f"{issuer.url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic //79/g=="},
+    )
+    oauth_error(garbled, 401, "invalid_client")
+
+
+def test_only_the_client_credentials_grant_is_supported(issuer: AuthGateway) -> None:
+    for grant in ("password", "authorization_code", "refresh_token", "implicit", ""):
+        response = issuer.token("street-app", "street-secret", grant_type=grant)
+        oauth_error(response, 400, "unsupported_grant_type")
+    no_grant = httpx2.post(
+        f"{issuer.url}/oauth/token", data={"scope": "case:read"}, auth=("street-app", "x")
+    )
+    oauth_error(no_grant, 400, "invalid_request")  # RFC 6749 §5.2: a missing parameter
+
+
+def test_scope_beyond_the_allowance_is_invalid_scope(issuer: AuthGateway) -> None:
+    for scope in (
+        "audit:read",  # a resource the client was not granted
+        "case:read@990121*",  # wider than its home tenant
+        "case:read@*",
+        "case:read@990121002",  # a neighbour
+        "case:fly",  # not a scope at all
+    ):
+        response = issuer.token("street-app", "street-secret", scope=scope)
+        oauth_error(response, 400, "invalid_scope")
+        assert "access_token" not in response.json()
+
+
+def test_a_narrower_scope_is_granted_as_asked(issuer: AuthGateway) -> None:
+    body = issuer.token("street-app", "street-secret", scope="case:read event:read").json()
+    assert body["scope"] == "case:read event:read"
+    assert decode(issuer, body["access_token"]).claims["scope"] == "case:read event:read"
+    body = issuer.token("sfj-app", "sfj-secret", scope="case:read@990121003").json()
+    assert body["scope"] == "case:read@990121003"
+    body = issuer.token("street-app", "street-secret", scope=f"case:read@{STREET}").json()
+    assert body["scope"] == f"case:read@{STREET}"
+
+
+def test_malformed_requests_are_invalid_request(issuer: AuthGateway) -> None:
+    as_json = httpx2.post(
+        f"{issuer.url}/oauth/token",
+        json={"grant_type": "client_credentials"},
+        auth=("street-app", "street-secret"),
+    )
+    oauth_error(as_json, 400, "invalid_request")
+    twice = httpx2.post(
+        f"{issuer.url}/oauth/token",
+        content=b"grant_type=client_credentials&grant_type=client_credentials",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        auth=("street-app", "street-secret"),
+    )
+    oauth_error(twice, 400, "invalid_request")
+    assert httpx2.get(f"{issuer.url}/oauth/token").status_code == 405
+
+
+def test_the_tokens_read_what_their_client_may(issuer: AuthGateway, world: World) -> None:
+    street = issuer.access_token("street-app", "street-secret")
+    own = sum(1 for c in world.cases if c.tenant == STREET)
+    county = sum(1 for c in world.cases if c.tenant.startswith("990121"))
+    body = issuer.graphql(street).json()
+    assert body["data"]["cases"]["totalCount"] == own
+    bureau = issuer.access_token("sfj-app", "sfj-secret")
+    assert issuer.graphql(bureau).json()["data"]["cases"]["totalCount"] == county
+    partner = issuer.access_token("partner-app", "partner-secret")
+    (error,) = issuer.graphql(partner).json()["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN" and "case:read" in error["message"]
+
+
+def test_metadata_and_jwks_are_public(issuer: AuthGateway) -> None:
+    metadata = httpx2.get(f"{issuer.url}/.well-known/oauth-authorization-server").json()
+    assert metadata["issuer"] == "https://gateway.example.test"
+    assert metadata["token_endpoint"] == "https://gateway.example.test/oauth/token"
+    assert metadata["grant_types_supported"] == ["client_credentials"]
+    jwks = httpx2.get(f"{issuer.url}/.well-known/jwks.json")
+    assert jwks.headers["cache-control"].startswith("public, max-age=")
+    for key in jwks.json()["keys"]:
+        assert key["kty"] == "RSA" and key["use"] == "sig" and key["alg"] == "RS256"
+        assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)  # public parts only
+
+
+def test_clients_from_the_store(issuer: AuthGateway, auth_store: str) -> None:
+    async def register(disabled: bool) -> None:
+        engine = create_engine(async_url(None, auth_store))
+        try:
+            await StoreClientRepository(engine).save(
+                client_id="stored-app",
+                name="市场监管局",
+                secret_hash=hash_secret("stored-secret"),
+                tenant="990121:scjgj",
+                allowed_scopes="case:read item:read",
+                disabled=disabled,
+            )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(register(disabled=False))
+    response = issuer.token("stored-app", "stored-secret")
+    assert response.status_code == 200, response.text
+    assert decode(issuer, response.json()["access_token"]).claims["tenant"] == "990121:scjgj"
+    oauth_error(issuer.token("stored-app", "wrong"), 401, "invalid_client")
+    asyncio.run(register(disabled=True))
+    oauth_error(issuer.token("stored-app", "stored-secret"), 401, "invalid_client")
