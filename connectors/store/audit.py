@@ -1,0 +1,156 @@
+"""The access audit trail: one append-only `audit_event` row per GraphQL operation.
+
+Writing never delays an answer: `submit` queues the event and returns; one writer task on the
+running loop inserts what is queued, in batches (one INSERT per batch, so one commit serves many
+operations under load). A failed write is logged with the whole event (so it is not lost from the
+logs) and never fails the operation. When too much is queued the next caller waits until it is
+written, so a slow database slows answers down instead of piling up memory. Reading is tenant-filtered and
+paged newest first. On PostgreSQL the application role may only INSERT and SELECT (0003).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, String, cast, func, insert
+from sqlmodel import col, select
+
+from connectors.store.repository import LIKE_ESCAPE, Store, escape_like, tenant_clause
+from connectors.store.tables import AuditEvent
+from domain.tenancy import TenantFilter
+
+log = logging.getLogger("gateway.audit")
+
+MAX_BATCH = 500  # events per INSERT
+MAX_QUEUED = 5000  # beyond this, submitting waits for the writer
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    tenant_pattern: str | None = None  # narrows the caller's tenants, never widens them
+    principal: str | None = None
+    client_id: str | None = None
+    operation_name: str | None = None
+    record: str | None = None  # "Type:id": events that touched this record
+    error_code: str | None = None  # events whose outcome names this code
+    at_from: datetime | None = None  # inclusive
+    at_to: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    rows: list[AuditEvent]
+    end_cursor: str | None
+    has_next_page: bool
+    total_count: int
+
+    @property
+    def cursors(self) -> list[str]:
+        return [audit_cursor(row) for row in self.rows]
+
+
+def audit_cursor(row: AuditEvent) -> str:
+    return base64.urlsafe_b64encode(f"audit:{row.id}".encode()).decode().rstrip("=")
+
+
+def decode_audit_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "audit":
+            raise ValueError("not an audit cursor")
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"malformed cursor {cursor!r}") from exc
+
+
+def _conditions(tenants: TenantFilter, filter: AuditFilter) -> list[ColumnElement[bool]]:
+    event = AuditEvent
+    conditions = [tenant_clause(col(event.tenant), tenants)]
+    if filter.tenant_pattern is not None:
+        narrowed = TenantFilter((filter.tenant_pattern,))
+        conditions.append(tenant_clause(col(event.tenant), narrowed))
+    if filter.principal is not None:
+        conditions.append(col(event.principal) == filter.principal)
+    if filter.client_id is not None:
+        conditions.append(col(event.client_id) == filter.client_id)
+    if filter.operation_name is not None:
+        conditions.append(col(event.operation_name) == filter.operation_name)
+    if filter.record is not None:
+        # `records` is a JSON list; its text holds each entry as a JSON string.
+        needle = escape_like(json.dumps(filter.record))
+        conditions.append(cast(col(event.records), String).like(f"%{needle}%", escape=LIKE_ESCAPE))
+    if filter.error_code is not None:
+        code = escape_like(filter.error_code)
+        conditions.append(col(event.outcome).like(f"error:%{code}%", escape=LIKE_ESCAPE))
+    if filter.at_from is not None:
+        conditions.append(col(event.at) >= filter.at_from)
+    if filter.at_to is not None:
+        conditions.append(col(event.at) < filter.at_to)
+    return conditions
+
+
+class AuditLog:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._queue: list[AuditEvent] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def append(self, *events: AuditEvent) -> None:
+        """One INSERT of `events`, in a transaction that may write only their own tenants."""
+        if not events:
+            return
+        rows = [event.model_dump(exclude={"id"}) for event in events]
+        tenants = TenantFilter.of(event.tenant for event in events)
+        async with self._store.transaction(tenants) as session:
+            connection = await session.connection()
+            await connection.execute(insert(AuditEvent), rows)
+
+    async def submit(self, event: AuditEvent) -> None:
+        """Queue `event` for the writer and return at once, unless the queue is full: then wait
+        until it is written, so that a slow database slows answers instead of piling up."""
+        self._queue.append(event)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+        if len(self._queue) >= MAX_QUEUED:
+            await self.flush()
+
+    async def _drain(self) -> None:
+        # Whatever queued while the last batch was written goes out in the next one: one
+        # transaction per batch, so the trail keeps up with the requests.
+        while self._queue:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            try:
+                await self.append(*batch)
+            except Exception:
+                for event in batch:
+                    log.exception("audit event not written: %s", event.model_dump_json())
+
+    async def flush(self) -> None:
+        """Wait until every queued event is written (read-your-writes, and before shutdown)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def page(
+        self, tenants: TenantFilter, filter: AuditFilter, first: int, after: str | None
+    ) -> AuditPage:
+        """Newest first; `after` is an `end_cursor` (ValueError if forged)."""
+        if first < 0:
+            raise ValueError("first must not be negative")
+        conditions = _conditions(tenants, filter)
+        page = select(AuditEvent).where(*conditions)
+        if after is not None:
+            page = page.where(col(AuditEvent.id) < decode_audit_cursor(after))
+        page = page.order_by(col(AuditEvent.id).desc()).limit(first + 1)
+        count = select(func.count()).select_from(AuditEvent).where(*conditions)
+        async with self._store.transaction(tenants) as session:
+            rows = list((await session.exec(page)).all())
+            total = (await session.exec(count)).one()
+        has_next = len(rows) > first
+        rows = rows[:first]
+        return AuditPage(rows, audit_cursor(rows[-1]) if rows else None, has_next, total)

@@ -1,0 +1,102 @@
+"""Every operation leaves one audit event: who (principal, client, home tenant), what (operation
+name, sha256 of the document), which records it returned, how it ended and its trace id.
+
+The event is handed to the store's audit log after the operation, which writes it without holding
+up the answer (see connectors/store/audit.py). An operation without a principal touches nothing
+(every field refuses it) and is not recorded here: the authentication layer logs refusals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from graphql import GraphQLError
+from opentelemetry import trace
+from strawberry.extensions import SchemaExtension
+
+from connectors.errors import UpstreamError
+from connectors.store import AuditEvent
+from domain.identifiers import InvalidIdentifier
+from schemas.audit.trail import Trail, collecting
+from schemas.errors import BadUserInput, GatewayError, QueryRejected
+
+OK = "ok"
+
+
+def error_code(error: GraphQLError) -> str:
+    """The error's `extensions.code`, or the one error shaping will give it."""
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    original = error.original_error
+    if isinstance(original, GatewayError):
+        return original.code
+    if isinstance(original, InvalidIdentifier):
+        return BadUserInput.code
+    if isinstance(original, UpstreamError):
+        return original.code
+    return QueryRejected.code if original is None else "INTERNAL"
+
+
+def outcome(errors: Sequence[GraphQLError] | None) -> str:
+    """`ok`, or `error:` and the distinct error codes (the data may still be partial)."""
+    if not errors:
+        return OK
+    return "error:" + ",".join(sorted({error_code(e) for e in errors}))
+
+
+def document_hash(document: str | None) -> str:
+    return hashlib.sha256((document or "").encode()).hexdigest()
+
+
+def trace_id(context: Any) -> str | None:
+    """The OpenTelemetry trace id when a span is active, else the request id."""
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:
+        return f"{span.trace_id:032x}"
+    return getattr(context, "request_id", None) or None
+
+
+class AuditTrail(SchemaExtension):
+    async def on_operation(self) -> AsyncIterator[None]:
+        with collecting() as trail:
+            try:
+                yield
+            except Exception:
+                # Strawberry raises (rather than answers) for a document it cannot get an
+                # operation from; the endpoint turns that into QUERY_REJECTED.
+                await self._record(trail, trace_id(self.execution_context.context), failed=True)
+                raise
+            await self._record(trail, trace_id(self.execution_context.context))
+
+    async def _record(self, trail: Trail, current_trace: str | None, failed: bool = False) -> None:
+        execution = self.execution_context
+        principal = getattr(execution.context, "principal", None)
+        if principal is None:
+            return
+        if failed:
+            result_outcome = f"error:{QueryRejected.code}"
+        else:
+            result = execution.result
+            errors = getattr(result, "errors", None) or execution.pre_execution_errors
+            result_outcome = outcome(errors)
+        try:
+            operation_name = execution.operation_name
+        except Exception:  # a document that did not parse has no operation to name
+            operation_name = None
+        records = trail.records
+        if trail.dropped:
+            records.append(f"…:{trail.dropped} more")
+        event = AuditEvent(
+            tenant=principal.tenant,
+            principal=principal.subject,
+            client_id=principal.client_id,
+            operation_name=operation_name,
+            document_hash=document_hash(execution.query),
+            records=records,
+            outcome=result_outcome,
+            trace_id=current_trace,
+        )
+        await execution.context.services.store.audit.submit(event)

@@ -1,0 +1,69 @@
+"""Personal data in the graph: one field extension masks it wherever it appears.
+
+    party_code: str | None = personal(PersonalData.PARTY_CODE)
+
+A field declared `personal` is shown in clear only to a caller holding `pii:read` on the tenant
+of the record it belongs to: the object carrying it names that tenant in its private
+`record_tenant` (None: a record of no tenant of the gateway's, shown in clear only with
+`pii:read@*`). The masks are `auth.masking`'s. A schema-walk test fails when a field that looks
+personal (an ID number, a phone, an address, a party code) is not declared so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
+
+from auth.masking import PersonalData, mask
+from auth.policy import may_read_personal_data
+from domain.enums import PartyKind
+
+RECORD_TENANT = "record_tenant"
+
+__all__ = ["RECORD_TENANT", "MaskPersonalData", "PersonalData", "is_natural_person", "personal"]
+
+
+def is_natural_person(source: Any) -> bool:
+    """For addresses: only a natural person's address is personal data."""
+    kind = getattr(source, "kind", None) or getattr(source, "party_kind", None)
+    return kind is not None and getattr(kind, "value", kind) == PartyKind.NATURAL_PERSON.value
+
+
+class MaskPersonalData(FieldExtension):
+    def __init__(self, kind: PersonalData, when: Callable[[Any], bool] | None = None) -> None:
+        self.kind = kind
+        self.when = when
+
+    def _shown(self, value: Any, source: Any, info: strawberry.Info) -> Any:
+        if value is None or (self.when is not None and not self.when(source)):
+            return value
+        if may_read_personal_data(info.context.principal, getattr(source, RECORD_TENANT, None)):
+            return value
+        return mask(self.kind, value)
+
+    def resolve(
+        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
+    ) -> Any:
+        return self._shown(next_(source, info, **kwargs), source, info)
+
+    async def resolve_async(
+        self,
+        next_: Callable[..., Awaitable[Any]],
+        source: Any,
+        info: strawberry.Info,
+        **kwargs: Any,
+    ) -> Any:
+        return self._shown(await next_(source, info, **kwargs), source, info)
+
+
+def personal(
+    kind: PersonalData,
+    *,
+    when: Callable[[Any], bool] | None = None,
+    description: str | None = None,
+) -> Any:
+    """A field holding personal data of `kind` (masked without pii:read on the record's tenant)."""
+    return strawberry.field(description=description, extensions=[MaskPersonalData(kind, when)])

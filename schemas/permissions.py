@@ -1,0 +1,97 @@
+"""Declared permissions: what scope a field needs, stated on the field and printed in the SDL.
+
+    @strawberry.field(extensions=[requires("case:read")])
+
+A field without the scope answers FORBIDDEN naming it (`extensions.scope`); without a principal,
+UNAUTHENTICATED. The field-level question is only "does the caller hold this scope on any
+tenant"; which records it may then see is the tenant filter's job (the store, the upstream
+filters), so records of other tenants are left out without a hint. Every decision is
+`auth.policy`'s; this module only attaches it to fields.
+
+A guarded field below the root is nullable, so that a refusal nulls that field only and the rest
+of the answer stands (a non-null one would null its parent up to the nearest nullable field).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.federation.schema_directives import RequiresScopes
+from strawberry.permission import BasePermission, PermissionExtension
+
+from auth.policy import allows, has_scope, tenant_filter
+from auth.principal import Principal
+from auth.scopes import parse_scope
+from domain.tenancy import TenantFilter
+from schemas.errors import Forbidden, Unauthenticated
+
+# Root fields anyone may call, with no scope at all. Kept explicit, and empty: a schema-walk test
+# fails when a root field has neither a declared permission nor a place here.
+PUBLIC_ROOT_FIELDS: frozenset[str] = frozenset()
+
+
+class Requires(BasePermission):
+    """Any one of the scopes (`resource:action`), held on at least one tenant."""
+
+    def __init__(self, *scopes: str) -> None:
+        if not scopes:
+            raise ValueError("Requires needs at least one scope")
+        parsed = [parse_scope(s) for s in scopes]
+        if any(s.pattern for s in parsed):
+            raise ValueError("a field permission names a scope without a tenant pattern")
+        self.scopes = tuple((s.resource, s.action) for s in parsed)
+        self.scope = " | ".join(scopes)
+        self.message = f"缺少权限 / missing scope {' or '.join(scopes)}"
+        # Federation's own @requiresScopes, so a router composing us sees the same rule.
+        self._schema_directive = RequiresScopes(scopes=[[s] for s in scopes])
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        principal = principal_of(info)
+        return any(has_scope(principal, resource, action) for resource, action in self.scopes)
+
+    def on_unauthorized(self) -> None:
+        raise Forbidden(self.message, scope=self.scope)
+
+
+def requires(*scopes: str) -> PermissionExtension:
+    """The field extension declaring that a field needs one of `scopes`."""
+    return PermissionExtension(permissions=[Requires(*scopes)], use_directives=True)
+
+
+def declared_scopes(field: Any) -> list[str]:
+    """The scopes a Strawberry field declares (for the schema-walk tests and docs)."""
+    found: list[str] = []
+    for extension in getattr(field, "extensions", ()):
+        if isinstance(extension, PermissionExtension):
+            for permission in extension.permissions:
+                if isinstance(permission, Requires):
+                    found += [f"{r}:{a}" for r, a in permission.scopes]
+    return found
+
+
+# --- what resolvers ask once a field is allowed -------------------------------------------------
+
+
+def principal_of(info: strawberry.Info) -> Principal:
+    principal: Principal | None = info.context.principal
+    if principal is None:
+        raise Unauthenticated("需要登录 / authentication required")
+    return principal
+
+
+def tenants(info: strawberry.Info, resource: str, action: str = "read") -> TenantFilter:
+    """The tenants whose records of `resource` the caller may `action` (empty: none)."""
+    return tenant_filter(principal_of(info), resource, action)
+
+
+def may(info: strawberry.Info, resource: str, action: str = "read") -> bool:
+    """Whether the caller holds `resource:action` at all (for optional enrichments)."""
+    principal: Principal | None = info.context.principal
+    return principal is not None and has_scope(principal, resource, action)
+
+
+def allowed(info: strawberry.Info, resource: str, tenant: str | None, action: str = "read") -> bool:
+    """Whether the caller may `action` the record of `resource` that belongs to `tenant`."""
+    principal: Principal | None = info.context.principal
+    return principal is not None and allows(principal, resource, action, tenant)
