@@ -1,0 +1,355 @@
+"""Limits on a GraphQL document, enforced before any resolver runs (docs/hardening.md).
+
+Tokens are counted while parsing; depth, aliases, directives and cost are measured by one
+validation rule, introspection is refused by another. Every verdict follows from the document
+text alone, so it is cached with the parsed and validated document: the parser cache keys on the
+text and the token limit, the validation cache on the document and these rule classes (built once
+per schema, never per request).
+
+A refused document answers `QUERY_REJECTED` with `extensions.reason` (`TOKENS`, `DEPTH`,
+`ALIASES`, `DIRECTIVES`, `COST`, `INTROSPECTION`), `limit` and `actual`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    IntValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    is_input_object_type,
+    is_interface_type,
+    is_introspection_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.validation import ASTValidationRule
+from graphql.validation.validate import ValidationAbortedError
+from strawberry.extensions import ParserCache, SchemaExtension
+
+CODE = "QUERY_REJECTED"
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """What one document may ask for. Sizes given as variables are costed at `max_page_size`
+    (the cap every paginated field enforces); absent ones at the argument's default."""
+
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_directives: int = 20
+    max_cost: int = 20_000
+    list_size: int = 10  # assumed length of a list field that takes no size argument
+    default_page_size: int = 20
+    max_page_size: int = 100
+    introspection: bool = False
+
+
+class DocumentRejected(ValidationAbortedError):
+    """Raised from the limits rule to stop validation: the other rules (some quadratic in the
+    number of fields) never walk a document that is already refused."""
+
+
+def rejection(reason: str, message: str, limit: int, actual: int, node: Any = None) -> GraphQLError:
+    return DocumentRejected(
+        message,
+        nodes=node,
+        extensions={"code": CODE, "reason": reason, "limit": limit, "actual": actual},
+    )
+
+
+# --- measuring a document -------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    depth: int = 0
+    aliases: int = 0
+    directives: int = 0
+    cost: int = 0
+    # Cost of list fields without a size argument, counted once: they take their length from
+    # the page size of the connection above them (`cases(first: 50) { edges … }`), else
+    # from `list_size`.
+    per_item: int = 0
+
+    def add(self, other: Measure) -> None:
+        self.depth = max(self.depth, other.depth)
+        self.aliases += other.aliases
+        self.directives += other.directives
+        self.cost += other.cost
+        self.per_item += other.per_item
+
+    def total(self, length: int) -> int:
+        return self.cost + length * self.per_item
+
+
+class Meter:
+    """Walks each operation once; a fragment is measured once however often it is spread, so a
+    document that spreads fragments into each other stays linear to measure. A spread that
+    closes a cycle counts nothing here (NoFragmentCyclesRule reports it)."""
+
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, limits: DocumentLimits):
+        self.schema = schema
+        self.limits = limits
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.measured: dict[str, Measure] = {}
+        self.visiting: set[str] = set()
+
+    def operation(self, node: OperationDefinitionNode) -> tuple[Measure, int]:
+        root = self.schema.get_root_type(node.operation)
+        measure = self.selection_set(node.selection_set, root)
+        measure.directives += len(node.directives or ())
+        return measure, measure.total(self.limits.list_size)
+
+    def selection_set(
+        self, node: SelectionSetNode | None, parent: GraphQLNamedType | None
+    ) -> Measure:
+        measure = Measure()
+        if node is None:
+            return measure
+        for selection in node.selections:
+            measure.directives += len(selection.directives or ())
+            if isinstance(selection, FieldNode):
+                self.field(selection, parent, measure)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                measure.add(self.selection_set(selection.selection_set, target))
+            elif isinstance(selection, FragmentSpreadNode):
+                measure.add(self.fragment(selection.name.value))
+        return measure
+
+    def fragment(self, name: str) -> Measure:
+        if name in self.measured:
+            return self.measured[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self.visiting:
+            return Measure()
+        self.visiting.add(name)
+        measure = self.selection_set(
+            definition.selection_set, self.schema.get_type(definition.type_condition.name.value)
+        )
+        measure.directives += len(definition.directives or ())
+        self.visiting.discard(name)
+        self.measured[name] = measure
+        return measure
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None, into: Measure) -> None:
+        if node.alias:
+            into.aliases += 1
+        name = node.name.value
+        field = (
+            parent.fields.get(name)
+            if parent is not None and (is_object_type(parent) or is_interface_type(parent))
+            else None
+        )
+        child_type = get_named_type(field.type) if field is not None else None
+        child = self.selection_set(node.selection_set, child_type)
+        into.aliases += child.aliases
+        into.directives += child.directives
+        if name.startswith("__"):
+            # Introspection has its own switch and __typename is free: neither adds depth or
+            # cost (as graphql-armor's ignoreIntrospection), though aliases and directives count.
+            return
+        into.depth = max(into.depth, 1 + child.depth)
+        size = self.page_size(node, field.args if field is not None else {})
+        if field is not None and _is_list(field.type):
+            if size is None:
+                into.cost += 1
+                into.per_item += child.total(self.limits.list_size)
+            else:
+                into.cost += 1 + size * child.total(self.limits.list_size)
+        else:
+            # A connection hands its page size down to the lists right below it.
+            into.cost += 1 + child.total(self.limits.list_size if size is None else size)
+
+    def page_size(self, node: FieldNode, args: dict[str, Any]) -> int | None:
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        for name in ("first", "limit"):
+            if name in args:
+                return self.size(given.get(name), args[name].default_value)
+        filter_arg = args.get("filter")
+        if filter_arg is not None:
+            input_type = get_named_type(filter_arg.type)
+            if is_input_object_type(input_type) and "limit" in input_type.fields:
+                default = input_type.fields["limit"].default_value
+                value = given.get("filter")
+                if isinstance(value, ObjectValueNode):
+                    inner = {f.name.value: f.value for f in value.fields}
+                    return self.size(inner.get("limit"), default)
+                if isinstance(value, VariableNode):
+                    return self.limits.max_page_size
+                return self.size(None, default)
+        return None
+
+    def size(self, value: ValueNode | None, default: Any) -> int:
+        if isinstance(value, IntValueNode):
+            return max(0, int(value.value))
+        if isinstance(value, VariableNode):
+            return self.limits.max_page_size
+        if value is None and isinstance(default, int) and not isinstance(default, bool):
+            return default
+        return self.limits.default_page_size
+
+
+def _is_list(type_: GraphQLOutputType) -> bool:
+    while is_non_null_type(type_):
+        type_ = type_.of_type
+    return is_list_type(type_)
+
+
+def measure_document(
+    schema: GraphQLSchema, document: DocumentNode, limits: DocumentLimits
+) -> list[GraphQLError]:
+    """The limits this document exceeds, worst operation first (empty when it is within them)."""
+    meter = Meter(schema, document, limits)
+    depth = aliases = directives = cost = 0
+    worst: OperationDefinitionNode | None = None
+    try:
+        for definition in document.definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            measure, total = meter.operation(definition)
+            if total > cost or worst is None:
+                worst = definition
+            depth = max(depth, measure.depth)
+            aliases = max(aliases, measure.aliases)
+            directives = max(directives, measure.directives)
+            cost = max(cost, total)
+    except RecursionError:
+        return [
+            rejection(
+                "DEPTH",
+                "查询嵌套过深 / the document is nested too deeply",
+                limits.max_depth,
+                limits.max_depth + 1,
+            )
+        ]
+    checks = [
+        ("DEPTH", "查询深度超限 / query depth", depth, limits.max_depth),
+        ("ALIASES", "别名数量超限 / aliases", aliases, limits.max_aliases),
+        ("DIRECTIVES", "指令数量超限 / directives", directives, limits.max_directives),
+        ("COST", "查询代价超限 / query cost", cost, limits.max_cost),
+    ]
+    return [
+        rejection(reason, f"{label} {actual} exceeds the limit of {limit}", limit, actual, worst)
+        for reason, label, actual, limit in checks
+        if actual > limit
+    ]
+
+
+# --- validation rules -----------------------------------------------------------------------
+
+
+def validation_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], ...]:
+    """The rule classes for these limits. Build them once: the validation cache keys on them."""
+
+    class DocumentLimitsRule(ValidationRule):
+        def enter_document(self, node: DocumentNode, *_args: Any) -> None:
+            errors = measure_document(self.context.schema, node, limits)
+            if errors:
+                for error in errors[:-1]:
+                    self.report_error(error)
+                raise errors[-1]
+
+    rules: tuple[type[ASTValidationRule], ...] = (DocumentLimitsRule,)
+    if not limits.introspection:
+        rules += (NoIntrospectionRule,)
+    return rules
+
+
+class NoIntrospectionRule(ValidationRule):
+    """As graphql-core's NoSchemaIntrospectionCustomRule (`__schema`, `__type`; `__typename`
+    stays allowed), answering with our code and reason."""
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        type_ = get_named_type(self.context.get_type())
+        if type_ is not None and is_introspection_type(type_):
+            self.report_error(
+                GraphQLError(
+                    f"内省已关闭 / introspection is disabled (field '{node.name.value}')",
+                    node,
+                    extensions={"code": CODE, "reason": "INTROSPECTION"},
+                )
+            )
+
+
+# --- schema extensions ----------------------------------------------------------------------
+
+_TOO_MANY = re.compile(r"Document contains more than \d+ (tokens|comments)")
+
+
+class LimitedParserCache(ParserCache):
+    """Strawberry's ParserCache with graphql-core's lexical token limit: the parser stops at the
+    first token over the limit, so a huge document costs no more than a small one."""
+
+    def __init__(self, maxsize: int | None, max_tokens: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.max_tokens = max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        options: dict[str, Any] = dict(context.parse_options)
+        options.update(max_lexical_tokens=self.max_tokens, max_comments=self.max_tokens)
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **options)
+        except GraphQLSyntaxError as error:
+            if not _TOO_MANY.search(error.message):
+                raise
+            raise GraphQLError(
+                f"文档过大 / the document has more than {self.max_tokens} tokens",
+                extensions={
+                    "code": CODE,
+                    "reason": "TOKENS",
+                    "limit": self.max_tokens,
+                    # parsing stops at the first token over the limit
+                    "actual": self.max_tokens + 1,
+                },
+            ) from None
+        yield
+
+
+class DocumentLimitsExtension(SchemaExtension):
+    """Puts the limit rules first, before graphql-core's specified rules."""
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        self.rules = rules
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = (*self.rules, *context.validation_rules)
+        yield
+
+
+def limit_extensions(
+    limits: DocumentLimits, document_cache_size: int
+) -> list[Callable[[], SchemaExtension]]:
+    """The schema extensions for these limits, in place of Strawberry's ParserCache."""
+    rules = validation_rules(limits)
+    return [
+        lambda: DocumentLimitsExtension(rules),
+        lambda: LimitedParserCache(maxsize=document_cache_size, max_tokens=limits.max_tokens),
+    ]
