@@ -1,0 +1,123 @@
+"""The server span: one per HTTP request, continuing an incoming W3C `traceparent` (and
+carrying its `baggage` on to the upstreams). Plain ASGI so that the span stays the current
+context for everything inside, loaders' tasks included.
+
+The trace id goes into `scope["state"]["trace_id"]` and the `X-Trace-ID` response header; the
+request is bound to the log context (gateway/logging.py). Probe and scrape paths get no span and
+suppress the spans of what they call (a readiness probe every few seconds is not a trace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+from opentelemetry.trace import SpanKind, StatusCode
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.logging import bound_request
+from gateway.telemetry import span_ids
+
+UNTRACED_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def _carrier(scope: Scope) -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    for name, value in scope.get("headers", []):
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        carrier[key] = f"{carrier[key]},{text}" if key in carrier else text
+    return carrier
+
+
+def _server_attributes(scope: Scope) -> dict[str, str | int]:
+    attributes: dict[str, str | int] = {
+        "http.request.method": scope.get("method", "GET"),
+        "url.path": scope.get("path", ""),
+        "url.scheme": scope.get("scheme", "http"),
+        "network.protocol.version": scope.get("http_version", "1.1"),
+    }
+    server = scope.get("server")
+    if server and server[0]:
+        attributes["server.address"] = server[0]
+        if server[1] is not None:
+            attributes["server.port"] = server[1]
+    client = scope.get("client")
+    if client and client[0]:
+        attributes["client.address"] = client[0]
+    return attributes
+
+
+class TracingMiddleware:
+    def __init__(self, app: ASGIApp, untraced_paths: Collection[str] = UNTRACED_PATHS) -> None:
+        self.app = app
+        self.untraced_paths = frozenset(untraced_paths)
+        self.tracer = trace.get_tracer("gateway.server")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] in self.untraced_paths:
+            token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+            try:
+                with bound_request(scope):
+                    await self.app(scope, receive, send)
+            finally:
+                context.detach(token)
+            return
+
+        method = scope.get("method", "GET")
+        # Attached (not only passed as the span's parent) so the caller's baggage stays in the
+        # context and goes on to the upstreams with the traceparent.
+        incoming = context.attach(propagate.extract(_carrier(scope)))
+        try:
+            await self._traced(scope, receive, send, method)
+        finally:
+            context.detach(incoming)
+
+    async def _traced(self, scope: Scope, receive: Receive, send: Send, method: str) -> None:
+        with (
+            self.tracer.start_as_current_span(
+                method,
+                kind=SpanKind.SERVER,
+                attributes=_server_attributes(scope),
+                record_exception=False,
+                set_status_on_exception=False,
+            ) as span,
+            bound_request(scope),
+        ):
+            ids = span_ids(span.get_span_context())
+            trace_id = ids[0] if ids else None
+            if trace_id:
+                scope.setdefault("state", {})["trace_id"] = trace_id
+
+            async def send_with_trace(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        span.set_attribute("error.type", str(status))
+                        span.set_status(StatusCode.ERROR)
+                    if trace_id:
+                        MutableHeaders(scope=message)["X-Trace-ID"] = trace_id
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_with_trace)
+            except BaseException as exc:
+                span.set_attribute("error.type", type(exc).__qualname__)
+                span.set_status(StatusCode.ERROR, type(exc).__qualname__)
+                raise
+            finally:
+                route = getattr(scope.get("route"), "path", None)
+                if route:
+                    span.update_name(f"{method} {route}")
+                    span.set_attribute("http.route", route)
+                principal = scope.get("user")
+                client_id = getattr(principal, "client_id", None)
+                if client_id:
+                    span.set_attribute("enforcement.client", client_id)
+                    span.set_attribute("enforcement.tenant", getattr(principal, "tenant", ""))
