@@ -1,9 +1,11 @@
-"""`make bench`: P1–P3 of DESIGN §6 and the HTTP-client comparison, as ratios taken in one run.
+"""`make bench`: P1–P3 and P5 of DESIGN §6 and the HTTP-client comparison, as ratios taken in
+one run; `--soak MINUTES --rate N` instead runs the soak of P4 (bench/soak.py).
 
 The sandbox upstreams (with injected latency), the gateway and the hand-written baseline each run
 in their own process on loopback ports; this process is the load generator.
 
     python -m bench [--latency-ms 20] [--samples 200] [--duration 10] [--concurrency 16] [--quick]
+    python -m bench --soak 1 --rate 50
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import aiohttp
 import httpx2
 
+from bench import p5, soak
 from bench.clients import compare_clients
 from gateway.demo import showcase_case
 from sandbox.common import free_port
@@ -68,6 +71,10 @@ def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
             "GATEWAY_SQLITE_PATH": db_path,
             "GATEWAY_DEV_PRINCIPAL": "true",
             "GATEWAY_LOG_LEVEL": "warning",
+            # One load generator is one client: the benchmarks measure the gateway, not its
+            # rate limits (docs/hardening.md).
+            "GATEWAY_RATE_LIMIT_PER_CLIENT": "0",
+            "GATEWAY_RATE_LIMIT_PER_TENANT": "0",
         }
     )
     env.pop("DATABASE_URL", None)
@@ -86,6 +93,7 @@ def processes(latency_ms: float) -> Iterator[dict[str, Any]]:
         [py, "-m", "gateway", "db", "seed"], env=env, check=True, stdout=subprocess.DEVNULL
     )
     # Each upstream in its own process, as separate systems are.
+    names = ("smartcity", "provincial", "credit", "gateway", "baseline")
     procs = [
         subprocess.Popen(
             [
@@ -115,14 +123,18 @@ def processes(latency_ms: float) -> Iterator[dict[str, Any]]:
         ),
     ]
     try:
-        for name in ("smartcity", "provincial", "credit", "gateway", "baseline"):
+        for name in names:
             _wait_for(f"http://127.0.0.1:{ports[name]}")
-        yield {"ports": ports, "env": env}
+        yield {"ports": ports, "env": env, "procs": dict(zip(names, procs, strict=True))}
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
-            p.wait(timeout=10)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # still serving P5's hung requests
+                p.kill()
+                p.wait()
 
 
 def _wait_for(url: str) -> None:
@@ -274,9 +286,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="fewer samples, shorter runs")
     parser.add_argument("--skip-clients", action="store_true")
+    parser.add_argument("--skip-p5", action="store_true")
+    parser.add_argument(
+        "--soak", type=float, metavar="MINUTES", help="only the soak (P4): fixed rate for MINUTES"
+    )
+    parser.add_argument("--rate", type=float, default=50.0, help="soak requests per second")
     args = parser.parse_args()
     if args.quick:
         args.samples, args.duration = 50, 3.0
+    if args.soak:
+        _print(run_soak(args))
+        return
 
     number = showcase_case(demo_world())
     rows: list[tuple[str, str, str, str]] = []
@@ -326,6 +346,9 @@ def main() -> None:
             )
         )
 
+        if not args.skip_p5:
+            rows.extend(run_p5(ctx, gw[: -len("/graphql")], number, args))
+
         if not args.skip_clients:
             smartcity = f"http://127.0.0.1:{ports['smartcity']}"
             httpx2.post(f"{smartcity}/_admin/latency", json={"latency_ms": 0})
@@ -336,6 +359,41 @@ def main() -> None:
             ):
                 rows.append(("client", name, f"{rps:.0f} req/s, p50 {median:.2f} ms", ""))
 
+    _print(rows)
+
+
+def run_p5(
+    ctx: dict[str, Any], gateway: str, number: str, args: argparse.Namespace
+) -> list[tuple[str, str, str, str]]:
+    """P5 last but for the client comparison (smart-city only): it kills the credit system."""
+    from gateway.settings import Settings
+
+    payload = {"query": P1_QUERY, "variables": {"n": number}}
+    provincial = f"http://127.0.0.1:{ctx['ports']['provincial']}"
+    samples = max(20, args.samples // 4)
+    normal = asyncio.run(p5.normal_p50(gateway, payload, samples))
+    hung = asyncio.run(p5.hung(gateway, provincial, payload, args.concurrency, samples))
+    httpx2.post(f"{provincial}/_admin/reset")
+    refused = asyncio.run(p5.refused(gateway, ctx["procs"]["credit"], payload, samples))
+    timeout_ms = Settings(_env_file=None).upstream_timeout * 1000
+    return p5.rows(normal, [hung, refused], timeout_ms)
+
+
+def run_soak(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
+    world = demo_world()
+    numbers = [c.number for c in world.cases if c.source_event_id and c.reported_to_province]
+    payloads = [{"query": P1_QUERY, "variables": {"n": n}} for n in numbers[:50]]
+    with processes(args.latency_ms) as ctx:
+        gateway = ctx["procs"]["gateway"]
+        url = f"http://127.0.0.1:{ctx['ports']['gateway']}/graphql"
+        for payload in payloads:  # warm-up: every document parsed, every pool open
+            httpx2.post(url, json=payload, timeout=30)
+        print(f"soak: {args.soak:g} min at {args.rate:g} req/s, gateway pid {gateway.pid}")
+        result = asyncio.run(soak.soak(url, gateway.pid, args.soak, args.rate, payloads))
+    return soak.rows(result)
+
+
+def _print(rows: list[tuple[str, str, str, str]]) -> None:
     width = [max(len(r[i]) for r in rows) for i in range(4)]
     print()
     for r in rows:

@@ -1,0 +1,74 @@
+"""Prometheus metrics of the upstream calls, in prometheus_client's default registry (`REGISTRY`),
+which the gateway's `/metrics` serves.
+
+| metric | labels | what |
+|---|---|---|
+| `gateway_upstream_calls_total` | system, route, outcome | logical calls (retries included), by final outcome: ok, timeout, unavailable, bad_response, not_found, conflict, circuit_open, no_slot, deadline, error |
+| `gateway_upstream_request_duration_seconds` | system, route | each attempt's time on the wire (histogram) |
+| `gateway_upstream_errors_total` | system, route, kind | failed attempts, by kind: timeout, unavailable, bad_response, ... |
+| `gateway_upstream_retries_total` | system, route | attempts repeated after a failure |
+| `gateway_upstream_breaker_state` | system | 0 closed, 1 half-open, 2 open |
+| `gateway_upstream_breaker_transitions_total` | system, state | how often the breaker entered each state |
+| `gateway_upstream_in_flight` | system | attempts on the wire now |
+| `gateway_upstream_concurrency_waits_total` | system, result | calls that found every slot taken: result acquired (got one later) or timeout (gave up) |
+
+`route` is the path template (`/api/v1/events/{id}`), never a concrete path.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+
+__all__ = [
+    "BREAKER_STATE",
+    "BREAKER_TRANSITIONS",
+    "CALLS",
+    "CONCURRENCY_WAITS",
+    "DURATION",
+    "ERRORS",
+    "IN_FLIGHT",
+    "REGISTRY",
+    "RETRIES",
+]
+
+CALLS = Counter(
+    "gateway_upstream_calls",
+    "Upstream calls by system, route and final outcome (after retries)",
+    ["system", "route", "outcome"],
+)
+DURATION = Histogram(
+    "gateway_upstream_request_duration_seconds",
+    "Time of one attempt at an upstream call",
+    ["system", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+ERRORS = Counter(
+    "gateway_upstream_errors",
+    "Failed attempts at upstream calls, by kind",
+    ["system", "route", "kind"],
+)
+RETRIES = Counter(
+    "gateway_upstream_retries",
+    "Attempts repeated after a failure",
+    ["system", "route"],
+)
+BREAKER_STATE = Gauge(
+    "gateway_upstream_breaker_state",
+    "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open",
+    ["system"],
+)
+BREAKER_TRANSITIONS = Counter(
+    "gateway_upstream_breaker_transitions",
+    "Circuit breaker state changes, by the state entered",
+    ["system", "state"],
+)
+IN_FLIGHT = Gauge(
+    "gateway_upstream_in_flight",
+    "Upstream attempts on the wire",
+    ["system"],
+)
+CONCURRENCY_WAITS = Counter(
+    "gateway_upstream_concurrency_waits",
+    "Calls that found the upstream's concurrency limit reached, by how the wait ended",
+    ["system", "result"],
+)

@@ -1,0 +1,169 @@
+"""Fixtures of the resilience tests: their own three sandbox upstreams (faults and writes here
+never reach the session's), connector clients with a chosen `Resilience`, gateways with chosen
+settings served over HTTP (lifespan on, so their clients are closed), and metric deltas."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from connectors.breaker import BreakerPolicy
+from connectors.credit import CreditClient, CreditConfig
+from connectors.metrics import REGISTRY
+from connectors.provincial import ProvincialClient, ProvincialConfig
+from connectors.resilience import Resilience, RetryPolicy
+from connectors.smartcity import SmartCityClient, SmartCityConfig
+from sandbox import credit, provincial, smartcity
+from sandbox.common import SandboxControls, free_port, start_in_thread, stop
+from sandbox.runner import Credentials, Sandbox
+from sandbox.world import World
+
+
+@pytest.fixture(scope="session")
+def upstreams(world: World) -> Iterator[Sandbox]:
+    servers = []
+    for module in (smartcity, provincial, credit):
+        controls = SandboxControls(module.NAME)
+        servers.append(start_in_thread(module.NAME, module.create_app(world, controls), controls))
+    yield Sandbox(*servers, world=world, credentials=Credentials())
+    stop(servers)
+
+
+@pytest.fixture
+def up(upstreams: Sandbox) -> Iterator[Sandbox]:
+    """The resilience tests' own upstreams, counters and faults cleared around each test."""
+    upstreams.reset()
+    yield upstreams
+    upstreams.reset()
+
+
+def resilience(
+    retries: int = 0,
+    *,
+    base: float = 0.01,
+    cap: float = 0.05,
+    on_timeout: bool = False,
+    threshold: int = 100,
+    ratio: float = 0.0,
+    cooldown: float = 10.0,
+    concurrency: int = 50,
+) -> Resilience:
+    """A policy for one test; by default no retries and a breaker that never opens."""
+    return Resilience(
+        retry=RetryPolicy(retries=retries, base=base, cap=cap, on_timeout=on_timeout),
+        breaker=BreakerPolicy(failure_threshold=threshold, failure_ratio=ratio, cooldown=cooldown),
+        concurrency=concurrency,
+    )
+
+
+@pytest.fixture
+async def clients(
+    up: Sandbox,
+) -> AsyncIterator[Callable[..., Any]]:
+    """`clients(system, policy, timeout=2.0)`: a connector client of `up`, closed after the test."""
+    made: list[Any] = []
+    c = up.credentials
+
+    def make(system: str, policy: Resilience, timeout: float = 2.0) -> Any:
+        client: Any
+        if system == "smartcity":
+            client = SmartCityClient(
+                SmartCityConfig(
+                    up.smartcity.url, c.smartcity_api_key, timeout=timeout, resilience=policy
+                )
+            )
+        elif system == "provincial":
+            client = ProvincialClient(
+                ProvincialConfig(
+                    up.provincial.url,
+                    c.provincial_client_id,
+                    c.provincial_client_secret,
+                    timeout=timeout,
+                    resilience=policy,
+                )
+            )
+        else:
+            client = CreditClient(
+                CreditConfig(
+                    up.credit.url,
+                    c.credit_app_key,
+                    c.credit_app_secret,
+                    timeout=timeout,
+                    resilience=policy,
+                )
+            )
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+class Metric:
+    """A sample of the default registry, read before and after: `delta()`."""
+
+    def __init__(self, name: str, **labels: str) -> None:
+        self.name = name
+        self.labels = labels
+        self.start = self.value()
+
+    def value(self) -> float:
+        return REGISTRY.get_sample_value(self.name, self.labels) or 0.0
+
+    def delta(self) -> float:
+        return self.value() - self.start
+
+
+@contextmanager
+def serve_gateway(settings: Any) -> Iterator[str]:
+    """The real app on a loopback port, its lifespan on (the owned clients close at the end)."""
+    import uvicorn
+
+    from gateway.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, name="resilience-gateway", daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        threading.Event().wait(0.01)
+    else:
+        raise RuntimeError("gateway did not start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def policy() -> Callable[..., Resilience]:
+    """`policy(retries=0, *, base, cap, on_timeout, threshold, ratio, cooldown, concurrency)`."""
+    return resilience
+
+
+@pytest.fixture(scope="session")
+def metric() -> type[Metric]:
+    """`metric(name, **labels)`: read now; `.delta()` later."""
+    return Metric
+
+
+@pytest.fixture
+def serve(up: Sandbox, seeded_sqlite: str, settings_for: Any) -> Callable[..., Any]:
+    """`with serve(**settings) as url:` a gateway over `up` with these settings."""
+
+    def start(**overrides: Any) -> Any:
+        return serve_gateway(settings_for(up, seeded_sqlite, **overrides))
+
+    return start

@@ -1,0 +1,117 @@
+"""The circuit breaker against a real failing upstream: it opens after the threshold, then
+refuses calls in well under 10 ms without a request reaching the sandbox, half-opens after the
+cool-down, lets one probe through and closes when the probe succeeds."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from typing import Any
+
+import pytest
+
+from connectors.breaker import BreakerState
+from connectors.errors import UpstreamUnavailable
+from connectors.metrics import REGISTRY
+from connectors.resilience import CircuitOpen
+from sandbox.runner import Sandbox
+from sandbox.world import World
+
+PROFILES = "/v2/subjects/profiles:batchGet"
+
+
+def gauge(system: str) -> float | None:
+    return REGISTRY.get_sample_value("gateway_upstream_breaker_state", {"system": system})
+
+
+async def test_open_fail_fast_half_open_close(
+    up: Sandbox, clients: Any, policy: Any, metric: Any, world: World
+) -> None:
+    client = clients("credit", policy(threshold=3, cooldown=0.5))
+    code = world.credit_profiles[0].code
+    opened = metric("gateway_upstream_breaker_transitions_total", system="credit", state="open")
+    refused = metric(
+        "gateway_upstream_calls_total", system="credit", route=PROFILES, outcome="circuit_open"
+    )
+    assert gauge("credit") == 0
+
+    up.credit.controls.set_fault(PROFILES, "error", status=503)
+    for _ in range(3):
+        with pytest.raises(UpstreamUnavailable) as raised:
+            await client.profiles_by_codes([code])
+        assert not isinstance(raised.value, CircuitOpen)
+    assert client.guard.state is BreakerState.OPEN and gauge("credit") == 2
+    assert opened.delta() == 1
+    sent = up.credit.controls.count(PROFILES)
+    assert sent == 3
+
+    durations = []
+    for _ in range(50):
+        started = time.perf_counter()
+        with pytest.raises(CircuitOpen) as raised:
+            await client.profiles_by_codes([code])
+        durations.append(time.perf_counter() - started)
+    assert raised.value.source == "credit" and "circuit open" in raised.value.message
+    assert statistics.median(durations) < 0.010, durations
+    assert up.credit.controls.count(PROFILES) == sent  # never reached the upstream
+    assert refused.delta() == 50
+
+    up.credit.controls.reset()  # the upstream recovers
+    await asyncio.sleep(0.55)
+    assert client.guard.state is BreakerState.HALF_OPEN and gauge("credit") == 1
+    (profile,) = await client.profiles_by_codes([code])  # the probe
+    assert profile is not None
+    assert client.guard.state is BreakerState.CLOSED and gauge("credit") == 0
+    assert up.credit.controls.count(PROFILES) == 1
+
+
+async def test_a_failed_probe_opens_it_again(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    client = clients("smartcity", policy(threshold=2, cooldown=0.3))
+    route = "/api/v1/events:batchGet"
+    up.smartcity.controls.set_fault(route, "reset")
+    for _ in range(2):
+        with pytest.raises(UpstreamUnavailable):
+            await client.events_by_ids([world.events[0].id])
+    await asyncio.sleep(0.35)
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await client.events_by_ids([world.events[0].id])  # the probe, still failing
+    assert not isinstance(raised.value, CircuitOpen)
+    assert up.smartcity.controls.count(route) == 3
+    assert client.guard.state is BreakerState.OPEN
+    with pytest.raises(CircuitOpen):
+        await client.events_by_ids([world.events[0].id])
+    assert up.smartcity.controls.count(route) == 3
+
+
+async def test_half_open_lets_exactly_one_probe_through(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    client = clients("credit", policy(threshold=1, cooldown=0.2))
+    code = world.credit_profiles[0].code
+    up.credit.controls.set_fault(PROFILES, "error", status=500, times=1)
+    with pytest.raises(UpstreamUnavailable):
+        await client.profiles_by_codes([code])
+    await asyncio.sleep(0.25)
+    up.credit.controls.set_fault(PROFILES, "slow", latency_ms=200)
+    results = await asyncio.gather(
+        *(client.profiles_by_codes([code]) for _ in range(6)), return_exceptions=True
+    )
+    assert sum(isinstance(r, CircuitOpen) for r in results) == 5
+    assert sum(isinstance(r, list) for r in results) == 1
+    assert up.credit.controls.count(PROFILES) == 2
+    assert client.guard.state is BreakerState.CLOSED
+
+
+async def test_answers_that_are_not_failures_keep_it_closed(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    # A body that breaks the contract is the upstream answering: it says nothing of its health.
+    client = clients("credit", policy(threshold=2))
+    up.credit.controls.set_fault(PROFILES, "malformed")
+    for _ in range(5):
+        with pytest.raises(Exception, match="malformed"):
+            await client.profiles_by_codes([world.credit_profiles[0].code])
+    assert client.guard.state is BreakerState.CLOSED

@@ -1,0 +1,249 @@
+"""Retries through the real sandboxes: transient faults on idempotent calls are repeated (the
+sandbox counts the second request), other calls are not, and no retry outlives the deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from datetime import date
+from typing import Any
+
+import pytest
+
+from connectors.credit import PenaltyPublicityRecord
+from connectors.deadline import request_deadline
+from connectors.errors import UpstreamTimeout, UpstreamUnavailable
+from connectors.http import UpstreamUnreachable
+from connectors.provincial import CaseReport
+from connectors.resilience import DeadlineExceeded
+from connectors.smartcity import SmartCityClient, SmartCityConfig
+from domain.enums import CaseStatus, EventStatus, PartyKind, PenaltyKind
+from sandbox.common import free_port
+from sandbox.runner import Sandbox
+from sandbox.world import World
+
+BATCH = "/api/v1/events:batchGet"
+DISPATCH = "/api/v1/events/{event_id}/dispatch"
+FEEDBACK = "/api/v1/events/{event_id}/feedback"
+REPORT = "/api/zfjd/ajgj"
+PROFILES = "/v2/subjects/profiles:batchGet"
+PUBLISH = "/v2/penalties"
+
+
+async def test_a_transient_503_is_retried_and_succeeds(
+    up: Sandbox, clients: Any, policy: Any, metric: Any, world: World
+) -> None:
+    client = clients("smartcity", policy(retries=2))
+    up.smartcity.controls.set_fault(BATCH, "error", status=503, times=1)
+    retries = metric("gateway_upstream_retries_total", system="smartcity", route=BATCH)
+    ok = metric("gateway_upstream_calls_total", system="smartcity", route=BATCH, outcome="ok")
+    failed = metric(
+        "gateway_upstream_errors_total", system="smartcity", route=BATCH, kind="unavailable"
+    )
+
+    (event,) = await client.events_by_ids([world.events[0].id])
+
+    assert event is not None and event.id == world.events[0].id
+    assert up.smartcity.controls.count(BATCH) == 2
+    assert (retries.delta(), ok.delta(), failed.delta()) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("system", ["provincial", "credit"])
+async def test_a_reset_connection_is_retried_on_every_upstream(
+    up: Sandbox, clients: Any, policy: Any, world: World, system: str
+) -> None:
+    client = clients(system, policy(retries=1))
+    if system == "provincial":
+        route = "/api/zfjd/ajcx"
+        await client.cases_by_numbers(["warm-up"])  # the token is fetched before the fault
+        up.provincial.controls.reset()
+        up.provincial.controls.set_fault(route, "reset", times=1)
+        (found,) = await client.cases_by_numbers([world.provincial_cases[0].number])
+    else:
+        route = PROFILES
+        up.credit.controls.set_fault(route, "reset", times=1)
+        (found,) = await client.profiles_by_codes([world.credit_profiles[0].code])
+    assert found is not None
+    assert up.controls(system).count(route) == 2
+
+
+async def test_the_retry_budget_is_respected(
+    up: Sandbox, clients: Any, policy: Any, metric: Any, world: World
+) -> None:
+    client = clients("smartcity", policy(retries=2))
+    up.smartcity.controls.set_fault(BATCH, "error", status=503)
+    gave_up = metric(
+        "gateway_upstream_calls_total", system="smartcity", route=BATCH, outcome="unavailable"
+    )
+    with pytest.raises(UpstreamUnavailable):
+        await client.events_by_ids([world.events[0].id])
+    assert up.smartcity.controls.count(BATCH) == 3
+    assert gave_up.delta() == 1
+
+
+async def test_timeouts_are_not_retried_unless_asked(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    code = world.credit_profiles[0].code
+    plain = clients("credit", policy(retries=2), timeout=0.3)
+    up.credit.controls.set_fault(PROFILES, "slow", latency_ms=1000, times=1)
+    with pytest.raises(UpstreamTimeout):
+        await plain.profiles_by_codes([code])
+    assert up.credit.controls.count(PROFILES) == 1
+
+    asked = clients("credit", policy(retries=2, on_timeout=True), timeout=0.3)
+    up.credit.controls.set_fault(PROFILES, "slow", latency_ms=1000, times=1)
+    (profile,) = await asked.profiles_by_codes([code])
+    assert profile is not None
+    assert up.credit.controls.count(PROFILES) == 3
+
+
+# --- calls that change something ------------------------------------------------------------
+
+
+async def test_a_dispatch_is_never_repeated(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    client = clients("smartcity", policy(retries=3))
+    event = next(e for e in world.events if e.status is EventStatus.REPORTED)
+    up.smartcity.controls.set_fault(DISPATCH, "error", status=503, times=1)
+    with pytest.raises(UpstreamUnavailable):
+        await client.dispatch_event(event.id, event.town)
+    assert up.smartcity.controls.count(DISPATCH) == 1
+
+
+async def test_feedback_is_repeated_only_with_an_idempotency_key(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    client = clients("smartcity", policy(retries=3))
+    event = next(e for e in world.events if e.case_number)
+    assert event.case_number is not None
+    up.smartcity.controls.set_fault(FEEDBACK, "error", status=503, times=1)
+    with pytest.raises(UpstreamUnavailable):
+        await client.send_feedback(event.id, event.case_number, "已处理")
+    assert up.smartcity.controls.count(FEEDBACK) == 1
+
+    up.smartcity.controls.set_fault(FEEDBACK, "error", status=503, times=1)
+    await client.send_feedback(event.id, event.case_number, "已处理", idempotency_key="fb-r-1")
+    assert up.smartcity.controls.count(FEEDBACK) == 3
+
+
+async def test_a_keyed_provincial_report_is_repeated_and_stored_once(
+    up: Sandbox, clients: Any, policy: Any
+) -> None:
+    client = clients("provincial", policy(retries=2))
+    number = "测试综执罚〔2026〕7001号"
+    report = CaseReport(
+        number=number,
+        title="云台吕记面馆占道经营案",
+        party_code="92990121R046C54Q3J",
+        party_name="云台吕记面馆",
+        body_name="东岭区东岭街道",
+        body_code="11990121L78A44EY80",
+        division="990121",
+        status=CaseStatus.DECIDED,
+        filed_on=date(2026, 9, 1),
+        decided_on=date(2026, 10, 8),
+        penalty_kind=PenaltyKind.FINE,
+        fine=800,
+    )
+    await client.cases_by_numbers(["warm-up"])  # the token first: the fault is for the report
+    up.provincial.controls.set_fault(REPORT, "reset", times=1)
+    await client.report_case(report, "key-resilience-7001")
+    assert up.provincial.controls.count(REPORT) == 2
+    state = up.provincial.server.config.app.state.platform
+    assert state.reports[number] == 1
+    # Sent again under its key (as a retry whose first answer was lost): stored once.
+    await client.report_case(dataclasses.replace(report), "key-resilience-7001")
+    assert state.reports[number] == 1
+
+
+async def test_a_credit_publication_is_repeated(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    client = clients("credit", policy(retries=2))
+    town = world.towns()[0]
+    subject = next(s for s in world.subjects if s.kind is PartyKind.LEGAL_PERSON)
+    record = PenaltyPublicityRecord(
+        decision_number="测试综执罚〔2026〕7002号",
+        party_name=subject.name,
+        party_kind=subject.kind,
+        party_code=subject.code,
+        legal_representative=subject.legal_representative,
+        legal_representative_id=subject.legal_representative_id,
+        violation_type="占道经营",
+        facts=f"经查,当事人{subject.name}存在占道经营行为",
+        legal_basis="《城市市容和环境卫生管理条例》第三十六条",
+        penalty_kind=PenaltyKind.FINE,
+        content="罚款人民币500元",
+        fine_wan=0.05,
+        confiscated_wan=None,
+        licence=None,
+        decided_on=date(2026, 10, 20),
+        valid_until=date(2027, 1, 18),
+        body_name=town.name,
+        body_credit_code=town.credit_code,
+        source_name=town.name,
+        source_credit_code=town.credit_code,
+        publicity_until=date(2027, 10, 20),
+    )
+    up.credit.controls.set_fault(PUBLISH, "error", status=502, times=1)
+    result = await client.publish_penalty(record)
+    assert result.record_id
+    assert up.credit.controls.count(PUBLISH) == 2
+
+
+async def test_an_unreachable_upstream_is_retried_even_for_a_dispatch(
+    policy: Any, metric: Any
+) -> None:
+    # Nothing listens: the connection is refused, the request never left.
+    config = SmartCityConfig(f"http://127.0.0.1:{free_port()}", "key", resilience=policy(retries=2))
+    route = "/api/v1/events/{id}/dispatch"
+    retries = metric("gateway_upstream_retries_total", system="smartcity", route=route)
+    async with SmartCityClient(config) as client:
+        with pytest.raises(UpstreamUnreachable):
+            await client.dispatch_event("E1", "990121")
+    assert retries.delta() == 2
+
+
+# --- the deadline ------------------------------------------------------------------------------
+
+
+async def test_retries_stop_at_the_deadline(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    # Up to 20 retries with backoff ceilings up to 1 s: the 0.6 s deadline ends them first.
+    client = clients("smartcity", policy(retries=20, base=0.1, cap=1.0))
+    up.smartcity.controls.set_fault(BATCH, "error", status=503)
+    started = time.perf_counter()
+    with request_deadline(0.6), pytest.raises(UpstreamUnavailable):
+        await client.events_by_ids([world.events[0].id])
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.6 + 0.3
+    assert 1 <= up.smartcity.controls.count(BATCH) < 21
+
+
+async def test_an_attempt_gets_only_the_time_left(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    client = clients("credit", policy(), timeout=5.0)
+    up.credit.controls.set_fault(PROFILES, "slow", latency_ms=3000)
+    started = time.perf_counter()
+    with request_deadline(0.4), pytest.raises(UpstreamTimeout) as raised:
+        await client.profiles_by_codes([world.credit_profiles[0].code])
+    assert time.perf_counter() - started < 1.5  # not the 5 s timeout, nor the 3 s answer
+    assert "deadline" in raised.value.message
+    # Cut short by the deadline: no judgement on the upstream.
+    assert client.guard.breaker._consecutive == 0
+
+
+async def test_no_time_left_fails_before_sending(
+    up: Sandbox, clients: Any, policy: Any, world: World
+) -> None:
+    client = clients("smartcity", policy(retries=2))
+    with request_deadline(0.05):
+        await asyncio.sleep(0.06)
+        with pytest.raises(DeadlineExceeded):
+            await client.events_by_ids([world.events[0].id])
+    assert up.smartcity.controls.count(BATCH) == 0
