@@ -1,0 +1,95 @@
+"""Delivering one outbox message to its system, through that system's connector client.
+
+The clients are seen through small Protocols (the ports), so the relay can be driven by the real
+clients in the gateway and by anything with the same methods elsewhere. A failure the receiver
+will repeat however often it is asked (a refused record, a conflicting key, an unknown event) is
+`permanent`; everything else (timeouts, outages, garbage from a proxy) is worth retrying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Protocol
+
+from connectors.credit.client import PublicationRejected
+from connectors.credit.records import PenaltyPublicityRecord, PublishResult
+from connectors.errors import UpstreamConflict, UpstreamNotFound
+from connectors.outbox.messages import (
+    CASE_REPORT,
+    EVENT_FEEDBACK,
+    PENALTY_PUBLICATION,
+    feedback_of,
+    publication_of,
+    report_of,
+)
+from connectors.outbox.queue import Claimed
+from connectors.provincial.records import CaseReport
+from connectors.resilience import CircuitOpen
+
+
+class UndeliverableMessage(Exception):
+    """The message itself is unusable (unknown kind, broken payload): retrying cannot help."""
+
+
+class CaseReporter(Protocol):
+    async def report_case(self, report: CaseReport, idempotency_key: str) -> None: ...
+
+
+class PenaltyPublisher(Protocol):
+    async def publish_penalty(self, record: PenaltyPublicityRecord) -> PublishResult: ...
+
+
+class FeedbackSender(Protocol):
+    async def send_feedback(
+        self, event_id: str, case_number: str, result: str, idempotency_key: str | None = None
+    ) -> None: ...
+
+
+class Deliverer(Protocol):
+    async def deliver(self, message: Claimed) -> None: ...
+
+
+def permanent(exc: BaseException) -> bool:
+    return isinstance(
+        exc, UpstreamConflict | UpstreamNotFound | PublicationRejected | UndeliverableMessage
+    )
+
+
+def never_left(exc: BaseException) -> bool:
+    """Refused on our side before reaching the system (its circuit breaker is open): not an
+    attempt the message should be charged for."""
+    return isinstance(exc, CircuitOpen)
+
+
+class UpstreamDeliverer:
+    """Sends each kind of message with its connector; the dedupe key is the idempotency key."""
+
+    def __init__(
+        self, provincial: CaseReporter, credit: PenaltyPublisher, smartcity: FeedbackSender
+    ) -> None:
+        self.provincial = provincial
+        self.credit = credit
+        self.smartcity = smartcity
+
+    async def deliver(self, message: Claimed) -> None:
+        await self._call(message)
+
+    def _call(self, message: Claimed) -> Awaitable[object]:
+        payload = message.payload
+        try:
+            if message.kind == CASE_REPORT:
+                return self.provincial.report_case(report_of(payload), message.dedupe_key)
+            if message.kind == PENALTY_PUBLICATION:
+                # The credit system is idempotent on (decision number, issuing body).
+                return self.credit.publish_penalty(publication_of(payload))
+            if message.kind == EVENT_FEEDBACK:
+                feedback = feedback_of(payload)
+                return self.smartcity.send_feedback(
+                    feedback.event_id,
+                    feedback.case_number,
+                    feedback.result,
+                    idempotency_key=message.dedupe_key,
+                )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UndeliverableMessage(f"broken {message.kind} payload: {exc!r}") from exc
+        raise UndeliverableMessage(f"unknown message kind {message.kind!r}")

@@ -1,0 +1,158 @@
+"""What the outbox carries: one JSON payload per message, fixed when the change commits.
+
+The payload is built from the case as it was at that moment and never rebuilt, so that a
+repeated delivery sends exactly the same body under the same idempotency key. Keys are ASCII
+(they travel in the `Idempotency-Key` header) and deterministic: the same logical message always
+gets the same key, which the outbox's unique constraint and the receivers deduplicate on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from connectors.credit.records import PenaltyPublicityRecord
+from connectors.provincial.records import CaseReport
+from connectors.store.tables import OutboxTarget
+from domain.enums import CaseStatus, PartyKind, PenaltyKind
+
+CASE_REPORT = "case.report"  # 归集 to the provincial platform
+PENALTY_PUBLICATION = "penalty.publication"  # 双公示 to the credit system
+EVENT_FEEDBACK = "event.feedback"  # the case number back to the smart-city platform
+
+CASE_NUMBER = "case_number"  # every payload names its case: deliveries keep its order
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    tenant: str
+    target: OutboxTarget
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+
+    @property
+    def case_number(self) -> str:
+        return str(self.payload[CASE_NUMBER])
+
+
+@dataclass(frozen=True, slots=True)
+class EventFeedback:
+    event_id: str
+    case_number: str
+    result: str
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def dedupe_key(kind: str, case_number: str, seq: int) -> str:
+    """`case.report-<digest of the case number>-<timeline step>`: ASCII, one per step."""
+    return f"{kind}-{_digest(case_number)}-{seq}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, PartyKind | PenaltyKind | CaseStatus):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+# --- 归集: the case as reported to the provincial platform -----------------------------------
+
+
+def case_report(tenant: str, report: CaseReport, seq: int) -> OutboxEntry:
+    payload = {f.name: _plain(getattr(report, f.name)) for f in fields(report)}
+    payload[CASE_NUMBER] = report.number
+    key = dedupe_key(CASE_REPORT, report.number, seq)
+    return OutboxEntry(tenant, OutboxTarget.PROVINCIAL, CASE_REPORT, key, payload)
+
+
+def report_of(payload: dict[str, Any]) -> CaseReport:
+    kind = payload.get("penalty_kind")
+    filed_on = _date(payload["filed_on"])
+    assert filed_on is not None
+    return CaseReport(
+        number=payload["number"],
+        title=payload["title"],
+        party_code=payload["party_code"],
+        party_name=payload["party_name"],
+        body_name=payload["body_name"],
+        body_code=payload["body_code"],
+        division=payload["division"],
+        status=CaseStatus(payload["status"]),
+        filed_on=filed_on,
+        decided_on=_date(payload.get("decided_on")),
+        penalty_kind=PenaltyKind(kind) if kind else None,
+        fine=payload.get("fine"),
+    )
+
+
+# --- 双公示: the decision as published to the credit system ----------------------------------
+
+
+def penalty_publication(tenant: str, record: PenaltyPublicityRecord, seq: int) -> OutboxEntry:
+    payload = {f.name: _plain(getattr(record, f.name)) for f in fields(record)}
+    payload[CASE_NUMBER] = record.decision_number
+    key = dedupe_key(PENALTY_PUBLICATION, record.decision_number, seq)
+    return OutboxEntry(tenant, OutboxTarget.CREDIT, PENALTY_PUBLICATION, key, payload)
+
+
+def publication_of(payload: dict[str, Any]) -> PenaltyPublicityRecord:
+    decided_on = _date(payload["decided_on"])
+    valid_until = _date(payload["valid_until"])
+    assert decided_on is not None and valid_until is not None
+    return PenaltyPublicityRecord(
+        decision_number=payload["decision_number"],
+        party_name=payload["party_name"],
+        party_kind=PartyKind(payload["party_kind"]),
+        party_code=payload.get("party_code"),
+        legal_representative=payload.get("legal_representative"),
+        legal_representative_id=payload.get("legal_representative_id"),
+        violation_type=payload["violation_type"],
+        facts=payload["facts"],
+        legal_basis=payload["legal_basis"],
+        penalty_kind=PenaltyKind(payload["penalty_kind"]),
+        content=payload["content"],
+        fine_wan=payload.get("fine_wan"),
+        confiscated_wan=payload.get("confiscated_wan"),
+        licence=payload.get("licence"),
+        decided_on=decided_on,
+        valid_until=valid_until,
+        body_name=payload["body_name"],
+        body_credit_code=payload["body_credit_code"],
+        source_name=payload["source_name"],
+        source_credit_code=payload["source_credit_code"],
+        publicity_until=_date(payload.get("publicity_until")),
+        remark=payload.get("remark"),
+        additional_penalty_kinds=tuple(
+            PenaltyKind(k) for k in payload.get("additional_penalty_kinds", ())
+        ),
+    )
+
+
+# --- feedback to the smart-city platform ------------------------------------------------------
+
+
+def event_feedback(tenant: str, feedback: EventFeedback, seq: int) -> OutboxEntry:
+    payload = {
+        "event_id": feedback.event_id,
+        CASE_NUMBER: feedback.case_number,
+        "result": feedback.result,
+    }
+    key = dedupe_key(EVENT_FEEDBACK, feedback.case_number, seq)
+    return OutboxEntry(tenant, OutboxTarget.SMARTCITY, EVENT_FEEDBACK, key, payload)
+
+
+def feedback_of(payload: dict[str, Any]) -> EventFeedback:
+    return EventFeedback(payload["event_id"], payload[CASE_NUMBER], payload["result"])

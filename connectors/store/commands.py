@@ -1,0 +1,252 @@
+"""The commands of a case's life (DOMAIN §4) as plain inputs, and what each one answers.
+
+Every command on an existing case names it by `number`, may carry the `expected_version` the
+caller last saw (a concurrent change is then a `CONFLICT`), and may date the act with `at` (an
+aware instant; default: now). `officers` are the officers doing the act: at least two with a
+certificate valid on the provincial platform on that day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind
+from domain.procedure import DefenceKind
+
+
+@dataclass(frozen=True, slots=True)
+class PartyInput:
+    """The party (行政相对人) as the ledger records it; an existing party of the tenant with
+    this code is kept as it is."""
+
+    code: str
+    name: str
+    kind: PartyKind
+    address: str = ""
+    phone: str = ""
+    legal_representative: str | None = None
+    legal_representative_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterClue:
+    tenant: str
+    source: ClueSource
+    item_code: str
+    party: PartyInput
+    title: str
+    facts: str
+    registered_by: str  # an officer (or auxiliary) of the tenant
+    source_event_id: str | None = None  # the grid event (also behind a 12345 ticket)
+    source_ref: str | None = None  # the 12345 ticket or the incoming transfer
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileCase:
+    number: str
+    officers: tuple[str, ...]
+    complex: bool = False  # complex legal relations: legal review and discussion needed
+    note: str = ""
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceInput:
+    kind: str  # 现场照片, 执法记录仪视频, 询问笔录 ...
+    title: str
+    sha256: str
+    collected_at: datetime
+    collected_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordEvidence:
+    number: str
+    officers: tuple[str, ...]
+    items: tuple[EvidenceInput, ...]
+    note: str = ""
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyPenalty:
+    """事先告知: the intended penalty, its facts, reasons and basis, and the party's rights."""
+
+    number: str
+    officers: tuple[str, ...]
+    penalty_kind: PenaltyKind
+    content: str
+    fine: int | None = None
+    note: str = ""
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDefence:
+    number: str
+    officers: tuple[str, ...]
+    kind: DefenceKind
+    statement: str = ""
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCase:
+    """法制审核 by a legal reviewer; a review that does not approve sends the case back to
+    investigation."""
+
+    number: str
+    reviewer_id: str
+    approved: bool
+    opinion: str
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussCase:
+    """集体讨论 of the body's leaders, chaired by one of them."""
+
+    number: str
+    chair_id: str
+    participant_ids: tuple[str, ...]
+    conclusion: str
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecideCase:
+    """The decision; no `penalty_kind` means no penalty (不予行政处罚)."""
+
+    number: str
+    decider_id: str
+    content: str
+    penalty_kind: PenaltyKind | None = None
+    fine: int | None = None
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServeDecision:
+    number: str
+    officers: tuple[str, ...]
+    method: str = "直接送达"
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteDecision:
+    number: str
+    officers: tuple[str, ...]
+    note: str = ""
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCase:
+    number: str
+    closed_by: str
+    note: str = ""
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecideSummary:
+    """简易程序: a decision on the spot, from the clue, by the officers present."""
+
+    number: str
+    officers: tuple[str, ...]
+    penalty_kind: PenaltyKind
+    content: str
+    fine: int | None = None
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DropClue:
+    """不予立案, with the reason."""
+
+    number: str
+    decided_by: str
+    reason: str
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarkComplex:
+    """Found complex during the investigation: legal review and collective discussion needed."""
+
+    number: str
+    marked_by: str
+    reason: str
+    expected_version: int | None = None
+    at: datetime | None = None
+
+
+Command = (
+    RegisterClue
+    | FileCase
+    | RecordEvidence
+    | NotifyPenalty
+    | RecordDefence
+    | ReviewCase
+    | DiscussCase
+    | DecideCase
+    | ServeDecision
+    | ExecuteDecision
+    | CloseCase
+    | DecideSummary
+    | DropClue
+    | MarkComplex
+)
+
+
+def command_input(command: Command) -> dict[str, Any]:
+    """The command's input as the idempotency hash sees it."""
+    return asdict(command)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What a command answers, and what a retry with its idempotency key answers again."""
+
+    number: str
+    status: CaseStatus
+    version: int
+    seq: int  # the timeline step it appended
+    evidence_ids: tuple[str, ...] = field(default=())
+    replayed: bool = False  # True when this is the stored answer to an earlier request
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "status": self.status.value,
+            "version": self.version,
+            "seq": self.seq,
+            "evidence_ids": list(self.evidence_ids),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], *, replayed: bool = False) -> CommandResult:
+        return cls(
+            number=data["number"],
+            status=CaseStatus(data["status"]),
+            version=int(data["version"]),
+            seq=int(data["seq"]),
+            evidence_ids=tuple(data.get("evidence_ids", ())),
+            replayed=replayed,
+        )

@@ -1,0 +1,147 @@
+"""The time limits of a case (DOMAIN §4) and whether it broke them.
+
+- decide within 90 days of filing (行政处罚法 art. 60: calendar days);
+- serve the decision within 7 days of it (art. 61); art. 85 makes the law's "七日" working days;
+- publish a penalty decision within 7 working days (国办发〔2018〕118号);
+- a party asks for a hearing within 5 (working) days of the notice (art. 64), so silence may be
+  recorded as a waived defence only after that;
+- retract the publicity of a withdrawn decision within 3 working days (art. 48).
+
+A limit of N days counted from day D ends on the N-th (working) day after D; D does not count.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from domain.calendar import HolidayCalendar
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlinePolicy:
+    decide_days: int = 90
+    serve_working_days: int = 7
+    publish_working_days: int = 7
+    defence_working_days: int = 5
+    retract_working_days: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDates:
+    """The dates of one case that its limits hang on (local days in China)."""
+
+    filed_on: date | None = None
+    decided_on: date | None = None
+    served_on: date | None = None
+    published_on: date | None = None
+    penalised: bool = True  # a penalty was decided: it must be published
+    decision_expected: bool = True  # False once the case ended otherwise (transfer, dropped)
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    decide_by: date | None
+    serve_by: date | None
+    publish_by: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    decision: bool = False
+    service: bool = False
+    publication: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.decision or self.service or self.publication
+
+
+def decide_by(filed_on: date, policy: DeadlinePolicy = DeadlinePolicy()) -> date:
+    return filed_on + timedelta(days=policy.decide_days)
+
+
+def serve_by(
+    decided_on: date, calendar: HolidayCalendar, policy: DeadlinePolicy = DeadlinePolicy()
+) -> date:
+    return calendar.add_working_days(decided_on, policy.serve_working_days)
+
+
+def publish_by(
+    decided_on: date, calendar: HolidayCalendar, policy: DeadlinePolicy = DeadlinePolicy()
+) -> date:
+    return calendar.add_working_days(decided_on, policy.publish_working_days)
+
+
+def defence_period_ends(
+    notified_on: date, calendar: HolidayCalendar, policy: DeadlinePolicy = DeadlinePolicy()
+) -> date:
+    """The last day on which the party may still ask for a hearing or state its defence."""
+    return calendar.add_working_days(notified_on, policy.defence_working_days)
+
+
+def retract_by(
+    withdrawn_on: date, calendar: HolidayCalendar, policy: DeadlinePolicy = DeadlinePolicy()
+) -> date:
+    return calendar.add_working_days(withdrawn_on, policy.retract_working_days)
+
+
+def deadlines_of(
+    dates: CaseDates, calendar: HolidayCalendar, policy: DeadlinePolicy = DeadlinePolicy()
+) -> Deadlines:
+    decided = dates.decided_on
+    return Deadlines(
+        decide_by=decide_by(dates.filed_on, policy)
+        if dates.filed_on and dates.decision_expected
+        else None,
+        serve_by=serve_by(decided, calendar, policy) if decided else None,
+        publish_by=publish_by(decided, calendar, policy) if decided and dates.penalised else None,
+    )
+
+
+def _late(limit: date | None, done_on: date | None, today: date) -> bool:
+    if limit is None:
+        return False
+    return (done_on or today) > limit
+
+
+def overdue(
+    dates: CaseDates,
+    today: date,
+    calendar: HolidayCalendar,
+    policy: DeadlinePolicy = DeadlinePolicy(),
+) -> Overdue:
+    """Which limits the case broke or is breaking on `today` (done late, or not done in time)."""
+    limits = deadlines_of(dates, calendar, policy)
+    return Overdue(
+        decision=_late(limits.decide_by, dates.decided_on, today),
+        service=_late(limits.serve_by, dates.served_on, today),
+        publication=_late(limits.publish_by, dates.published_on, today),
+    )
+
+
+# --- 双公示 publicity periods (NDRC Order 58, 失信行为纠正后的信用信息修复管理办法) -------------
+
+PUBLICITY_MAXIMUM_YEARS = 3
+# Fields whose penalties stay public at least a year instead of three months.
+LONGER_PUBLICITY_FIELDS = ("食品", "药品", "特种设备", "安全生产", "消防")
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` + `months` calendar months, clamped to the month's end (1-31 → 2-28)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def minimum_publicity_until(decided_on: date, category: str) -> date:
+    """The earliest day a published penalty may be repaired (信用修复): three months after the
+    decision, one year in food, drugs, special equipment, work safety and fire safety."""
+    longer = any(word in category for word in LONGER_PUBLICITY_FIELDS)
+    return add_months(decided_on, 12 if longer else 3)
+
+
+def maximum_publicity_until(decided_on: date) -> date:
+    """公示截止期: at most three years after the decision."""
+    return add_months(decided_on, 12 * PUBLICITY_MAXIMUM_YEARS)

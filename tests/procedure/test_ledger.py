@@ -1,0 +1,546 @@
+"""The write side on SQLite and PostgreSQL: the commands, their atomicity, the version check,
+idempotency, the append-only timeline, and the outbox rows written with each change."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from connectors.outbox.messages import CASE_REPORT, PENALTY_PUBLICATION, dedupe_key
+from connectors.store.commands import (
+    DecideSummary,
+    EvidenceInput,
+    FileCase,
+    RecordDefence,
+    RecordEvidence,
+)
+from connectors.store.ledger import (
+    Forbidden,
+    IdempotencyConflict,
+    Ledger,
+    NotFound,
+    UnitOfWork,
+    VersionConflict,
+)
+from connectors.store.tables import (
+    CaseOfficer,
+    CaseStep,
+    EnforcementCase,
+    IdempotencyRecord,
+    OutboxMessage,
+    OutboxTarget,
+)
+from domain.enums import CaseStatus, PenaltyKind, Procedure
+from domain.procedure import DefenceKind, Rule, RuleViolation
+from domain.tenancy import TenantFilter
+from sandbox.world import World
+from tests.procedure.scenario import Driver, casework, day, key, town_of
+
+
+@pytest.fixture
+def driver(engine: AsyncEngine, world: World, certificates: Any) -> Driver:
+    return Driver(casework(engine), town_of(world), certificates)
+
+
+async def scalar(engine: AsyncEngine, statement: Any) -> Any:
+    async with engine.connect() as connection:
+        return (await connection.execute(statement)).scalar_one()
+
+
+async def case_row(engine: AsyncEngine, number: str) -> Any:
+    async with engine.connect() as connection:
+        return (
+            await connection.execute(
+                select(EnforcementCase.__table__).where(  # type: ignore[attr-defined]
+                    col(EnforcementCase.number) == number
+                )
+            )
+        ).one()
+
+
+async def timeline(engine: AsyncEngine, number: str) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(CaseStep.seq, CaseStep.status, CaseStep.at, CaseStep.actor_id, CaseStep.note)
+            .where(col(CaseStep.case_number) == number)
+            .order_by(col(CaseStep.seq))
+        )
+        return [tuple(r) for r in rows.all()]
+
+
+async def outbox(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(OutboxMessage.target, OutboxMessage.kind, OutboxMessage.dedupe_key).order_by(
+                col(OutboxMessage.id)
+            )
+        )
+        return [tuple(r) for r in rows.all()]
+
+
+async def counts(engine: AsyncEngine, number: str) -> dict[str, int]:
+    """Everything a command on `number` could have written."""
+    tables = {
+        "steps": select(func.count())
+        .select_from(CaseStep)
+        .where(col(CaseStep.case_number) == number),
+        "handlers": select(func.count())
+        .select_from(CaseOfficer)
+        .where(col(CaseOfficer.case_number) == number),
+        "outbox": select(func.count()).select_from(OutboxMessage),
+        "keys": select(func.count()).select_from(IdempotencyRecord),
+        "version": select(EnforcementCase.version).where(col(EnforcementCase.number) == number),
+    }
+    return {name: await scalar(engine, statement) for name, statement in tables.items()}
+
+
+# --- a case's whole life ---------------------------------------------------------------------
+
+
+async def test_a_general_case_from_a_grid_event_to_its_close(
+    driver: Driver, engine: AsyncEngine
+) -> None:
+    town = driver.town
+    number = await driver.general_case(event=town.events[0])
+    assert re.fullmatch(r"东岭街综执罚〔2026〕\d+号", number)
+
+    case = await case_row(engine, number)
+    assert case.status is CaseStatus.CLOSED and case.procedure is Procedure.GENERAL
+    assert case.version == 11 and case.major
+    assert (case.filed_on, case.decided_on) == (day(1).date(), day(10).date())
+    assert (case.served_on, case.closed_on) == (day(13).date(), day(15).date())
+    assert (case.reviewer_id, case.decider_id) == (town.reviewer, town.leader)
+    assert (case.penalty_kind, case.fine) == (PenaltyKind.FINE, 5000)
+
+    steps = await timeline(engine, number)
+    assert [s[0] for s in steps] == list(range(1, 12))
+    assert [s[1] for s in steps] == [
+        CaseStatus.CLUE, CaseStatus.FILED, CaseStatus.INVESTIGATING, CaseStatus.NOTIFIED,
+        CaseStatus.DEFENDED, CaseStatus.REVIEWED, CaseStatus.DISCUSSED, CaseStatus.DECIDED,
+        CaseStatus.SERVED, CaseStatus.EXECUTED, CaseStatus.CLOSED,
+    ]  # fmt: skip
+    assert [s[3] for s in steps][5:8] == [town.reviewer, town.leader, town.leader]
+
+    sent = await outbox(engine)
+    reports = [s for s in sent if s[1] == CASE_REPORT]
+    assert [r[2] for r in reports] == [dedupe_key(CASE_REPORT, number, seq) for seq in range(2, 12)]
+    assert [s[:2] for s in sent if s[0] is not OutboxTarget.PROVINCIAL] == [
+        (OutboxTarget.SMARTCITY, "event.feedback"),  # at filing
+        (OutboxTarget.CREDIT, PENALTY_PUBLICATION),  # at the decision
+    ]
+    assert all(k.isascii() for _, _, k in sent)  # they travel as Idempotency-Key headers
+
+
+async def test_a_summary_case(driver: Driver, engine: AsyncEngine) -> None:
+    number = await driver.summary_case(event=driver.town.events[1])
+    case = await case_row(engine, number)
+    assert case.procedure is Procedure.SUMMARY and case.status is CaseStatus.CLOSED
+    assert case.filed_on == case.decided_on == case.served_on == day(0).date()
+    assert case.decider_id == driver.town.officers[0] and not case.major
+    assert [s[1] for s in await timeline(engine, number)] == [
+        CaseStatus.CLUE, CaseStatus.DECIDED, CaseStatus.CLOSED
+    ]  # fmt: skip
+    assert sorted(s[1] for s in await outbox(engine)) == sorted(
+        [CASE_REPORT, CASE_REPORT, PENALTY_PUBLICATION, "event.feedback"]
+    )
+
+
+async def test_a_minor_case_needs_no_review(driver: Driver, engine: AsyncEngine) -> None:
+    number = await driver.clue(item=driver.town.minor_item)
+    await driver.file(number)
+    await driver.investigate(number)
+    await driver.notify(number, fine=500)
+    await driver.defend(number)
+    await driver.decide(number, fine=500)
+    assert (await case_row(engine, number)).status is CaseStatus.DECIDED
+
+
+# --- atomicity ---------------------------------------------------------------------------------
+
+
+async def test_a_failure_mid_command_leaves_nothing(driver: Driver, engine: AsyncEngine) -> None:
+    number = await driver.general_case(until=CaseStatus.DISCUSSED)
+    before = await counts(engine, number)
+    # The decision writes the case, its step, the report row, then the publication row: make
+    # that last insert fail on the outbox's unique key.
+    planted = dedupe_key(PENALTY_PUBLICATION, number, before["steps"] + 1)
+    async with engine.begin() as connection:
+        await connection.execute(
+            OutboxMessage.__table__.insert().values(  # type: ignore[attr-defined]
+                tenant=driver.town.code,
+                target=OutboxTarget.CREDIT,
+                kind=PENALTY_PUBLICATION,
+                dedupe_key=planted,
+                payload={"case_number": "planted"},
+                status="DELIVERED",
+                attempts=1,
+                next_attempt_at=day(0),
+                created_at=day(0),
+            )
+        )
+    with pytest.raises(IntegrityError):
+        await driver.decide(number)
+    after = await counts(engine, number)
+    assert after == {**before, "outbox": before["outbox"] + 1}  # only the planted row
+    case = await case_row(engine, number)
+    assert case.status is CaseStatus.DISCUSSED and case.decided_on is None
+
+
+async def test_an_exception_in_a_unit_of_work_rolls_everything_back(
+    driver: Driver, engine: AsyncEngine
+) -> None:
+    number = await driver.general_case(until=CaseStatus.FILED)
+    before = await counts(engine, number)
+    ledger = Ledger(engine)
+
+    async def work(uow: UnitOfWork) -> dict[str, Any]:
+        case = await uow.case(number, TenantFilter.all())
+        await uow.update_case(case, None, status=CaseStatus.INVESTIGATING)
+        await uow.append_step(case, CaseStatus.INVESTIGATING, "x", "half done", day(2))
+        await uow.session.flush()
+        raise RuntimeError("the process dies here")
+
+    with pytest.raises(RuntimeError):
+        await ledger.run(ledger.idempotency(driver.town.code, key(), "t", {}), work)
+    assert await counts(engine, number) == before
+
+
+async def test_a_refused_command_writes_nothing(driver: Driver, engine: AsyncEngine) -> None:
+    town = driver.town
+    number = await driver.clue()
+    before = await counts(engine, number)
+    for officers, rule in [
+        ((town.officers[0], town.expired), Rule.CERTIFIED_OFFICERS),
+        ((*town.officers, town.auxiliary), Rule.NO_AUXILIARY_ENFORCEMENT),
+    ]:
+        with pytest.raises(RuleViolation) as refused:
+            await driver.file(number, officers=officers)
+        assert refused.value.rule is rule
+    assert await counts(engine, number) == before
+
+
+# --- rules that need the ledger's facts ------------------------------------------------------
+
+
+async def test_rules_on_the_ledgers_facts(driver: Driver) -> None:
+    town = driver.town
+
+    async def rule_of(call: Any) -> Rule:
+        with pytest.raises(RuleViolation) as refused:
+            await call
+        return refused.value.rule
+
+    ungranted = await driver.clue(item=town.ungranted_item)
+    assert await rule_of(driver.file(ungranted)) is Rule.GRANTED_POWERS
+
+    number = await driver.general_case(until=CaseStatus.NOTIFIED)
+    silent = RecordDefence(number, town.officers, DefenceKind.SILENT, at=day(7))
+    assert (
+        await rule_of(
+            driver.work.record_defence(
+                silent,
+                tenants=driver.tenants,
+                idempotency_key=key(),
+                certificates=driver.certificates,
+            )
+        )
+        is Rule.DEFENCE_PERIOD
+    )
+    assert await rule_of(driver.decide(number)) is Rule.STEP_ORDER
+    await driver.defend(number)
+    assert await rule_of(driver.decide(number)) is Rule.LEGAL_REVIEW_REQUIRED
+    assert await rule_of(driver.review(number, town.officers[0])) is Rule.LEGAL_REVIEWER_ROLE
+    await driver.review(number)
+    assert await rule_of(driver.decide(number)) is Rule.COLLECTIVE_DISCUSSION_REQUIRED
+    await driver.discuss(number)
+    assert await rule_of(driver.decide(number, fine=6000)) is Rule.HEAVIER_THAN_NOTIFIED
+    assert await rule_of(driver.decide(number, decider=town.officers[1])) is Rule.DECIDER_AUTHORITY
+    assert await rule_of(driver.decide(number, fine=999_999_999)) is Rule.PENALTY_OUT_OF_RANGE
+
+    summary = await driver.clue(item=town.minor_item, subject=town.person)
+    too_much = DecideSummary(
+        summary, town.officers, PenaltyKind.FINE, "当场罚款500元", fine=500, at=day(0, 11)
+    )
+    assert (
+        await rule_of(
+            driver.work.decide_summary(
+                too_much,
+                tenants=driver.tenants,
+                idempotency_key=key(),
+                certificates=driver.certificates,
+            )
+        )
+        is Rule.SUMMARY_LIMITS
+    )
+
+
+async def test_the_reviewer_may_not_act_as_a_handler(driver: Driver) -> None:
+    number = await driver.general_case(until=CaseStatus.REVIEWED)
+    town = driver.town
+    item = EvidenceInput("询问笔录", "补充询问", "cd" * 32, day(8, 11), town.officers[0])
+    with pytest.raises(RuleViolation) as refused:
+        await driver.work.record_evidence(
+            RecordEvidence(number, (town.officers[0], town.reviewer), (item,), at=day(8, 12)),
+            tenants=driver.tenants,
+            idempotency_key=key(),
+            certificates=driver.certificates,
+        )
+    assert refused.value.rule in (Rule.STEP_ORDER, Rule.SEPARATION_OF_DUTIES)
+
+
+async def test_other_tenants_cases_are_not_found_and_not_writable(driver: Driver) -> None:
+    number = await driver.clue()
+    with pytest.raises(NotFound):
+        await driver.work.file_case(
+            FileCase(number, driver.town.officers, at=day(1)),
+            tenants=TenantFilter.of(["990121003"]),
+            idempotency_key=key(),
+            certificates=driver.certificates,
+        )
+    other = Driver(driver.work, driver.town, driver.certificates)
+    with pytest.raises(Forbidden):
+        await other.work.register_clue(
+            (await _clue_command(driver)),
+            tenants=TenantFilter.of(["990122*"]),
+            idempotency_key=key(),
+        )
+
+
+async def _clue_command(driver: Driver) -> Any:
+    from connectors.store.commands import RegisterClue
+    from domain.enums import ClueSource
+    from tests.procedure.scenario import party_of
+
+    return RegisterClue(
+        tenant=driver.town.code,
+        source=ClueSource.INSPECTION,
+        item_code=driver.town.major_item,
+        party=party_of(driver.town.company),
+        title="t",
+        facts="f",
+        registered_by=driver.town.officers[0],
+        at=day(0),
+    )
+
+
+# --- the version check -------------------------------------------------------------------------
+
+
+async def test_a_stale_version_is_a_conflict(driver: Driver, engine: AsyncEngine) -> None:
+    number = await driver.clue()
+    stale = FileCase(number, driver.town.officers, expected_version=0, at=day(1))
+    before = await counts(engine, number)
+    with pytest.raises(VersionConflict) as conflict:
+        await driver.work.file_case(
+            stale, tenants=driver.tenants, idempotency_key=key(), certificates=driver.certificates
+        )
+    assert (conflict.value.expected, conflict.value.actual) == (0, 1)
+    assert conflict.value.code == "CONFLICT"
+    assert await counts(engine, number) == before
+
+
+async def test_concurrent_changes_of_one_case_conflict(driver: Driver, engine: AsyncEngine) -> None:
+    number = await driver.general_case(until=CaseStatus.FILED)
+    version = (await case_row(engine, number)).version
+
+    def evidence(title: str) -> RecordEvidence:
+        item = EvidenceInput("现场照片", title, "ef" * 32, day(2, 9), driver.town.officers[0])
+        return RecordEvidence(number, driver.town.officers, (item,), expected_version=version,
+                              at=day(2))  # fmt: skip
+
+    outcomes = await asyncio.gather(
+        *(
+            driver.work.record_evidence(
+                evidence(title),
+                tenants=driver.tenants,
+                idempotency_key=key(),
+                certificates=driver.certificates,
+            )
+            for title in ("甲", "乙", "丙")
+        ),
+        return_exceptions=True,
+    )
+    won = [o for o in outcomes if not isinstance(o, BaseException)]
+    lost = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(won) == 1 and won[0].version == version + 1
+    assert len(lost) == 2 and all(isinstance(e, VersionConflict) for e in lost), lost
+    assert len(await timeline(engine, number)) == 3
+
+
+async def test_commands_on_one_case_take_turns(driver: Driver, engine: AsyncEngine) -> None:
+    """Without an expected version, concurrent commands on a case are applied one after the
+    other, each on what the one before left (the lock: BEGIN IMMEDIATE / FOR UPDATE)."""
+    number = await driver.general_case(until=CaseStatus.FILED)
+    version = (await case_row(engine, number)).version
+
+    def evidence(title: str) -> RecordEvidence:
+        item = EvidenceInput("现场照片", title, "ef" * 32, day(2, 9), driver.town.officers[0])
+        return RecordEvidence(number, driver.town.officers, (item,), at=day(2))
+
+    results = await asyncio.gather(
+        *(
+            driver.work.record_evidence(
+                evidence(title),
+                tenants=driver.tenants,
+                idempotency_key=key(),
+                certificates=driver.certificates,
+            )
+            for title in ("甲", "乙", "丙")
+        )
+    )
+    assert sorted(r.version for r in results) == [version + 1, version + 2, version + 3]
+    assert [s[0] for s in await timeline(engine, number)] == [1, 2, 3, 4, 5]
+
+
+# --- idempotency -----------------------------------------------------------------------------
+
+
+async def test_a_retry_returns_the_first_result(driver: Driver, engine: AsyncEngine) -> None:
+    number = await driver.clue()
+    command = FileCase(number, driver.town.officers, at=day(1))
+    first = await driver.work.file_case(
+        command,
+        tenants=driver.tenants,
+        idempotency_key="retry-me",
+        certificates=driver.certificates,
+    )
+    await driver.investigate(number)  # the case moves on
+    before = await counts(engine, number)
+    again = await driver.work.file_case(
+        command,
+        tenants=driver.tenants,
+        idempotency_key="retry-me",
+        certificates=driver.certificates,
+    )
+    assert not first.replayed and again.replayed
+    assert (again.number, again.status, again.version, again.seq) == (
+        first.number, first.status, first.version, first.seq
+    )  # fmt: skip
+    assert await counts(engine, number) == before
+
+
+async def test_a_reused_key_with_other_input_is_a_conflict(
+    driver: Driver, engine: AsyncEngine
+) -> None:
+    number = await driver.clue()
+    await driver.work.file_case(
+        FileCase(number, driver.town.officers, at=day(1)),
+        tenants=driver.tenants,
+        idempotency_key="once",
+        certificates=driver.certificates,
+    )
+    before = await counts(engine, number)
+    for other in (
+        FileCase(number, (driver.town.officers[0], driver.town.third_officer), at=day(1)),
+        FileCase(number, driver.town.officers, note="另一输入", at=day(1)),
+    ):
+        with pytest.raises(IdempotencyConflict):
+            await driver.work.file_case(
+                other, tenants=driver.tenants, idempotency_key="once",
+                certificates=driver.certificates,
+            )  # fmt: skip
+    item = EvidenceInput("现场照片", "照片", "ab" * 32, day(2, 9), driver.town.officers[0])
+    with pytest.raises(IdempotencyConflict):  # another command under the same key
+        await driver.work.record_evidence(
+            RecordEvidence(number, driver.town.officers, (item,), at=day(2)),
+            tenants=driver.tenants,
+            idempotency_key="once",
+            certificates=driver.certificates,
+        )
+    assert await counts(engine, number) == before
+
+
+async def test_concurrent_retries_run_the_command_once(driver: Driver, engine: AsyncEngine) -> None:
+    number = await driver.clue()
+    command = FileCase(number, driver.town.officers, at=day(1))
+    results = await asyncio.gather(
+        *(
+            driver.work.file_case(
+                command,
+                tenants=driver.tenants,
+                idempotency_key="twice-at-once",
+                certificates=driver.certificates,
+            )
+            for _ in range(3)
+        )
+    )
+    assert len({(r.version, r.seq) for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert len(await timeline(engine, number)) == 2
+
+
+async def test_keys_belong_to_their_tenant(
+    engine: AsyncEngine, world: World, certificates: Any
+) -> None:
+    work = casework(engine)
+    ours = Driver(work, town_of(world, "990121001"), certificates)
+    theirs = Driver(work, town_of(world, "990121003"), certificates)
+    a, b = await ours.clue(), await theirs.clue()
+    for driver, number in ((ours, a), (theirs, b)):
+        result = await driver.work.file_case(
+            FileCase(number, driver.town.officers, at=day(1)),
+            tenants=driver.tenants,
+            idempotency_key="the-same-key",
+            certificates=driver.certificates,
+        )
+        assert not result.replayed and result.number == number
+
+
+# --- the full-process record -----------------------------------------------------------------
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_the_timeline_is_append_only(driver: Driver, engine: AsyncEngine) -> None:
+    town = driver.town
+    with statements(engine) as seen:
+        number = await driver.clue()
+        snapshots = [await timeline(engine, number)]
+        for step in (driver.file, driver.investigate, driver.notify, driver.defend):
+            await step(number)
+            snapshots.append(await timeline(engine, number))
+        with pytest.raises(RuleViolation):
+            await driver.decide(number)  # refused: no legal review yet
+        snapshots.append(await timeline(engine, number))
+    for earlier, later in itertools.pairwise(snapshots):
+        assert later[: len(earlier)] == earlier  # nothing rewritten
+    assert len(snapshots[-1]) == 5 and snapshots[-1] == snapshots[-2]
+    touching = [s for s in seen if re.search(r"\b(UPDATE|DELETE)\b[^;]*\bcase_step\b", s, re.I)]
+    assert touching == []
+    assert snapshots[-1][1][3] == town.officers[0]  # who
+    assert snapshots[-1][1][2] == day(1)  # when
+
+
+async def test_case_numbers_count_on_per_issuer_and_year(
+    driver: Driver, engine: AsyncEngine
+) -> None:
+    numbers = await asyncio.gather(*(driver.clue() for _ in range(4)))
+    serials = sorted(int(re.search(r"〕(\d+)号", n).group(1)) for n in numbers)  # type: ignore[union-attr]
+    assert serials == list(range(serials[0], serials[0] + 4))
+    async with engine.connect() as connection:
+        taken = await connection.execute(
+            text("SELECT count(*) FROM enforcement_case WHERE number LIKE '东岭街综执罚〔2026〕%'")
+        )
+    assert serials[-1] == taken.scalar_one()

@@ -1,0 +1,402 @@
+"""Each procedure rule refused by its own test, on plain values (no database, no HTTP)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from domain.calendar import CHINA_STANDARD_TIME, default_calendar
+from domain.enums import CaseStatus, CertificateStatus, OfficerRole, PartyKind, PenaltyKind
+from domain.enums import Procedure as P
+from domain.procedure import (
+    Certificate,
+    DecisionFacts,
+    ItemLimits,
+    Penalty,
+    Person,
+    Rule,
+    RuleViolation,
+    StepFact,
+    check_act_time,
+    check_before_decision,
+    check_close,
+    check_decision,
+    check_enforcers,
+    check_granted,
+    check_leader,
+    check_not_auxiliary,
+    check_not_reviewer_or_decider,
+    check_penalty_in_item,
+    check_reviewer,
+    check_silence,
+    check_summary,
+    check_transition,
+    next_steps,
+)
+
+TODAY = date(2026, 9, 15)
+S = CaseStatus
+
+
+def certified(pid: str, until: date = date(2028, 1, 1), **kw: object) -> Person:
+    status = kw.get("status", CertificateStatus.VALID)
+    assert isinstance(status, CertificateStatus)
+    role = kw.get("role", OfficerRole.OFFICER)
+    assert isinstance(role, OfficerRole)
+    return Person(pid, f"执法{pid}", role, Certificate(f"Z{pid}", status, until))
+
+
+OFFICER_A, OFFICER_B = certified("A"), certified("B")
+REVIEWER = certified("R", role=OfficerRole.LEGAL_REVIEWER)
+LEADER = certified("L", role=OfficerRole.LEADER)
+AUXILIARY = Person("X", "辅助X", OfficerRole.AUXILIARY)
+ITEM = ItemLimits("CGJ-001", frozenset({PenaltyKind.WARNING, PenaltyKind.FINE}), 2000)
+
+
+def at(day: int, hour: int = 10) -> datetime:
+    return datetime(2026, 9, day, hour, tzinfo=CHINA_STANDARD_TIME)
+
+
+def steps(*statuses: CaseStatus) -> list[StepFact]:
+    return [StepFact(s, at(1) + timedelta(hours=i)) for i, s in enumerate(statuses)]
+
+
+GENERAL = (S.CLUE, S.FILED, S.INVESTIGATING, S.NOTIFIED, S.DEFENDED)
+
+
+def facts(**changes: object) -> DecisionFacts:
+    values: dict[str, object] = {
+        "steps": steps(*GENERAL, S.REVIEWED, S.DISCUSSED),
+        "major": True,
+        "discussion_required": True,
+        "handler_ids": {"A", "B"},
+        "reviewer_id": "R",
+        "decider": LEADER,
+        "notified": Penalty(PenaltyKind.FINE, 1000),
+        "penalty": Penalty(PenaltyKind.FINE, 1000),
+    }
+    values.update(changes)
+    return DecisionFacts(**values)  # type: ignore[arg-type]
+
+
+def refused(rule: Rule, check: Callable[[], object]) -> RuleViolation:
+    with pytest.raises(RuleViolation) as caught:
+        check()
+    assert caught.value.rule is rule, caught.value
+    return caught.value
+
+
+# --- each rule, refused --------------------------------------------------------------------
+
+REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
+    (
+        Rule.CERTIFIED_OFFICERS,
+        "one officer alone",
+        lambda: check_enforcers([OFFICER_A], TODAY),
+    ),
+    (
+        Rule.CERTIFIED_OFFICERS,
+        "the same officer named twice",
+        lambda: check_enforcers([OFFICER_A, OFFICER_A], TODAY),
+    ),
+    (
+        Rule.CERTIFIED_OFFICERS,
+        "a certificate that ended the day before",
+        lambda: check_enforcers([OFFICER_A, certified("B", TODAY - timedelta(days=1))], TODAY),
+    ),
+    (
+        Rule.CERTIFIED_OFFICERS,
+        "a suspended certificate",
+        lambda: check_enforcers(
+            [OFFICER_A, certified("B", status=CertificateStatus.SUSPENDED)], TODAY
+        ),
+    ),
+    (
+        Rule.CERTIFIED_OFFICERS,
+        "a revoked certificate",
+        lambda: check_enforcers(
+            [OFFICER_A, certified("B", status=CertificateStatus.REVOKED)], TODAY
+        ),
+    ),
+    (
+        Rule.CERTIFIED_OFFICERS,
+        "no certificate on the platform",
+        lambda: check_enforcers([OFFICER_A, Person("B", "B", OfficerRole.OFFICER)], TODAY),
+    ),
+    (
+        Rule.NO_AUXILIARY_ENFORCEMENT,
+        "an auxiliary among two certified officers",
+        lambda: check_enforcers([OFFICER_A, OFFICER_B, AUXILIARY], TODAY),
+    ),
+    (
+        Rule.NO_AUXILIARY_ENFORCEMENT,
+        "an auxiliary closing a summary case",
+        lambda: check_not_auxiliary(AUXILIARY, "结案", "closing"),
+    ),
+    (
+        Rule.NOTICE_BEFORE_DECISION,
+        "no notice",
+        lambda: check_decision(facts(steps=steps(S.CLUE, S.FILED, S.INVESTIGATING))),
+    ),
+    (
+        Rule.NOTICE_BEFORE_DECISION,
+        "notice but no chance to defend",
+        lambda: check_decision(facts(steps=steps(S.CLUE, S.FILED, S.INVESTIGATING, S.NOTIFIED))),
+    ),
+    (
+        Rule.NOTICE_BEFORE_DECISION,
+        "a notice that came before a further investigation",
+        lambda: check_decision(facts(steps=steps(*GENERAL, S.REVIEWED, S.INVESTIGATING))),
+    ),
+    (
+        Rule.DEFENCE_PERIOD,
+        "silence recorded on the last day of the period",
+        # notified 2026-09-25 (中秋); 国庆 follows: the 5 working days end on 10-09
+        lambda: check_silence(date(2026, 9, 25), date(2026, 10, 9), default_calendar()),
+    ),
+    (
+        Rule.HEAVIER_THAN_NOTIFIED,
+        "a larger fine than the notice announced",
+        lambda: check_decision(facts(penalty=Penalty(PenaltyKind.FINE, 1500))),
+    ),
+    (
+        Rule.HEAVIER_THAN_NOTIFIED,
+        "another kind than the notice announced",
+        lambda: check_decision(facts(penalty=Penalty(PenaltyKind.SUSPEND_OPERATIONS))),
+    ),
+    (
+        Rule.LEGAL_REVIEW_REQUIRED,
+        "a major case without legal review",
+        lambda: check_decision(facts(reviewer_id=None, steps=steps(*GENERAL, S.DISCUSSED))),
+    ),
+    (
+        Rule.LEGAL_REVIEW_REQUIRED,
+        "a review from before the case went back to investigation",
+        lambda: check_decision(
+            facts(
+                steps=steps(
+                    S.CLUE,
+                    S.FILED,
+                    S.INVESTIGATING,
+                    S.NOTIFIED,
+                    S.DEFENDED,
+                    S.REVIEWED,
+                    S.INVESTIGATING,
+                    S.NOTIFIED,
+                    S.DEFENDED,
+                    S.DISCUSSED,
+                )
+            )
+        ),
+    ),
+    (
+        Rule.LEGAL_REVIEWER_ROLE,
+        "a review by an ordinary officer",
+        lambda: check_reviewer(certified("C"), {"A", "B"}),
+    ),
+    (
+        Rule.COLLECTIVE_DISCUSSION_REQUIRED,
+        "a major case decided without discussion",
+        lambda: check_decision(facts(steps=steps(*GENERAL, S.REVIEWED))),
+    ),
+    (
+        Rule.DECIDER_AUTHORITY,
+        "a decision by an officer who is not a leader",
+        lambda: check_decision(facts(decider=certified("C"))),
+    ),
+    (
+        Rule.DECIDER_AUTHORITY,
+        "a discussion chaired by the legal reviewer",
+        lambda: check_leader(REVIEWER, "集体讨论", "a collective discussion"),
+    ),
+    (
+        Rule.SEPARATION_OF_DUTIES,
+        "the decider handled the case",
+        lambda: check_decision(
+            facts(decider=certified("A", role=OfficerRole.LEADER), handler_ids={"A", "B"})
+        ),
+    ),
+    (
+        Rule.SEPARATION_OF_DUTIES,
+        "the decider reviewed the case",
+        lambda: check_decision(facts(reviewer_id="L")),
+    ),
+    (
+        Rule.SEPARATION_OF_DUTIES,
+        "the reviewer handled the case",
+        lambda: check_reviewer(REVIEWER, {"A", "R"}),
+    ),
+    (
+        Rule.SEPARATION_OF_DUTIES,
+        "the reviewer is the decider",
+        lambda: check_reviewer(REVIEWER, {"A", "B"}, decider_id="R"),
+    ),
+    (
+        Rule.SEPARATION_OF_DUTIES,
+        "the reviewer steps in as a handler",
+        lambda: check_not_reviewer_or_decider([OFFICER_A, REVIEWER], "R", None),
+    ),
+    (
+        Rule.SUMMARY_LIMITS,
+        "¥201 for a person",
+        lambda: check_summary(Penalty(PenaltyKind.FINE, 201), PartyKind.NATURAL_PERSON),
+    ),
+    (
+        Rule.SUMMARY_LIMITS,
+        "¥201 for an individual business (a natural person in civil law)",
+        lambda: check_summary(Penalty(PenaltyKind.FINE, 201), PartyKind.INDIVIDUAL_BUSINESS),
+    ),
+    (
+        Rule.SUMMARY_LIMITS,
+        "¥3,001 for an organisation",
+        lambda: check_summary(Penalty(PenaltyKind.FINE, 3001), PartyKind.LEGAL_PERSON),
+    ),
+    (
+        Rule.SUMMARY_LIMITS,
+        "a confiscation",
+        lambda: check_summary(Penalty(PenaltyKind.CONFISCATE_GAINS), PartyKind.LEGAL_PERSON),
+    ),
+    (
+        Rule.PENALTY_OUT_OF_RANGE,
+        "a kind the item does not provide for",
+        lambda: check_penalty_in_item(Penalty(PenaltyKind.REVOKE_LICENCE), ITEM),
+    ),
+    (
+        Rule.PENALTY_OUT_OF_RANGE,
+        "a fine above the item's maximum",
+        lambda: check_penalty_in_item(Penalty(PenaltyKind.FINE, 2001), ITEM),
+    ),
+    (
+        Rule.GRANTED_POWERS,
+        "an item not granted to the town",
+        lambda: check_granted("990121001", "WJJ-015", {"CGJ-001", "CGJ-002"}),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "deciding a clue under the general procedure",
+        lambda: check_transition(P.GENERAL, S.CLUE, S.DECIDED),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "serving before deciding",
+        lambda: check_transition(P.GENERAL, S.DEFENDED, S.SERVED),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "anything after closing",
+        lambda: check_transition(P.GENERAL, S.CLOSED, S.INVESTIGATING),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "a summary decision on a filed case",
+        lambda: check_transition(P.SUMMARY, S.FILED, S.DECIDED),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "closing a general case before the fine is executed",
+        lambda: check_close(P.GENERAL, S.SERVED, PenaltyKind.FINE),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "an act dated before the previous step",
+        lambda: check_act_time(at(5), at(4)),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "marking a decided case complex",
+        lambda: check_before_decision(S.DECIDED),
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "what", "check"), REFUSALS, ids=[r[1] for r in REFUSALS])
+def test_refused(rule: Rule, what: str, check: Callable[[], object]) -> None:
+    violation = refused(rule, check)
+    # bilingual, Chinese first: "中文 / English"
+    assert str(violation) == f"{violation.message_zh} / {violation.message_en}"
+    assert not violation.message_zh.isascii() and violation.message_en.isascii()
+
+
+def test_every_rule_has_a_refusal() -> None:
+    assert {rule for rule, _, _ in REFUSALS} == set(Rule)
+
+
+def test_rule_codes_are_stable() -> None:
+    assert [r.value for r in Rule] == [r.name for r in Rule]
+    assert all(r.label for r in Rule)
+
+
+# --- what the rules allow ------------------------------------------------------------------
+
+
+def test_two_certified_officers_may_act_and_auxiliaries_only_assist() -> None:
+    check_enforcers([OFFICER_A, OFFICER_B], TODAY)
+    check_enforcers([OFFICER_A, certified("B", TODAY)], TODAY)  # valid through its last day
+
+
+def test_an_expired_certificate_counts_for_acts_before_it_ended() -> None:
+    expired = certified("B", date(2026, 9, 30), status=CertificateStatus.EXPIRED)
+    check_enforcers([OFFICER_A, expired], date(2026, 9, 30))
+    refused(
+        Rule.CERTIFIED_OFFICERS, lambda: check_enforcers([OFFICER_A, expired], date(2026, 10, 1))
+    )
+
+
+def test_a_complete_major_decision_passes() -> None:
+    check_decision(facts())
+
+
+def test_a_lighter_or_no_penalty_needs_no_new_notice() -> None:
+    check_decision(facts(penalty=Penalty(PenaltyKind.FINE, 500)))
+    check_decision(facts(penalty=Penalty(PenaltyKind.WARNING)))
+    check_decision(facts(penalty=None))
+
+
+def test_a_minor_case_needs_neither_review_nor_discussion() -> None:
+    check_decision(
+        facts(steps=steps(*GENERAL), major=False, discussion_required=False, reviewer_id=None)
+    )
+
+
+def test_silence_counts_as_waived_after_the_period() -> None:
+    # notified 2026-09-25: 9-28, 9-29, 9-30, 10-08, 10-09 are the 5 working days
+    check_silence(date(2026, 9, 25), date(2026, 10, 10), default_calendar())  # 调休 Saturday
+    refused(
+        Rule.DEFENCE_PERIOD,
+        lambda: check_silence(date(2026, 9, 25), date(2026, 10, 9), default_calendar()),
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "fine", "party"),
+    [
+        (PenaltyKind.WARNING, None, PartyKind.NATURAL_PERSON),
+        (PenaltyKind.FINE, 200, PartyKind.NATURAL_PERSON),
+        (PenaltyKind.FINE, 200, PartyKind.INDIVIDUAL_BUSINESS),
+        (PenaltyKind.FINE, 3000, PartyKind.LEGAL_PERSON),
+    ],
+)
+def test_summary_procedure_within_its_limits(
+    kind: PenaltyKind, fine: int | None, party: PartyKind
+) -> None:
+    check_summary(Penalty(kind, fine), party)
+
+
+def test_the_general_procedure_in_order() -> None:
+    path = [S.CLUE, S.FILED, S.INVESTIGATING, S.NOTIFIED, S.DEFENDED, S.REVIEWED, S.DISCUSSED,
+            S.DECIDED, S.SERVED, S.EXECUTED, S.CLOSED]  # fmt: skip
+    for current, target in itertools.pairwise(path):
+        check_transition(P.GENERAL, current, target)
+    check_transition(P.GENERAL, S.DEFENDED, S.DECIDED)  # a minor case: no review, no discussion
+    check_transition(P.GENERAL, S.REVIEWED, S.INVESTIGATING)  # sent back by the review
+    check_close(P.GENERAL, S.SERVED, PenaltyKind.WARNING)  # a warning executes itself
+    assert next_steps(P.GENERAL, S.CLOSED) == frozenset()
+
+
+def test_the_summary_procedure_in_order() -> None:
+    check_transition(P.SUMMARY, S.CLUE, S.DECIDED)
+    check_close(P.SUMMARY, S.DECIDED, PenaltyKind.FINE)
+    refused(Rule.STEP_ORDER, lambda: check_transition(P.SUMMARY, S.DECIDED, S.SERVED))
