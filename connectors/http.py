@@ -8,7 +8,7 @@ translated once, here, into the `UpstreamError` tree.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +21,12 @@ from connectors.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from connectors.observe import current_call
+
+
+class UpstreamUnreachable(UpstreamUnavailable):
+    """No connection could be made: the request never left, so even a call that is not
+    idempotent may be sent again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +50,40 @@ def timeout_of(config: UpstreamConfig) -> httpx2.Timeout:
     return httpx2.Timeout(config.timeout, connect=config.connect_timeout)
 
 
+def timeout_within(config: UpstreamConfig, seconds: float) -> httpx2.Timeout:
+    """The client's timeouts, none longer than `seconds` (what is left of this attempt)."""
+    return httpx2.Timeout(
+        min(config.timeout, seconds), connect=min(config.connect_timeout, seconds)
+    )
+
+
+async def _before_send(request: httpx2.Request) -> None:
+    # Runs after authentication has signed the request, for every request of an attempt.
+    call = current_call()
+    if call is not None:
+        request.headers.update(call.headers)
+        call.url = str(request.url.copy_with(query=None))
+
+
+async def _on_answer(response: httpx2.Response) -> None:
+    call = current_call()
+    if call is not None:
+        call.status_code = response.status_code
+
+
+def event_hooks() -> dict[str, list[Callable[[Any], Awaitable[None]]]]:
+    """httpx2 hooks that carry the observer's headers out and the status code back
+    (`connectors/observe.py`). Every upstream client is built with them."""
+    return {"request": [_before_send], "response": [_on_answer]}
+
+
 def new_client(config: UpstreamConfig, **kwargs: Any) -> httpx2.AsyncClient:
     """One pooled client per upstream, created at start-up and closed at shutdown."""
     return httpx2.AsyncClient(
         base_url=config.base_url,
         timeout=timeout_of(config),
         limits=pooled_limits(config),
+        event_hooks=event_hooks(),
         **kwargs,
     )
 
@@ -63,6 +97,8 @@ async def translated_errors(source: str) -> AsyncIterator[None]:
         raise
     except httpx2.TimeoutException as exc:
         raise UpstreamTimeout(source, "timed out") from exc
+    except httpx2.ConnectError as exc:
+        raise UpstreamUnreachable(source, f"unreachable ({type(exc).__name__})") from exc
     except (httpx2.TransportError, OSError) as exc:
         raise UpstreamUnavailable(source, f"unreachable ({type(exc).__name__})") from exc
 

@@ -12,12 +12,24 @@ from starlette.routing import Route
 from auth.middleware import AuthenticationMiddleware
 from auth.principal import development_principal
 from gateway.graphql import GraphQLEndpoint
+from gateway.hardening import document_limits
 from gateway.health import healthz, readyz_endpoint
 from gateway.ide import assets_mount
+from gateway.metrics import metrics_endpoint, register_document_caches
 from gateway.middleware.body_limit import BodySizeLimitMiddleware
+from gateway.middleware.csrf import CSRFGuardMiddleware
+from gateway.middleware.deadline import DeadlineMiddleware
+from gateway.middleware.metrics import MetricsMiddleware
+from gateway.middleware.ratelimit import RateLimitMiddleware
 from gateway.middleware.request_id import RequestIdMiddleware
+from gateway.middleware.tracing import TracingMiddleware
+from gateway.ratelimit import build_rate_limiter
+from gateway.refusals import Refusals
+from gateway.relay import build_relay, running_relay
 from gateway.services import build_services, close_services
 from gateway.settings import Settings
+from gateway.telemetry import setup_telemetry
+from gateway.tokens import build_token_services
 from schemas.context import Limits, Services
 from schemas.schema import build_schema
 
@@ -27,20 +39,35 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     they are created from the settings and closed on shutdown."""
     owned = services is None
     services = services or build_services(settings)
+    setup_telemetry(settings, services)
+    register_document_caches(settings.document_cache_size)
+    tokens = build_token_services(settings, services.store.engine)
     limits = Limits(
         default_page_size=settings.default_page_size,
         max_page_size=settings.max_page_size,
         loader_hops=settings.loader_dispatch_hops,
     )
+    refusals = Refusals()  # hardening (docs/hardening.md): counted for the metrics endpoint
+    rate_limiter = build_rate_limiter(settings.redis_url)
+    relay = build_relay(settings, services) if settings.relay_enabled else None  # outbox
     graphql = GraphQLEndpoint(
-        build_schema(settings.document_cache_size), services, limits, ide=settings.ide_enabled
+        build_schema(
+            settings.document_cache_size, document_limits(settings), settings.max_batch_operations
+        ),
+        services,
+        limits,
+        ide=settings.ide_enabled,
+        refusals=refusals,
     )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            async with running_relay(relay):
+                yield
         finally:
+            await tokens.aclose()
+            await rate_limiter.aclose()
             if owned:
                 await close_services(services)
 
@@ -50,17 +77,39 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             *([assets_mount()] if settings.ide_enabled else []),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz_endpoint(services), methods=["GET"]),
+            *tokens.routes,
+            *(
+                [Route("/metrics", metrics_endpoint(services.store.engine), methods=["GET"])]
+                if settings.metrics_enabled
+                else []
+            ),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(TracingMiddleware),
+            Middleware(MetricsMiddleware, max_operations=settings.metrics_max_operations),
+            Middleware(DeadlineMiddleware, seconds=settings.request_deadline),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(CSRFGuardMiddleware, refusals=refusals),
             Middleware(
                 AuthenticationMiddleware,
+                validator=tokens.validator,
                 development_principal=development_principal() if settings.dev_principal else None,
+            ),
+            Middleware(
+                RateLimitMiddleware,
+                limiter=rate_limiter,
+                per_client=settings.rate_limit_per_client,
+                per_tenant=settings.rate_limit_per_tenant,
+                prefix=settings.rate_limit_prefix,
+                refusals=refusals,
             ),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.services = services
+    app.state.refusals = refusals
+    app.state.rate_limiter = rate_limiter
+    app.state.relay = relay
     return app

@@ -1,4 +1,4 @@
-"""The `gateway` command: serve, schema, db upgrade|seed, sandbox serve."""
+"""The `gateway` command: serve, schema, db upgrade|seed, sandbox serve, outbox."""
 
 from __future__ import annotations
 
@@ -20,10 +20,17 @@ def _serve(args: argparse.Namespace) -> None:
     if args.demo:
         from gateway.demo import banner, prepare
 
-        settings, sandbox = prepare(settings)
-        print(banner(settings, sandbox), flush=True)
+        settings, sandbox, access = prepare(settings)
+        print(banner(settings, sandbox, access), flush=True)
+    from gateway.logging import configure_logging, logging_config
+
+    configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        log_config=logging_config(settings.log_level, settings.log_format),
     )
 
 
@@ -39,19 +46,19 @@ def _db(args: argparse.Namespace) -> None:
 
     settings = Settings()
     if args.action == "upgrade":
-        upgrade(settings.database_url, sqlite_path=settings.sqlite_path)
+        upgrade(settings.owner_database_url, sqlite_path=settings.sqlite_path)
         print("store migrated to head")
         return
 
     async def run_seed() -> None:
-        engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
+        engine = create_engine(async_url(settings.owner_database_url, settings.sqlite_path))
         try:
             report = await seed(engine, demo_world(args.seed or settings.world_seed))
             print(report)
         finally:
             await engine.dispose()
 
-    upgrade(settings.database_url, sqlite_path=settings.sqlite_path)
+    upgrade(settings.owner_database_url, sqlite_path=settings.sqlite_path)
     asyncio.run(run_seed())
 
 
@@ -88,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_serve = sandbox_sub.add_parser("serve", help="run them standalone")
     add_serve_arguments(sandbox_serve)
     sandbox_serve.set_defaults(func=_sandbox)
+
+    from gateway.tokens_cli import add_token_commands
+
+    add_token_commands(sub)
+
+    from gateway.outbox_cli import add_outbox_commands
+
+    add_outbox_commands(sub)
     return parser
 
 

@@ -1,12 +1,13 @@
-"""Demo mode: the sandbox upstreams on loopback ports, a migrated and seeded store, the IDE, and a
-development principal; prints an example query that joins one case across the four systems."""
+"""Demo mode: the sandbox upstreams on loopback ports, a migrated and seeded store, the IDE, and
+demo clients of the built-in issuer (real tokens); prints an example query that joins one case
+across the four systems, with a ready token to run it."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 
 from connectors.store import async_url, create_engine, seed, upgrade
+from gateway.demo_clients import DemoAccess, banner_lines, register_demo_clients
 from gateway.settings import Settings
 from sandbox.runner import Sandbox, start_sandbox
 from sandbox.world import World
@@ -38,13 +39,12 @@ def showcase_case(world: World) -> str:
     return world.cases[0].number
 
 
-def prepare(settings: Settings) -> tuple[Settings, Sandbox]:
+def prepare(settings: Settings) -> tuple[Settings, Sandbox, DemoAccess]:
     sandbox = start_sandbox(settings.world_seed)
     c = sandbox.credentials
     settings = settings.model_copy(
         update={
             "demo": True,
-            "dev_principal": True,
             "smartcity_url": sandbox.smartcity.url,
             "smartcity_api_key": c.smartcity_api_key,
             "provincial_url": sandbox.provincial.url,
@@ -57,7 +57,11 @@ def prepare(settings: Settings) -> tuple[Settings, Sandbox]:
     )
     upgrade(settings.database_url, sqlite_path=settings.sqlite_path)
     asyncio.run(_seed(settings, sandbox.world))
-    return settings, sandbox
+    world = sandbox.world
+    number = showcase_case(world)
+    owner = next(c.tenant for c in world.cases if c.number == number)
+    access = asyncio.run(register_demo_clients(settings, world, owner))
+    return settings, sandbox, access
 
 
 async def _seed(settings: Settings, world: World) -> None:
@@ -68,10 +72,9 @@ async def _seed(settings: Settings, world: World) -> None:
         await engine.dispose()
 
 
-def banner(settings: Settings, sandbox: Sandbox) -> str:
+def banner(settings: Settings, sandbox: Sandbox, access: DemoAccess) -> str:
     base = f"http://{settings.host}:{settings.port}"
     query = EXAMPLE_QUERY % showcase_case(sandbox.world)
-    payload = json.dumps({"query": " ".join(query.split())}, ensure_ascii=False)
     return "\n".join(
         [
             "",
@@ -82,15 +85,11 @@ def banner(settings: Settings, sandbox: Sandbox) -> str:
             f"  provincial       {sandbox.provincial.url}/openapi.json",
             f"  credit           {sandbox.credit.url}/openapi.json",
             "",
-            "Every request runs as a development principal with every scope (no token needed in",
-            "demo mode until tenant-scoped OAuth is configured).",
-            "",
             "Paste this into the IDE — one case joined from all four systems:",
             "",
             query,
             "",
-            "or with curl:",
-            f"  curl -s {base}/graphql -H 'content-type: application/json' -d '{payload}'",
+            *banner_lines(base, access, query),
             "",
         ]
     )

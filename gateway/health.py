@@ -41,10 +41,15 @@ def readyz_endpoint(services: Services) -> Callable[[Request], Awaitable[JSONRes
             _probe(services.credit.ping),
         )
         checks = dict(zip(names, results, strict=True))
+        for name in ("smartcity", "provincial", "credit"):
+            # closed / half-open / open: an open breaker fails that upstream's calls fast.
+            checks[name]["circuit"] = getattr(services, name).guard.state.label
         # Ready while the store answers: a down upstream degrades answers (partial results), it
         # does not make the replica useless.
         ready = checks["store"]["status"] == "up"
-        degraded = any(c["status"] != "up" for c in results)
+        degraded = any(
+            c["status"] != "up" or c.get("circuit", "closed") != "closed" for c in results
+        )
         body = {
             "status": "ready"
             if ready and not degraded

@@ -4,20 +4,43 @@ wires adapters into the schema's `Services`."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from connectors.breaker import BreakerPolicy
 from connectors.credit import CreditClient, CreditConfig
 from connectors.provincial import ProvincialClient, ProvincialConfig
+from connectors.resilience import Resilience, RetryPolicy
 from connectors.smartcity import SmartCityClient, SmartCityConfig
 from connectors.store import Store, async_url, create_engine
 from gateway.settings import Settings
 from schemas.context import Services
 
 
+def resilience_of(settings: Settings) -> Resilience:
+    return Resilience(
+        retry=RetryPolicy(
+            retries=settings.upstream_retries,
+            base=settings.upstream_retry_base_ms / 1000,
+            cap=settings.upstream_retry_max_ms / 1000,
+            on_timeout=settings.upstream_retry_timeouts,
+        ),
+        breaker=BreakerPolicy(
+            failure_threshold=settings.breaker_failure_threshold,
+            failure_ratio=settings.breaker_failure_ratio,
+            window=settings.breaker_window_s,
+            min_calls=settings.breaker_min_calls,
+            cooldown=settings.breaker_cooldown_s,
+        ),
+        concurrency=settings.upstream_concurrency,
+    )
+
+
 def build_services(settings: Settings) -> Services:
-    timeouts = {
+    timeouts: dict[str, Any] = {
         "timeout": settings.upstream_timeout,
         "connect_timeout": settings.upstream_connect_timeout,
         "max_connections": settings.upstream_max_connections,
+        "resilience": resilience_of(settings),
     }
     engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
     return Services(
@@ -53,4 +76,4 @@ async def close_services(services: Services) -> None:
         services.credit.aclose(),
         return_exceptions=True,
     )
-    await services.store.engine.dispose()
+    await services.store.aclose()  # writes the pending audit events, then disposes the engine

@@ -56,6 +56,118 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
+    # upstream resilience (connectors/resilience.py, docs/resilience.md)
+    request_deadline: float = Field(
+        default=5.0, gt=0, description="Seconds a request may spend on upstream calls"
+    )
+    upstream_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed idempotent upstream call"
+    )
+    upstream_retry_base_ms: float = Field(default=50.0, ge=0, description="First backoff ceiling")
+    upstream_retry_max_ms: float = Field(default=1000.0, ge=0, description="Highest ceiling")
+    upstream_retry_timeouts: bool = Field(
+        default=False, description="Also retry idempotent calls that timed out"
+    )
+    upstream_concurrency: int = Field(default=50, ge=1, description="Attempts on the wire")
+    breaker_failure_threshold: int = Field(
+        default=5, ge=1, description="Consecutive failures that open an upstream's breaker"
+    )
+    breaker_failure_ratio: float = Field(
+        default=0.5, ge=0, le=1, description="Failed share of calls that opens it (0: off)"
+    )
+    breaker_window_s: float = Field(default=10.0, gt=0)
+    breaker_min_calls: int = Field(default=20, ge=1)
+    breaker_cooldown_s: float = Field(
+        default=10.0, gt=0, description="Seconds an open breaker fails fast before a probe"
+    )
+
+    # observability: logs, metrics (tracing is configured by the standard OTEL_* variables)
+    log_format: str = Field(
+        default="json", pattern="^(json|text)$", description="json: one object per line"
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics")
+    metrics_max_operations: int = Field(
+        default=200, ge=1, description="Distinct operation names in metric labels"
+    )
+
+    # bearer tokens and the built-in issuer (auth/, gateway/tokens.py, docs/auth.md)
+    token_issuer: str | None = Field(
+        default=None, description="`iss` of the built-in issuer (default http://<host>:<port>)"
+    )
+    token_audience: str = Field(default="enforcement-gateway", description="`aud` required")
+    token_ttl: int = Field(default=900, ge=1, le=86400, description="Seconds a token lives")
+    token_leeway: int = Field(default=30, ge=0, le=300, description="Clock skew allowed (s)")
+    token_algorithm: str = Field(default="RS256", pattern="^(RS256|ES256)$")
+    builtin_issuer: bool = Field(default=True, description="Serve /oauth/token and its JWKS")
+    jwks_url: str | None = Field(default=None, description="An external issuer's JWKS")
+    jwks_issuer: str | None = Field(default=None, description="That issuer's `iss`")
+    trusted_issuers: list[dict[str, str]] = Field(
+        default_factory=list, description='JSON: [{"issuer", "jwks_url", "audience"?}, …]'
+    )
+    jwks_cache_ttl: float = Field(default=300.0, gt=0, description="Seconds JWKS keys are kept")
+    jwks_refetch_interval: float = Field(
+        default=30.0, ge=0, description="At most one refetch on an unknown kid per this many s"
+    )
+    oauth_clients: list[dict[str, str | bool]] = Field(
+        default_factory=list,
+        description='JSON: [{"client_id", "tenant", "scope", "secret_hash"|"secret", "name"?}]',
+    )
+    oauth_clients_file: str | None = Field(default=None, description="The same list in a file")
+
+    # GraphQL hardening: document limits, introspection, batching, rate limits (docs/hardening.md)
+    introspection: bool | None = Field(
+        default=None, description="Answer __schema/__type (default: on when the IDE is on)"
+    )
+    max_query_depth: int = Field(default=10, ge=1, description="Nested field levels")
+    max_query_aliases: int = Field(default=15, ge=0)
+    max_query_tokens: int = Field(default=2000, ge=100, description="Lexical tokens")
+    max_query_directives: int = Field(default=20, ge=0)
+    max_query_cost: int = Field(default=20_000, ge=1, description="Static cost, docs/hardening.md")
+    query_cost_list_size: int = Field(
+        default=10, ge=1, description="Assumed length of a list field without first/limit"
+    )
+    max_batch_operations: int = Field(
+        default=0, ge=0, description="Operations in a batched (JSON array) request; 0: refused"
+    )
+    rate_limit_per_client: int = Field(
+        default=1200, ge=0, description="Requests per minute per client (0: off)"
+    )
+    rate_limit_per_tenant: int = Field(
+        default=6000, ge=0, description="Requests per minute per tenant (0: off)"
+    )
+    rate_limit_prefix: str = Field(default="gateway:ratelimit", description="Redis key prefix")
+
+    # tenant policy: the store's owner for migrations and seeds (docs/security.md); the
+    # gateway itself connects through DATABASE_URL as a member of the role gateway_app
+    migration_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the tables' owner for `gateway db upgrade|seed` "
+        "(default: DATABASE_URL)",
+    )
+
+    # case procedure and the outbox relay (docs/procedure.md)
+    relay_enabled: bool = Field(
+        default=True, description="Run the outbox relay inside the gateway process"
+    )
+    relay_batch_size: int = Field(default=20, ge=1, description="Outbox messages claimed at once")
+    relay_concurrency: int = Field(default=8, ge=1, description="Deliveries in flight at once")
+    relay_poll_interval: float = Field(default=1.0, gt=0, description="Seconds between polls")
+    relay_lease_seconds: float = Field(
+        default=60.0, gt=0, description="How long a claim lasts before another relay may take it"
+    )
+    relay_max_attempts: int = Field(default=20, ge=1, description="Attempts before FAILED")
+    relay_backoff_base: float = Field(default=1.0, gt=0, description="First retry delay (s)")
+    relay_backoff_cap: float = Field(default=300.0, gt=0, description="Longest retry delay (s)")
+    holiday_calendar: str | None = Field(
+        default=None,
+        description="JSON file of holidays and adjusted working days by year (overrides the "
+        "shipped 2026 PRC calendar for the years it names)",
+    )
+
+    @property
+    def owner_database_url(self) -> str | None:
+        return self.migration_database_url or self.database_url
+
     @property
     def ide_enabled(self) -> bool:
         return self.demo if self.ide is None else self.ide

@@ -33,6 +33,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.tracing import SandboxTracingMiddleware
+
 FaultKind = Literal["none", "slow", "error", "malformed", "reset"]
 ADMIN_PREFIX = "/_admin"
 
@@ -204,7 +206,10 @@ def build_app(controls: SandboxControls, routes: list[Route], openapi: dict[str,
     """A sandbox server: its contract routes plus the admin API, wrapped in fault injection."""
     app = Starlette(
         routes=[*routes, *admin_routes(controls, openapi)],
-        middleware=[Middleware(FaultInjectionMiddleware, controls=controls, routes=routes)],
+        middleware=[
+            Middleware(SandboxTracingMiddleware, system=controls.name),
+            Middleware(FaultInjectionMiddleware, controls=controls, routes=routes),
+        ],
     )
     app.state.controls = controls
     return app

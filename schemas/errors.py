@@ -14,7 +14,10 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from connectors.errors import UpstreamError
+from connectors.store.ledger import LedgerError
 from domain.identifiers import InvalidIdentifier
+from domain.procedure import RuleViolation as ProcedureViolation
+from schemas.tracing import current_trace_id
 
 log = logging.getLogger("gateway.errors")
 
@@ -66,6 +69,14 @@ def shape_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
         message, extensions = original.message, {"code": original.code, **original.extensions}
     elif isinstance(original, InvalidIdentifier):
         message, extensions = str(original), {"code": BadUserInput.code}
+    elif isinstance(original, ProcedureViolation):  # the case commands' refusals (procedure)
+        message = str(original)
+        extensions = {"code": RuleViolation.code, "rule": original.rule.value}
+    elif isinstance(original, LedgerError):
+        message, extensions = str(original), {"code": original.code}
+    elif isinstance(original, GraphQLError):
+        # A variable value that does not coerce (unknown enum value or input field).
+        message, extensions = original.message, {"code": BadUserInput.code}
     elif isinstance(original, UpstreamError):
         message = f"上游系统不可用 / upstream {original.source}: {original.message}"
         extensions = {"code": original.code, "source": original.source}
@@ -77,6 +88,9 @@ def shape_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
         message, extensions = "内部错误 / internal error", {"code": "INTERNAL"}
     if request_id:
         extensions["requestId"] = request_id
+    trace_id = current_trace_id()
+    if trace_id:
+        extensions["traceId"] = trace_id
     return GraphQLError(
         message,
         nodes=error.nodes,

@@ -6,38 +6,56 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
+from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.tools import merge_types
 
+from schemas.audit.extension import AuditTrail
+from schemas.audit.schema import Query as AuditQuery
 from schemas.cases.schema import Query as CaseQuery
 from schemas.crosssystem.schema import Query as CrossSystemQuery
 from schemas.errors import ShapeErrors
 from schemas.events.schema import Query as EventQuery
+from schemas.federation import service_query
 from schemas.items.schema import Query as ItemQuery
+from schemas.limits import DocumentLimits, limit_extensions
 from schemas.officers.schema import Query as OfficerQuery
 from schemas.subjects.schema import Query as SubjectQuery
+from schemas.tracing import OperationTracing
 
 Query = merge_types(
     "Query",
-    (CaseQuery, SubjectQuery, EventQuery, OfficerQuery, ItemQuery, CrossSystemQuery),
+    (CaseQuery, SubjectQuery, EventQuery, OfficerQuery, ItemQuery, CrossSystemQuery, AuditQuery),
 )
 
 
-class GatewaySchema(strawberry.Schema):
+class GatewaySchema(strawberry.federation.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # ShapeErrors logs what is ours to log (internal errors, with their traceback); user
         # errors and upstream failures are answers, not server faults.
         return None
 
 
-def build_schema(document_cache_size: int = 1024) -> strawberry.Schema:
+def build_schema(
+    document_cache_size: int = 1024,
+    limits: DocumentLimits | None = None,
+    max_batch_operations: int = 0,
+    open_sdl: bool = False,
+) -> strawberry.Schema:
     """Build once at start-up, never per request. Parsed and validated documents are cached
-    (bounded LRU keyed by the document text): front ends send the same documents again and again."""
+    (bounded LRU keyed by the document text): front ends send the same documents again and again.
+    `limits` bound every document before execution; batched requests are refused unless
+    `max_batch_operations` allows them (schemas/limits.py, docs/hardening.md)."""
+    batching = BatchingConfig(max_operations=max_batch_operations) if max_batch_operations else None
+    # A federation v2 subgraph (schemas/federation.py); `open_sdl`: `_service` without schema:read.
     return GatewaySchema(
-        query=Query,
+        query=merge_types("Query", (Query, service_query(open_sdl))),
+        config=StrawberryConfig(batching_config=batching),
         extensions=[
+            OperationTracing,  # first: its span encloses everything, error shaping included
+            AuditTrail,  # inside the span (its trace id), outside ShapeErrors (the final codes)
             ShapeErrors,
-            lambda: ParserCache(maxsize=document_cache_size),
+            *limit_extensions(limits or DocumentLimits(), document_cache_size),  # parser cache
             lambda: ValidationCache(maxsize=document_cache_size),
         ],
     )
@@ -45,3 +63,10 @@ def build_schema(document_cache_size: int = 1024) -> strawberry.Schema:
 
 def sdl() -> str:
     return build_schema().as_str() + "\n"
+
+
+def federation_sdl() -> str:
+    """What `_service { sdl }` answers: the SDL with its federation @link and directives."""
+    from strawberry.printer import print_schema
+
+    return print_schema(build_schema()) + "\n"

@@ -29,7 +29,14 @@ from connectors.credit.contract import (
 from connectors.credit.records import CreditProfileRecord, PenaltyPublicityRecord, PublishResult
 from connectors.credit.signing import new_nonce, signed_headers
 from connectors.errors import UpstreamBadResponse, UpstreamUnavailable
-from connectors.http import UpstreamConfig, json_body, new_client, translated_errors
+from connectors.http import (
+    UpstreamConfig,
+    json_body,
+    new_client,
+    timeout_within,
+    translated_errors,
+)
+from connectors.resilience import Resilience, UpstreamGuard
 from domain.enums import CreditLevel
 
 PROFILES_PATH = "/v2/subjects/profiles:batchGet"
@@ -51,6 +58,7 @@ class CreditConfig:
     max_connections: int = 100
     # Credit levels differ between platforms (A-D, AAA-D, 诚信/失信 ...): map the wire's.
     levels: Mapping[str, CreditLevel] = field(default_factory=lambda: DEFAULT_LEVELS)
+    resilience: Resilience = field(default_factory=Resilience)
 
 
 class PublicationRejected(UpstreamBadResponse):
@@ -132,7 +140,9 @@ class CreditClient:
             max_connections=config.max_connections,
         )
         auth = _SigningAuth(config.app_key, config.app_secret, clock, nonce)
+        self._upstream = upstream
         self._http = new_client(upstream, auth=auth, headers={"Accept": "application/json"})
+        self.guard = UpstreamGuard(SOURCE, upstream, config.resilience)
 
     async def __aenter__(self) -> CreditClient:
         return self
@@ -198,10 +208,12 @@ class CreditClient:
         return [found.get(n.strip()) for n in numbers]
 
     async def publish_penalty(self, record: PenaltyPublicityRecord) -> PublishResult:
+        # Repeatable: the credit system keeps one record per decision number and issuing body.
         answer = await self._post(PUBLISH_PATH, PenaltyBody.from_record(record), PublishResponse)
         return PublishResult(answer.record_id, answer.created, answer.updated)
 
     async def ping(self) -> None:
+        """A direct request, past the breaker: readiness reports what the system answers."""
         async with translated_errors(SOURCE):
             response = await self._http.get(HEALTH_PATH)
             health = self._parse(HEALTH_PATH, response, HealthBody)
@@ -213,13 +225,30 @@ class CreditClient:
     ) -> list[M]:
         # The upstream caps a batch at MAX_BATCH keys; bigger batches go out concurrently.
         chunks = [keys[i : i + MAX_BATCH] for i in range(0, len(keys), MAX_BATCH)]
-        return list(await asyncio.gather(*(self._post(path, request(c), model) for c in chunks)))
+        return list(
+            await asyncio.gather(
+                *(self._post(path, request(c), model, batch_size=len(c)) for c in chunks)
+            )
+        )
 
-    async def _post(self, path: str, payload: BaseModel, model: type[M]) -> M:
+    async def _post(
+        self, path: str, payload: BaseModel, model: type[M], *, batch_size: int | None = None
+    ) -> M:
+        """One call through the guard (`connectors/resilience.py`). Every call of the credit
+        system is a query or an idempotent publication, so all may be repeated; each attempt is
+        signed afresh (new timestamp and nonce)."""
         body: dict[str, Any] = payload.model_dump(mode="json", by_alias=True)
-        async with translated_errors(SOURCE):
-            response = await self._http.post(path, json=body)
-            return self._parse(path, response, model)
+
+        async def attempt(seconds: float) -> M:
+            async with translated_errors(SOURCE):
+                response = await self._http.post(
+                    path, json=body, timeout=timeout_within(self._upstream, seconds)
+                )
+                return self._parse(path, response, model)
+
+        return await self.guard.call(
+            attempt, method="POST", route=path, idempotent=True, batch_size=batch_size
+        )
 
     def _parse(self, path: str, response: httpx2.Response, model: type[M]) -> M:
         if response.status_code == 422 and path == PUBLISH_PATH:

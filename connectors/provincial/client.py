@@ -24,9 +24,11 @@ from connectors.errors import UpstreamBadResponse
 from connectors.http import (
     UpstreamConfig,
     check_status,
+    event_hooks,
     json_body,
     pooled_limits,
     timeout_of,
+    timeout_within,
     translated_errors,
 )
 from connectors.provincial import contract as c
@@ -37,6 +39,7 @@ from connectors.provincial.records import (
     PublicityRecord,
     ReviewScore,
 )
+from connectors.resilience import Resilience, UpstreamGuard
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class ProvincialConfig:
     connect_timeout: float = 1.0
     max_connections: int = 100
     token_leeway: int = 60  # renew the token this many seconds before it expires
+    resilience: Resilience = field(default_factory=Resilience)
 
     def upstream(self) -> UpstreamConfig:
         return UpstreamConfig(
@@ -63,6 +67,7 @@ class ProvincialClient:
     def __init__(self, config: ProvincialConfig) -> None:
         upstream = config.upstream()
         self.config = config
+        self._upstream = upstream
         self._http: Any = AsyncOAuth2Client(
             client_id=config.client_id,
             client_secret=config.client_secret,
@@ -73,8 +78,10 @@ class ProvincialClient:
             base_url=config.base_url,
             timeout=timeout_of(upstream),
             limits=pooled_limits(upstream),
+            event_hooks=event_hooks(),
         )
         self._token_lock = asyncio.Lock()
+        self.guard = UpstreamGuard(c.SOURCE, upstream, config.resilience)
 
     async def __aenter__(self) -> Self:
         return self
@@ -86,13 +93,17 @@ class ProvincialClient:
         await self._http.aclose()
 
     async def ping(self) -> None:
+        """A direct request, past the breaker: readiness reports what the platform answers."""
         async with translated_errors(c.SOURCE):
             response = await self._http.request("GET", c.HEALTH_PATH, withhold_token=True)
             c.data_of(c.envelope_of(json_body(c.SOURCE, response)))
 
     async def cases_by_numbers(self, numbers: Sequence[str]) -> list[ProvincialCaseRecord | None]:
         answers = await asyncio.gather(
-            *(self._call(c.CASES_PATH, c.case_query(chunk)) for chunk in _chunks(numbers))
+            *(
+                self._call(c.CASES_PATH, c.case_query(chunk), batch_size=len(chunk))
+                for chunk in _chunks(numbers)
+            )
         )
         found = {
             wire.ajbh: wire.to_record()
@@ -119,7 +130,7 @@ class ProvincialClient:
     ) -> list[CertificateRecord | None]:
         answers = await asyncio.gather(
             *(
-                self._call(c.CERTIFICATES_PATH, c.certificate_query(chunk))
+                self._call(c.CERTIFICATES_PATH, c.certificate_query(chunk), batch_size=len(chunk))
                 for chunk in _chunks(numbers)
             )
         )
@@ -137,7 +148,10 @@ class ProvincialClient:
         empty: list[str] = []
         pairs = zip_longest(_chunks(case_numbers), _chunks(certificate_numbers), fillvalue=empty)
         answers = await asyncio.gather(
-            *(self._call(c.COMBINED_PATH, c.combined_query(a, b)) for a, b in pairs)
+            *(
+                self._call(c.COMBINED_PATH, c.combined_query(a, b), batch_size=len(a) + len(b))
+                for a, b in pairs
+            )
         )
         cases: dict[str, ProvincialCaseRecord] = {}
         certificates: dict[str, CertificateRecord] = {}
@@ -152,11 +166,15 @@ class ProvincialClient:
 
     async def report_case(self, report: CaseReport, idempotency_key: str) -> None:
         body = c.CaseReportBody.from_report(report).model_dump(mode="json")
+        # Repeatable: the platform records one report per Idempotency-Key.
         await self._call(c.REPORT_PATH, body, {"Idempotency-Key": idempotency_key})
 
     async def publicity_by_numbers(self, numbers: Sequence[str]) -> list[PublicityRecord | None]:
         answers = await asyncio.gather(
-            *(self._call(c.PUBLICITY_PATH, c.case_query(chunk)) for chunk in _chunks(numbers))
+            *(
+                self._call(c.PUBLICITY_PATH, c.case_query(chunk), batch_size=len(chunk))
+                for chunk in _chunks(numbers)
+            )
         )
         found = {
             wire.ajbh: wire.to_record()
@@ -173,20 +191,43 @@ class ProvincialClient:
     # --- one call, with its token ---------------------------------------------------------
 
     async def _call(
-        self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        headers: Mapping[str, str] | None = None,
+        *,
+        batch_size: int | None = None,
     ) -> Any:
-        async with translated_errors(c.SOURCE):
-            envelope, sent_token = await self._post(path, body, headers)
-            if envelope.code == c.INVALID_TOKEN:
-                await self._renew_token(sent_token)
-                envelope, _ = await self._post(path, body, headers)
-        return c.data_of(envelope)
+        """One call through the guard (`connectors/resilience.py`). Every operation of the
+        platform is a query or keyed by an Idempotency-Key, so all may be repeated."""
+
+        async def attempt(seconds: float) -> Any:
+            async with translated_errors(c.SOURCE):
+                envelope, sent_token = await self._post(path, body, headers, seconds)
+                if envelope.code == c.INVALID_TOKEN:
+                    await self._renew_token(sent_token)
+                    envelope, _ = await self._post(path, body, headers, seconds)
+            return c.data_of(envelope)
+
+        return await self.guard.call(
+            attempt, method="POST", route=path, idempotent=True, batch_size=batch_size
+        )
 
     async def _post(
-        self, path: str, body: Mapping[str, Any], headers: Mapping[str, str] | None
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        headers: Mapping[str, str] | None,
+        seconds: float,
     ) -> tuple[c.Envelope, str | None]:
         auth = await self._token_auth()
-        response = await self._http.post(path, json=body, headers=headers, auth=auth)
+        response = await self._http.post(
+            path,
+            json=body,
+            headers=headers,
+            auth=auth,
+            timeout=timeout_within(self._upstream, seconds),
+        )
         envelope = c.envelope_of(json_body(c.SOURCE, response))
         return envelope, _bearer_of(response.request)
 

@@ -10,7 +10,14 @@ from urllib.parse import quote
 import httpx2
 
 from connectors.errors import UpstreamBadResponse, UpstreamConflict, UpstreamNotFound
-from connectors.http import UpstreamConfig, json_body, new_client, translated_errors
+from connectors.http import (
+    UpstreamConfig,
+    json_body,
+    new_client,
+    timeout_within,
+    translated_errors,
+)
+from connectors.resilience import Resilience, UpstreamGuard
 from connectors.smartcity.contract import (
     MAX_BATCH,
     SOURCE,
@@ -44,6 +51,7 @@ class SmartCityConfig:
     timeout: float = 2.0
     connect_timeout: float = 1.0
     max_connections: int = 100
+    resilience: Resilience = field(default_factory=Resilience)
 
     def upstream(self) -> UpstreamConfig:
         return UpstreamConfig(
@@ -63,10 +71,12 @@ class SmartCityClient:
 
     def __init__(self, config: SmartCityConfig) -> None:
         self.config = config
+        self._upstream = config.upstream()
         self._http = new_client(
-            config.upstream(),
+            self._upstream,
             headers={"X-API-Key": config.api_key, "Accept": "application/json"},
         )
+        self.guard = UpstreamGuard(SOURCE, self._upstream, config.resilience)
 
     async def __aenter__(self) -> Self:
         return self
@@ -99,7 +109,9 @@ class SmartCityClient:
         return [found.get(i) for i in ids]
 
     async def event(self, event_id: str) -> GridEventRecord:
-        body = await self._send("GET", _event_path(event_id), what=f"event {event_id}")
+        body = await self._send(
+            "GET", _event_path(event_id), route=f"{API}/events/{{id}}", what=f"event {event_id}"
+        )
         return parse(EventPayload, body).to_record()
 
     async def search_events(self, search: EventSearch) -> tuple[list[GridEventRecord], int]:
@@ -110,9 +122,12 @@ class SmartCityClient:
         return [event.to_record() for event in page.events], page.total
 
     async def dispatch_event(self, event_id: str, team: str, note: str = "") -> GridEventRecord:
+        # Not repeated after a failure: each dispatch is logged and notifies the team.
         body = await self._send(
             "POST",
             _event_path(event_id, "/dispatch"),
+            route=f"{API}/events/{{id}}/dispatch",
+            idempotent=False,
             json=dispatch_body(team, note),
             what=f"event {event_id}",
         )
@@ -125,6 +140,8 @@ class SmartCityClient:
         body = await self._send(
             "POST",
             _event_path(event_id, "/feedback"),
+            route=f"{API}/events/{{id}}/feedback",
+            idempotent=idempotency_key is not None,  # the platform answers a repeated key once
             json=feedback_body(case_number, result),
             headers=headers,
             what=f"event {event_id}",
@@ -132,14 +149,19 @@ class SmartCityClient:
         parse(FeedbackPayload, body)
 
     async def ping(self) -> None:
-        parse(HealthPayload, await self._send("GET", f"{API}/health"))
+        """A direct request, past the breaker: readiness reports what the platform answers."""
+        body = await self._exchange("GET", f"{API}/health", self._upstream.timeout)
+        parse(HealthPayload, body)
 
     async def _batch_get(self, path: str, ids: Sequence[str]) -> list[Any]:
         keys = list(dict.fromkeys(ids))
         chunks = [keys[i : i + MAX_BATCH] for i in range(0, len(keys), MAX_BATCH)]
         return list(
             await asyncio.gather(
-                *(self._send("POST", path, json=batch_get_body(c)) for c in chunks)
+                *(
+                    self._send("POST", path, json=batch_get_body(c), batch_size=len(c))
+                    for c in chunks
+                )
             )
         )
 
@@ -148,6 +170,33 @@ class SmartCityClient:
         method: str,
         path: str,
         *,
+        route: str | None = None,
+        idempotent: bool = True,
+        batch_size: int | None = None,
+        json: Any = None,
+        params: httpx2.QueryParams | None = None,
+        headers: dict[str, str] | None = None,
+        what: str | None = None,
+    ) -> Any:
+        """One call through the guard (`connectors/resilience.py`); `route` is the path
+        template when `path` carries an id."""
+
+        async def attempt(seconds: float) -> Any:
+            return await self._exchange(method, path, seconds, json, params, headers, what)
+
+        return await self.guard.call(
+            attempt,
+            method=method,
+            route=route or path,
+            idempotent=idempotent,
+            batch_size=batch_size,
+        )
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        seconds: float,
         json: Any = None,
         params: httpx2.QueryParams | None = None,
         headers: dict[str, str] | None = None,
@@ -155,7 +204,12 @@ class SmartCityClient:
     ) -> Any:
         async with translated_errors(SOURCE):
             response = await self._http.request(
-                method, path, json=json, params=params, headers=headers
+                method,
+                path,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=timeout_within(self._upstream, seconds),
             )
             return _checked_body(response, what)
 

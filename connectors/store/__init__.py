@@ -19,6 +19,8 @@ from connectors.store.repository import (
     OfficerFilter,
     Store,
     case_cursor,
+    rls_setting,
+    set_transaction_tenants,
     tenant_clause,
 )
 from connectors.store.seed import SeedReport, seed
@@ -80,7 +82,9 @@ __all__ = [
     "current",
     "dialect_of",
     "head",
+    "rls_setting",
     "seed",
+    "set_transaction_tenants",
     "sync_url",
     "tenant_clause",
     "upgrade",

@@ -1,8 +1,11 @@
 """Read access to the local store, always through the caller's tenant filter.
 
 Every query on a tenant-owned table takes a `TenantFilter` first and applies it in SQL through
-`tenant_clause`; batch methods answer in the order of their keys (None or [] where a key is
-unknown or belongs to a tenant the caller may not see), with one SQL statement per batch.
+`tenant_clause` (cases through `case_clause`: a department also sees the cases of the items it
+granted, and a case's ledger rows follow the case); batch methods answer in the order of their
+keys (None or [] where a key is unknown or belongs to a tenant the caller may not see), with one
+SQL statement per batch. Every query runs in `Store.transaction`, which on PostgreSQL also hands
+the same tenants to row-level security (migration 0003) as defence in depth.
 Rows come back detached from their session and stay readable.
 """
 
@@ -11,17 +14,21 @@ from __future__ import annotations
 import base64
 import json
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, text, true, tuple_
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, text, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
+
+if TYPE_CHECKING:
+    from connectors.store.audit import AuditLog
 
 from connectors.store.tables import (
     CaseOfficer,
@@ -67,6 +74,99 @@ def tenant_clause(
         column.like(escape_like(prefix) + "%", escape=LIKE_ESCAPE) for prefix in tenants.prefixes()
     ]
     return or_(*conditions) if conditions else false()
+
+
+def names_departments(tenants: TenantFilter) -> bool:
+    """Whether a filter can match a department code (`<county>:<slug>`): only then can the
+    department-grant rule widen what it sees."""
+    if tenants.is_unrestricted:
+        return True
+    return any(":" in code for code in tenants.exact_codes()) or any(
+        len(prefix) <= 6 or ":" in prefix for prefix in tenants.prefixes()
+    )
+
+
+def granted_clause(
+    town: Mapped[str] | ColumnElement[str],
+    item_code: Mapped[str] | ColumnElement[str],
+    tenants: TenantFilter,
+) -> ColumnElement[bool]:
+    """EXISTS an item_grant of (town, item) made by a department the filter matches."""
+    grant = aliased(ItemGrant)
+    return exists().where(
+        col(grant.tenant) == town,
+        col(grant.item_code) == item_code,
+        tenant_clause(col(grant.department), tenants),
+    )
+
+
+def case_clause(
+    tenants: TenantFilter,
+    tenant: Mapped[str] | ColumnElement[str] = col(EnforcementCase.tenant),
+    item_code: Mapped[str] | ColumnElement[str] = col(EnforcementCase.item_code),
+) -> ColumnElement[bool]:
+    """A case is visible when its town matches or the department that granted its item does
+    (DESIGN §4: a department sees only the cases of the items it granted)."""
+    if tenants.is_unrestricted:
+        return true()
+    owned = tenant_clause(tenant, tenants)
+    if not names_departments(tenants):
+        return owned
+    return or_(owned, granted_clause(tenant, item_code, tenants))
+
+
+def case_detail_clause(
+    tenants: TenantFilter,
+    tenant: Mapped[str] | ColumnElement[str],
+    case_number: Mapped[str] | ColumnElement[str],
+) -> ColumnElement[bool]:
+    """A row of a case's ledger (step, evidence, handler link) follows its case: visible when its
+    own tenant matches or, through the department-grant rule, when its case is visible."""
+    if tenants.is_unrestricted:
+        return true()
+    owned = tenant_clause(tenant, tenants)
+    if not names_departments(tenants):
+        return owned
+    case = aliased(EnforcementCase)
+    granted = exists().where(
+        col(case.number) == case_number,
+        granted_clause(col(case.tenant), col(case.item_code), tenants),
+    )
+    return or_(owned, granted)
+
+
+def _party_clause(tenants: TenantFilter) -> ColumnElement[bool]:
+    """A party of a town's ledger: the town's, and a granting department's through a case."""
+    if tenants.is_unrestricted:
+        return true()
+    owned = tenant_clause(col(Party.tenant), tenants)
+    if not names_departments(tenants):
+        return owned
+    case = aliased(EnforcementCase)
+    granted = exists().where(
+        col(case.tenant) == col(Party.tenant),
+        col(case.party_code) == col(Party.code),
+        granted_clause(col(case.tenant), col(case.item_code), tenants),
+    )
+    return or_(owned, granted)
+
+
+def rls_setting(*filters: TenantFilter) -> str:
+    """The value of `gateway.tenants` for a transaction: the union of the filters' patterns,
+    comma-separated ('' allows nothing). Patterns never hold a comma (TenantFilter checks)."""
+    return ",".join(sorted({p for f in filters for p in f.patterns}))
+
+
+async def set_transaction_tenants(session: AsyncSession, *tenants: TenantFilter) -> None:
+    """On PostgreSQL, tell row-level security (migration 0003) which tenants this transaction
+    may touch; call it first in every transaction (writers and relays too: `TenantFilter.all()`
+    for a relay that serves every tenant). A no-op on SQLite."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT set_config('gateway.tenants', :tenants, true)"),
+            {"tenants": rls_setting(*tenants)},
+        )
 
 
 def _contains(column: Mapped[str] | ColumnElement[str], fragment: str) -> ColumnElement[bool]:
@@ -156,24 +256,52 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        self._audit: AuditLog | None = None
 
-    async def _all(self, statement: SelectOfScalar[T]) -> list[T]:
-        async with self._sessions() as session:
+    @asynccontextmanager
+    async def transaction(self, *tenants: TenantFilter) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction that carries the tenants it may touch.
+
+        Every query goes through here. On PostgreSQL the first statement of the transaction is
+        `set_config('gateway.tenants', <patterns>, true)`: row-level security (migration 0003)
+        admits only rows of those tenants, and the setting ends with the transaction, so a pooled
+        connection reused without it sees nothing. The SQL filters stay the first line.
+        """
+        async with self._sessions() as session, session.begin():
+            await set_transaction_tenants(session, *tenants)
+            yield session
+
+    async def _all(self, statement: SelectOfScalar[T], *tenants: TenantFilter) -> list[T]:
+        async with self.transaction(*tenants) as session:
             return list((await session.exec(statement)).all())
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    @property
+    def audit(self) -> AuditLog:
+        """The access audit trail in this store (append-only)."""
+        if self._audit is None:
+            from connectors.store.audit import AuditLog
+
+            self._audit = AuditLog(self)
+        return self._audit
+
+    async def aclose(self) -> None:
+        """Write what the audit trail still holds, then close the engine's connections."""
+        if self._audit is not None:
+            await self._audit.flush()
+        await self.engine.dispose()
+
     # --- cases ---------------------------------------------------------------------------
 
     @staticmethod
     def _case_conditions(tenants: TenantFilter, filter: CaseFilter) -> list[ColumnElement[bool]]:
         case = EnforcementCase
-        conditions = [tenant_clause(col(case.tenant), tenants)]
+        conditions = [case_clause(tenants)]
         if filter.tenant_pattern is not None:
-            narrowed = TenantFilter((filter.tenant_pattern,))
-            conditions.append(tenant_clause(col(case.tenant), narrowed))
+            conditions.append(case_clause(TenantFilter((filter.tenant_pattern,))))
         if filter.statuses:
             conditions.append(col(case.status).in_(filter.statuses))
         if filter.procedure is not None:
@@ -214,7 +342,7 @@ class Store:
             )
         page = page.order_by(*_CASE_ORDER).limit(first + 1)
         count = select(func.count()).select_from(EnforcementCase).where(*conditions)
-        async with self._sessions() as session:
+        async with self.transaction(tenants) as session:
             rows = list((await session.exec(page)).all())
             total = (await session.exec(count)).one()
         has_next = len(rows) > first
@@ -229,9 +357,9 @@ class Store:
             return []
         rows = await self._all(
             select(EnforcementCase).where(
-                col(EnforcementCase.number).in_(_unique(numbers)),
-                tenant_clause(col(EnforcementCase.tenant), tenants),
-            )
+                col(EnforcementCase.number).in_(_unique(numbers)), case_clause(tenants)
+            ),
+            tenants,
         )
         return _one_per_key(numbers, rows, lambda c: c.number)
 
@@ -242,11 +370,9 @@ class Store:
             return []
         rows = await self._all(
             select(EnforcementCase)
-            .where(
-                col(EnforcementCase.party_code).in_(_unique(codes)),
-                tenant_clause(col(EnforcementCase.tenant), tenants),
-            )
-            .order_by(*_CASE_ORDER)
+            .where(col(EnforcementCase.party_code).in_(_unique(codes)), case_clause(tenants))
+            .order_by(*_CASE_ORDER),
+            tenants,
         )
         return _many_per_key(codes, ((c.party_code, c) for c in rows))
 
@@ -261,34 +387,37 @@ class Store:
         """Cases by party code and/or case number (exact, both applied when both given)."""
         if party_code is None and not number:
             raise ValueError("search_cases needs a party_code or a number")
-        statement = select(EnforcementCase).where(
-            tenant_clause(col(EnforcementCase.tenant), tenants)
-        )
+        statement = select(EnforcementCase).where(case_clause(tenants))
         if party_code is not None:
             statement = statement.where(col(EnforcementCase.party_code) == party_code)
         if number:
             statement = statement.where(col(EnforcementCase.number) == number)
-        return await self._all(statement.order_by(*_CASE_ORDER).limit(limit))
+        return await self._all(statement.order_by(*_CASE_ORDER).limit(limit), tenants)
 
     # --- officers ------------------------------------------------------------------------
 
     async def officers_by_case_numbers(
-        self, tenants: TenantFilter, numbers: Sequence[str]
+        self,
+        tenants: TenantFilter,
+        numbers: Sequence[str],
+        officers: TenantFilter | None = None,
     ) -> list[list[Officer]]:
-        """The handlers (承办人) of each case."""
+        """The handlers (承办人) of each case: links of the cases `tenants` may see, officers
+        `officers` may see (default: the same filter)."""
         if not numbers:
             return []
+        officers = tenants if officers is None else officers
         statement = (
             select(CaseOfficer.case_number, Officer)
             .join(Officer, col(Officer.id) == col(CaseOfficer.officer_id))
             .where(
                 col(CaseOfficer.case_number).in_(_unique(numbers)),
-                tenant_clause(col(CaseOfficer.tenant), tenants),
-                tenant_clause(col(Officer.tenant), tenants),
+                case_detail_clause(tenants, col(CaseOfficer.tenant), col(CaseOfficer.case_number)),
+                tenant_clause(col(Officer.tenant), officers),
             )
             .order_by(col(CaseOfficer.case_number), col(Officer.id))
         )
-        async with self._sessions() as session:
+        async with self.transaction(tenants, officers) as session:
             pairs = list((await session.exec(statement)).all())
         return _many_per_key(numbers, pairs)
 
@@ -300,7 +429,8 @@ class Store:
         rows = await self._all(
             select(Officer).where(
                 col(Officer.id).in_(_unique(ids)), tenant_clause(col(Officer.tenant), tenants)
-            )
+            ),
+            tenants,
         )
         return _one_per_key(ids, rows, lambda o: o.id)
 
@@ -314,7 +444,7 @@ class Store:
         if filter.name:
             statement = statement.where(_contains(col(Officer.name), filter.name))
         statement = statement.order_by(col(Officer.tenant), col(Officer.id)).limit(filter.limit)
-        return await self._all(statement)
+        return await self._all(statement, tenants)
 
     # --- full-process record -------------------------------------------------------------
 
@@ -327,9 +457,10 @@ class Store:
             select(CaseStep)
             .where(
                 col(CaseStep.case_number).in_(_unique(numbers)),
-                tenant_clause(col(CaseStep.tenant), tenants),
+                case_detail_clause(tenants, col(CaseStep.tenant), col(CaseStep.case_number)),
             )
-            .order_by(col(CaseStep.case_number), col(CaseStep.seq))
+            .order_by(col(CaseStep.case_number), col(CaseStep.seq)),
+            tenants,
         )
         return _many_per_key(numbers, ((s.case_number, s) for s in rows))
 
@@ -342,16 +473,17 @@ class Store:
             select(Evidence)
             .where(
                 col(Evidence.case_number).in_(_unique(numbers)),
-                tenant_clause(col(Evidence.tenant), tenants),
+                case_detail_clause(tenants, col(Evidence.tenant), col(Evidence.case_number)),
             )
-            .order_by(col(Evidence.collected_at), col(Evidence.id))
+            .order_by(col(Evidence.collected_at), col(Evidence.id)),
+            tenants,
         )
         return _many_per_key(numbers, ((e.case_number, e) for e in rows))
 
     async def transfers_by_case_numbers(
         self, tenants: TenantFilter, numbers: Sequence[str]
     ) -> list[list[CaseTransfer]]:
-        """Transfers of each case, visible to the sender and to the receiver."""
+        """Transfers of each case, visible to the sender, to the receiver, and with the case."""
         if not numbers:
             return []
         rows = await self._all(
@@ -359,11 +491,14 @@ class Store:
             .where(
                 col(CaseTransfer.case_number).in_(_unique(numbers)),
                 or_(
-                    tenant_clause(col(CaseTransfer.tenant), tenants),
+                    case_detail_clause(
+                        tenants, col(CaseTransfer.tenant), col(CaseTransfer.case_number)
+                    ),
                     tenant_clause(col(CaseTransfer.to_tenant), tenants),
                 ),
             )
-            .order_by(col(CaseTransfer.sent_at), col(CaseTransfer.id))
+            .order_by(col(CaseTransfer.sent_at), col(CaseTransfer.id)),
+            tenants,
         )
         return _many_per_key(numbers, ((t.case_number, t) for t in rows))
 
@@ -391,9 +526,10 @@ class Store:
             statement = statement.where(col(EnforcementItem.major) == filter.major)
         if filter.category is not None:
             statement = statement.where(col(EnforcementItem.category) == filter.category)
-        return await self._all(statement.order_by(col(EnforcementItem.code)))
+        return await self._all(statement.order_by(col(EnforcementItem.code)), tenants)
 
     async def items_by_codes(self, codes: Sequence[str]) -> list[EnforcementItem | None]:
+        """The catalogue is directory data of no tenant: every caller may read an item."""
         if not codes:
             return []
         rows = await self._all(
@@ -409,7 +545,8 @@ class Store:
         rows = await self._all(
             select(ItemGrant)
             .where(col(ItemGrant.tenant).in_(_unique(towns)), self._grant_visible(tenants))
-            .order_by(col(ItemGrant.tenant), col(ItemGrant.item_code))
+            .order_by(col(ItemGrant.tenant), col(ItemGrant.item_code)),
+            tenants,
         )
         return _many_per_key(towns, ((g.tenant, g) for g in rows))
 
@@ -418,6 +555,13 @@ class Store:
             return []
         rows = await self._all(select(Org).where(col(Org.code).in_(_unique(codes))))
         return _one_per_key(codes, rows, lambda o: o.code)
+
+    async def orgs_by_credit_codes(self, codes: Sequence[str]) -> list[Org | None]:
+        """The bodies behind upstream records (which name a body by its credit code)."""
+        if not codes:
+            return []
+        rows = await self._all(select(Org).where(col(Org.credit_code).in_(_unique(codes))))
+        return _one_per_key(codes, rows, lambda o: o.credit_code)
 
     async def orgs(self, kind: OrgKind | str | None = None) -> list[Org]:
         statement = select(Org)
@@ -434,7 +578,8 @@ class Store:
         rows = await self._all(
             select(Party).where(
                 tuple_(col(Party.tenant), col(Party.code)).in_(_unique(keys)),
-                tenant_clause(col(Party.tenant), tenants),
-            )
+                _party_clause(tenants),
+            ),
+            tenants,
         )
         return _one_per_key(keys, rows, lambda p: (p.tenant, p.code))

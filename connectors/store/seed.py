@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
@@ -240,6 +240,9 @@ async def seed(engine: AsyncEngine, world: World) -> SeedReport:
     """Load `world` unless the store already holds a directory; never inserts twice."""
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Row-level security (0003) is forced on the owner too: the seed writes every tenant.
+                await connection.execute(text("SELECT set_config('gateway.tenants', '*', true)"))
             if (await connection.execute(select(func.count()).select_from(Org))).scalar_one():
                 return SeedReport(already_seeded=True)
             inserted: dict[str, int] = {}

@@ -8,25 +8,35 @@ from connectors.store import CaseFilter as StoreCaseFilter
 from domain.identifiers import validate_case_number, validate_party_code
 from schemas.cases.types import Case, CaseConnection, CaseEdge, CaseFilter, PageInfo
 from schemas.errors import BadUserInput
+from schemas.permissions import may, requires, tenants
 from schemas.validation import tenant_pattern
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="案件 / one case by its number, e.g. 东岭街综执罚〔2026〕1号")
+    @strawberry.field(
+        description="案件 / one case by its number, e.g. 东岭街综执罚〔2026〕1号",
+        extensions=[requires("case:read")],
+    )
     async def case(self, info: strawberry.Info, number: str) -> Case | None:
         number = validate_case_number(number)
         loaders = info.context.loaders
-        # Officers come with the case, so their certificates join the same provincial batch as
-        # the case's own provincial record (one request to the platform).
-        row, _ = await asyncio.gather(
-            loaders.case_by_number.load(number), loaders.officers_by_case.load(number)
-        )
+        if may(info, "officer"):
+            # Officers come with the case, so their certificates join the same provincial batch
+            # as the case's own provincial record (one request to the platform).
+            row, _ = await asyncio.gather(
+                loaders.case_by_number.load(number), loaders.officers_by_case.load(number)
+            )
+        else:
+            row = await loaders.case_by_number.load(number)
         if row is None:
             return None
         return Case.from_row(row)
 
-    @strawberry.field(description="案件列表 / cases the caller may see, newest first")
+    @strawberry.field(
+        description="案件列表 / cases the caller may see, newest first",
+        extensions=[requires("case:read")],
+    )
     async def cases(
         self,
         info: strawberry.Info,
@@ -54,12 +64,13 @@ class Query:
         )
         try:
             page = await info.context.services.store.cases_page(
-                info.context.tenants("case"), store_filter, size, after
+                tenants(info, "case"), store_filter, size, after
             )
         except ValueError as exc:
             raise BadUserInput(f"invalid cursor: {exc}", argument="after") from None
-        loader = info.context.loaders.officers_by_case
-        await loader.load_many([row.number for row in page.rows])
+        if may(info, "officer"):
+            loader = info.context.loaders.officers_by_case
+            await loader.load_many([row.number for row in page.rows])
         return CaseConnection(
             edges=[
                 CaseEdge(cursor=c, node=Case.from_row(row))

@@ -5,7 +5,10 @@ from typing import Annotated, Any
 
 import strawberry
 
+from schemas.audit.trail import touched
 from schemas.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind, Procedure, PublicityStatus
+from schemas.masking import PersonalData, is_natural_person, personal
+from schemas.permissions import allowed, requires
 
 LazyGridEvent = Annotated["GridEvent", strawberry.lazy("schemas.events.types")]  # noqa: F821
 LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
@@ -27,15 +30,23 @@ class Penalty:
 
 @strawberry.type(description="当事人(本地台账) / the party as the local ledger records it")
 class Party:
-    code: str
+    code: str = personal(
+        PersonalData.PARTY_CODE, description="统一社会信用代码或身份证号 / credit code or ID number"
+    )
     name: str
     kind: PartyKind
-    address: str | None
-    phone: str | None
+    address: str | None = personal(PersonalData.ADDRESS, when=is_natural_person)
+    phone: str | None = personal(PersonalData.PHONE)
     legal_representative: str | None
+    legal_representative_id: str | None = personal(
+        PersonalData.ID_NUMBER,
+        description="法定代表人身份证号 / the legal representative's ID number",
+    )
+    record_tenant: strawberry.Private[str]
 
     @classmethod
     def from_row(cls, row: Any) -> Party:
+        touched("Party", row.code)
         return cls(
             code=row.code,
             name=row.name,
@@ -43,6 +54,8 @@ class Party:
             address=row.address,
             phone=row.phone,
             legal_representative=row.legal_representative,
+            legal_representative_id=row.legal_representative_id,
+            record_tenant=row.tenant,
         )
 
 
@@ -59,7 +72,9 @@ class CaseStep:
     def status_label(self) -> str:
         return self.status.label  # type: ignore[attr-defined, no-any-return]
 
-    @strawberry.field(description="经办人 / who took the step")
+    @strawberry.field(
+        description="经办人 / who took the step", extensions=[requires("officer:read")]
+    )
     async def actor(self, info: strawberry.Info) -> LazyOfficer | None:
         from schemas.officers.types import Officer
 
@@ -89,6 +104,7 @@ class Evidence:
 
     @classmethod
     def from_row(cls, row: Any) -> Evidence:
+        touched("Evidence", row.id)
         return cls(
             id=strawberry.ID(row.id),
             kind=row.kind,
@@ -105,7 +121,7 @@ class Evidence:
 class SupervisionRecord:
     number: str
     title: str
-    party_code: str
+    party_code: str = personal(PersonalData.PARTY_CODE)
     party_name: str
     body_name: str = strawberry.field(description="执法主体 / enforcing body")
     division: str
@@ -119,6 +135,7 @@ class SupervisionRecord:
     reported_at: datetime = strawberry.field(
         description="归集时间 / when it was reported to the platform"
     )
+    record_tenant: strawberry.Private[str | None]
 
     @strawberry.field
     def status_label(self) -> str:
@@ -129,7 +146,9 @@ class SupervisionRecord:
         return self.publicity.label  # type: ignore[attr-defined, no-any-return]
 
     @classmethod
-    def from_record(cls, r: Any) -> SupervisionRecord:
+    def from_record(cls, r: Any, tenant: str | None) -> SupervisionRecord:
+        """`tenant`: the tenant the record belongs to (see schemas/attribution.py)."""
+        touched("SupervisionRecord", r.number)
         return cls(
             number=r.number,
             title=r.title,
@@ -145,6 +164,7 @@ class SupervisionRecord:
             publicity=PublicityStatus(r.publicity),
             review_score=r.review_score,
             reported_at=r.reported_at,
+            record_tenant=tenant,
         )
 
 
@@ -215,9 +235,12 @@ class Case:
     def subject(self) -> LazySubject:
         from schemas.subjects.types import Subject
 
-        return Subject.of(self.party_code)
+        return Subject.of(self.party_code, tenant=self.tenant)
 
-    @strawberry.field(description="来源网格事件(智慧城市) / the grid event the case came from")
+    @strawberry.field(
+        description="来源网格事件(智慧城市) / the grid event the case came from",
+        extensions=[requires("event:read")],
+    )
     async def source_event(self, info: strawberry.Info) -> LazyGridEvent | None:
         from schemas.events.types import GridEvent
 
@@ -227,25 +250,39 @@ class Case:
         return GridEvent.from_record(record) if record else None
 
     @strawberry.field(
-        description="省平台记录 / the provincial platform's record (null if not reported)"
+        description="省平台记录 / the provincial platform's record (null if not reported)",
+        extensions=[requires("supervision:read")],
     )
     async def supervision(self, info: strawberry.Info) -> SupervisionRecord | None:
-        info.context.tenants("supervision")
+        # The record of a local case belongs to the case, as the case rule has it: its town,
+        # or the department that granted its item.
+        if not allowed(info, "supervision", self.tenant):
+            granted_by = await self._granted_by(info)
+            if granted_by is None or not allowed(info, "supervision", granted_by):
+                return None
         record = await info.context.loaders.provincial.load(("case", self.number))
-        return SupervisionRecord.from_record(record) if record else None
+        return SupervisionRecord.from_record(record, self.tenant) if record else None
 
-    @strawberry.field(description="承办人员 / the handling officers")
-    async def officers(self, info: strawberry.Info) -> list[LazyOfficer]:
+    async def _granted_by(self, info: strawberry.Info) -> str | None:
+        grants = await info.context.loaders.grants_by_town.load(self.tenant)
+        return next((g.department for g in grants if g.item_code == self.item_code), None)
+
+    @strawberry.field(
+        description="承办人员 / the handling officers", extensions=[requires("officer:read")]
+    )
+    async def officers(self, info: strawberry.Info) -> list[LazyOfficer] | None:
         from schemas.officers.types import Officer
 
         rows = await info.context.loaders.officers_by_case.load(self.number)
         return [Officer.from_row(r) for r in rows]
 
-    @strawberry.field(description="法制审核人员 / the legal reviewer")
+    @strawberry.field(
+        description="法制审核人员 / the legal reviewer", extensions=[requires("officer:read")]
+    )
     async def reviewer(self, info: strawberry.Info) -> LazyOfficer | None:
         return await _officer(info, self.reviewer_id)
 
-    @strawberry.field(description="决定人 / who decided")
+    @strawberry.field(description="决定人 / who decided", extensions=[requires("officer:read")])
     async def decider(self, info: strawberry.Info) -> LazyOfficer | None:
         return await _officer(info, self.decider_id)
 
@@ -261,6 +298,7 @@ class Case:
 
     @classmethod
     def from_row(cls, row: Any) -> Case:
+        touched("Case", row.number)
         penalty = (
             Penalty(
                 kind=PenaltyKind(row.penalty_kind),

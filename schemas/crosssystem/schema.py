@@ -6,6 +6,7 @@ from domain.identifiers import validate_case_number, validate_party_code
 from schemas.crosssystem.resolvers import cross_system_cases
 from schemas.crosssystem.types import CrossSystemResult
 from schemas.errors import BadUserInput
+from schemas.permissions import requires
 
 
 @strawberry.type
@@ -13,7 +14,8 @@ class Query:
     @strawberry.field(
         description="跨系统案件查询 / search the local store, the provincial platform and the credit "
         "system at once by party code and/or case number; hits merged by number, each source's "
-        "outcome and latency reported"
+        "outcome and latency reported",
+        extensions=[requires("case:read", "supervision:read", "credit:read")],
     )
     async def cross_system_cases(
         self, info: strawberry.Info, party_code: str | None = None, number: str | None = None
@@ -21,7 +23,7 @@ class Query:
         if not party_code and not number:
             raise BadUserInput("需要 partyCode 或 number / give partyCode, number or both")
         return await cross_system_cases(
-            info.context,
+            info,
             validate_party_code(party_code) if party_code else None,
             validate_case_number(number) if number else None,
         )

@@ -5,7 +5,9 @@ from typing import Annotated, Any
 
 import strawberry
 
+from schemas.audit.trail import touched
 from schemas.enums import EventChannel, EventStatus
+from schemas.permissions import requires
 
 LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
 LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]  # noqa: F821
@@ -43,9 +45,12 @@ class GridEvent:
     def subject(self) -> LazySubject | None:
         from schemas.subjects.types import Subject
 
-        return Subject.of(self.subject_code) if self.subject_code else None
+        return Subject.of(self.subject_code, tenant=self.town) if self.subject_code else None
 
-    @strawberry.field(description="由此立案的本地案件 / the local case it became")
+    @strawberry.field(
+        description="由此立案的本地案件 / the local case it became",
+        extensions=[requires("case:read")],
+    )
     async def case(self, info: strawberry.Info) -> LazyCase | None:
         from schemas.cases.types import Case
 
@@ -56,6 +61,7 @@ class GridEvent:
 
     @classmethod
     def from_record(cls, r: Any) -> GridEvent:
+        touched("GridEvent", r.id)
         return cls(
             id=strawberry.ID(r.id),
             town=r.town,

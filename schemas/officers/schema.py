@@ -5,11 +5,16 @@ import strawberry
 from connectors.store import OfficerFilter as StoreOfficerFilter
 from schemas.errors import BadUserInput
 from schemas.officers.types import Officer, OfficerFilter
+from schemas.permissions import requires, tenants
+from schemas.validation import tenant_pattern
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="执法人员 / officers with their live certificate status")
+    @strawberry.field(
+        description="执法人员 / officers with their live certificate status",
+        extensions=[requires("officer:read")],
+    )
     async def officers(
         self, info: strawberry.Info, filter: OfficerFilter | None = None
     ) -> list[Officer]:
@@ -19,9 +24,9 @@ class Query:
                 f"limit must be between 1 and {info.context.limits.max_page_size * 5}"
             )
         rows = await info.context.services.store.officers(
-            info.context.tenants("officer"),
+            tenants(info, "officer"),
             StoreOfficerFilter(
-                tenant_pattern=f.tenant_pattern,
+                tenant_pattern=tenant_pattern(f.tenant_pattern),
                 role=f.role.value if f.role else None,
                 name=f.name,
                 limit=f.limit,

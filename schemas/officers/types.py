@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from schemas.audit.trail import touched
 from schemas.enums import CertificateStatus, OfficerRole
 
 
@@ -24,6 +25,7 @@ class Certificate:
 
     @classmethod
     def from_record(cls, r: Any) -> Certificate:
+        touched("Certificate", r.number)
         return cls(
             number=r.number,
             holder_name=r.holder_name,
@@ -67,6 +69,7 @@ class Officer:
 
     @classmethod
     def from_row(cls, row: Any) -> Officer:
+        touched("Officer", row.id)
         return cls(
             id=strawberry.ID(row.id),
             name=row.name,

@@ -7,10 +7,11 @@ import strawberry
 
 from domain.enums import PartyKind
 from domain.identifiers import validate_party_code
-from schemas.subjects.types import Subject
+from schemas.permissions import may, requires
+from schemas.subjects.types import Subject, kind_of_code
 
 
-async def _nothing() -> None:
+async def _nothing() -> Any:
     return None
 
 
@@ -18,24 +19,28 @@ async def _nothing() -> None:
 class Query:
     @strawberry.field(
         description="行政相对人 / a subject by credit code or ID number (check digit validated); "
-        "null when no system knows it"
+        "null when no system the caller may read knows it",
+        extensions=[requires("case:read", "credit:read")],
     )
     async def subject(self, info: strawberry.Info, code: str) -> Subject | None:
-        subject = Subject.of(validate_party_code(code))
+        code = validate_party_code(code)
         loaders = info.context.loaders
-        is_person = subject.kind.value == PartyKind.NATURAL_PERSON.value
+        is_person = kind_of_code(code) is PartyKind.NATURAL_PERSON
+        # Only the systems the caller may read are asked: what the others know is not hinted at.
         results: list[Any] = await asyncio.gather(
-            loaders.cases_by_party.load(subject.code),
-            _nothing() if is_person else loaders.credit_profile_by_code.load(subject.code),
+            loaders.cases_by_party.load(code) if may(info, "case") else _nothing(),
+            _nothing()
+            if is_person or not may(info, "credit")
+            else loaders.credit_profile_by_code.load(code),
             return_exceptions=True,
         )
         local_cases, profile = results
         if isinstance(local_cases, list) and local_cases:
             first = local_cases[0]
-            party = await loaders.party_by_key.load((first.tenant, subject.code))
-            return Subject.of(subject.code, party.name if party else None)
+            party = await loaders.party_by_key.load((first.tenant, code))
+            return Subject.of(code, party.name if party else None, tenant=first.tenant)
         if profile is not None and not isinstance(profile, BaseException):
-            return Subject.of(subject.code, profile.name)
+            return Subject.of(code, profile.name)
         # Nobody knows it; but if a source failed we cannot say so: report the failure.
         for result in results:
             if isinstance(result, BaseException):

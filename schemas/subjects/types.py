@@ -7,7 +7,11 @@ import strawberry
 
 from domain import enums as d
 from domain.identifiers import is_id_number_shape
+from schemas.attribution import credit_tenants
+from schemas.audit.trail import touched
 from schemas.enums import CreditLevel, PartyKind, PenaltyKind
+from schemas.masking import PersonalData, personal
+from schemas.permissions import may, requires
 
 LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]  # noqa: F821
 
@@ -35,6 +39,7 @@ class CreditProfile:
 
     @classmethod
     def from_record(cls, r: Any) -> CreditProfile:
+        touched("CreditProfile", r.code)
         return cls(
             level=CreditLevel(r.level),
             joint_punishment=list(r.joint_punishment),
@@ -48,8 +53,13 @@ class PenaltyRecord:
     decision_number: str = strawberry.field(description="行政处罚决定书文号")
     party_name: str = strawberry.field(description="行政相对人名称")
     party_kind: PartyKind = strawberry.field(description="行政相对人类别")
-    party_code: str | None = strawberry.field(description="统一社会信用代码")
+    party_code: str | None = personal(
+        PersonalData.PARTY_CODE, description="统一社会信用代码(自然人为身份证号)"
+    )
     legal_representative: str | None = strawberry.field(description="法定代表人")
+    legal_representative_id: str | None = personal(
+        PersonalData.ID_NUMBER, description="法定代表人身份证号"
+    )
     violation_type: str = strawberry.field(description="违法行为类型")
     facts: str = strawberry.field(description="违法事实")
     legal_basis: str = strawberry.field(description="处罚依据")
@@ -66,19 +76,23 @@ class PenaltyRecord:
     source_name: str = strawberry.field(description="数据来源单位")
     source_credit_code: str = strawberry.field(description="数据来源单位统一社会信用代码")
     remark: str | None = strawberry.field(description="备注")
+    record_tenant: strawberry.Private[str | None]
 
     @strawberry.field
     def penalty_kind_label(self) -> str:
         return self.penalty_kind.label  # type: ignore[attr-defined, no-any-return]
 
     @classmethod
-    def from_record(cls, r: Any) -> PenaltyRecord:
+    def from_record(cls, r: Any, tenant: str | None) -> PenaltyRecord:
+        """`tenant`: the tenant the record belongs to (see schemas/attribution.py)."""
+        touched("PenaltyRecord", r.decision_number)
         return cls(
             decision_number=r.decision_number,
             party_name=r.party_name,
             party_kind=PartyKind(r.party_kind),
             party_code=r.party_code,
             legal_representative=r.legal_representative,
+            legal_representative_id=r.legal_representative_id,
             violation_type=r.violation_type,
             facts=r.facts,
             legal_basis=r.legal_basis,
@@ -95,6 +109,7 @@ class PenaltyRecord:
             source_name=r.source_name,
             source_credit_code=r.source_credit_code,
             remark=r.remark,
+            record_tenant=tenant,
         )
 
 
@@ -102,15 +117,22 @@ class PenaltyRecord:
     description="行政相对人 / a subject (organisation, individual business or person) across systems"
 )
 class Subject:
-    code: str = strawberry.field(
-        description="统一社会信用代码或身份证号 / credit code or ID number"
+    code: str = personal(
+        PersonalData.PARTY_CODE,
+        description="统一社会信用代码或身份证号 / credit code or ID number",
     )
     kind: PartyKind
     known_name: strawberry.Private[str | None] = None
+    # The tenant of the record the subject was reached through (a case, an event); None when
+    # only the credit system knows it.
+    record_tenant: strawberry.Private[str | None] = None
 
     @classmethod
-    def of(cls, code: str, name: str | None = None) -> Subject:
-        return cls(code=code, kind=PartyKind(kind_of_code(code)), known_name=name)
+    def of(cls, code: str, name: str | None = None, tenant: str | None = None) -> Subject:
+        touched("Subject", code)
+        return cls(
+            code=code, kind=PartyKind(kind_of_code(code)), known_name=name, record_tenant=tenant
+        )
 
     @strawberry.field
     def kind_label(self) -> str:
@@ -120,29 +142,36 @@ class Subject:
     async def name(self, info: strawberry.Info) -> str | None:
         if self.known_name:
             return self.known_name
-        if self.kind is d.PartyKind.NATURAL_PERSON:
+        if self.kind is d.PartyKind.NATURAL_PERSON or not may(info, "credit"):
             return None
         profile = await info.context.loaders.credit_profile_by_code.load(self.code)
         return profile.name if profile else None
 
-    @strawberry.field(description="信用档案(信用系统) / credit profile from the credit system")
+    @strawberry.field(
+        description="信用档案(信用系统) / credit profile from the credit system",
+        extensions=[requires("credit:read")],
+    )
     async def credit_profile(self, info: strawberry.Info) -> CreditProfile | None:
         if self.kind is d.PartyKind.NATURAL_PERSON:
             return None
-        info.context.tenants("credit")
         record = await info.context.loaders.credit_profile_by_code.load(self.code)
         return CreditProfile.from_record(record) if record else None
 
     @strawberry.field(
-        description="双公示处罚记录(信用系统) / published penalty records from the credit system"
+        description="双公示处罚记录(信用系统) / published penalty records from the credit system "
+        "(public information: credit:read, no tenant filter)",
+        extensions=[requires("credit:read")],
     )
-    async def penalties(self, info: strawberry.Info) -> list[PenaltyRecord]:
-        info.context.tenants("credit")
+    async def penalties(self, info: strawberry.Info) -> list[PenaltyRecord] | None:
         records = await info.context.loaders.penalties_by_subject.load(self.code)
-        return [PenaltyRecord.from_record(r) for r in records]
+        owners = await credit_tenants(info, records)
+        return [PenaltyRecord.from_record(r, t) for r, t in zip(records, owners, strict=True)]
 
-    @strawberry.field(description="本地案件 / local cases with this subject as party")
-    async def cases(self, info: strawberry.Info) -> list[LazyCase]:
+    @strawberry.field(
+        description="本地案件 / local cases with this subject as party",
+        extensions=[requires("case:read")],
+    )
+    async def cases(self, info: strawberry.Info) -> list[LazyCase] | None:
         from schemas.cases.types import Case
 
         rows = await info.context.loaders.cases_by_party.load(self.code)

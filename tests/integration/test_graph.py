@@ -259,10 +259,12 @@ def test_cross_system_lookup_reports_a_failing_source_and_keeps_the_others(
     assert result["hits"][0]["number"] == case.number and "LOCAL" in result["hits"][0]["sources"]
 
 
-def test_enum_values_carry_chinese_labels(gateway: Any) -> None:
-    body = gateway.query('{ __type(name: "CaseStatus") { enumValues { name description } } }')
-    values = {v["name"]: v["description"] for v in body["data"]["__type"]["enumValues"]}
-    assert values["FILED"] == "已立案" and values["CLOSED"] == "已结案"
+def test_enum_values_carry_chinese_labels() -> None:
+    # Introspection is off outside demo mode, so read the built schema itself.
+    from schemas.schema import build_schema
+
+    values = build_schema()._schema.get_type("CaseStatus").values  # type: ignore[union-attr]
+    assert values["FILED"].description == "已立案" and values["CLOSED"].description == "已结案"
 
 
 # --- partial results when an upstream misbehaves ------------------------------------------------

@@ -25,7 +25,8 @@ def counted(store: Store) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(*args: Any) -> None:
-        statements.append(args[2])
+        if "set_config('gateway.tenants'" not in args[2]:  # the RLS prologue, not a query
+            statements.append(args[2])
 
     event.listen(store.engine.sync_engine, "before_cursor_execute", record)
     try:
