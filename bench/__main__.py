@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 import httpx2
 
+from bench import auth as bench_auth
 from bench import p5, soak
 from bench.clients import compare_clients
 from gateway.demo import showcase_case
@@ -69,7 +70,6 @@ def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
             "GATEWAY_CREDIT_APP_KEY": c.credit_app_key,
             "GATEWAY_CREDIT_APP_SECRET": c.credit_app_secret,
             "GATEWAY_SQLITE_PATH": db_path,
-            "GATEWAY_DEV_PRINCIPAL": "true",
             "GATEWAY_LOG_LEVEL": "warning",
             # One load generator is one client: the benchmarks measure the gateway, not its
             # rate limits (docs/hardening.md).
@@ -77,6 +77,7 @@ def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
             "GATEWAY_RATE_LIMIT_PER_TENANT": "0",
         }
     )
+    env.update(bench_auth.client_env())
     env.pop("DATABASE_URL", None)
     return env
 
@@ -125,6 +126,7 @@ def processes(latency_ms: float) -> Iterator[dict[str, Any]]:
     try:
         for name in names:
             _wait_for(f"http://127.0.0.1:{ports[name]}")
+        bench_auth.authorize(f"http://127.0.0.1:{ports['gateway']}")
         yield {"ports": ports, "env": env, "procs": dict(zip(names, procs, strict=True))}
     finally:
         for p in procs:
@@ -165,16 +167,22 @@ async def upstream_p50s(env: dict[str, str], number: str, n: int) -> dict[str, f
     from gateway.services import build_services
     from gateway.settings import Settings
 
-    services = build_services(
-        Settings(
-            _env_file=None,
-            **{
-                k[8:].lower(): v
-                for k, v in env.items()
-                if k.startswith("GATEWAY_") and k[8:].lower() in Settings.model_fields
-            },
-        )
-    )
+    # The same settings the gateway process reads from its environment.
+    upstream_env = {
+        k: v
+        for k, v in env.items()
+        if k.startswith(("GATEWAY_SMARTCITY", "GATEWAY_PROVINCIAL", "GATEWAY_CREDIT"))
+    }
+    saved = {k: os.environ.get(k) for k in upstream_env}
+    os.environ.update(upstream_env)
+    try:
+        services = build_services(Settings(_env_file=None))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     world = demo_world()
     case = next(c for c in world.cases if c.number == number)
     certs = [world.officer(o).certificate_no or "" for o in case.handler_ids]
@@ -204,7 +212,11 @@ async def graphql_p50(url: str, number: str, n: int) -> float:
     async with httpx2.AsyncClient(timeout=30) as client:
 
         async def call() -> None:
-            r = await client.post(url, json={"query": P1_QUERY, "variables": {"n": number}})
+            r = await client.post(
+                url,
+                json={"query": P1_QUERY, "variables": {"n": number}},
+                headers=bench_auth.HEADERS,
+            )
             body = r.json()
             if body.get("errors") or not body["data"]["case"]:
                 raise RuntimeError(f"P1 query failed: {body}")
@@ -218,7 +230,9 @@ async def p2_counts(ports: dict[str, int]) -> dict[str, Any]:
         for name in ("smartcity", "provincial", "credit"):
             await client.post(f"http://127.0.0.1:{ports[name]}/_admin/reset")
         r = await client.post(
-            f"http://127.0.0.1:{ports['gateway']}/graphql", json={"query": P2_QUERY}
+            f"http://127.0.0.1:{ports['gateway']}/graphql",
+            json={"query": P2_QUERY},
+            headers=bench_auth.HEADERS,
         )
         body = r.json()
         if body.get("errors"):
@@ -260,7 +274,7 @@ def gateway_request(url: str, number: str) -> Callable[[aiohttp.ClientSession], 
     payload = {"query": P1_QUERY, "variables": {"n": number}}
 
     async def request(session: aiohttp.ClientSession) -> None:
-        async with session.post(url, json=payload) as r:
+        async with session.post(url, json=payload, headers=bench_auth.HEADERS) as r:
             body = await r.json()
             if body.get("errors"):
                 raise RuntimeError(body["errors"][0]["message"])

@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx2
 
+from bench import auth as bench_auth
+
 
 @dataclass
 class Phase:
@@ -36,7 +38,7 @@ async def _query(
     client: httpx2.AsyncClient, url: str, payload: dict[str, Any]
 ) -> tuple[float, Any]:
     started = time.perf_counter()
-    response = await client.post(url, json=payload)
+    response = await client.post(url, json=payload, headers=bench_auth.HEADERS)
     took = (time.perf_counter() - started) * 1000
     return took, response.json()
 

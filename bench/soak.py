@@ -21,6 +21,8 @@ from typing import Any
 
 import aiohttp
 
+from bench import auth as bench_auth
+
 MAX_IN_FLIGHT = 1000
 
 
@@ -81,7 +83,7 @@ async def soak(
         async def one(payload: dict[str, Any]) -> None:
             started = time.perf_counter()
             try:
-                async with session.post(url, json=payload) as response:
+                async with session.post(url, json=payload, headers=bench_auth.HEADERS) as response:
                     body = await response.json()
                 if response.status != 200:
                     result.errors[f"HTTP {response.status}"] += 1
