@@ -126,3 +126,97 @@ def postgres_admin_url() -> str:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+# --- the logs of the whole test run never hold a secret or an unmasked identifier -------------
+#
+# Every record any test produces goes, through the production redacting filter and JSON
+# formatter, into one file; at the end of the session the file is searched for the demo world's
+# ID numbers and phone numbers, for JWTs and for the demo credentials. A hit fails the run.
+
+_SESSION_LOG = (
+    Path(os.environ.get("GATEWAY_TEST_LOG", "")) if os.environ.get("GATEWAY_TEST_LOG") else None
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import logging
+    import tempfile
+
+    from gateway.logging import JsonFormatter, RedactingFilter
+
+    path = _SESSION_LOG or Path(tempfile.gettempdir()) / f"gateway-tests-{os.getpid()}.log"
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(JsonFormatter())
+    handler.setLevel(logging.INFO)
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).addHandler(handler)
+    root = logging.getLogger()
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    config.stash[_LOG_KEY] = (handler, path)
+
+
+_LOG_KEY = pytest.StashKey[tuple[Any, Path]]()
+
+
+def forbidden_in_logs(world: World) -> dict[str, str]:
+    """What may never appear in a log line, with a label saying what it is."""
+    from domain.enums import PartyKind
+    from sandbox.runner import Credentials
+
+    found: dict[str, str] = {}
+    for subject in world.subjects:
+        if subject.kind is PartyKind.NATURAL_PERSON:
+            found[subject.code] = "a person's ID number"
+        if subject.legal_representative_id:
+            found[subject.legal_representative_id] = "a legal representative's ID number"
+        found[subject.phone] = "a phone number"
+    for officer in world.officers:
+        found[officer.id_number] = "an officer's ID number"
+        found[officer.phone] = "an officer's phone number"
+    for ticket in world.tickets:
+        found[ticket.caller_phone] = "a caller's phone number"
+    c = Credentials()
+    for secret in (c.smartcity_api_key, c.provincial_client_secret, c.credit_app_secret):
+        found[secret] = "an upstream credential"
+    return found
+
+
+def leaks_in(text: str, world: World) -> list[str]:
+    import re
+
+    hits = [
+        f"{label} ({value[:4]}…)"
+        for value, label in forbidden_in_logs(world).items()
+        if value in text
+    ]
+    if re.search(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+", text):
+        hits.append("a JWT")
+    return hits
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    handler, path = session.config.stash[_LOG_KEY]
+    handler.flush()
+    handler.close()
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    leaks = leaks_in(text, demo_world())
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"log audit: {len(text.splitlines())} log lines of this run searched ({path})"
+        )
+    if leaks:
+        if reporter is not None:
+            reporter.write_line(
+                "log audit FAILED: the logs hold " + ", ".join(sorted(set(leaks))), red=True
+            )
+        session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def log_audit(request: pytest.FixtureRequest) -> Any:
+    """(leaks_in, session log path) for tests of the log audit itself."""
+    return leaks_in, request.config.stash[_LOG_KEY][1]
