@@ -1,0 +1,245 @@
+"""Several replicas: two real `gateway serve` processes on one PostgreSQL and one Redis share
+their rate limits, and their outbox relays deliver every record exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from sqlalchemy import select
+
+from connectors.outbox.queue import OUTBOX
+from connectors.store import async_url, create_engine
+from connectors.store.tables import OutboxStatus, OutboxTarget
+from sandbox.common import free_port
+from sandbox.world import World
+from tests.procedure.scenario import Driver, casework, town_of
+
+ADMIN_URL = os.environ.get("DATABASE_TEST_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
+CLIENT = {"client_id": "replica-test", "tenant": "990121001", "secret": "replica-test-secret"}
+SCOPES = "case:read case:write event:read credit:read supervision:read officer:read"
+LIMIT = 8
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run the replica tests)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    import psycopg
+
+    name = f"replicas_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        _unavailable(f"PostgreSQL not reachable at {ADMIN_URL}")
+    yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def redis_prefix() -> Iterator[str]:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        _unavailable(f"Redis not reachable at {REDIS_URL}")
+    prefix = f"test-replicas-{uuid.uuid4().hex[:8]}"
+    yield prefix
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+@pytest.fixture(scope="module")
+def sandbox(world: World) -> Iterator[Any]:
+    from sandbox.runner import start_sandbox
+
+    running = start_sandbox(world.seed)
+    yield running
+    running.stop()
+
+
+def _env(sandbox: Any, postgres_url: str, redis_prefix: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(sandbox.gateway_env())
+    env.update(
+        {
+            "DATABASE_URL": postgres_url,
+            "REDIS_URL": REDIS_URL,
+            "GATEWAY_RATE_LIMIT_PREFIX": redis_prefix,
+            "GATEWAY_RATE_LIMIT_PER_CLIENT": str(LIMIT),
+            "GATEWAY_RATE_LIMIT_PER_TENANT": "0",
+            "GATEWAY_OAUTH_CLIENTS": json.dumps([{**CLIENT, "scope": SCOPES}]),
+            # Both replicas are one issuer: tokens of one validate on the other.
+            "GATEWAY_TOKEN_ISSUER": "http://127.0.0.1",
+            "GATEWAY_RELAY_POLL_INTERVAL": "0.1",
+            "GATEWAY_LOG_LEVEL": "warning",
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def replicas(
+    sandbox: Any, postgres_url: str, redis_prefix: str, tmp_path_factory: Any
+) -> Iterator[list[str]]:
+    env = _env(sandbox, postgres_url, redis_prefix)
+    seeded = subprocess.run(
+        [sys.executable, "-m", "gateway", "db", "seed"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    logs = Path(tmp_path_factory.mktemp("replicas"))
+    processes, urls = [], []
+    for n in range(2):
+        port = free_port()
+        log = (logs / f"gateway-{n}.log").open("w")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url in urls:
+            for _ in range(300):
+                try:
+                    if httpx2.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx2.TransportError:
+                    time.sleep(0.1)
+            else:
+                raise AssertionError(f"{url} did not start: {(logs / 'gateway-0.log').read_text()}")
+        yield urls
+    finally:
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            p.wait(timeout=15)
+
+
+def _token(url: str) -> str:
+    response = httpx2.post(
+        f"{url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(CLIENT["client_id"], CLIENT["secret"]),
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def test_a_token_of_one_replica_works_on_the_other_and_the_rate_limit_is_shared(
+    replicas: list[str],
+) -> None:
+    token = _token(replicas[0])
+    headers = {"Authorization": f"Bearer {token}"}
+    outcomes: list[tuple[int, int]] = []
+    for n in range(LIMIT + 4):
+        replica = n % 2
+        r = httpx2.post(
+            f"{replicas[replica]}/graphql",
+            json={"query": "{ __typename }"},
+            headers=headers,
+            timeout=10,
+        )
+        outcomes.append((replica, r.status_code))
+        if r.status_code == 429:
+            assert r.headers["retry-after"].isdigit()
+            assert r.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    served = [o for o in outcomes if o[1] == 200]
+    limited = [o for o in outcomes if o[1] == 429]
+    assert {status for _, status in outcomes} == {200, 429}
+    # One bucket for both replicas: the limit is reached after LIMIT requests in all, not per process.
+    assert LIMIT <= len(served) <= LIMIT + 1, outcomes
+    assert {replica for replica, _ in limited} == {0, 1}, outcomes
+
+
+def test_both_relays_deliver_every_outbox_record_exactly_once(
+    replicas: list[str], sandbox: Any, postgres_url: str, world: World, certificates: Any
+) -> None:
+    async def scenario() -> list[Any]:
+        engine = create_engine(async_url(postgres_url))
+        try:
+            driver = Driver(casework(engine), town_of(world), certificates)
+            town = driver.town
+            numbers = [
+                await driver.general_case(event=town.events[0]),
+                await driver.summary_case(event=town.events[1]),
+            ]
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                async with engine.connect() as connection:
+                    await connection.exec_driver_sql(
+                        "SELECT set_config('gateway.tenants', '*', false)"
+                    )
+                    messages = list((await connection.execute(select(OUTBOX))).all())
+                if messages and all(m.status == OutboxStatus.DELIVERED for m in messages):
+                    return [numbers, messages]
+                await asyncio.sleep(0.2)
+            raise AssertionError(f"not delivered: {Counter(m.status for m in messages)}")
+        finally:
+            await engine.dispose()
+
+    numbers, messages = asyncio.run(scenario())
+    platform = sandbox.provincial.server.config.app.state.platform
+    reports = Counter(
+        m.payload["case_number"] for m in messages if m.target == OutboxTarget.PROVINCIAL
+    )
+    for number, sent in reports.items():
+        assert platform.reports[number] == sent, number
+    publications = sandbox.credit.server.config.app.state.store.publications
+    for number in numbers:
+        assert sum(1 for (wsh, _), _n in publications.arrivals.items() if wsh == number) == 1
+    feedback = Counter(
+        f.case_number for f in sandbox.smartcity.server.config.app.state.smartcity.feedback
+    )
+    assert feedback == Counter(numbers)
+
+
+@pytest.fixture
+def certificates(world: World) -> Any:
+    from connectors.provincial.records import CertificateRecord
+    from sandbox.provincial import certificate_status
+
+    records = {
+        o.certificate_no: CertificateRecord(
+            o.certificate_no,
+            o.name,
+            o.certificate_issuer or "",
+            o.certificate_valid_until,
+            certificate_status(o, world.today),
+        )
+        for o in world.officers
+        if o.certificate_no and o.certificate_valid_until
+    }
+
+    async def lookup(numbers: Any) -> list[Any]:
+        return [records.get(n) for n in numbers]
+
+    return lookup
