@@ -146,7 +146,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from gateway.logging import JsonFormatter, RedactingFilter
 
     path = _SESSION_LOG or Path(tempfile.gettempdir()) / f"gateway-tests-{os.getpid()}.log"
-    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    path.write_text("", encoding="utf-8")
+    # Append mode: a handler closed by someone's logging.config.dictConfig reopens on the next
+    # record instead of losing the rest of the run.
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter())
     handler.setLevel(logging.INFO)
