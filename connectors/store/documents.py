@@ -1,0 +1,75 @@
+"""Trusted documents in the store: GraphQL operations registered from a front end's build
+manifest (per client, or `*` for all), and documents stored through automatic persisted queries.
+
+The gateway's own table, read before resolvers run: no tenant filter applies. Rows are only ever
+added (a document's hash is its identity; registering it again changes nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from connectors.store.tables import PersistedDocument
+
+MANIFEST = "manifest"
+APQ = "apq"
+ANY_CLIENT = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentEntry:
+    sha256: str
+    document: str
+    operation_name: str | None = None
+
+
+class DocumentStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+    async def register(
+        self, entries: Iterable[DocumentEntry], client_id: str = ANY_CLIENT, source: str = MANIFEST
+    ) -> int:
+        """Add the entries not yet registered for `client_id`; the number added."""
+        added = 0
+        async with self._sessions() as session, session.begin():
+            for entry in entries:
+                key = (entry.sha256, client_id, source)
+                if await session.get(PersistedDocument, key) is not None:
+                    continue
+                session.add(
+                    PersistedDocument(
+                        sha256=entry.sha256,
+                        client_id=client_id,
+                        source=source,
+                        document=entry.document,
+                        operation_name=entry.operation_name,
+                    )
+                )
+                added += 1
+        return added
+
+    async def find(self, sha256: str) -> Sequence[PersistedDocument]:
+        """Every registration of the document with this hash (for any client, any source)."""
+        async with self._sessions() as session:
+            rows = await session.exec(
+                select(PersistedDocument).where(col(PersistedDocument.sha256) == sha256)
+            )
+            return list(rows.all())
+
+    async def list_all(self) -> Sequence[PersistedDocument]:
+        async with self._sessions() as session:
+            rows = await session.exec(
+                select(PersistedDocument).order_by(
+                    col(PersistedDocument.client_id),
+                    col(PersistedDocument.source),
+                    col(PersistedDocument.created_at),
+                )
+            )
+            return list(rows.all())

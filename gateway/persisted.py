@@ -1,0 +1,156 @@
+"""Operations by hash, in front of the GraphQL endpoint.
+
+- Apollo's automatic persisted queries: `extensions.persistedQuery {version: 1, sha256Hash}`
+  without `query` runs the stored document, or answers `PersistedQueryNotFound`
+  (`extensions.code` `PERSISTED_QUERY_NOT_FOUND`), upon which the client sends the query with
+  its hash once and it is stored;
+- plain persisted ids (`{"documentId": "<sha256>"}` as GraphQL Codegen sends them, or
+  `{"id": ...}`) run a registered document;
+- clients named in `GATEWAY_PERSISTED_ONLY_CLIENTS` run only documents registered for them
+  (QUERY_REJECTED, reason PERSISTED_ONLY), whichever way they send them.
+
+The request body is rewritten to carry the document as `query` and handed on; everything else
+(limits, validation, execution) is the endpoint's as for any request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.documents import DocumentRegistry, sha256_of
+from gateway.refusals import Refusals, refusal
+
+NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class PersistedDocuments:
+    def __init__(
+        self,
+        app: ASGIApp,
+        registry: DocumentRegistry,
+        *,
+        restricted: frozenset[str] = frozenset(),
+        apq: bool = True,
+        refusals: Refusals | None = None,
+    ) -> None:
+        self.app = app
+        self.registry = registry
+        self.restricted = restricted
+        self.apq = apq
+        self.refusals = refusals
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = await _read(receive)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):  # not ours to judge: the endpoint answers it
+            await self.app(scope, _replay(body), send)
+            return
+        answer = await self._resolve(scope, payload)
+        if answer is not None:
+            await answer(scope, receive, send)
+            return
+        await self.app(scope, _replay(json.dumps(payload).encode("utf-8")), send)
+
+    async def _resolve(self, scope: Scope, payload: dict[str, Any]) -> Any:
+        """Put the document in `payload["query"]`; or the answer refusing the request."""
+        principal = scope.get("user")
+        client_id = getattr(principal, "client_id", None)
+        extensions = payload.get("extensions") or {}
+        apq = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        query = payload.get("query")
+        wanted = _persisted_id(payload, apq)
+
+        if isinstance(apq, dict) and query and self.apq:
+            if sha256_of(query) != wanted:
+                return self._refuse(scope, "provided sha does not match query", "PERSISTED_HASH")
+            await self.registry.remember(query)
+        known = None
+        if wanted and not query:
+            known = await self.registry.lookup(wanted)
+            if known is None or (not isinstance(apq, dict) and not known.trusted_for):
+                # An APQ miss asks the client to send the text; an unknown id is an error.
+                return refusal(scope, 200, "PersistedQueryNotFound", {"code": NOT_FOUND})
+            payload["query"] = known.document
+        if client_id in self.restricted:
+            if known is None:
+                known = await self.registry.lookup(sha256_of(payload.get("query") or ""))
+            if known is None or not known.trusted(client_id):
+                return self._refuse(
+                    scope,
+                    "只允许已登记的操作 / only registered operations may run for this client",
+                    "PERSISTED_ONLY",
+                )
+        payload.pop("documentId", None)
+        payload.pop("id", None)
+        return None
+
+    def _refuse(self, scope: Scope, message: str, reason: str) -> Any:
+        if self.refusals is not None:
+            self.refusals.add("QUERY_REJECTED", reason)
+        return refusal(scope, 400, message, {"code": "QUERY_REJECTED", "reason": reason})
+
+
+def _persisted_id(payload: dict[str, Any], apq: Any) -> str | None:
+    if isinstance(apq, dict) and apq.get("version") == 1 and isinstance(apq.get("sha256Hash"), str):
+        return str(apq["sha256Hash"])
+    for key in ("documentId", "id"):
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            return value.removeprefix("sha256:")
+    return None
+
+
+async def _read(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+def build_persisted(
+    settings: Any, engine: Any, app: ASGIApp, refusals: Refusals | None = None
+) -> PersistedDocuments:
+    """The endpoint behind its persisted-document front, from the settings."""
+    from connectors.store.documents import DocumentStore
+
+    registry = DocumentRegistry(
+        DocumentStore(engine),
+        settings.redis_url,
+        prefix=settings.persisted_redis_prefix,
+        cache_size=settings.persisted_cache_size,
+        cache_ttl=settings.persisted_cache_ttl,
+    )
+    return PersistedDocuments(
+        app,
+        registry,
+        restricted=frozenset(settings.persisted_only_clients),
+        apq=settings.persisted_apq,
+        refusals=refusals,
+    )

@@ -1,0 +1,148 @@
+"""Apollo Federation v2: what a partner router needs from this subgraph.
+
+Entities (`@key`) are Case (number), Subject (code), Officer (id), GridEvent (id) and Org (code);
+each type's `resolve_reference` is async and loads through this request's loaders, so all the
+representations of one `_entities` call that share an upstream go out as one batched request
+(Strawberry calls `resolve_reference` once per representation and does not batch by itself). A
+representation is refused one by one, under the same policy as the type's root field: no scope is
+FORBIDDEN, an unknown key and a record of a tenant the caller may not see are both NOT_FOUND.
+
+`_service { sdl }` needs `schema:read`, except in demo mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry.federation.schema import FederationAny
+from strawberry.permission import PermissionExtension
+from strawberry.printer import print_schema
+from strawberry.types import Info
+
+from auth.policy import has_scope
+from schemas.errors import Forbidden, NotFound
+from schemas.permissions import Requires, principal_of
+
+T = TypeVar("T")
+
+
+def entity_access(info: strawberry.Info, *scopes: str) -> None:
+    """Refuse a representation unless the caller holds one of `scopes` (none: any principal)."""
+    principal = principal_of(info)
+    wanted = [s.split(":", 1) for s in scopes]
+    if wanted and not any(has_scope(principal, r, a) for r, a in wanted):
+        scope = " | ".join(scopes)
+        raise Forbidden(f"缺少权限 / missing scope {' or '.join(scopes)}", scope=scope)
+
+
+def found(value: T | None, typename: str) -> T:
+    """The entity, or NOT_FOUND: the same answer for unknown keys and for hidden records (the key
+    is left out of the message: a subject's code may be an ID number)."""
+    if value is None:
+        raise NotFound(f"{typename} 不存在或无权查看 / {typename} not found")
+    return value
+
+
+class BatchedEntities:
+    """`_entities` that settles every representation before any entity's fields run.
+
+    Strawberry resolves each representation on its own; left alone, the entities whose root
+    lookups finish at different moments (cases and officers come from different store queries)
+    would send their fields' upstream lookups in separate batches. Settling them together makes
+    the fields of all entities one wave: one request per upstream system. Each representation
+    still fails on its own (its exception becomes its null and its error)."""
+
+    async def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        results = super().entities_resolver(info, representations)  # type: ignore[misc]
+        pending = [(i, r) for i, r in enumerate(results) if inspect.isawaitable(r)]
+        settled = await asyncio.gather(*(r for _, r in pending), return_exceptions=True)
+        for (i, _), value in zip(pending, settled, strict=True):
+            results[i] = value
+        return results  # type: ignore[no-any-return]
+
+
+class SchemaReader(Requires):
+    """`schema:read`, waived in demo mode (the directive is printed either way)."""
+
+    def __init__(self, open_sdl: bool) -> None:
+        super().__init__("schema:read")
+        self.open_sdl = open_sdl
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return self.open_sdl or super().has_permission(source, info, **kwargs)
+
+
+@strawberry.type(name="_Service", description="子图信息 / this subgraph, for a federation router")
+class Service:
+    @strawberry.field(description="联邦SDL / the subgraph SDL with its federation directives")
+    def sdl(self, info: strawberry.Info) -> str:
+        return print_schema(info.schema)
+
+
+def service_query(open_sdl: bool) -> type:
+    """A Query type holding `_service`; Strawberry's federation schema uses ours over its own."""
+
+    @strawberry.type
+    class ServiceQuery:
+        @strawberry.field(
+            name="_service",
+            description="子图SDL(需 schema:read) / the subgraph SDL (needs schema:read)",
+            extensions=[PermissionExtension([SchemaReader(open_sdl)], use_directives=True)],
+        )
+        def service(self) -> Service:
+            return Service()
+
+    return ServiceQuery
+
+
+def entity_types() -> list[type]:
+    """Every entity, named to the schema: Strawberry's walk for `@key` types does not follow lazy
+    annotations, so an entity reached only through one would miss the `_Entity` union."""
+    from schemas.cases.types import Case
+    from schemas.events.types import GridEvent
+    from schemas.officers.types import Officer
+    from schemas.orgs.types import Org
+    from schemas.subjects.types import Subject
+
+    return [Case, Subject, Officer, GridEvent, Org]
+
+
+# The federation directives the client SDL keeps, defined so the SDL stands alone.
+_CLIENT_DIRECTIVES = """
+"联邦实体键 / a federation entity key (Apollo Federation v2)"
+directive @key(fields: String!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+
+"需要登录 / needs an authenticated caller"
+directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+
+"需要的权限 / the scopes a field needs: any one inner list, all of its scopes"
+directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+"""
+_FEDERATION_TYPES = frozenset({"_Service", "_Entity", "_Any", "link__Import", "link__Purpose"})
+
+
+def client_sdl(subgraph_sdl: str) -> str:
+    """The SDL for front ends and client tools: the subgraph SDL without federation's plumbing
+    (`@link`, `_service`, `_entities`, `_Any`, `_Entity`, `_Service`), with the directives it
+    keeps (`@key`, `@authenticated`, `@requiresScopes`) defined, so it stands alone."""
+    from graphql import DocumentNode, parse, print_ast
+
+    document = parse(subgraph_sdl)
+    kept: list[Any] = []
+    for definition in document.definitions:
+        name = getattr(definition, "name", None)
+        if definition.kind == "schema_definition" or (name and name.value in _FEDERATION_TYPES):
+            continue
+        fields = getattr(definition, "fields", None)
+        if fields and any(f.name.value in {"_service", "_entities"} for f in fields):
+            plain = tuple(f for f in fields if f.name.value not in {"_service", "_entities"})
+            definition = replace(definition, fields=plain)  # type: ignore[type-var]
+        kept.append(definition)
+    directives = parse(_CLIENT_DIRECTIVES).definitions
+    return print_ast(DocumentNode(definitions=(*directives, *kept))) + "\n"

@@ -1,0 +1,184 @@
+"""Real composition with Apollo's own tools: our subgraph SDL (fetched over HTTP with a partner's
+schema:read token) and a police partner subgraph composed by @apollo/composition without errors,
+then @apollo/gateway over both, queried with the partner's token (forwarded to us) for answers
+that join across the two graphs, our side costing one upstream request per system."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from domain.enums import PartyKind
+from sandbox.world import World
+from tests.auth.support import AuthGateway
+
+COUNTY = "990121"
+JOINED = """
+{
+  receivedCases {
+    number
+    title
+    sourceEvent { id }
+    policeReceipt { receiptNumber status suspect { code name creditProfile { level } } }
+  }
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_node(js: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        ["node", *args],
+        cwd=js,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:  # Apollo logs a line or two, then {"ready": url} once listening
+        seen.append(line)
+        if '"ready"' in line:
+            return process
+    process.kill()
+    raise AssertionError(f"node {args[0]} did not start: {''.join(seen)}")
+
+
+def stop_node(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def graphql(url: str, query: str, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx2.post(url, json={"query": query}, headers=headers, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def receipts(world: World) -> dict[str, dict[str, str]]:
+    cases = [
+        c
+        for c in world.cases
+        if c.tenant.startswith(COUNTY)
+        and c.source_event_id
+        and world.subject(c.party_code).kind is not PartyKind.NATURAL_PERSON
+    ][:3]
+    return {
+        c.number: {"receiptNumber": f"GA-{i:04d}", "status": "受理", "partyCode": c.party_code}
+        for i, c in enumerate(cases, 1)
+    }
+
+
+@pytest.fixture(scope="module")
+def police(node_tools: Path, receipts: dict[str, Any]) -> Iterator[str]:
+    port = free_port()
+    process = start_node(
+        node_tools, "police-subgraph.mjs", str(port), env={"RECEIPTS": json.dumps(receipts)}
+    )
+    yield f"http://127.0.0.1:{port}/"
+    stop_node(process)
+
+
+@pytest.fixture(scope="module")
+def supergraph(
+    node_tools: Path,
+    police: str,
+    fed_gateway: AuthGateway,
+    police_token: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    folder = tmp_path_factory.mktemp("supergraph")
+    ours = graphql(f"{fed_gateway.url}/graphql", "{ _service { sdl } }", police_token)
+    theirs = graphql(police, "{ _service { sdl } }")
+    (folder / "enforcement.graphql").write_text(ours["data"]["_service"]["sdl"], "utf-8")
+    (folder / "police.graphql").write_text(theirs["data"]["_service"]["sdl"], "utf-8")
+    result = subprocess.run(
+        [
+            "node",
+            "compose.mjs",
+            f"enforcement={fed_gateway.url}/graphql={folder / 'enforcement.graphql'}",
+            f"police={police}={folder / 'police.graphql'}",
+        ],
+        cwd=node_tools,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    answer = json.loads(result.stdout)
+    assert answer.get("errors") is None, answer["errors"]
+    path = folder / "supergraph.graphql"
+    path.write_text(answer["supergraphSdl"], "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def router(node_tools: Path, supergraph: Path) -> Iterator[str]:
+    port = free_port()
+    process = start_node(node_tools, "gateway.mjs", str(port), str(supergraph))
+    yield f"http://127.0.0.1:{port}/"
+    stop_node(process)
+
+
+def test_composition_keeps_our_entities_and_auth_directives(supergraph: Path) -> None:
+    text = supergraph.read_text("utf-8")
+    assert '@join__type(graph: ENFORCEMENT, key: "number")' in text
+    assert '@join__type(graph: POLICE, key: "number")' in text
+    assert '@requiresScopes(scopes: [["case:read"]])' in text
+    assert "@authenticated" in text
+
+
+def test_a_partner_query_joins_both_graphs_with_one_request_per_system(
+    router: str, police_token: str, receipts: dict[str, Any], world: World, sandbox: Any
+) -> None:
+    for name in ("smartcity", "provincial", "credit"):
+        sandbox.controls(name).counters.clear()
+    body = graphql(router, JOINED, police_token)
+    assert body.get("errors") is None, body["errors"]
+    got = body["data"]["receivedCases"]
+    assert [c["number"] for c in got] == list(receipts)
+    for case in got:
+        expected = next(c for c in world.cases if c.number == case["number"])
+        assert case["title"] == expected.title  # from us
+        assert case["sourceEvent"] == {"id": expected.source_event_id}  # from us (smart-city)
+        receipt = case["policeReceipt"]  # from the police subgraph
+        assert receipt["receiptNumber"] == receipts[case["number"]]["receiptNumber"]
+        suspect = receipt["suspect"]  # a police reference resolved by us
+        assert suspect["code"] == expected.party_code
+        assert suspect["name"] == world.subject(expected.party_code).name
+        assert suspect["creditProfile"]["level"] in {"A", "B", "C", "D"}
+    counts = {
+        name: {k: v for k, v in sandbox.controls(name).counters.items() if k != "/oauth2/token"}
+        for name in ("smartcity", "provincial", "credit")
+    }
+    assert counts == {
+        "smartcity": {"/api/v1/events:batchGet": 1},
+        "provincial": {},
+        "credit": {"/v2/subjects/profiles:batchGet": 1},
+    }
+
+
+def test_the_partner_token_reaches_us(router: str) -> None:
+    # Without a token the router's fetch to us is refused by our authentication (401).
+    body = graphql(router, JOINED)
+    assert body.get("errors")
+    cases = (body.get("data") or {}).get("receivedCases") or []
+    assert not any(c and c.get("title") for c in cases)

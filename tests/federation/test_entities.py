@@ -1,0 +1,188 @@
+"""The subgraph side of federation, over real HTTP: `_service` behind schema:read, `_entities`
+batched through the per-request loaders (one upstream request per system, read from the sandbox
+counters), answers in the order asked, and each refused representation null with its own error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx2
+import strawberry
+
+from sandbox.world import World
+from schemas.federation import SchemaReader
+from schemas.schema import federation_sdl
+from tests.auth.support import AuthGateway
+
+STREET = "990121001"
+NEIGHBOUR = "990121002"
+ENTITIES = """
+query($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    __typename
+    ... on Case { number tenant supervision { bodyName } officers { name certificate { number } } }
+    ... on GridEvent { id town }
+    ... on Officer { id name certificate { number } }
+    ... on Subject { code subjectName: name creditProfile { level } }
+    ... on Org { code name }
+  }
+}
+"""
+
+
+def post(gateway: AuthGateway, token: str | None, query: str, variables: Any = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx2.post(
+        f"{gateway.url}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=30,
+    )
+    return response
+
+
+def entities(gateway: AuthGateway, token: str, representations: list[dict[str, Any]]) -> Any:
+    response = post(gateway, token, ENTITIES, {"representations": representations})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def data_routes(sandbox: Any) -> dict[str, dict[str, int]]:
+    return {
+        name: {k: v for k, v in sandbox.controls(name).counters.items() if k != "/oauth2/token"}
+        for name in ("smartcity", "provincial", "credit")
+    }
+
+
+def test_service_sdl_needs_schema_read(
+    fed_gateway: AuthGateway, street_token: str, police_token: str
+) -> None:
+    query = "{ _service { sdl } }"
+    assert post(fed_gateway, None, query).status_code == 401
+    refused = post(fed_gateway, street_token, query).json()
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert refused["errors"][0]["extensions"]["scope"] == "schema:read"
+    sdl = post(fed_gateway, police_token, query).json()["data"]["_service"]["sdl"]
+    assert sdl + "\n" == federation_sdl()
+    assert '@requiresScopes(scopes: [["case:read"]])' in sdl
+
+
+def test_demo_mode_waives_schema_read(
+    sandbox_session: Any, seeded_sqlite: str, settings_for: Any, tmp_path: Any
+) -> None:
+    from gateway.app import create_app
+    from sandbox.common import SandboxControls, start_in_thread, stop
+    from tests.auth.support import copy_store
+    from tests.federation.conftest import CLIENTS
+
+    info: Any = strawberry.Info.__new__(strawberry.Info)
+    assert SchemaReader(open_sdl=True).has_permission(None, info)
+    store = copy_store(seeded_sqlite, tmp_path / "demo.db")
+    settings = settings_for(
+        sandbox_session, store, demo=True, dev_principal=False, oauth_clients=CLIENTS
+    )
+    server = start_in_thread("demo-gateway", create_app(settings), SandboxControls("demo"))
+    try:
+        demo = AuthGateway(server.url, settings, None)
+        token = demo.access_token("street-app", "street-secret")  # no schema:read
+        body = post(demo, token, "{ _service { sdl } }").json()
+        assert body["data"]["_service"]["sdl"] + "\n" == federation_sdl()
+    finally:
+        stop([server])
+
+
+def test_entities_of_every_type_are_batched_one_request_per_system(
+    fed_gateway: AuthGateway, street_token: str, world: World, sandbox: Any
+) -> None:
+    cases = [c for c in world.cases if c.tenant == STREET and c.reported_to_province][:4]
+    events = [e for e in world.events if e.town == STREET][:3]
+    officers = [o for o in world.officers if o.tenant == STREET and o.certificate_no][:3]
+    subjects = [c.party_code for c in cases if len(c.party_code) == 18][:2]
+    representations = (
+        [{"__typename": "Case", "number": c.number} for c in cases]
+        + [{"__typename": "GridEvent", "id": e.id} for e in events]
+        + [{"__typename": "Officer", "id": o.id} for o in officers]
+        + [{"__typename": "Subject", "code": code} for code in subjects]
+        + [{"__typename": "Org", "code": STREET}]
+    )
+    body = entities(fed_gateway, street_token, representations)
+    assert body.get("errors") is None, body["errors"]
+    got = body["data"]["_entities"]
+    assert [e["__typename"] for e in got] == [r["__typename"] for r in representations]
+    assert [e["number"] for e in got[: len(cases)]] == [c.number for c in cases]
+    assert all(e["supervision"] is not None for e in got[: len(cases)])
+    assert [e["id"] for e in got[len(cases) : len(cases) + len(events)]] == [e.id for e in events]
+    at = len(cases) + len(events)
+    assert [e["name"] for e in got[at : at + len(officers)]] == [o.name for o in officers]
+    assert got[-1] == {"__typename": "Org", "code": STREET, "name": world.org(STREET).name}
+    # Four cases with officers, three events, three officers: one request to each system.
+    routes = data_routes(sandbox)
+    assert routes["smartcity"] == {"/api/v1/events:batchGet": 1}
+    assert routes["provincial"] == {"/api/zfjd/zhcx": 1}
+    assert routes["credit"] == {"/v2/subjects/profiles:batchGet": 1}
+
+
+def test_refused_representations_fail_one_by_one(
+    fed_gateway: AuthGateway, street_token: str, world: World
+) -> None:
+    mine = [c for c in world.cases if c.tenant == STREET][:2]
+    neighbours = next(c for c in world.cases if c.tenant == NEIGHBOUR)
+    unknown = mine[0].number.replace("〕", "〕9999", 1)
+    representations = [
+        {"__typename": "Case", "number": mine[0].number},
+        {"__typename": "Case", "number": neighbours.number},  # another tenant's: hidden
+        {"__typename": "Case", "number": unknown},  # nobody's
+        {"__typename": "Case", "number": "not a case number"},
+        {"__typename": "Case", "number": mine[1].number},
+    ]
+    body = entities(fed_gateway, street_token, representations)
+    got = body["data"]["_entities"]
+    assert got[0]["number"] == mine[0].number
+    assert got[4]["number"] == mine[1].number
+    assert got[1] is None and got[2] is None and got[3] is None
+    errors = {tuple(e["path"]): e["extensions"]["code"] for e in body["errors"]}
+    assert errors == {
+        ("_entities", 1): "NOT_FOUND",
+        ("_entities", 2): "NOT_FOUND",
+        ("_entities", 3): "BAD_USER_INPUT",
+    }
+    # Hidden and unknown read the same: nothing tells the caller the neighbour's case exists.
+    by_index = {e["path"][1]: e["message"] for e in body["errors"]}
+    assert by_index[1] == by_index[2]
+    assert neighbours.number not in str(body)
+
+
+def test_entities_need_the_types_scope(fed_gateway: AuthGateway, police_token: str) -> None:
+    # The police partner holds no officer:read: its officer representations are refused.
+    body = entities(fed_gateway, police_token, [{"__typename": "Officer", "id": "O1"}])
+    assert body["data"]["_entities"] == [None]
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert [e["extensions"]["scope"] for e in body["errors"]] == ["officer:read"]
+
+
+def test_the_sdl_shows_exactly_the_scopes_the_gateway_enforces() -> None:
+    from graphql import GraphQLObjectType, parse
+
+    from schemas.permissions import declared_scopes
+    from schemas.schema import build_schema
+
+    schema = build_schema()
+    enforced = {}
+    for type_name, gql_type in schema._schema.type_map.items():
+        if isinstance(gql_type, GraphQLObjectType) and not type_name.startswith("__"):
+            for field_name, field in gql_type.fields.items():
+                definition = (field.extensions or {}).get("strawberry-definition")
+                scopes = declared_scopes(definition)
+                if scopes:
+                    enforced[(type_name, field_name)] = sorted(scopes)
+    printed = {}
+    for node in parse(federation_sdl()).definitions:
+        for field in getattr(node, "fields", None) or ():
+            for directive in field.directives or ():
+                if directive.name.value == "requiresScopes":
+                    value = directive.arguments[0].value
+                    scopes = sorted(s.value for group in value.values for s in group.values)
+                    printed[(node.name.value, field.name.value)] = scopes
+    assert enforced and printed == enforced
+    assert printed[("Query", "_service")] == ["schema:read"]
