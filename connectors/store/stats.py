@@ -1,0 +1,148 @@
+"""The ledger's side of a judicial bureau's supervision figures (`supervisionStats`), computed
+with SQL aggregates over the tenants' cases (grouped by the dates the limits hang on), never by
+loading the cases. What the other systems know (the platform's copy, certificates, case-file
+review scores) is asked by the caller with the numbers this module returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlmodel import col
+
+from connectors.store.repository import Store, tenant_clause
+from connectors.store.tables import EnforcementCase, Officer
+from domain.calendar import HolidayCalendar
+from domain.deadlines import DeadlinePolicy, publish_by, serve_by
+from domain.enums import CaseStatus
+from domain.tenancy import TenantFilter
+
+UNDECIDED = (
+    CaseStatus.FILED,
+    CaseStatus.INVESTIGATING,
+    CaseStatus.NOTIFIED,
+    CaseStatus.DEFENDED,
+    CaseStatus.REVIEWED,
+    CaseStatus.DISCUSSED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFigures:
+    decided: int  # decisions in the window
+    penalised: int  # of which with a penalty (to be published, 双公示)
+    published: int  # of those, published
+    published_in_time: int  # published within 7 working days of the decision
+    major_decided: int
+    major_reviewed: int  # major decisions with a legal review (法制审核)
+    overdue_decision: int  # open cases past 90 days from filing (as of `today`)
+    overdue_service: int  # decided, not served, past 7 working days (as of `today`)
+    decided_numbers: tuple[str, ...]  # to reconcile with the provincial platform
+    divisions: tuple[str, ...]  # counties of the decided cases (case-file review scores)
+    certificate_numbers: tuple[str, ...]  # the tenants' officers' certificates
+
+
+def _ours(tenants: Sequence[TenantFilter]) -> ColumnElement[bool]:
+    return and_(*[tenant_clause(col(EnforcementCase.tenant), t) for t in tenants])
+
+
+async def ledger_figures(
+    store: Store,
+    tenants: Sequence[TenantFilter],
+    since: date,
+    until: date,
+    today: date,
+    calendar: HolidayCalendar,
+    policy: DeadlinePolicy = DeadlinePolicy(),
+) -> LedgerFigures:
+    """Figures for the cases of every one of `tenants` (their intersection), decisions from
+    `since` to `until` inclusive; the overdue counts are as of `today`, whatever the window."""
+    case = EnforcementCase
+    ours = _ours(tenants)
+    in_window = and_(ours, col(case.decided_on) >= since, col(case.decided_on) <= until)
+    penalised = col(case.penalty_kind).is_not(None)
+    reviewed = col(case.reviewer_id).is_not(None)
+    decided_groups = (
+        select(
+            col(case.decided_on),
+            col(case.published_on),
+            penalised.label("penalised"),
+            col(case.major),
+            reviewed.label("reviewed"),
+            func.count().label("n"),
+        )
+        .where(in_window)
+        .group_by(
+            col(case.decided_on), col(case.published_on), penalised, col(case.major), reviewed
+        )
+    )
+    undecided_late = (
+        select(func.count())
+        .select_from(case)
+        .where(
+            ours,
+            col(case.status).in_(UNDECIDED),
+            col(case.filed_on) < today - timedelta(days=policy.decide_days),
+        )
+    )
+    unserved = (
+        select(col(case.decided_on), func.count().label("n"))
+        .where(ours, col(case.status) == CaseStatus.DECIDED, col(case.served_on).is_(None))
+        .group_by(col(case.decided_on))
+    )
+    officer_tenants = and_(*[tenant_clause(col(Officer.tenant), t) for t in tenants])
+    certificates = select(col(Officer.certificate_no)).where(
+        officer_tenants,
+        col(Officer.certificate_no).is_not(None),
+    )
+    async with store.transaction(*tenants) as session:
+        connection = await session.connection()  # plain Core rows, no ORM objects
+        groups = (await connection.execute(decided_groups)).all()
+        late = int((await connection.execute(undecided_late)).scalar_one())
+        unserved_groups = (await connection.execute(unserved)).all()
+        numbers = (
+            (await connection.execute(select(col(case.number)).where(in_window))).scalars().all()
+        )
+        divisions = (
+            (
+                await connection.execute(
+                    select(func.substr(col(case.tenant), 1, 6)).where(in_window).distinct()
+                )
+            )
+            .scalars()
+            .all()
+        )
+        certificate_numbers = (await connection.execute(certificates)).scalars().all()
+
+    decided = penalised_n = published = in_time = major = major_reviewed = 0
+    for decided_on, published_on, is_penalised, is_major, is_reviewed, n in groups:
+        decided += n
+        if is_penalised:
+            penalised_n += n
+            if published_on is not None:
+                published += n
+                if decided_on and published_on <= publish_by(decided_on, calendar, policy):
+                    in_time += n
+        if is_major:
+            major += n
+            major_reviewed += n if is_reviewed else 0
+    overdue_service: int = sum(
+        int(n)
+        for decided_on, n in unserved_groups
+        if decided_on is not None and today > serve_by(decided_on, calendar, policy)
+    )
+    return LedgerFigures(
+        decided=decided,
+        penalised=penalised_n,
+        published=published,
+        published_in_time=in_time,
+        major_decided=major,
+        major_reviewed=major_reviewed,
+        overdue_decision=late,
+        overdue_service=overdue_service,
+        decided_numbers=tuple(sorted(numbers)),
+        divisions=tuple(sorted(divisions)),
+        certificate_numbers=tuple(sorted({c for c in certificate_numbers if c})),
+    )

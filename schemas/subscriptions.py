@@ -1,0 +1,72 @@
+"""`caseEvents`: the case commands as they commit, over graphql-transport-ws (the upgrade request
+carries the token in its Authorization header, like any query). A subscriber hears the events of
+the tenants where it may read cases, narrowed by `tenantPattern`, and never another tenant's:
+the filter is applied to every event, here, after the fan-out (connectors/events)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+
+from connectors.events import CaseEvent as Event
+from domain.tenancy import TenantFilter
+from schemas.enums import CaseStatus
+from schemas.errors import BadUserInput
+from schemas.permissions import requires, tenants
+
+
+@strawberry.type(description="案件动态 / a case command that committed")
+class CaseEvent:
+    number: str
+    tenant: str
+    command: str = strawberry.field(description="操作 / the mutation (fileCase, decideCase …)")
+    status: CaseStatus
+    version: int
+    seq: int
+    at: str = strawberry.field(description="提交时间 / when it committed (ISO 8601, UTC)")
+
+    @classmethod
+    def of(cls, event: Event) -> CaseEvent:
+        return cls(
+            number=event.number,
+            tenant=event.tenant,
+            command=event.command,
+            status=CaseStatus(event.status),
+            version=event.version,
+            seq=event.seq,
+            at=event.at,
+        )
+
+
+def _narrowed(pattern: str | None) -> TenantFilter | None:
+    if pattern is None:
+        return None
+    try:
+        return TenantFilter.of([pattern])
+    except ValueError as exc:
+        raise BadUserInput(str(exc), argument="tenantPattern") from exc
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="案件动态 / case events of the tenants the caller may read",
+        extensions=[requires("case:read")],
+    )
+    async def case_events(
+        self, info: strawberry.Info, tenant_pattern: str | None = None
+    ) -> AsyncGenerator[CaseEvent, None]:
+        visible = tenants(info, "case")
+        narrowed = _narrowed(tenant_pattern)
+        request = info.context.request
+        hub: Any = request.app.state.case_events  # gateway/app.py
+        async with hub.subscribe() as queue:
+            while True:
+                event: Event = await queue.get()
+                if not visible.allows(event.tenant):
+                    continue
+                if narrowed is not None and not narrowed.allows(event.tenant):
+                    continue
+                yield CaseEvent.of(event)

@@ -1,0 +1,1 @@
+"""A judicial bureau's supervision of grassroots enforcement (`supervisionStats`)."""

@@ -1,0 +1,117 @@
+"""`supervisionStats(tenantPattern, from, to)` (stats:read): the ledger's figures from SQL
+aggregates (connectors/store/stats.py), then the provincial platform asked in batches: which
+decided cases it lacks, which certificates expire within 30 days, the case-file review scores."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+import strawberry
+
+from connectors.errors import UpstreamNotFound
+from connectors.provincial import ReviewGrade, ReviewScore
+from connectors.store.stats import ledger_figures
+from domain.calendar import local_date
+from domain.tenancy import TenantFilter
+from schemas.cases.procedure import calendar_of
+from schemas.errors import BadUserInput
+from schemas.permissions import requires, tenants
+from schemas.supervision.types import (
+    CaseFileReviews,
+    ExpiringCertificates,
+    OverdueFigures,
+    PublicityFigures,
+    Reconciliation,
+    ReviewCoverage,
+    SupervisionStats,
+)
+
+EXPIRY_WINDOW = timedelta(days=30)
+MAX_WINDOW = timedelta(days=366 * 3)
+
+
+def _pattern(value: str) -> TenantFilter:
+    try:
+        return TenantFilter.of([value])
+    except ValueError as exc:
+        raise BadUserInput(str(exc), argument="tenantPattern") from exc
+
+
+async def _scores(provincial: Any, division: str, since: date, until: date) -> list[ReviewScore]:
+    try:
+        scores: list[ReviewScore] = await provincial.review_scores(division, since, until)
+    except UpstreamNotFound:  # the platform holds no case of the division yet
+        return []
+    return scores
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="执法监督统计 / supervision figures for a judicial bureau",
+        extensions=[requires("stats:read")],
+    )
+    async def supervision_stats(
+        self,
+        info: strawberry.Info,
+        tenant_pattern: str,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+    ) -> SupervisionStats:
+        if from_ > to or to - from_ > MAX_WINDOW:
+            raise BadUserInput("from must precede to, within three years", argument="from")
+        services = info.context.services
+        today = local_date(datetime.now(UTC))
+        scope = [tenants(info, "stats"), _pattern(tenant_pattern)]
+        figures = await ledger_figures(services.store, scope, from_, to, today, calendar_of(info))
+        provincial = services.provincial
+        on_platform, certificates, *scores = await asyncio.gather(
+            provincial.cases_by_numbers(figures.decided_numbers),
+            provincial.certificates_by_numbers(figures.certificate_numbers),
+            *(_scores(provincial, d, from_, to) for d in figures.divisions),
+        )
+        ours = set(figures.decided_numbers)
+        reviewed = [s for batch in scores for s in batch if s.number in ours]
+        expiring = sorted(
+            c.number
+            for c in certificates
+            if c is not None and today <= c.valid_until <= today + EXPIRY_WINDOW
+        )
+        return SupervisionStats(
+            tenant_pattern=tenant_pattern,
+            from_=from_,
+            to=to,
+            as_of=today,
+            decided=figures.decided,
+            publicity=PublicityFigures(
+                penalised=figures.penalised,
+                published=figures.published,
+                published_in_time=figures.published_in_time,
+            ),
+            legal_review=ReviewCoverage(
+                major_decided=figures.major_decided, reviewed=figures.major_reviewed
+            ),
+            overdue=OverdueFigures(
+                decision=figures.overdue_decision, service=figures.overdue_service
+            ),
+            reconciliation=Reconciliation(
+                decided=figures.decided,
+                missing_on_platform=[
+                    n
+                    for n, found in zip(figures.decided_numbers, on_platform, strict=True)
+                    if found is None
+                ],
+            ),
+            expiring_certificates=ExpiringCertificates(count=len(expiring), numbers=expiring),
+            case_file_reviews=CaseFileReviews(
+                count=len(reviewed),
+                average=round(sum(s.score for s in reviewed) / len(reviewed), 2)
+                if reviewed
+                else None,
+                excellent=sum(1 for s in reviewed if s.grade is ReviewGrade.EXCELLENT),
+                passed=sum(1 for s in reviewed if s.grade is ReviewGrade.PASS),
+                failed=sum(1 for s in reviewed if s.grade is ReviewGrade.FAIL),
+            ),
+        )

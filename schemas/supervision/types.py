@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@strawberry.type(description="双公示 / publicity of penalty decisions in the window")
+class PublicityFigures:
+    penalised: int = strawberry.field(description="处罚决定数 / decisions with a penalty")
+    published: int
+    published_in_time: int = strawberry.field(description="7个工作日内公示 / within 7 working days")
+
+    @strawberry.field(description="公示率 / published ÷ penalised (null when none)")
+    def rate(self) -> float | None:
+        return rate(self.published, self.penalised)
+
+    @strawberry.field(description="及时率 / published in time ÷ penalised")
+    def timeliness(self) -> float | None:
+        return rate(self.published_in_time, self.penalised)
+
+
+@strawberry.type(description="重大执法决定法制审核 / legal review of major decisions")
+class ReviewCoverage:
+    major_decided: int
+    reviewed: int
+
+    @strawberry.field(description="覆盖率 / reviewed ÷ major decided")
+    def rate(self) -> float | None:
+        return rate(self.reviewed, self.major_decided)
+
+
+@strawberry.type(description="超期案件(截至今日) / cases overdue today, whatever the window")
+class OverdueFigures:
+    decision: int = strawberry.field(
+        description="立案超过90日未决定 / undecided 90 days after filing"
+    )
+    service: int = strawberry.field(description="决定后超过7个工作日未送达 / not served in time")
+
+
+@strawberry.type(description="台账与省平台对账 / the ledger against the provincial platform")
+class Reconciliation:
+    decided: int = strawberry.field(description="窗口内决定的案件 / decided in the window")
+    missing_on_platform: list[str] = strawberry.field(
+        description="省平台无记录的案号 / numbers the platform does not hold"
+    )
+
+
+@strawberry.type(description="30日内到期的执法证 / certificates that expire within 30 days")
+class ExpiringCertificates:
+    count: int
+    numbers: list[str]
+
+
+@strawberry.type(description="案卷评查 / case-file review scores (provincial platform)")
+class CaseFileReviews:
+    count: int
+    average: float | None
+    excellent: int
+    passed: int = strawberry.field(description="合格 / 60–89")
+    failed: int = strawberry.field(description="不合格 / below 60")
+
+
+@strawberry.type(description="司法所执法监督统计 / a judicial bureau's supervision figures")
+class SupervisionStats:
+    tenant_pattern: str
+    from_: date = strawberry.field(name="from")
+    to: date
+    as_of: date = strawberry.field(description="今日(中国时间) / the day the overdue flags use")
+    decided: int
+    publicity: PublicityFigures
+    legal_review: ReviewCoverage
+    overdue: OverdueFigures
+    reconciliation: Reconciliation
+    expiring_certificates: ExpiringCertificates
+    case_file_reviews: CaseFileReviews

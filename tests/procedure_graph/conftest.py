@@ -1,0 +1,211 @@
+"""Fixtures for the graph side of the case procedure: the real gateway over HTTP on its own seeded
+SQLite store and its own sandbox upstreams (so what the sandboxes count is this module's alone),
+the outbox relay running in the gateway, and any principal a test names.
+
+A test names the principal in the `X-Test-Principal` header, read by a wrapper around the
+/graphql route only (after every middleware); without the header the request runs as the
+development principal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from auth.principal import Principal
+from auth.scopes import parse_scopes
+from connectors.store import async_url, create_engine, seed, upgrade
+from sandbox.world import World
+
+PRINCIPAL_HEADER = "x-test-principal"
+
+
+def principal(tenant: str, scope: str, subject: str = "tester") -> Principal:
+    return Principal(subject=subject, client_id="test", tenant=tenant, scopes=parse_scopes(scope))
+
+
+def town_principal(town: str) -> Principal:
+    """A town's case handler with every case scope on its own town."""
+    scopes = " ".join(
+        f"{r}@{town}"
+        for r in ("case:read", "case:write", "case:review", "case:decide", "officer:read")
+    )
+    return principal(town, scopes)
+
+
+class PrincipalFromHeader:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            raw = dict(scope["headers"]).get(PRINCIPAL_HEADER.encode())
+            if raw:
+                data = json.loads(raw)
+                scope["user"] = Principal(
+                    data["sub"], "test", data["tenant"], parse_scopes(data["scope"])
+                )
+        await self.app(scope, receive, send)
+
+
+def encode(p: Principal) -> str:
+    return json.dumps({"sub": p.subject, "tenant": p.tenant, "scope": p.scope_string})
+
+
+@dataclass
+class GraphGateway:
+    url: str
+    sandbox: Any
+    sqlite_path: str
+    app: Any
+
+    def query(
+        self, query: str, variables: dict[str, Any] | None = None, as_: Principal | None = None
+    ) -> dict[str, Any]:
+        headers = {PRINCIPAL_HEADER: encode(as_)} if as_ is not None else {}
+        response = httpx2.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
+            timeout=30,
+        )
+        assert response.headers["content-type"].startswith("application/json"), response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+async def _seed(sqlite_path: str, world: World) -> None:
+    engine = create_engine(async_url(None, sqlite_path))
+    try:
+        await seed(engine, world)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def graph_template(tmp_path_factory: pytest.TempPathFactory, world: World) -> Path:
+    path = tmp_path_factory.mktemp("procedure_graph") / "template.db"
+    upgrade(None, sqlite_path=str(path))
+    asyncio.run(_seed(str(path), world))
+    return path
+
+
+@pytest.fixture(scope="module")
+def graph_gateway(
+    tmp_path_factory: pytest.TempPathFactory, graph_template: Path, world: World, settings_for: Any
+) -> Iterator[GraphGateway]:
+    from gateway.app import create_app
+    from sandbox.runner import start_sandbox
+
+    path = tmp_path_factory.mktemp(f"graph_{uuid.uuid4().hex[:6]}") / "ledger.db"
+    shutil.copy(graph_template, path)
+    sandbox = start_sandbox(world.seed)
+    settings = settings_for(
+        sandbox,
+        str(path),
+        rate_limit_per_client=0,
+        rate_limit_per_tenant=0,
+        relay_poll_interval=0.2,
+        relay_backoff_base=0.05,
+        relay_backoff_cap=0.5,
+    )
+    app = create_app(settings)
+    server = serve_with_lifespan(with_principals(app))
+    try:
+        yield GraphGateway(f"http://127.0.0.1:{server.config.port}", sandbox, str(path), app)
+    finally:
+        server.should_exit = True
+        server.thread.join(timeout=15)
+        sandbox.stop()
+
+
+def with_principals(app: Any) -> Any:
+    """The /graphql routes (HTTP and websocket) take the principal from X-Test-Principal."""
+    for route in app.routes:
+        if getattr(route, "path", None) == "/graphql":
+            route.app = PrincipalFromHeader(route.app)
+    return app
+
+
+def redis_url() -> str:
+    """The test Redis (REDIS_TEST_URL, default redis://127.0.0.1:6379/0); skipped when it is not
+    reachable, except under CI, where that fails."""
+    import redis
+
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis not reachable at {url} ({exc.__class__.__name__})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: CI must run the Redis tests")
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def gateway_pair(
+    tmp_path: Path, graph_template: Path, world: World, settings_for: Any
+) -> Iterator[tuple[GraphGateway, GraphGateway]]:
+    """Two gateway replicas on one store and one set of sandboxes, sharing a Redis channel of
+    their own (a random name: other tests' events never reach it)."""
+    from gateway.app import create_app
+    from sandbox.runner import start_sandbox
+
+    url = redis_url()
+    path = tmp_path / "ledger.db"
+    shutil.copy(graph_template, path)
+    sandbox = start_sandbox(world.seed)
+    settings = settings_for(
+        sandbox,
+        str(path),
+        redis_url=url,
+        case_events_channel=f"test:case-events:{uuid.uuid4().hex}",
+        rate_limit_per_client=0,
+        rate_limit_per_tenant=0,
+        relay_enabled=False,
+    )
+    apps = [create_app(settings), create_app(settings)]
+    servers = [serve_with_lifespan(with_principals(app)) for app in apps]
+    try:
+        yield tuple(  # type: ignore[return-value]
+            GraphGateway(f"http://127.0.0.1:{s.config.port}", sandbox, str(path), app)
+            for s, app in zip(servers, apps, strict=True)
+        )
+    finally:
+        for server in servers:
+            server.should_exit = True
+        for server in servers:
+            server.thread.join(timeout=15)
+        sandbox.stop()
+
+
+def serve_with_lifespan(app: Any) -> Any:
+    """uvicorn in a thread, with the app's lifespan on: the outbox relay runs in the gateway."""
+    import uvicorn
+
+    from sandbox.common import free_port
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server.thread = threading.Thread(target=server.run, name="procedure-graph", daemon=True)  # type: ignore[attr-defined]
+    server.thread.start()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the gateway did not start")
+        time.sleep(0.01)
+    return server

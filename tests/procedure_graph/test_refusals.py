@@ -1,0 +1,216 @@
+"""The procedure's refusals through the graph: each rule as RULE_VIOLATION with extensions.rule,
+nothing written; versions and idempotency keys as CONFLICT; permissions and other towns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sandbox.world import World
+from tests.procedure.scenario import day, town_of
+from tests.procedure_graph.conftest import GraphGateway, principal, town_principal
+from tests.procedure_graph.support import GraphDriver, iso, key
+
+VERSION = "query($n: String!) { case(number: $n) { status version } }"
+
+
+@pytest.fixture
+def driver(graph_gateway: GraphGateway, world: World) -> GraphDriver:
+    return GraphDriver(graph_gateway, town_of(world))
+
+
+def rule(extensions: dict[str, Any]) -> str:
+    assert extensions["code"] == "RULE_VIOLATION", extensions
+    found: str = extensions["rule"]
+    return found
+
+
+def current(driver: GraphDriver, number: str) -> dict[str, Any]:
+    answer = driver.gateway.query(VERSION, {"n": number}, as_=driver.me)
+    case: dict[str, Any] = answer["data"]["case"]
+    return case
+
+
+def test_officers_and_certificates(driver: GraphDriver) -> None:
+    town = driver.town
+    number = driver.clue()
+    expired = [town.officers[0], town.expired]
+    with_auxiliary = [*town.officers, town.auxiliary]
+    refused = driver.refused("fileCase", number, officers=expired, at=iso(day(1)))
+    assert rule(refused) == "CERTIFIED_OFFICERS"
+    refused = driver.refused("fileCase", number, officers=with_auxiliary, at=iso(day(1)))
+    assert rule(refused) == "NO_AUXILIARY_ENFORCEMENT"
+    assert current(driver, number) == {"status": "CLUE", "version": 1}  # nothing written
+    refused = driver.refused("dropClue", number, decidedBy=town.officers[0], reason="不构成违法")
+    assert rule(refused) == "DECIDER_AUTHORITY"
+    ungranted = driver.clue(item=town.ungranted_item)
+    assert rule(driver.refused("fileCase", ungranted, officers=driver.officers())) == (
+        "GRANTED_POWERS"
+    )
+
+
+def test_the_rules_on_the_ledgers_facts(driver: GraphDriver) -> None:
+    town = driver.town
+    number = driver.clue()
+    driver.file(number)
+    driver.investigate(number)
+    driver.notify(number)
+    silent = {"officers": driver.officers(), "kind": "SILENT", "at": iso(day(7))}
+    assert rule(driver.refused("recordDefence", number, **silent)) == "DEFENCE_PERIOD"
+    decision = {
+        "deciderId": town.leader,
+        "content": "罚款人民币5000元",
+        "penaltyKind": "FINE",
+        "fine": 5000,
+        "at": iso(day(10)),
+    }
+    assert rule(driver.refused("decideCase", number, **decision)) == "STEP_ORDER"
+    driver.defend(number)
+    assert rule(driver.refused("decideCase", number, **decision)) == "LEGAL_REVIEW_REQUIRED"
+    by_officer = {
+        "reviewerId": town.officers[0],
+        "approved": True,
+        "opinion": "同意",
+        "at": iso(day(8)),
+    }
+    assert rule(driver.refused("reviewCase", number, **by_officer)) == "LEGAL_REVIEWER_ROLE"
+    driver.review(number)
+    assert rule(driver.refused("decideCase", number, **decision)) == (
+        "COLLECTIVE_DISCUSSION_REQUIRED"
+    )
+    driver.discuss(number)
+    heavier = {**decision, "fine": 6000}
+    assert rule(driver.refused("decideCase", number, **heavier)) == "HEAVIER_THAN_NOTIFIED"
+    by_handler = {**decision, "deciderId": town.officers[1]}
+    assert rule(driver.refused("decideCase", number, **by_handler)) == "DECIDER_AUTHORITY"
+    huge = {**decision, "fine": 999_999_999}
+    assert rule(driver.refused("decideCase", number, **huge)) == "PENALTY_OUT_OF_RANGE"
+    driver.decide(number)
+    driver.serve(number)
+    closing = {"closedBy": town.leader, "at": iso(day(15))}
+    assert rule(driver.refused("closeCase", number, **closing)) == "STEP_ORDER"
+
+    summary = driver.clue(item=town.minor_item, subject=town.person)
+    too_much = {
+        "officers": driver.officers(),
+        "penaltyKind": "FINE",
+        "content": "当场罚款500元",
+        "fine": 500,
+        "at": iso(day(0, 11)),
+    }
+    assert rule(driver.refused("decideSummary", summary, **too_much)) == "SUMMARY_LIMITS"
+
+
+def test_the_reviewer_may_not_act_as_a_handler(driver: GraphDriver) -> None:
+    town = driver.town
+    number = driver.clue()
+    driver.file(number)
+    driver.investigate(number)
+    driver.notify(number)
+    driver.defend(number)
+    driver.review(number)
+    item = {
+        "kind": "询问笔录",
+        "title": "补充询问",
+        "sha256": "cd" * 32,
+        "collectedAt": iso(day(8, 11)),
+        "collectedBy": town.officers[0],
+    }
+    refused = driver.refused(
+        "recordEvidence",
+        number,
+        officers=[town.officers[0], town.reviewer],
+        items=[item],
+        at=iso(day(8, 12)),
+    )
+    assert rule(refused) in ("STEP_ORDER", "SEPARATION_OF_DUTIES")
+
+
+def test_a_retry_answers_the_first_result_and_other_input_conflicts(driver: GraphDriver) -> None:
+    number = driver.clue()
+    same = {
+        "number": number,
+        "version": 1,
+        "idempotencyKey": key(),
+        "officers": driver.officers(),
+        "at": iso(day(1)),
+    }
+    first = driver.send("fileCase", same)["data"]["fileCase"]
+    again = driver.send("fileCase", same)["data"]["fileCase"]
+    assert first["replayed"] is False and again["replayed"] is True
+    assert {**first, "replayed": True} == again
+    assert current(driver, number)["version"] == 2  # ran once
+    other = driver.send("fileCase", {**same, "note": "另一请求"})
+    assert other["errors"][0]["extensions"]["code"] == "CONFLICT"
+
+
+def test_a_stale_version_is_a_conflict(driver: GraphDriver) -> None:
+    number = driver.clue()
+    driver.file(number)
+    stale = {
+        "number": number,
+        "version": 1,
+        "idempotencyKey": key(),
+        "officers": driver.officers(),
+        "items": [
+            {
+                "kind": "现场照片",
+                "title": "现场照片",
+                "sha256": "ab" * 32,
+                "collectedAt": iso(day(2, 9)),
+                "collectedBy": driver.town.officers[0],
+            }
+        ],
+        "at": iso(day(2)),
+    }
+    answer = driver.send("recordEvidence", stale)
+    assert answer["errors"][0]["extensions"]["code"] == "CONFLICT"
+    assert current(driver, number) == {"status": "FILED", "version": 2}
+
+
+def test_scopes_and_tenants(driver: GraphDriver, world: World) -> None:
+    number = driver.clue()
+    review = {
+        "number": number,
+        "version": 1,
+        "idempotencyKey": key(),
+        "reviewerId": driver.town.reviewer,
+        "approved": True,
+        "opinion": "同意",
+    }
+    writer = principal(
+        driver.town.code, f"case:read@{driver.town.code} case:write@{driver.town.code}"
+    )
+    answer = driver.send("reviewCase", review, as_=writer)
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert answer["errors"][0]["extensions"]["scope"] == "case:review"
+    other_town = next(o.code for o in world.orgs if o.code != driver.town.code and len(o.code) == 9)
+    stranger = town_principal(other_town)
+    filing = {
+        "number": number,
+        "version": 1,
+        "idempotencyKey": key(),
+        "officers": driver.officers(),
+    }
+    answer = driver.send("fileCase", filing, as_=stranger)
+    assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    clue = driver.send(
+        "registerClue",
+        {
+            "tenant": driver.town.code,
+            "idempotencyKey": key(),
+            "source": "INSPECTION",
+            "itemCode": driver.town.minor_item,
+            "party": {"code": driver.town.company.code, "name": "x", "kind": "LEGAL_PERSON"},
+            "title": "t",
+            "facts": "f",
+            "registeredBy": driver.town.auxiliary,
+        },
+        as_=stranger,
+    )
+    assert clue["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    unknown = {**filing, "number": "东岭街综执罚〔2026〕9999号"}
+    answer = driver.send("fileCase", unknown)
+    assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert current(driver, number) == {"status": "CLUE", "version": 1}

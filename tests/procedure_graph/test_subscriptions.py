@@ -1,0 +1,127 @@
+"""`caseEvents` over a real websocket (graphql-transport-ws): a subscriber hears the commands of
+its tenants and none of others'; two gateway replicas sharing Redis both deliver."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from auth.principal import Principal
+from sandbox.world import World
+from tests.procedure.scenario import town_of
+from tests.procedure_graph.conftest import (
+    PRINCIPAL_HEADER,
+    GraphGateway,
+    encode,
+    principal,
+)
+from tests.procedure_graph.support import GraphDriver
+
+SUBSCRIBE = """subscription($p: String) {
+  caseEvents(tenantPattern: $p) { number tenant command status version seq } }"""
+QUIET = 1.0  # seconds a subscriber that must hear nothing is listened to
+
+
+@asynccontextmanager
+async def subscribed(
+    gateway: GraphGateway, as_: Principal, pattern: str | None = None
+) -> AsyncIterator[ClientConnection]:
+    url = gateway.url.replace("http://", "ws://") + "/graphql"
+    async with connect(
+        url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        additional_headers={PRINCIPAL_HEADER: encode(as_)},
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        message = {"query": SUBSCRIBE, "variables": {"p": pattern}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
+        await asyncio.sleep(0.5)  # the server has entered the subscription (and Redis's)
+        yield ws
+
+
+async def next_event(ws: ClientConnection, within: float = 10.0) -> dict[str, Any]:
+    message = json.loads(await asyncio.wait_for(ws.recv(), within))
+    assert message["type"] == "next", message
+    assert "errors" not in message["payload"], message
+    event: dict[str, Any] = message["payload"]["data"]["caseEvents"]
+    return event
+
+
+async def heard_nothing(ws: ClientConnection) -> bool:
+    try:
+        await asyncio.wait_for(ws.recv(), QUIET)
+    except TimeoutError:
+        return True
+    return False
+
+
+async def test_subscribers_hear_their_tenants_only(
+    graph_gateway: GraphGateway, world: World
+) -> None:
+    town = town_of(world)
+    driver = GraphDriver(graph_gateway, town)
+    county = principal("990121", "case:read@990121*")
+    other_town = principal("990121002", "case:read@990121002")
+    async with (
+        subscribed(graph_gateway, driver.me) as own,
+        subscribed(graph_gateway, county) as whole_county,
+        subscribed(graph_gateway, county, pattern="990121002") as narrowed,
+        subscribed(graph_gateway, other_town) as stranger,
+    ):
+        number = await asyncio.to_thread(driver.clue)
+        await asyncio.to_thread(driver.file, number)
+        for ws in (own, whole_county):
+            first, second = await next_event(ws), await next_event(ws)
+            assert first == {
+                "number": number,
+                "tenant": town.code,
+                "command": "registerClue",
+                "status": "CLUE",
+                "version": 1,
+                "seq": first["seq"],
+            }
+            assert (second["command"], second["status"], second["version"]) == (
+                "fileCase",
+                "FILED",
+                2,
+            )
+        assert await heard_nothing(narrowed)
+        assert await heard_nothing(stranger)
+
+
+async def test_a_subscription_needs_case_read(graph_gateway: GraphGateway) -> None:
+    events_only = principal("990121001", "event:read@990121001")
+    async with subscribed(graph_gateway, events_only) as ws:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert message["type"] == "error", message
+    assert message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_two_replicas_sharing_redis_both_deliver(
+    gateway_pair: tuple[GraphGateway, GraphGateway], world: World
+) -> None:
+    first, second = gateway_pair
+    town = town_of(world)
+    driver = GraphDriver(first, town)  # the commands go to the first replica only
+    stranger = principal("990121002", "case:read@990121002")
+    async with (
+        subscribed(first, driver.me) as on_first,
+        subscribed(second, driver.me) as on_second,
+        subscribed(second, stranger) as other_town,
+    ):
+        number = await asyncio.to_thread(driver.clue)
+        for ws in (on_first, on_second):
+            event = await next_event(ws)
+            assert (event["number"], event["command"], event["tenant"]) == (
+                number,
+                "registerClue",
+                town.code,
+            )
+        assert await heard_nothing(on_first)  # once per replica, not once per Redis listener
+        assert await heard_nothing(other_town)
