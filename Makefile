@@ -35,6 +35,7 @@ sandbox: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/gateway schema > schemas/schema.graphql
+	$(BIN)/gateway schema --federation > schemas/schema.federation.graphql
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info gateway.db

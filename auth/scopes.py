@@ -18,6 +18,7 @@ RESOURCES = frozenset(
         "audit",
         "stats",
         "pii",
+        "schema",  # schema:read: a partner router fetching the federation SDL (`_service`)
     }
 )
 ACTIONS = frozenset({"read", "write", "review", "decide", "dispatch"})

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from auth.middleware import AuthenticationMiddleware
 from auth.principal import development_principal
+from connectors.events import build_hub
 from gateway.graphql import GraphQLEndpoint
 from gateway.hardening import document_limits
 from gateway.health import healthz, readyz_endpoint
@@ -23,9 +24,11 @@ from gateway.middleware.metrics import MetricsMiddleware
 from gateway.middleware.ratelimit import RateLimitMiddleware
 from gateway.middleware.request_id import RequestIdMiddleware
 from gateway.middleware.tracing import TracingMiddleware
+from gateway.persisted import build_persisted
 from gateway.ratelimit import build_rate_limiter
 from gateway.refusals import Refusals
-from gateway.relay import build_relay, running_relay
+from gateway.relay import build_casework, build_relay, running_relay
+from gateway.routing import HTTPAndWebSocketRoute
 from gateway.services import build_services, close_services
 from gateway.settings import Settings
 from gateway.telemetry import setup_telemetry
@@ -50,15 +53,20 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     refusals = Refusals()  # hardening (docs/hardening.md): counted for the metrics endpoint
     rate_limiter = build_rate_limiter(settings.redis_url)
     relay = build_relay(settings, services) if settings.relay_enabled else None  # outbox
+    case_events = build_hub(settings.redis_url, settings.case_events_channel)
     graphql = GraphQLEndpoint(
         build_schema(
-            settings.document_cache_size, document_limits(settings), settings.max_batch_operations
+            settings.document_cache_size,
+            document_limits(settings),
+            settings.max_batch_operations,
+            open_sdl=settings.demo,  # federation `_service` without schema:read in demo mode
         ),
         services,
         limits,
         ide=settings.ide_enabled,
         refusals=refusals,
     )
+    persisted = build_persisted(settings, services.store.engine, graphql, refusals)  # by hash
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -68,12 +76,15 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         finally:
             await tokens.aclose()
             await rate_limiter.aclose()
+            await case_events.aclose()
+            await persisted.registry.aclose()
             if owned:
                 await close_services(services)
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # HTTP, and websockets for the subscriptions (graphql-transport-ws)
+            HTTPAndWebSocketRoute("/graphql", persisted, methods=["GET", "POST"]),
             *([assets_mount()] if settings.ide_enabled else []),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz_endpoint(services), methods=["GET"]),
@@ -112,4 +123,6 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     app.state.refusals = refusals
     app.state.rate_limiter = rate_limiter
     app.state.relay = relay
+    app.state.casework = build_casework(settings, services, relay)  # case mutations
+    app.state.case_events = case_events  # caseEvents subscription (connectors/events)
     return app

@@ -34,10 +34,10 @@ def _serve(args: argparse.Namespace) -> None:
     )
 
 
-def _schema(_: argparse.Namespace) -> None:
-    from schemas.schema import sdl
+def _schema(args: argparse.Namespace) -> None:
+    from schemas.schema import federation_sdl, sdl
 
-    sys.stdout.write(sdl())
+    sys.stdout.write(federation_sdl() if args.federation else sdl())
 
 
 def _db(args: argparse.Namespace) -> None:
@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     schema = sub.add_parser("schema", help="print the SDL")
+    schema.add_argument(
+        "--federation", action="store_true", help="the subgraph SDL `_service { sdl }` answers"
+    )
     schema.set_defaults(func=_schema)
 
     db = sub.add_parser("db", help="the local store")
@@ -103,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.outbox_cli import add_outbox_commands
 
     add_outbox_commands(sub)
+
+    from gateway.documents_cli import add_documents_commands
+
+    add_documents_commands(sub)
     return parser
 
 

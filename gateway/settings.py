@@ -163,6 +163,27 @@ class Settings(BaseSettings):
         description="JSON file of holidays and adjusted working days by year (overrides the "
         "shipped 2026 PRC calendar for the years it names)",
     )
+    # Case events (the caseEvents subscription): Redis pub/sub channel when REDIS_URL is set
+    case_events_channel: str = Field(
+        default="gateway:case-events", description="Redis channel the replicas share case events on"
+    )
+    # Trusted documents (gateway/documents.py, docs/trusted-documents.md)
+    persisted_only_clients: list[str] = Field(
+        default_factory=list,
+        description="Client ids that may run only documents registered for them (JSON list)",
+    )
+    persisted_apq: bool = Field(
+        default=True, description="Automatic persisted queries: store a document sent with its hash"
+    )
+    persisted_cache_size: int = Field(
+        default=1024, ge=0, description="Documents kept in the in-process LRU cache"
+    )
+    persisted_cache_ttl: int = Field(
+        default=3600, ge=1, description="Seconds a document stays in the Redis cache"
+    )
+    persisted_redis_prefix: str = Field(
+        default="gateway:documents", description="Redis key prefix of the document cache"
+    )
 
     @property
     def owner_database_url(self) -> str | None:

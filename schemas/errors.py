@@ -118,3 +118,11 @@ class ShapeErrors(SchemaExtension):
             context = self.execution_context.context
             request_id = getattr(context, "request_id", None)
             result.errors = shape_errors(errors, request_id)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Each result of a subscription (caseEvents) is shaped before it is sent.
+        errors = getattr(result, "errors", None)
+        if errors:
+            request_id = getattr(self.execution_context.context, "request_id", None)
+            result.errors = shape_errors(errors, request_id)
+        yield

@@ -26,9 +26,10 @@ from auth.scopes import parse_scope
 from domain.tenancy import TenantFilter
 from schemas.errors import Forbidden, Unauthenticated
 
-# Root fields anyone may call, with no scope at all. Kept explicit, and empty: a schema-walk test
-# fails when a root field has neither a declared permission nor a place here.
-PUBLIC_ROOT_FIELDS: frozenset[str] = frozenset()
+# Root fields with no scope of their own. Kept explicit: a schema-walk test fails when a root field
+# has neither a declared permission nor a place here. `_entities` (federation) checks each
+# representation with its type's own scope and tenant policy (schemas/federation.py).
+PUBLIC_ROOT_FIELDS: frozenset[str] = frozenset({"_entities"})
 
 
 class Requires(BasePermission):

@@ -12,24 +12,38 @@ from strawberry.tools import merge_types
 
 from schemas.audit.extension import AuditTrail
 from schemas.audit.schema import Query as AuditQuery
+from schemas.cases.mutations import CaseMutation
 from schemas.cases.schema import Query as CaseQuery
 from schemas.crosssystem.schema import Query as CrossSystemQuery
+from schemas.descriptions import describe
 from schemas.errors import ShapeErrors
+from schemas.events.mutations import EventMutation
 from schemas.events.schema import Query as EventQuery
-from schemas.federation import service_query
+from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
 from schemas.items.schema import Query as ItemQuery
 from schemas.limits import DocumentLimits, limit_extensions
 from schemas.officers.schema import Query as OfficerQuery
 from schemas.subjects.schema import Query as SubjectQuery
+from schemas.subscriptions import Subscription
+from schemas.supervision.schema import Query as SupervisionQuery
 from schemas.tracing import OperationTracing
 
 Query = merge_types(
     "Query",
-    (CaseQuery, SubjectQuery, EventQuery, OfficerQuery, ItemQuery, CrossSystemQuery, AuditQuery),
+    (
+        CaseQuery,
+        SubjectQuery,
+        EventQuery,
+        OfficerQuery,
+        ItemQuery,
+        CrossSystemQuery,
+        AuditQuery,
+        SupervisionQuery,
+    ),
 )
 
 
-class GatewaySchema(strawberry.federation.Schema):
+class GatewaySchema(BatchedEntities, strawberry.federation.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # ShapeErrors logs what is ours to log (internal errors, with their traceback); user
         # errors and upstream failures are answers, not server faults.
@@ -48,8 +62,11 @@ def build_schema(
     `max_batch_operations` allows them (schemas/limits.py, docs/hardening.md)."""
     batching = BatchingConfig(max_operations=max_batch_operations) if max_batch_operations else None
     # A federation v2 subgraph (schemas/federation.py); `open_sdl`: `_service` without schema:read.
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=merge_types("Query", (Query, service_query(open_sdl))),
+        types=entity_types(),
+        mutation=merge_types("Mutation", (CaseMutation, EventMutation)),
+        subscription=Subscription,
         config=StrawberryConfig(batching_config=batching),
         extensions=[
             OperationTracing,  # first: its span encloses everything, error shaping included
@@ -59,10 +76,13 @@ def build_schema(
             lambda: ValidationCache(maxsize=document_cache_size),
         ],
     )
+    describe(schema._schema)  # the catalogue's descriptions where the definitions have none
+    return schema
 
 
 def sdl() -> str:
-    return build_schema().as_str() + "\n"
+    """The SDL for clients: the subgraph SDL without federation's plumbing, standing alone."""
+    return client_sdl(federation_sdl())
 
 
 def federation_sdl() -> str:

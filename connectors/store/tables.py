@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -428,3 +429,18 @@ class OAuthClient(SQLModel, table=True):
     allowed_scopes: str  # space-separated, DESIGN §4 grammar
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
     disabled: bool = False
+
+
+class PersistedDocument(SQLModel, table=True):
+    """A trusted GraphQL document (connectors/store/documents.py): registered from a front end's
+    build manifest for one client (`client_id`, or `*` for every client), or stored through
+    automatic persisted queries (`source` `apq`, which never makes a document trusted)."""
+
+    __tablename__ = "persisted_document"
+
+    sha256: str = Field(primary_key=True, sa_type=String(64))
+    client_id: str = Field(primary_key=True)
+    source: str = Field(primary_key=True, sa_type=String(16))  # manifest | apq
+    document: str = Field(sa_type=Text)
+    operation_name: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())

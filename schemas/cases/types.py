@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
 
+from domain.identifiers import validate_case_number
 from schemas.audit.trail import touched
+from schemas.cases.procedure import CaseDeadlines, CaseOverdue, deadlines_for, overdue_for
+from schemas.cases.sync import CaseSync, sync_for
 from schemas.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind, Procedure, PublicityStatus
+from schemas.federation import entity_access, found
 from schemas.masking import PersonalData, is_natural_person, personal
-from schemas.permissions import allowed, requires
+from schemas.permissions import allowed, may, requires
 
 LazyGridEvent = Annotated["GridEvent", strawberry.lazy("schemas.events.types")]  # noqa: F821
 LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
@@ -168,8 +173,10 @@ class SupervisionRecord:
         )
 
 
-@strawberry.type(
-    description="案件 / a case of a town's or street's ledger, joined with the other systems"
+@strawberry.federation.type(
+    keys=["number"],
+    authenticated=True,
+    description="案件 / a case of a town's or street's ledger, joined with the other systems",
 )
 class Case:
     number: str = strawberry.field(description="案号 / case (and decision) number")
@@ -180,6 +187,9 @@ class Case:
     status: CaseStatus
     clue_source: ClueSource
     major: bool = strawberry.field(description="重大案件 / needs legal review")
+    version: int = strawberry.field(
+        default=0, description="版本,办案操作时传回 / pass it to the next case mutation"
+    )
     registered_at: datetime
     filed_on: date | None
     decided_on: date | None
@@ -296,6 +306,33 @@ class Case:
         rows = await info.context.loaders.evidence_by_case.load(self.number)
         return [Evidence.from_row(r) for r in rows]
 
+    @strawberry.field(description="办案期限 / time limits (schemas/cases/procedure.py)")
+    def deadlines(self, info: strawberry.Info) -> CaseDeadlines:
+        return deadlines_for(info, self)
+
+    @strawberry.field(description="超期情况 / overdue flags as of today (China time)")
+    def overdue(self, info: strawberry.Info) -> CaseOverdue:
+        return overdue_for(info, self)
+
+    @strawberry.field(description="对接推送状态 / delivery to each system (the outbox)")
+    async def sync(self, info: strawberry.Info) -> list[CaseSync]:
+        return await sync_for(info, self.number)
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, number: str) -> Case:
+        entity_access(info, "case:read")
+        number = validate_case_number(number)
+        loaders = info.context.loaders
+        if may(info, "officer"):
+            # As under the root field: officers come with the case, so their certificates join
+            # the provincial batch of the cases' own records.
+            row, _ = await asyncio.gather(
+                loaders.case_by_number.load(number), loaders.officers_by_case.load(number)
+            )
+        else:
+            row = await loaders.case_by_number.load(number)
+        return cls.from_row(found(row, "Case"))
+
     @classmethod
     def from_row(cls, row: Any) -> Case:
         touched("Case", row.number)
@@ -317,6 +354,7 @@ class Case:
             status=CaseStatus(row.status),
             clue_source=ClueSource(row.clue_source),
             major=row.major,
+            version=row.version,
             registered_at=row.registered_at,
             filed_on=row.filed_on,
             decided_on=row.decided_on,

@@ -7,13 +7,18 @@ import strawberry
 
 from schemas.audit.trail import touched
 from schemas.enums import EventChannel, EventStatus
+from schemas.federation import entity_access, found
 from schemas.permissions import requires
 
 LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
 LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]  # noqa: F821
 
 
-@strawberry.type(description="网格事件 / a grid event on the smart-city platform")
+@strawberry.federation.type(
+    keys=["id"],
+    authenticated=True,
+    description="网格事件 / a grid event on the smart-city platform",
+)
 class GridEvent:
     id: strawberry.ID
     town: str = strawberry.field(description="所属镇街 / the town or street")
@@ -58,6 +63,12 @@ class GridEvent:
             return None
         row = await info.context.loaders.case_by_number.load(self.case_number)
         return Case.from_row(row) if row else None
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: str) -> GridEvent:
+        entity_access(info, "event:read")
+        record = await info.context.loaders.event_by_id.load(str(id))
+        return cls.from_record(found(record, "GridEvent"))
 
     @classmethod
     def from_record(cls, r: Any) -> GridEvent:

@@ -7,6 +7,7 @@ import strawberry
 
 from schemas.audit.trail import touched
 from schemas.enums import CertificateStatus, OfficerRole
+from schemas.federation import entity_access, found
 
 
 @strawberry.type(
@@ -35,7 +36,11 @@ class Certificate:
         )
 
 
-@strawberry.type(description="执法人员 / an officer, legal reviewer, leader or auxiliary of a body")
+@strawberry.federation.type(
+    keys=["id"],
+    authenticated=True,
+    description="执法人员 / an officer, legal reviewer, leader or auxiliary of a body",
+)
 class Officer:
     id: strawberry.ID
     name: str
@@ -66,6 +71,12 @@ class Officer:
         from schemas.orgs.types import load_org
 
         return await load_org(info, self.tenant)
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: str) -> Officer:
+        entity_access(info, "officer:read")
+        row = await info.context.loaders.officer_by_id.load(str(id))
+        return cls.from_row(found(row, "Officer"))
 
     @classmethod
     def from_row(cls, row: Any) -> Officer:

@@ -5,9 +5,14 @@ from typing import Any
 import strawberry
 
 from schemas.enums import OrgKind
+from schemas.federation import entity_access, found
 
 
-@strawberry.type(description="机构 / a town, street, county department or other body (a tenant)")
+@strawberry.federation.type(
+    keys=["code"],
+    authenticated=True,
+    description="机构 / a town, street, county department or other body (a tenant)",
+)
 class Org:
     code: str = strawberry.field(
         description="租户代码 / tenant code (division code, or <county>:<slug>)"
@@ -20,6 +25,13 @@ class Org:
     @strawberry.field(description="机构类型名称 / kind label")
     def kind_label(self) -> str:
         return self.kind.label  # type: ignore[attr-defined, no-any-return]
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, code: str) -> Org:
+        # The directory of bodies is open to every authenticated caller, as under Case.org.
+        entity_access(info)
+        row = await info.context.loaders.org_by_code.load(code)
+        return cls.from_row(found(row, "Org"))
 
     @classmethod
     def from_row(cls, row: Any) -> Org:

@@ -23,26 +23,31 @@ class Query:
         extensions=[requires("case:read", "credit:read")],
     )
     async def subject(self, info: strawberry.Info, code: str) -> Subject | None:
-        code = validate_party_code(code)
-        loaders = info.context.loaders
-        is_person = kind_of_code(code) is PartyKind.NATURAL_PERSON
-        # Only the systems the caller may read are asked: what the others know is not hinted at.
-        results: list[Any] = await asyncio.gather(
-            loaders.cases_by_party.load(code) if may(info, "case") else _nothing(),
-            _nothing()
-            if is_person or not may(info, "credit")
-            else loaders.credit_profile_by_code.load(code),
-            return_exceptions=True,
-        )
-        local_cases, profile = results
-        if isinstance(local_cases, list) and local_cases:
-            first = local_cases[0]
-            party = await loaders.party_by_key.load((first.tenant, code))
-            return Subject.of(code, party.name if party else None, tenant=first.tenant)
-        if profile is not None and not isinstance(profile, BaseException):
-            return Subject.of(code, profile.name)
-        # Nobody knows it; but if a source failed we cannot say so: report the failure.
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        return None
+        return await find_subject(info, code)
+
+
+async def find_subject(info: strawberry.Info, code: str) -> Subject | None:
+    """The subject as the root field and the federation entity see it (schemas/federation.py)."""
+    code = validate_party_code(code)
+    loaders = info.context.loaders
+    is_person = kind_of_code(code) is PartyKind.NATURAL_PERSON
+    # Only the systems the caller may read are asked: what the others know is not hinted at.
+    results: list[Any] = await asyncio.gather(
+        loaders.cases_by_party.load(code) if may(info, "case") else _nothing(),
+        _nothing()
+        if is_person or not may(info, "credit")
+        else loaders.credit_profile_by_code.load(code),
+        return_exceptions=True,
+    )
+    local_cases, profile = results
+    if isinstance(local_cases, list) and local_cases:
+        first = local_cases[0]
+        party = await loaders.party_by_key.load((first.tenant, code))
+        return Subject.of(code, party.name if party else None, tenant=first.tenant)
+    if profile is not None and not isinstance(profile, BaseException):
+        return Subject.of(code, profile.name)
+    # Nobody knows it; but if a source failed we cannot say so: report the failure.
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return None

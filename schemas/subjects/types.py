@@ -10,6 +10,7 @@ from domain.identifiers import is_id_number_shape
 from schemas.attribution import credit_tenants
 from schemas.audit.trail import touched
 from schemas.enums import CreditLevel, PartyKind, PenaltyKind
+from schemas.federation import entity_access, found
 from schemas.masking import PersonalData, personal
 from schemas.permissions import may, requires
 
@@ -113,8 +114,10 @@ class PenaltyRecord:
         )
 
 
-@strawberry.type(
-    description="行政相对人 / a subject (organisation, individual business or person) across systems"
+@strawberry.federation.type(
+    keys=["code"],
+    authenticated=True,
+    description="行政相对人 / a subject (organisation, individual business or person) across systems",
 )
 class Subject:
     code: str = personal(
@@ -133,6 +136,13 @@ class Subject:
         return cls(
             code=code, kind=PartyKind(kind_of_code(code)), known_name=name, record_tenant=tenant
         )
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, code: str) -> Subject:
+        from schemas.subjects.schema import find_subject
+
+        entity_access(info, "case:read", "credit:read")
+        return found(await find_subject(info, code), "Subject")
 
     @strawberry.field
     def kind_label(self) -> str:

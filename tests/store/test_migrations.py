@@ -31,6 +31,7 @@ TABLES = {
     "idempotency_record",
     "signing_key",
     "oauth_client",
+    "persisted_document",
 }
 
 
