@@ -1,5 +1,5 @@
 """Several replicas: two real `gateway serve` processes on one PostgreSQL and one Redis share
-their rate limits, and their outbox relays deliver every record exactly once."""
+their rate limits and live case events, and their outbox relays deliver every record exactly once."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ from tests.procedure.scenario import Driver, casework, town_of
 ADMIN_URL = os.environ.get("DATABASE_TEST_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 CLIENT = {"client_id": "replica-test", "tenant": "990121001", "secret": "replica-test-secret"}
+# A second client with its own rate-limit bucket, for the tests after the limit test.
+WRITER = {"client_id": "replica-writer", "tenant": "990121001", "secret": "replica-writer-secret"}
 SCOPES = "case:read case:write event:read credit:read supervision:read officer:read"
 LIMIT = 8
 
@@ -88,7 +90,9 @@ def _env(sandbox: Any, postgres_url: str, redis_prefix: str) -> dict[str, str]:
             "GATEWAY_RATE_LIMIT_PREFIX": redis_prefix,
             "GATEWAY_RATE_LIMIT_PER_CLIENT": str(LIMIT),
             "GATEWAY_RATE_LIMIT_PER_TENANT": "0",
-            "GATEWAY_OAUTH_CLIENTS": json.dumps([{**CLIENT, "scope": SCOPES}]),
+            "GATEWAY_OAUTH_CLIENTS": json.dumps(
+                [{**CLIENT, "scope": SCOPES}, {**WRITER, "scope": SCOPES}]
+            ),
             # Both replicas are one issuer: tokens of one validate on the other.
             "GATEWAY_TOKEN_ISSUER": "http://127.0.0.1",
             "GATEWAY_RELAY_POLL_INTERVAL": "0.1",
@@ -143,11 +147,11 @@ def replicas(
             p.wait(timeout=15)
 
 
-def _token(url: str) -> str:
+def _token(url: str, client: dict[str, str] = CLIENT) -> str:
     response = httpx2.post(
         f"{url}/oauth/token",
         data={"grant_type": "client_credentials"},
-        auth=(CLIENT["client_id"], CLIENT["secret"]),
+        auth=(client["client_id"], client["secret"]),
         timeout=10,
     )
     assert response.status_code == 200, response.text
@@ -178,6 +182,67 @@ def test_a_token_of_one_replica_works_on_the_other_and_the_rate_limit_is_shared(
     # One bucket for both replicas: the limit is reached after LIMIT requests in all, not per process.
     assert LIMIT <= len(served) <= LIMIT + 1, outcomes
     assert {replica for replica, _ in limited} == {0, 1}, outcomes
+
+
+REGISTER_CLUE = """mutation($input: RegisterClueInput!) {
+  registerClue(input: $input) { number status version } }"""
+SUBSCRIBE = "subscription { caseEvents { number tenant command status } }"
+
+
+def test_an_event_committed_on_one_replica_reaches_a_subscriber_of_the_other(
+    replicas: list[str], world: World
+) -> None:
+    from websockets.asyncio.client import connect
+
+    from tests.procedure_graph.support import party
+
+    town = town_of(world)
+    headers = {"Authorization": f"Bearer {_token(replicas[1], WRITER)}"}
+
+    async def scenario() -> dict[str, Any]:
+        url = replicas[1].replace("http://", "ws://") + "/graphql"
+        async with connect(
+            url, subprotocols=["graphql-transport-ws"], additional_headers=headers
+        ) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+            )
+            await asyncio.sleep(0.5)  # the subscription (and its Redis channel) is live
+            clue = {
+                "tenant": town.code,
+                "idempotencyKey": uuid.uuid4().hex,
+                "source": "INSPECTION",
+                "itemCode": town.major_item,
+                "party": party(town.company),
+                "title": "跨副本事件测试",
+                "facts": "经查,当事人存在违法行为",
+                "registeredBy": town.auxiliary,
+            }
+            answer = await asyncio.to_thread(
+                lambda: httpx2.post(
+                    f"{replicas[0]}/graphql",
+                    json={"query": REGISTER_CLUE, "variables": {"input": clue}},
+                    headers=headers,
+                    timeout=30,
+                ).json()
+            )
+            assert "errors" not in answer, answer
+            message = json.loads(await asyncio.wait_for(ws.recv(), 15))
+            assert message["type"] == "next", message
+            return {
+                "event": message["payload"]["data"]["caseEvents"],
+                "number": answer["data"]["registerClue"]["number"],
+            }
+
+    got = asyncio.run(scenario())
+    assert got["event"] == {
+        "number": got["number"],
+        "tenant": town.code,
+        "command": "registerClue",
+        "status": "CLUE",
+    }
 
 
 def test_both_relays_deliver_every_outbox_record_exactly_once(
