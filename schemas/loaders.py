@@ -89,6 +89,12 @@ class Loaders:
         return self._loader(self._services.store.steps_by_case_numbers, self._tenants("case"))
 
     @cached_property
+    def transfers_by_case(self) -> BatchLoader[str, Any]:
+        return self._loader(
+            self._services.store.transfers_by_case_numbers, self._tenants("transfer")
+        )
+
+    @cached_property
     def evidence_by_case(self) -> BatchLoader[str, Any]:
         return self._loader(self._services.store.evidence_by_case_numbers, self._tenants("case"))
 

@@ -22,11 +22,15 @@ from schemas.events.schema import Query as EventQuery
 from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
 from schemas.items.schema import Query as ItemQuery
 from schemas.limits import DocumentLimits, limit_extensions
+from schemas.linked.schema import LinkedActionMutation
+from schemas.linked.schema import Query as LinkedActionQuery
 from schemas.officers.schema import Query as OfficerQuery
 from schemas.subjects.schema import Query as SubjectQuery
 from schemas.subscriptions import Subscription
 from schemas.supervision.schema import Query as SupervisionQuery
 from schemas.tracing import OperationTracing
+from schemas.transfers.mutations import TransferMutation
+from schemas.transfers.schema import Query as TransferQuery
 
 Query = merge_types(
     "Query",
@@ -39,6 +43,8 @@ Query = merge_types(
         CrossSystemQuery,
         AuditQuery,
         SupervisionQuery,
+        TransferQuery,
+        LinkedActionQuery,
     ),
 )
 
@@ -65,7 +71,9 @@ def build_schema(
     schema = GatewaySchema(
         query=merge_types("Query", (Query, service_query(open_sdl))),
         types=entity_types(),
-        mutation=merge_types("Mutation", (CaseMutation, EventMutation)),
+        mutation=merge_types(
+            "Mutation", (CaseMutation, EventMutation, TransferMutation, LinkedActionMutation)
+        ),
         subscription=Subscription,
         config=StrawberryConfig(batching_config=batching),
         extensions=[

@@ -100,16 +100,29 @@ def granted_clause(
     )
 
 
+def transferred_clause(
+    case_number: Mapped[str] | ColumnElement[str], tenants: TenantFilter
+) -> ColumnElement[bool]:
+    """EXISTS a transfer (移送) of the case to a body the filter matches: the receiver sees it."""
+    transfer = aliased(CaseTransfer)
+    return exists().where(
+        col(transfer.case_number) == case_number,
+        tenant_clause(col(transfer.to_tenant), tenants),
+    )
+
+
 def case_clause(
     tenants: TenantFilter,
     tenant: Mapped[str] | ColumnElement[str] = col(EnforcementCase.tenant),
     item_code: Mapped[str] | ColumnElement[str] = col(EnforcementCase.item_code),
+    number: Mapped[str] | ColumnElement[str] = col(EnforcementCase.number),
 ) -> ColumnElement[bool]:
-    """A case is visible when its town matches or the department that granted its item does
-    (DESIGN §4: a department sees only the cases of the items it granted)."""
+    """A case is visible when its town matches, the department that granted its item does
+    (DESIGN §4: a department sees only the cases of the items it granted), or a body the case
+    was transferred to does."""
     if tenants.is_unrestricted:
         return true()
-    owned = tenant_clause(tenant, tenants)
+    owned = or_(tenant_clause(tenant, tenants), transferred_clause(number, tenants))
     if not names_departments(tenants):
         return owned
     return or_(owned, granted_clause(tenant, item_code, tenants))
@@ -121,10 +134,11 @@ def case_detail_clause(
     case_number: Mapped[str] | ColumnElement[str],
 ) -> ColumnElement[bool]:
     """A row of a case's ledger (step, evidence, handler link) follows its case: visible when its
-    own tenant matches or, through the department-grant rule, when its case is visible."""
+    own tenant matches, when its case was transferred to the caller, or, through the
+    department-grant rule, when its case is visible."""
     if tenants.is_unrestricted:
         return true()
-    owned = tenant_clause(tenant, tenants)
+    owned = or_(tenant_clause(tenant, tenants), transferred_clause(case_number, tenants))
     if not names_departments(tenants):
         return owned
     case = aliased(EnforcementCase)
@@ -136,10 +150,19 @@ def case_detail_clause(
 
 
 def _party_clause(tenants: TenantFilter) -> ColumnElement[bool]:
-    """A party of a town's ledger: the town's, and a granting department's through a case."""
+    """A party of a town's ledger: the town's, a granting department's through a case, and a
+    receiver's through a case transferred to it."""
     if tenants.is_unrestricted:
         return true()
-    owned = tenant_clause(col(Party.tenant), tenants)
+    transferred_case = aliased(EnforcementCase)
+    owned = or_(
+        tenant_clause(col(Party.tenant), tenants),
+        exists().where(
+            col(transferred_case.tenant) == col(Party.tenant),
+            col(transferred_case.party_code) == col(Party.code),
+            transferred_clause(col(transferred_case.number), tenants),
+        ),
+    )
     if not names_departments(tenants):
         return owned
     case = aliased(EnforcementCase)

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import col
 
 from connectors.store.repository import Store, tenant_clause
-from connectors.store.tables import EnforcementCase, Officer
-from domain.calendar import HolidayCalendar
+from connectors.store.tables import CaseTransfer, EnforcementCase, Officer, TransferStatus
+from domain.calendar import CHINA_STANDARD_TIME, HolidayCalendar
 from domain.deadlines import DeadlinePolicy, publish_by, serve_by
 from domain.enums import CaseStatus
 from domain.tenancy import TenantFilter
+from domain.transfers import unanswered_since
 
 UNDECIDED = (
     CaseStatus.FILED,
@@ -42,6 +43,7 @@ class LedgerFigures:
     decided_numbers: tuple[str, ...]  # to reconcile with the provincial platform
     divisions: tuple[str, ...]  # counties of the decided cases (case-file review scores)
     certificate_numbers: tuple[str, ...]  # the tenants' officers' certificates
+    unanswered_transfers: int = 0  # pending transfers past the answer limit (as of `today`)
 
 
 def _ours(tenants: Sequence[TenantFilter]) -> ColumnElement[bool]:
@@ -97,8 +99,23 @@ async def ledger_figures(
         officer_tenants,
         col(Officer.certificate_no).is_not(None),
     )
+    # 移送: sent or received by the tenants, still pending past the receiver's answer limit.
+    late_from = datetime.combine(unanswered_since(today, calendar), time(), CHINA_STANDARD_TIME)
+    unanswered = (
+        select(func.count())
+        .select_from(CaseTransfer)
+        .where(
+            or_(
+                and_(*[tenant_clause(col(CaseTransfer.tenant), t) for t in tenants]),
+                and_(*[tenant_clause(col(CaseTransfer.to_tenant), t) for t in tenants]),
+            ),
+            col(CaseTransfer.status) == TransferStatus.PENDING,
+            col(CaseTransfer.sent_at) < late_from,
+        )
+    )
     async with store.transaction(*tenants) as session:
         connection = await session.connection()  # plain Core rows, no ORM objects
+        unanswered_transfers = int((await connection.execute(unanswered)).scalar_one())
         groups = (await connection.execute(decided_groups)).all()
         late = int((await connection.execute(undecided_late)).scalar_one())
         unserved_groups = (await connection.execute(unserved)).all()
@@ -145,4 +162,5 @@ async def ledger_figures(
         decided_numbers=tuple(sorted(numbers)),
         divisions=tuple(sorted(divisions)),
         certificate_numbers=tuple(sorted({c for c in certificate_numbers if c})),
+        unanswered_transfers=unanswered_transfers,
     )

@@ -18,6 +18,7 @@ from schemas.permissions import allowed, may, requires
 LazyGridEvent = Annotated["GridEvent", strawberry.lazy("schemas.events.types")]  # noqa: F821
 LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
 LazyOfficer = Annotated["Officer", strawberry.lazy("schemas.officers.types")]  # noqa: F821
+LazyTransfer = Annotated["Transfer", strawberry.lazy("schemas.transfers.types")]  # noqa: F821
 LazyOrg = Annotated["Org", strawberry.lazy("schemas.orgs.types")]  # noqa: F821
 LazyEnforcementItem = Annotated["EnforcementItem", strawberry.lazy("schemas.items.types")]  # noqa: F821
 
@@ -300,6 +301,16 @@ class Case:
     async def timeline(self, info: strawberry.Info) -> list[CaseStep]:
         rows = await info.context.loaders.steps_by_case.load(self.number)
         return [CaseStep.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="移送记录 / the case's transfers (移送), oldest first",
+        extensions=[requires("transfer:read")],
+    )
+    async def transfers(self, info: strawberry.Info) -> list[LazyTransfer]:
+        from schemas.transfers.types import Transfer
+
+        rows = await info.context.loaders.transfers_by_case.load(self.number)
+        return [Transfer.from_row(r) for r in rows]
 
     @strawberry.field(description="证据材料 / evidence metadata")
     async def evidence(self, info: strawberry.Info) -> list[Evidence]:

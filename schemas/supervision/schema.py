@@ -114,4 +114,5 @@ class Query:
                 passed=sum(1 for s in reviewed if s.grade is ReviewGrade.PASS),
                 failed=sum(1 for s in reviewed if s.grade is ReviewGrade.FAIL),
             ),
+            unanswered_transfers=figures.unanswered_transfers,
         )

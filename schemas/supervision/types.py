@@ -78,3 +78,8 @@ class SupervisionStats:
     reconciliation: Reconciliation
     expiring_certificates: ExpiringCertificates
     case_file_reviews: CaseFileReviews
+    unanswered_transfers: int = strawberry.field(
+        default=0,
+        description="超过5个工作日未答复的移送(截至今日) / transfers sent or received that are "
+        "still pending after 5 working days, as of today",
+    )

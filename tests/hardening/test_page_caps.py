@@ -18,6 +18,7 @@ OVER_THE_CAP = {
     "Query.gridEvents(offset)": "{ gridEvents(offset: -1) { id } }",
     "Query.officers(filter.limit)": "{ officers(filter: {limit: 501}) { id } }",
     "Query.auditEvents(first)": "{ auditEvents(first: 101) { __typename } }",
+    "Query.transfers(first)": "{ transfers(first: 101) { totalCount } }",
 }
 
 

@@ -41,6 +41,9 @@ class Facts:
         self.case_tenant = {c.number: c.tenant for c in world.cases}
         self.case_granted_by = {c.number: grants.get((c.tenant, c.item_code)) for c in world.cases}
         self.officer_tenant = {o.id: o.tenant for o in world.officers}
+        self.transferred_to: dict[str, set[str]] = {}
+        for transfer in world.transfers:
+            self.transferred_to.setdefault(transfer.case_number, set()).add(transfer.to_tenant)
         self.event_town = {e.id: e.town for e in world.events}
         self.provincial_division = {p.number: p.division for p in world.provincial_cases}
         persons = [s for s in world.subjects if s.kind is PartyKind.NATURAL_PERSON]
@@ -53,8 +56,11 @@ class Facts:
         self.person_addresses = {s.address for s in persons}
 
     def case_visible(self, p: Principal, number: str) -> bool:
-        return may(p, "case", self.case_tenant[number]) or may(
-            p, "case", self.case_granted_by[number]
+        """The town, the granting department, or a body the case was transferred to."""
+        return (
+            may(p, "case", self.case_tenant[number])
+            or may(p, "case", self.case_granted_by[number])
+            or any(may(p, "case", to) for to in self.transferred_to.get(number, ()))
         )
 
     def visible_cases(self, p: Principal) -> set[str]:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from domain.calendar import CHINA_STANDARD_TIME, default_calendar
-from domain.enums import CaseStatus, CertificateStatus, OfficerRole, PartyKind, PenaltyKind
+from domain.enums import CaseStatus, CertificateStatus, OfficerRole, OrgKind, PartyKind, PenaltyKind
 from domain.enums import Procedure as P
 from domain.procedure import (
     Certificate,
@@ -35,6 +35,13 @@ from domain.procedure import (
     check_summary,
     check_transition,
     next_steps,
+)
+from domain.transfers import (
+    TransferKind,
+    TransferState,
+    check_answer,
+    check_receiver,
+    check_transfer,
 )
 
 TODAY = date(2026, 9, 15)
@@ -308,6 +315,21 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
         Rule.STEP_ORDER,
         "marking a decided case complex",
         lambda: check_before_decision(S.DECIDED),
+    ),
+    (
+        Rule.TRANSFER_AFTER_DECISION,
+        "transferring a decided case",
+        lambda: check_transfer(TransferKind.POLICE, S.DECIDED, "990121001", "990121:gaj"),
+    ),
+    (
+        Rule.TRANSFER_RECEIVER,
+        "a suspected crime sent to a town",
+        lambda: check_receiver(TransferKind.POLICE, OrgKind.TOWN, "990121004"),
+    ),
+    (
+        Rule.TRANSFER_STATE,
+        "answering an answered transfer",
+        lambda: check_answer(TransferState.ACCEPTED),
     ),
 ]
 

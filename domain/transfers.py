@@ -1,0 +1,109 @@
+"""The rules of a transfer (移送, DOMAIN §4) over plain values: to whom a case may go, and when.
+
+A case outside the town's powers goes to another town or the department that holds the item
+before the decision; a suspected crime goes to the police or the procuratorate at any step
+before the decision, and never ends in a fine instead (行刑衔接: 不得以罚代刑). After the
+decision a case is not transferred. A receiver answers a pending transfer once; the sender may
+escalate a rejected one to coordination (争议协调).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from domain.calendar import HolidayCalendar
+from domain.enums import CaseStatus, LabelledEnum, OrgKind
+from domain.procedure import BEFORE_DECISION, Rule, RuleViolation
+
+
+class TransferKind(LabelledEnum):
+    OTHER_TOWN = ("OTHER_TOWN", "移送其他乡镇(街道)")
+    DEPARTMENT = ("DEPARTMENT", "移送县级部门")
+    POLICE = ("POLICE", "涉嫌犯罪移送公安机关")
+    PROCURATORATE = ("PROCURATORATE", "涉嫌犯罪移送检察院")
+
+
+class TransferState(LabelledEnum):
+    PENDING = ("PENDING", "待接收")
+    ACCEPTED = ("ACCEPTED", "已接收")
+    REJECTED = ("REJECTED", "已退回")
+    ESCALATED = ("ESCALATED", "争议协调")
+
+
+RECEIVERS: dict[TransferKind, frozenset[OrgKind]] = {
+    TransferKind.OTHER_TOWN: frozenset({OrgKind.TOWN, OrgKind.STREET}),
+    TransferKind.DEPARTMENT: frozenset({OrgKind.DEPARTMENT}),
+    TransferKind.POLICE: frozenset({OrgKind.POLICE}),
+    TransferKind.PROCURATORATE: frozenset({OrgKind.PROCURATORATE}),
+}
+SUSPECTED_CRIME = frozenset({TransferKind.POLICE, TransferKind.PROCURATORATE})
+# Not a crime: only while the case is still being found out (the general step order).
+ORDINARY_FROM = frozenset({CaseStatus.CLUE, CaseStatus.FILED, CaseStatus.INVESTIGATING})
+CRIME_FROM = frozenset({CaseStatus.CLUE}) | BEFORE_DECISION
+DECIDED_OR_LATER = frozenset(
+    {CaseStatus.DECIDED, CaseStatus.SERVED, CaseStatus.EXECUTED, CaseStatus.CLOSED}
+)
+
+
+def check_transfer(kind: TransferKind, status: CaseStatus, sender: str, receiver: str) -> None:
+    """May a case at `status` be transferred as `kind`? (the receiver's kind is checked apart)"""
+    if receiver == sender:
+        raise RuleViolation(
+            Rule.TRANSFER_RECEIVER, "不能移送给本单位", "a body cannot transfer a case to itself"
+        )
+    if status in DECIDED_OR_LATER:
+        raise RuleViolation(
+            Rule.TRANSFER_AFTER_DECISION,
+            f"案件已「{status.label}」,作出处罚决定后不得移送",
+            f"a case at {status.value} has been decided and cannot be transferred",
+        )
+    allowed = CRIME_FROM if kind in SUSPECTED_CRIME else ORDINARY_FROM
+    if status not in allowed:
+        raise RuleViolation(
+            Rule.STEP_ORDER,
+            f"案件处于「{status.label}」,不能{kind.label}",
+            f"a case at {status.value} cannot be transferred as {kind.value}",
+        )
+
+
+def check_receiver(kind: TransferKind, receiver_kind: OrgKind | None, receiver: str) -> None:
+    if receiver_kind not in RECEIVERS[kind]:
+        shown = "、".join(k.label for k in OrgKind if k in RECEIVERS[kind])
+        raise RuleViolation(
+            Rule.TRANSFER_RECEIVER,
+            f"{kind.label}的对象须为{shown},{receiver} 不是",
+            f"a {kind.value} transfer goes to a {'/'.join(sorted(RECEIVERS[kind]))}; "
+            f"{receiver} is not one",
+        )
+
+
+def check_answer(state: TransferState) -> None:
+    if state is not TransferState.PENDING:
+        raise RuleViolation(
+            Rule.TRANSFER_STATE,
+            f"移送已「{state.label}」,不能再答复",
+            f"the transfer is {state.value} and was answered already",
+        )
+
+
+def check_escalation(state: TransferState) -> None:
+    if state is not TransferState.REJECTED:
+        raise RuleViolation(
+            Rule.TRANSFER_STATE,
+            f"移送处于「{state.label}」,只有被退回的移送可以提请争议协调",
+            f"only a rejected transfer can be escalated; this one is {state.value}",
+        )
+
+
+ANSWER_WORKING_DAYS = 5  # the receiver answers a transfer within 5 working days of receiving it
+
+
+def unanswered_since(
+    today: date, calendar: HolidayCalendar, days: int = ANSWER_WORKING_DAYS
+) -> date:
+    """The first sending day whose pending transfer is not yet late `today`: a transfer sent
+    before it and still unanswered has had more than `days` working days."""
+    sent = today
+    while calendar.add_working_days(sent - timedelta(days=1), days) >= today:
+        sent -= timedelta(days=1)
+    return sent

@@ -1,0 +1,139 @@
+"""移送 / transfer a case, answer a transfer (the receiver), escalate a rejected one (the sender):
+`TransferWork` (connectors/store/transfers.py), each needing transfer:write on its side."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from connectors.store.ledger import Ledger
+from connectors.store.transfers import (
+    AnswerTransfer,
+    EscalateTransfer,
+    TransferCase,
+    TransferWork,
+)
+from domain.calendar import default_calendar
+from domain.transfers import TransferKind as DomainTransferKind
+from schemas.permissions import requires, tenants
+from schemas.transfers.types import TransferChange, TransferKind
+
+# TransferWork per store engine (its ledger is the same SQL as the gateway's CaseWork).
+_work: dict[int, TransferWork] = {}
+
+
+def transfer_work(info: strawberry.Info) -> TransferWork:
+    engine = info.context.services.store.engine
+    work = _work.get(id(engine))
+    if work is None:
+        work = _work[id(engine)] = TransferWork(Ledger(engine), calendar=default_calendar())
+    return work
+
+
+def actor(info: strawberry.Info) -> str:
+    principal = info.context.principal
+    return str(principal.subject) if principal is not None else "anonymous"
+
+
+@strawberry.input(description="案件移送 / transferring a case (移送)")
+class TransferCaseInput:
+    number: str
+    version: int = strawberry.field(description="案件当前版本 / the version last seen")
+    idempotency_key: str
+    to_tenant: str = strawberry.field(description="接收单位 / the receiver (tenant code)")
+    kind: TransferKind = strawberry.field(description="移送类别 / to whom")
+    reason: str = strawberry.field(description="移送理由 / why the case is transferred")
+    evidence_ids: list[str] = strawberry.field(
+        default_factory=list, description="随案移送证据 / evidence sent with the case"
+    )
+    at: datetime | None = strawberry.field(
+        default=None, description="行为时间 / when (default now)"
+    )
+
+
+@strawberry.input(description="答复移送 / the receiver's answer to a transfer")
+class AnswerTransferInput:
+    transfer_id: strawberry.ID = strawberry.field(description="移送编号 / the transfer's id")
+    idempotency_key: str
+    accept: bool = strawberry.field(description="是否接收 / accept (true) or reject (false)")
+    note: str | None = strawberry.field(default=None, description="答复意见 / the answer")
+    at: datetime | None = strawberry.field(
+        default=None, description="行为时间 / when (default now)"
+    )
+
+
+@strawberry.input(description="争议协调 / escalating a rejected transfer to coordination")
+class EscalateTransferInput:
+    transfer_id: strawberry.ID = strawberry.field(description="移送编号 / the transfer's id")
+    idempotency_key: str
+    note: str | None = strawberry.field(default=None, description="提请理由 / why")
+    at: datetime | None = strawberry.field(
+        default=None, description="行为时间 / when (default now)"
+    )
+
+
+@strawberry.type
+class TransferMutation:
+    @strawberry.mutation(
+        description="移送案件 / transfer a case to another town, a department, the police or "
+        "the procuratorate",
+        extensions=[requires("transfer:write")],
+    )
+    async def transfer_case(
+        self, info: strawberry.Info, input: TransferCaseInput
+    ) -> TransferChange:
+        command = TransferCase(
+            number=input.number,
+            to_tenant=input.to_tenant,
+            kind=DomainTransferKind(input.kind.value),
+            reason=input.reason,
+            actor=actor(info),
+            evidence_ids=tuple(input.evidence_ids),
+            expected_version=input.version,
+            at=input.at,
+        )
+        result = await transfer_work(info).transfer_case(
+            command,
+            tenants=tenants(info, "transfer", "write"),
+            idempotency_key=input.idempotency_key,
+        )
+        return TransferChange.of(result)
+
+    @strawberry.mutation(
+        description="答复移送(接收单位) / accept or reject a transfer (the receiver)",
+        extensions=[requires("transfer:write")],
+    )
+    async def answer_transfer(
+        self, info: strawberry.Info, input: AnswerTransferInput
+    ) -> TransferChange:
+        command = AnswerTransfer(
+            transfer_id=str(input.transfer_id),
+            accept=input.accept,
+            actor=actor(info),
+            note=input.note,
+            at=input.at,
+        )
+        result = await transfer_work(info).answer_transfer(
+            command,
+            tenants=tenants(info, "transfer", "write"),
+            idempotency_key=input.idempotency_key,
+        )
+        return TransferChange.of(result)
+
+    @strawberry.mutation(
+        description="提请争议协调(移送单位) / escalate a rejected transfer (the sender)",
+        extensions=[requires("transfer:write")],
+    )
+    async def escalate_transfer(
+        self, info: strawberry.Info, input: EscalateTransferInput
+    ) -> TransferChange:
+        command = EscalateTransfer(
+            transfer_id=str(input.transfer_id), actor=actor(info), note=input.note, at=input.at
+        )
+        result = await transfer_work(info).escalate_transfer(
+            command,
+            tenants=tenants(info, "transfer", "write"),
+            idempotency_key=input.idempotency_key,
+        )
+        return TransferChange.of(result)

@@ -1,0 +1,113 @@
+"""Transfers (移送) in the graph: the transfer, a page of them, and what a transfer command did."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from connectors.store.tables import CaseTransfer
+from connectors.store.tables import TransferStatus as StoreTransferStatus
+from connectors.store.transfers import TransferResult
+from domain.transfers import TransferKind as DomainTransferKind
+from schemas.cases.types import PageInfo
+from schemas.enums import CaseStatus, graphql_enum
+from schemas.permissions import allowed
+
+if TYPE_CHECKING:
+    from schemas.cases.types import Case
+
+LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
+
+TransferStatus = graphql_enum(StoreTransferStatus, "移送状态 / where a transfer stands")
+TransferKind = graphql_enum(DomainTransferKind, "移送类别 / to whom a case is transferred")
+
+
+@strawberry.enum(description="移送方向 / transfers sent or received by the caller")
+class TransferDirection(Enum):
+    INCOMING = strawberry.enum_value("INCOMING", description="接收的移送 / received")
+    OUTGOING = strawberry.enum_value("OUTGOING", description="发出的移送 / sent")
+
+
+@strawberry.type(description="案件移送 / a case transferred to another body (移送)")
+class Transfer:
+    id: strawberry.ID = strawberry.field(description="移送编号 / the transfer's id")
+    case_number: str = strawberry.field(description="案号 / the case transferred")
+    from_tenant: str = strawberry.field(description="移送单位 / the sender (tenant code)")
+    to_tenant: str = strawberry.field(description="接收单位 / the receiver (tenant code)")
+    reason: str = strawberry.field(description="移送理由 / why the case is transferred")
+    evidence_ids: list[str] = strawberry.field(
+        description="随案移送证据 / the evidence sent with the case"
+    )
+    sent_at: datetime = strawberry.field(description="移送时间 / when it was sent")
+    status: TransferStatus = strawberry.field(description="移送状态 / where it stands")
+    answered_at: datetime | None = strawberry.field(
+        description="答复时间 / when the receiver answered"
+    )
+    answer_note: str | None = strawberry.field(
+        description="答复意见 / what the receiver said when it answered"
+    )
+
+    @strawberry.field(description="案件(需 case:read) / the case transferred")
+    async def case(self, info: strawberry.Info) -> LazyCase | None:
+        from schemas.cases.types import Case
+
+        if not (allowed(info, "case", self.from_tenant) or allowed(info, "case", self.to_tenant)):
+            return None
+        row = await info.context.loaders.case_by_number.load(self.case_number)
+        return None if row is None else Case.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: CaseTransfer) -> Transfer:
+        return cls(
+            id=strawberry.ID(row.id),
+            case_number=row.case_number,
+            from_tenant=row.tenant,
+            to_tenant=row.to_tenant,
+            reason=row.reason,
+            evidence_ids=list(row.evidence_ids),
+            sent_at=row.sent_at,
+            status=TransferStatus(row.status.value),
+            answered_at=row.answered_at,
+            answer_note=row.answer_note,
+        )
+
+
+@strawberry.type(description="移送分页项 / one transfer of a page and its cursor")
+class TransferEdge:
+    cursor: str = strawberry.field(description="游标 / pass it as `after` for the next page")
+    node: Transfer = strawberry.field(description="移送 / the transfer")
+
+
+@strawberry.type(description="移送分页 / a page of transfers, newest first")
+class TransferConnection:
+    edges: list[TransferEdge] = strawberry.field(description="本页移送 / this page")
+    page_info: PageInfo = strawberry.field(description="分页信息 / where the page ends")
+    total_count: int = strawberry.field(description="总数 / how many match in all")
+
+
+@strawberry.type(description="移送操作结果 / what a transfer command did")
+class TransferChange:
+    transfer_id: strawberry.ID = strawberry.field(description="移送编号 / the transfer's id")
+    transfer_status: TransferStatus = strawberry.field(description="移送状态 / where it stands")
+    number: str = strawberry.field(description="案号 / the case number")
+    case_status: CaseStatus = strawberry.field(description="案件状态 / the case's status")
+    version: int = strawberry.field(description="案件版本 / pass it to the next command")
+    seq: int = strawberry.field(description="本步骤在办案流程中的序号 / the step appended")
+    replayed: bool = strawberry.field(
+        description="重复请求,返回首次结果 / the answer stored for this idempotency key"
+    )
+
+    @classmethod
+    def of(cls, result: TransferResult) -> TransferChange:
+        return cls(
+            transfer_id=strawberry.ID(result.transfer_id),
+            transfer_status=TransferStatus(result.transfer_status.value),
+            number=result.number,
+            case_status=CaseStatus(result.case_status.value),
+            version=result.version,
+            seq=result.seq,
+            replayed=result.replayed,
+        )
