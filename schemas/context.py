@@ -6,14 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from auth.policy import has_scope, tenant_filter
 from auth.principal import Principal
 from connectors.credit import CreditClient
 from connectors.provincial import ProvincialClient
 from connectors.smartcity import SmartCityClient
 from connectors.store import Store
-from domain.tenancy import TenantFilter
-from schemas.errors import Forbidden, Unauthenticated
+from schemas.errors import Unauthenticated
 
 
 @dataclass(frozen=True)
@@ -55,12 +53,3 @@ class Context:
         if self.principal is None:
             raise Unauthenticated("需要登录 / authentication required")
         return self.principal
-
-    def tenants(self, resource: str, action: str = "read") -> TenantFilter:
-        """The tenants this caller may `action` on `resource`; FORBIDDEN when none at all."""
-        principal = self.require_principal()
-        if not has_scope(principal, resource, action):
-            raise Forbidden(
-                f"缺少权限 / missing scope {resource}:{action}", scope=f"{resource}:{action}"
-            )
-        return tenant_filter(principal, resource, action)
