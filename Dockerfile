@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# The gateway image: a builder stage installs the package into a virtual environment; the
-# runtime stage gets only that environment, on the same Python base, as a numeric non-root user.
+# The gateway image: a builder stage installs the package and exactly the locked dependencies
+# (uv.lock) into a virtual environment; the runtime stage gets only that environment, on the same
+# Python base, as a numeric non-root user.
 #
 #   docker build -t enforcement-gateway:dev .
 #   docker run --rm -p 8000:8000 enforcement-gateway:dev serve --demo --host 0.0.0.0
@@ -10,14 +11,22 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN python -m venv /opt/venv
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_NO_CACHE=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/opt/venv
+# uv (pinned with its hashes) in a venv of its own, used only in this stage.
+COPY tools/uv.txt /tmp/uv.txt
+RUN python -m venv /opt/uv \
+    && /opt/uv/bin/pip install --require-hashes -r /tmp/uv.txt \
+    && python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# .dockerignore lets in only pyproject.toml, README.md and the packages.
+# .dockerignore lets in only pyproject.toml, uv.lock, README.md and the packages.
 COPY . .
+# Exactly the locked runtime dependencies (no extras), then the package itself, not editable.
 # Compiled here because the runtime's root filesystem is read-only: no .pyc is written there.
-RUN pip install . \
+RUN /opt/uv/bin/uv sync --locked --no-editable --python /usr/local/bin/python \
     && python -m compileall -q /opt/venv/lib
 
 FROM ${PYTHON_IMAGE} AS runtime

@@ -1,15 +1,28 @@
-# Two commands a newcomer needs: `make demo` and `make test`. Each sets up .venv on first use.
+# Two commands a newcomer needs: `make demo` and `make test`. Each sets up .venv on first use,
+# installing exactly what uv.lock names (every package, pinned with its hashes).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv itself lives in its own small venv, installed by pip from a hash-pinned requirements file.
+UV_VENV := .uv
+UV := $(UV_VENV)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+# The date-sensitive suites, run again with the clock moved ahead (make test-future).
+FUTURE_SUITES := tests/procedure tests/procedure_graph tests/store tests/transfers tests/auth tests/unit
+FUTURE_SHIFT ?= 400
 
-.PHONY: demo test lint typecheck check bench sandbox schema clean
+.PHONY: demo test test-future lint typecheck lock-check check lock upgrade bench sandbox schema clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+$(UV): tools/uv.txt
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet --require-hashes -r tools/uv.txt
+	touch $(UV)
+
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(UV) sync --locked --all-extras
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -18,6 +31,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# The date-sensitive suites with every clock (wall, monotonic excluded) FUTURE_SHIFT days ahead.
+test-future: $(STAMP)
+	GATEWAY_TEST_SHIFT_DAYS=$(FUTURE_SHIFT) $(BIN)/python -m pytest -q $(FUTURE_SUITES) $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -25,7 +42,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck test
+# Fails when uv.lock no longer matches pyproject.toml (CI runs it first).
+lock-check: $(UV)
+	$(UV) lock --check
+
+check: lock-check lint typecheck test
+
+# Re-resolve uv.lock from pyproject.toml, keeping every pin that still satisfies it.
+lock: $(UV)
+	$(UV) lock
+
+# Move every package to its newest release, then run the checks: a deliberate, reviewed step.
+upgrade: $(UV)
+	$(UV) pip compile --quiet --universal --generate-hashes --no-header --upgrade \
+		--python-version 3.11 tools/uv.in -o tools/uv.txt
+	$(UV) lock --upgrade
+	$(MAKE) check
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
@@ -38,4 +70,4 @@ schema: $(STAMP)
 	$(BIN)/gateway schema --federation > schemas/schema.federation.graphql
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info gateway.db
+	rm -rf $(VENV) $(UV_VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info gateway.db

@@ -65,7 +65,10 @@ def test_the_builder_installs_the_package_into_a_venv() -> None:
     builder, _ = stages()
     runs = " && ".join(c.value[0] for c in builder.all("RUN"))
     assert "python -m venv /opt/venv" in runs
-    assert re.search(r"\bpip install \.(\s|$)", runs)
+    # exactly the lock: uv itself from its hash-pinned file, then `uv sync --locked`, no extras
+    assert re.search(r"pip install --require-hashes -r \S*uv\.txt", runs)
+    assert re.search(r"\buv sync --locked --no-editable\b", runs)
+    assert "--extra" not in runs and "--all-extras" not in runs
     paths = [dict(zip(c.value[::2], c.value[1::2], strict=True)) for c in builder.all("ENV")]
     assert any(env.get("PATH", "").startswith("/opt/venv/bin:") for env in paths)
 
@@ -209,7 +212,10 @@ def test_the_context_is_an_allowlist_of_the_packages() -> None:
     rules = ignore_rules()
     assert rules[0] == (False, re.compile(_regex("*")))
     allowed = {regex.pattern for negated, regex in rules if negated}
-    expected = {_regex(name) for name in packages() | {"pyproject.toml", "README.md"}}
+    expected = {
+        _regex(name)
+        for name in packages() | {"pyproject.toml", "uv.lock", "tools/uv.txt", "README.md"}
+    }
     assert allowed == expected
 
 
@@ -247,6 +253,8 @@ def test_the_context_holds_every_file_the_package_needs() -> None:
                     missing.append(relative)
     assert not missing
     assert in_context("pyproject.toml", rules) and in_context("README.md", rules)
+    assert in_context("uv.lock", rules) and in_context("tools/uv.txt", rules)
+    assert not in_context("tools/uv.in", rules)
     assert in_context("connectors/store/migrations/versions/0001_initial.py", rules)
     assert in_context("schemas/schema.graphql", rules)
 
