@@ -3,7 +3,6 @@ fragments (named, inline, spread several times) and fragment cycles."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -120,10 +119,9 @@ SELF_CYCLE = "{ cases(first: 1) { ...A } } fragment A on CaseConnection { totalC
 
 @pytest.mark.parametrize("document", [CYCLE, SELF_CYCLE], ids=["two", "self"])
 def test_a_fragment_cycle_is_refused_without_looping(strict: Any, document: str) -> None:
-    started = time.monotonic()
-    body = strict.query(document)
-    assert time.monotonic() - started < 5
+    body = strict.query(document)  # a loop would never answer: the client's 30 s timeout fails it
     assert body.get("data") is None
+    assert upstream_requests(strict.sandbox) == 0  # refused before execution
     messages = " ".join(e["message"] for e in errors_of(body))
     assert "Cannot spread fragment 'A' within itself" in messages
     assert all(e["extensions"]["code"] == "QUERY_REJECTED" for e in errors_of(body))
@@ -169,9 +167,9 @@ def test_an_aliased_fragment_bomb_is_refused_quickly(serve: Any, sandbox: Any, w
         f'{{ subject(code: "{code}") {{ ...F0 }} }}\n{fragments}\n'
         f"fragment F{levels} on Subject {{ code }}"
     )
-    started = time.monotonic()
+    # Refused by the meter before anything runs (no resolver, no upstream request); were it
+    # executed, the 10 s client timeout would fail the test rather than let it hang.
     response = served.post({"query": document}, timeout=10)
-    assert time.monotonic() - started < 5
     reasons = rejected(response.json())
     assert reasons["ALIASES"]["actual"] == 2 ** (levels + 1) - 2
     assert reasons["COST"]["actual"] > 2**levels

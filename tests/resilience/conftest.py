@@ -1,11 +1,13 @@
 """Fixtures of the resilience tests: their own three sandbox upstreams (faults and writes here
 never reach the session's), connector clients with a chosen `Resilience`, gateways with chosen
-settings served over HTTP (lifespan on, so their clients are closed), and metric deltas."""
+settings served over HTTP (lifespan on, so their clients are closed), metric deltas, and bounded
+polls that wait for a state (`until`). No test here asserts on a duration."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -157,6 +159,42 @@ def policy() -> Callable[..., Resilience]:
 def metric() -> type[Metric]:
     """`metric(name, **labels)`: read now; `.delta()` later."""
     return Metric
+
+
+# Waiting for a state: a bounded poll. Its bound only keeps a broken test from hanging; no test
+# asserts how long anything took (timings are measured by `python -m bench`).
+POLLS = 1000  # of 10 ms: at most ~10 s
+
+
+async def eventually(condition: Callable[[], bool], what: str) -> None:
+    """Return once `condition()` holds (checked every 10 ms); fail after ~10 s."""
+    for _ in range(POLLS):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+def eventually_sync(condition: Callable[[], bool], what: str) -> None:
+    """`eventually` for a test that is not a coroutine (the gateway served in a thread)."""
+    pause = threading.Event()
+    for _ in range(POLLS):
+        if condition():
+            return
+        pause.wait(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+@pytest.fixture(scope="session")
+def until() -> Callable[[Callable[[], bool], str], Awaitable[None]]:
+    """`await until(condition, what)`: poll until `condition()` holds (bounded, ~10 s)."""
+    return eventually
+
+
+@pytest.fixture(scope="session")
+def until_sync() -> Callable[[Callable[[], bool], str], None]:
+    """`until_sync(condition, what)`: the same for a synchronous test."""
+    return eventually_sync
 
 
 @pytest.fixture
