@@ -9,7 +9,6 @@ and `iat` with a small leeway, then the gateway's own claims (`tenant`, `scope`,
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from joserfc.jwt import JWTClaimsRegistry
 from auth.jwks import ALGORITHMS, JwksCache
 from auth.principal import Principal
 from auth.scopes import ScopeError, parse_scopes
+from domain.clock import SystemClock
 from domain.tenancy import is_tenant_code
 
 MAX_TOKEN_BYTES = 8192
@@ -72,7 +72,7 @@ class TokenValidator:
         issuers: Iterable[TrustedIssuer],
         *,
         leeway: int = 30,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = SystemClock().timestamp,  # the gateway passes its own
     ) -> None:
         self.issuers = {i.issuer: i for i in issuers}
         self.leeway = leeway

@@ -1,5 +1,6 @@
-"""`make bench`: P1–P3 and P5 of DESIGN §6 and the HTTP-client comparison, as ratios taken in
-one run; `--soak MINUTES --rate N` instead runs the soak of P4 (bench/soak.py).
+"""`make bench`: P1–P3 and P5 of DESIGN §6, the upstream call path's own costs (bench/guard.py:
+a refusal by an open breaker, a call cut by the request deadline) and the HTTP-client comparison,
+as ratios taken in one run; `--soak MINUTES --rate N` instead runs the soak of P4 (bench/soak.py).
 
 The sandbox upstreams (with injected latency), the gateway and the hand-written baseline each run
 in their own process on loopback ports; this process is the load generator.
@@ -20,18 +21,20 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import aiohttp
 import httpx2
 
 from bench import auth as bench_auth
-from bench import p5, soak
+from bench import guard, p5, soak
 from bench.clients import compare_clients
+from domain.clock import SystemClock
 from gateway.demo import showcase_case
 from sandbox.common import free_port
 from sandbox.runner import Credentials
-from sandbox.world import demo_world
+from sandbox.world import DEFAULT_SEED, World, demo_world
 
 P1_QUERY = """query CaseDetail($n: String!) {
   case(number: $n) {
@@ -56,6 +59,20 @@ P2_QUERY = """query CasePage {
 }"""
 
 
+def bench_day() -> date:
+    """The one day every process of a run lives on (sandboxes, store seed, gateway, baseline):
+    `GATEWAY_TODAY` if set, else the current day in China when the run starts."""
+    value = os.environ.get("GATEWAY_TODAY", "").strip()
+    return date.fromisoformat(value) if value else SystemClock().today()
+
+
+BENCH_DAY = bench_day()
+
+
+def bench_world() -> World:
+    return demo_world(DEFAULT_SEED, BENCH_DAY)
+
+
 def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
     c = Credentials()
     env = dict(os.environ)
@@ -70,6 +87,7 @@ def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
             "GATEWAY_CREDIT_APP_KEY": c.credit_app_key,
             "GATEWAY_CREDIT_APP_SECRET": c.credit_app_secret,
             "GATEWAY_SQLITE_PATH": db_path,
+            "GATEWAY_TODAY": BENCH_DAY.isoformat(),
             "GATEWAY_LOG_LEVEL": "warning",
             # One load generator is one client: the benchmarks measure the gateway, not its
             # rate limits (docs/hardening.md).
@@ -183,7 +201,7 @@ async def upstream_p50s(env: dict[str, str], number: str, n: int) -> dict[str, f
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    world = demo_world()
+    world = bench_world()
     case = next(c for c in world.cases if c.number == number)
     certs = [world.officer(o).certificate_no or "" for o in case.handler_ids]
     try:
@@ -301,6 +319,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer samples, shorter runs")
     parser.add_argument("--skip-clients", action="store_true")
     parser.add_argument("--skip-p5", action="store_true")
+    parser.add_argument("--skip-guard", action="store_true")
     parser.add_argument(
         "--soak", type=float, metavar="MINUTES", help="only the soak (P4): fixed rate for MINUTES"
     )
@@ -312,7 +331,7 @@ def main() -> None:
         _print(run_soak(args))
         return
 
-    number = showcase_case(demo_world())
+    number = showcase_case(bench_world())
     rows: list[tuple[str, str, str, str]] = []
     with processes(args.latency_ms) as ctx:
         ports, env = ctx["ports"], ctx["env"]
@@ -360,6 +379,11 @@ def main() -> None:
             )
         )
 
+        if not args.skip_guard:
+            smartcity = f"http://127.0.0.1:{ports['smartcity']}"
+            key = Credentials().smartcity_api_key
+            rows.extend(asyncio.run(guard.measure(smartcity, key, args.samples)))
+
         if not args.skip_p5:
             rows.extend(run_p5(ctx, gw[: -len("/graphql")], number, args))
 
@@ -394,7 +418,7 @@ def run_p5(
 
 
 def run_soak(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
-    world = demo_world()
+    world = bench_world()
     numbers = [c.number for c in world.cases if c.source_event_id and c.reported_to_province]
     payloads = [{"query": P1_QUERY, "variables": {"n": n}} for n in numbers[:50]]
     with processes(args.latency_ms) as ctx:

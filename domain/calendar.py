@@ -1,13 +1,17 @@
 """Working days (工作日) under a holiday calendar with adjusted working days (调休).
 
 A day is a working day when it is a Monday-Friday that is not a public holiday, or a weekend day
-the State Council made a working day in exchange for a longer holiday (调休上班). The PRC 2026
-arrangement (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04) ships as data; other years,
-or a local variant, come from a JSON file of the same shape (see `parse_calendar`):
+the State Council made a working day in exchange for a longer holiday (调休上班). The State
+Council's yearly arrangements (国务院办公厅关于部分节假日安排的通知) come from the maintained
+`chinesecalendar` package (2004 up to the last year it ships, see `package_calendar`); a JSON file
+of the same shape adds the years it does not know yet, or a local variant of a year it knows, and
+replaces each year it names wholesale (see `parse_calendar`, `load_calendar`):
 
     {"2027": {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-07", ...]}}
 
-A year the calendar does not know falls back to plain weekends; `knows(year)` tells the caller.
+A year neither knows is never guessed as plain weekends: asking whether one of its days is a
+working day raises `UnknownYear` (so do `add_working_days` and `working_days_between` when they
+reach such a day), and `knows(year)` tells the caller beforehand.
 """
 
 from __future__ import annotations
@@ -15,50 +19,32 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")  # no daylight saving
+import chinese_calendar  # type: ignore[import-untyped]
 
-
-def local_date(at: datetime) -> date:
-    """The calendar day in China of an aware instant (deadlines count local days)."""
-    if at.utcoffset() is None:
-        raise ValueError(f"naive datetime {at!r}: pass an aware instant")
-    return at.astimezone(CHINA_STANDARD_TIME).date()
-
-
-def _span(first: str, last: str) -> list[str]:
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
-
-
-PRC_2026: Mapping[str, Mapping[str, list[str]]] = {
-    "2026": {
-        "holidays": [
-            *_span("2026-01-01", "2026-01-03"),  # 元旦
-            *_span("2026-02-15", "2026-02-23"),  # 春节
-            *_span("2026-04-04", "2026-04-06"),  # 清明节
-            *_span("2026-05-01", "2026-05-05"),  # 劳动节
-            *_span("2026-06-19", "2026-06-21"),  # 端午节
-            *_span("2026-09-25", "2026-09-27"),  # 中秋节
-            *_span("2026-10-01", "2026-10-07"),  # 国庆节
-        ],
-        "workdays": [
-            "2026-01-04",  # 周日上班 (元旦)
-            "2026-02-14",  # 周六上班 (春节)
-            "2026-02-28",  # 周六上班 (春节)
-            "2026-05-09",  # 周六上班 (劳动节)
-            "2026-09-20",  # 周日上班 (国庆节)
-            "2026-10-10",  # 周六上班 (国庆节)
-        ],
-    }
-}
+# China's calendar day of an instant lives with the product's clock (domain/clock.py).
+from domain.clock import CHINA_STANDARD_TIME as CHINA_STANDARD_TIME
+from domain.clock import local_date as local_date
 
 
 class CalendarError(ValueError):
     """A holiday calendar file or mapping that does not have the documented shape."""
+
+
+class UnknownYear(LookupError):
+    """A working-day question about a year the holiday calendar does not know: neither the
+    package nor the calendar file holds its holidays, and weekends alone would be a guess."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            f"the holiday calendar does not know {year}: add its holidays and adjusted working "
+            "days to the holiday calendar file"
+        )
+        self.year = year
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +62,17 @@ class HolidayCalendar:
         return year in self.years
 
     def is_working_day(self, day: date) -> bool:
+        """Raises `UnknownYear` for a day of a year the calendar does not know."""
+        if day.year not in self.years:
+            raise UnknownYear(day.year)
         if day in self.workdays:
             return True
         return day.weekday() < 5 and day not in self.holidays
 
     def add_working_days(self, start: date, days: int) -> date:
         """The `days`-th working day after `start` (`start` itself never counts): the last day
-        of a limit of `days` working days counted from `start`."""
+        of a limit of `days` working days counted from `start`. Raises `UnknownYear` when the
+        count reaches a year the calendar does not know."""
         if days < 0:
             raise ValueError("days must not be negative")
         day = start
@@ -93,12 +83,30 @@ class HolidayCalendar:
         return day
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]: how many of a limit counted from `start` `end` used."""
+        """Working days in (start, end]: how many of a limit counted from `start` `end` used.
+        Raises `UnknownYear` when (start, end] reaches a year the calendar does not know."""
         if end <= start:
             return 0
         return sum(
             self.is_working_day(start + timedelta(days=n)) for n in range(1, (end - start).days + 1)
         )
+
+    def ended_before(self, start: date, days: int, day: date) -> bool:
+        """Whether a limit of `days` working days counted from `start` ended before `day`, i.e.
+        `add_working_days(start, days) < day`: a step taken on `day` (or still missing on it)
+        is late. Looks only at the days after `start` and before `day`, and stops at the limit's
+        last day, so it judges a limit whose end lies in an unknown year as long as `day` comes
+        before that year, and one that ended before it whatever `day` is; otherwise it raises
+        `UnknownYear`."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        counted, current = 0, start
+        while counted < days:
+            current += timedelta(days=1)
+            if current >= day:
+                return False
+            counted += self.is_working_day(current)
+        return current < day
 
     def overridden_by(self, other: HolidayCalendar) -> HolidayCalendar:
         """This calendar with each year `other` knows replaced by `other`'s version of it."""
@@ -145,13 +153,25 @@ def parse_calendar(data: Mapping[str, Any]) -> HolidayCalendar:
     return HolidayCalendar(frozenset(holidays), frozenset(workdays), frozenset(years))
 
 
+@cache
+def package_calendar() -> HolidayCalendar:
+    """The State Council's arrangements as the `chinesecalendar` package ships them: every year
+    from its first (2004) to its last, holidays and adjusted working days (调休上班)."""
+    holidays = frozenset(chinese_calendar.holidays)
+    workdays = frozenset(chinese_calendar.workdays)
+    first = min(day.year for day in holidays | workdays)
+    last = max(day.year for day in holidays | workdays)
+    return HolidayCalendar(holidays, workdays, frozenset(range(first, last + 1)))
+
+
 def default_calendar() -> HolidayCalendar:
-    """The shipped PRC calendar (2026)."""
-    return parse_calendar(PRC_2026)
+    """The shipped PRC calendar: the `chinesecalendar` package's years."""
+    return package_calendar()
 
 
 def load_calendar(path: str | Path | None) -> HolidayCalendar:
-    """The shipped calendar, with the years in the JSON file at `path` (if any) replacing it."""
+    """The shipped calendar, with the years in the JSON file at `path` (if any) replacing it:
+    each year the file names replaces the package's version of it, or adds a year it lacks."""
     calendar = default_calendar()
     if path is None:
         return calendar
@@ -162,7 +182,3 @@ def load_calendar(path: str | Path | None) -> HolidayCalendar:
     if not isinstance(data, Mapping):
         raise CalendarError(f"{path}: expected an object keyed by year")
     return calendar.overridden_by(parse_calendar(data))
-
-
-def today_in_china(now: datetime | None = None) -> date:
-    return local_date(now or datetime.now(UTC))

@@ -8,15 +8,20 @@
 - retract the publicity of a withdrawn decision within 3 working days (art. 48).
 
 A limit of N days counted from day D ends on the N-th (working) day after D; D does not count.
+
+Working days need the holiday calendar of every year a limit touches. When a limit runs into a
+year the calendar does not know, `deadlines_of` leaves it out and `overdue` does not claim it,
+and both name the year (`unknown_years`): the caller says so instead of guessing.
 """
 
 from __future__ import annotations
 
 from calendar import monthrange
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.calendar import HolidayCalendar
+from domain.calendar import HolidayCalendar, UnknownYear
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +48,29 @@ class CaseDates:
 @dataclass(frozen=True, slots=True)
 class Deadlines:
     decide_by: date | None
-    serve_by: date | None
+    serve_by: date | None  # None also when the limit runs into an unknown year
     publish_by: date | None
+    unknown_years: frozenset[int] = frozenset()  # years a working-day limit ran into, unknown
+
+    @property
+    def calendar_known(self) -> bool:
+        return not self.unknown_years
 
 
 @dataclass(frozen=True, slots=True)
 class Overdue:
     decision: bool = False
-    service: bool = False
+    service: bool = False  # False also when the calendar cannot judge it (see unknown_years)
     publication: bool = False
+    unknown_years: frozenset[int] = frozenset()  # a flag could not be judged: a year unknown
 
     @property
     def any(self) -> bool:
         return self.decision or self.service or self.publication
+
+    @property
+    def calendar_known(self) -> bool:
+        return not self.unknown_years
 
 
 def decide_by(filed_on: date, policy: DeadlinePolicy = DeadlinePolicy()) -> date:
@@ -87,23 +102,55 @@ def retract_by(
     return calendar.add_working_days(withdrawn_on, policy.retract_working_days)
 
 
+def served_late(
+    decided_on: date,
+    served_or_today: date,
+    calendar: HolidayCalendar,
+    policy: DeadlinePolicy = DeadlinePolicy(),
+) -> bool:
+    """Served on `served_or_today` (or still unserved on it) after the limit. Raises
+    `UnknownYear` only when the calendar cannot judge (see `HolidayCalendar.ended_before`)."""
+    return calendar.ended_before(decided_on, policy.serve_working_days, served_or_today)
+
+
+def published_late(
+    decided_on: date,
+    published_or_today: date,
+    calendar: HolidayCalendar,
+    policy: DeadlinePolicy = DeadlinePolicy(),
+) -> bool:
+    """Published on `published_or_today` (or still unpublished on it) after the limit. Raises
+    `UnknownYear` only when the calendar cannot judge."""
+    return calendar.ended_before(decided_on, policy.publish_working_days, published_or_today)
+
+
 def deadlines_of(
     dates: CaseDates, calendar: HolidayCalendar, policy: DeadlinePolicy = DeadlinePolicy()
 ) -> Deadlines:
+    """The case's limits; a working-day limit that runs into a year the calendar does not know
+    is None, and the year is in `unknown_years`."""
     decided = dates.decided_on
+    unknown: set[int] = set()
+
+    def working(
+        limit: Callable[[date, HolidayCalendar, DeadlinePolicy], date], applies: bool
+    ) -> date | None:
+        if decided is None or not applies:
+            return None
+        try:
+            return limit(decided, calendar, policy)
+        except UnknownYear as exc:
+            unknown.add(exc.year)
+            return None
+
     return Deadlines(
         decide_by=decide_by(dates.filed_on, policy)
         if dates.filed_on and dates.decision_expected
         else None,
-        serve_by=serve_by(decided, calendar, policy) if decided else None,
-        publish_by=publish_by(decided, calendar, policy) if decided and dates.penalised else None,
+        serve_by=working(serve_by, True),
+        publish_by=working(publish_by, dates.penalised),
+        unknown_years=frozenset(unknown),
     )
-
-
-def _late(limit: date | None, done_on: date | None, today: date) -> bool:
-    if limit is None:
-        return False
-    return (done_on or today) > limit
 
 
 def overdue(
@@ -112,12 +159,33 @@ def overdue(
     calendar: HolidayCalendar,
     policy: DeadlinePolicy = DeadlinePolicy(),
 ) -> Overdue:
-    """Which limits the case broke or is breaking on `today` (done late, or not done in time)."""
-    limits = deadlines_of(dates, calendar, policy)
+    """Which limits the case broke or is breaking on `today` (done late, or not done in time).
+    A flag the calendar cannot judge (the days it needs lie in a year the calendar does not
+    know) is not claimed: False, with the year in `unknown_years`."""
+    decided = dates.decided_on
+    unknown: set[int] = set()
+
+    def late(
+        judge: Callable[[date, date, HolidayCalendar, DeadlinePolicy], bool],
+        done_on: date | None,
+        applies: bool,
+    ) -> bool:
+        if decided is None or not applies:
+            return False
+        try:
+            return judge(decided, done_on or today, calendar, policy)
+        except UnknownYear as exc:
+            unknown.add(exc.year)
+            return False
+
+    decision_limit = (
+        decide_by(dates.filed_on, policy) if dates.filed_on and dates.decision_expected else None
+    )
     return Overdue(
-        decision=_late(limits.decide_by, dates.decided_on, today),
-        service=_late(limits.serve_by, dates.served_on, today),
-        publication=_late(limits.publish_by, dates.published_on, today),
+        decision=decision_limit is not None and (dates.decided_on or today) > decision_limit,
+        service=late(served_late, dates.served_on, True),
+        publication=late(published_late, dates.published_on, dates.penalised),
+        unknown_years=frozenset(unknown),
     )
 
 

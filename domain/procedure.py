@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.calendar import HolidayCalendar
+from domain.calendar import HolidayCalendar, UnknownYear
 from domain.deadlines import DeadlinePolicy, defence_period_ends
 from domain.enums import (
     CaseStatus,
@@ -366,8 +366,27 @@ def check_silence(
     calendar: HolidayCalendar,
     policy: DeadlinePolicy = DeadlinePolicy(),
 ) -> None:
-    """A party who said nothing has waived its defence only once the period has run out."""
-    ends = defence_period_ends(notified_on, calendar, policy)
+    """A party who said nothing has waived its defence only once the period has run out; a
+    period the holiday calendar cannot judge (a year it does not know) has not."""
+    try:
+        if calendar.ended_before(notified_on, policy.defence_working_days, recorded_on):
+            return
+    except UnknownYear as exc:
+        raise RuleViolation(
+            Rule.DEFENCE_PERIOD,
+            f"节假日历未包含{exc.year}年,无法判断陈述申辩/申请听证期限是否届满,不能记为放弃",
+            f"the holiday calendar does not know {exc.year}, so whether the period to state a "
+            "defence has ended cannot be told; add the year to the holiday calendar file",
+        ) from exc
+    try:
+        ends = defence_period_ends(notified_on, calendar, policy)
+    except UnknownYear as exc:  # not ended by `recorded_on`; it ends in a year not known
+        raise RuleViolation(
+            Rule.DEFENCE_PERIOD,
+            f"当事人陈述申辩/申请听证期限在{recorded_on}尚未届满(届满日在{exc.year}年)",
+            f"the party may still state its defence or ask for a hearing on {recorded_on}; the "
+            f"period ends in {exc.year}, which the holiday calendar does not know",
+        ) from exc
     if recorded_on <= ends:
         raise RuleViolation(
             Rule.DEFENCE_PERIOD,

@@ -9,9 +9,10 @@ escalate a rejected one to coordination (争议协调).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.calendar import HolidayCalendar
+from domain.calendar import HolidayCalendar, UnknownYear
 from domain.enums import CaseStatus, LabelledEnum, OrgKind
 from domain.procedure import BEFORE_DECISION, Rule, RuleViolation
 
@@ -98,12 +99,52 @@ def check_escalation(state: TransferState) -> None:
 ANSWER_WORKING_DAYS = 5  # the receiver answers a transfer within 5 working days of receiving it
 
 
+ANSWER_LOOKBACK = timedelta(days=3 * 366)  # how far back `unanswered_window` looks for a late day
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredWindow:
+    """How the answer limit splits pending transfers by their (local) sending day, `today`.
+
+    Sent before `late_before`: late. Sent on or after `judged_from`: not late yet. Sent in
+    between: the holiday calendar cannot tell (the days that decide lie in `unknown_years`).
+    `late_before` is None when no sending day within `ANSWER_LOOKBACK` can be judged late.
+    """
+
+    late_before: date | None
+    judged_from: date
+    unknown_years: frozenset[int] = frozenset()
+
+
+def unanswered_window(
+    today: date, calendar: HolidayCalendar, days: int = ANSWER_WORKING_DAYS
+) -> UnansweredWindow:
+    """Where the pending transfers stop being late `today`, going back one sending day at a
+    time: a transfer sent on day X is late once its `days` working days ended before `today`."""
+    judged_from: date | None = None
+    unknown: set[int] = set()
+    sent = today - timedelta(days=1)
+    while sent >= today - ANSWER_LOOKBACK:
+        try:
+            if calendar.ended_before(sent, days, today):  # and so every earlier day
+                break
+        except UnknownYear as exc:
+            unknown.add(exc.year)
+            judged_from = judged_from or sent + timedelta(days=1)
+        sent -= timedelta(days=1)
+    else:
+        return UnansweredWindow(None, judged_from or today, frozenset(unknown))
+    late_before = sent + timedelta(days=1)
+    return UnansweredWindow(late_before, judged_from or late_before, frozenset(unknown))
+
+
 def unanswered_since(
     today: date, calendar: HolidayCalendar, days: int = ANSWER_WORKING_DAYS
 ) -> date:
     """The first sending day whose pending transfer is not yet late `today`: a transfer sent
-    before it and still unanswered has had more than `days` working days."""
-    sent = today
-    while calendar.add_working_days(sent - timedelta(days=1), days) >= today:
-        sent -= timedelta(days=1)
-    return sent
+    before it and still unanswered has had more than `days` working days. Raises `UnknownYear`
+    when the calendar cannot tell for some sending day (see `unanswered_window`)."""
+    window = unanswered_window(today, calendar, days)
+    if window.unknown_years or window.late_before is None:
+        raise UnknownYear(min(window.unknown_years, default=today.year))
+    return window.late_before

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from auth.middleware import AuthenticationMiddleware
 from auth.principal import development_principal
 from connectors.events import build_hub
+from domain.clock import Clock
 from gateway.graphql import GraphQLEndpoint
 from gateway.hardening import document_limits
 from gateway.health import healthz, readyz_endpoint
@@ -37,14 +38,18 @@ from schemas.context import Limits, Services
 from schemas.schema import build_schema
 
 
-def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+def create_app(
+    settings: Settings, services: Services | None = None, *, clock: Clock | None = None
+) -> Starlette:
     """Build the gateway. Pass `services` to share connector clients (tests, bench); otherwise
-    they are created from the settings and closed on shutdown."""
+    they are created from the settings and closed on shutdown. The one clock of the product
+    (`services.clock`: `clock`, else the wall clock or `GATEWAY_TODAY`) reaches everything that
+    needs time: the store's writers, the relay, deadlines and statistics, tokens, metrics."""
     owned = services is None
-    services = services or build_services(settings)
+    services = services or build_services(settings, clock)
     setup_telemetry(settings, services)
     register_document_caches(settings.document_cache_size)
-    tokens = build_token_services(settings, services.store.engine)
+    tokens = build_token_services(settings, services.store.engine, services.clock)
     limits = Limits(
         default_page_size=settings.default_page_size,
         max_page_size=settings.max_page_size,
@@ -66,7 +71,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         ide=settings.ide_enabled,
         refusals=refusals,
     )
-    persisted = build_persisted(settings, services.store.engine, graphql, refusals)  # by hash
+    persisted = build_persisted(  # by hash
+        settings, services.store.engine, graphql, refusals, services.clock
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -90,7 +97,13 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Route("/readyz", readyz_endpoint(services), methods=["GET"]),
             *tokens.routes,
             *(
-                [Route("/metrics", metrics_endpoint(services.store.engine), methods=["GET"])]
+                [
+                    Route(
+                        "/metrics",
+                        metrics_endpoint(services.store.engine, services.clock),
+                        methods=["GET"],
+                    )
+                ]
                 if settings.metrics_enabled
                 else []
             ),

@@ -5,28 +5,46 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import date
+from typing import Any
 
 from gateway.settings import Settings
+
+TODAY_ARGUMENT = ("--today",)
+TODAY_OPTIONS: dict[str, Any] = {
+    "type": date.fromisoformat,
+    "default": None,
+    "metavar": "YYYY-MM-DD",
+    "help": "reproducible run: the clock moved onto this day (the wall clock's time of day, "
+    "ticking) and the demo world generated for it (default: GATEWAY_TODAY, else the current "
+    "day in China)",
+}
 
 
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.services import build_clock
 
     settings = Settings()
-    updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    updates = {
+        k: v
+        for k, v in (("host", args.host), ("port", args.port), ("today", args.today))
+        if v is not None
+    }
     settings = settings.model_copy(update=updates)
+    clock = build_clock(settings)  # the one clock: the demo's sandboxes, tokens and the gateway
     if args.demo:
         from gateway.demo import banner, prepare
 
-        settings, sandbox, access = prepare(settings)
+        settings, sandbox, access = prepare(settings, clock)
         print(banner(settings, sandbox, access), flush=True)
     from gateway.logging import configure_logging, logging_config
 
     configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, clock=clock),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -42,9 +60,12 @@ def _schema(args: argparse.Namespace) -> None:
 
 def _db(args: argparse.Namespace) -> None:
     from connectors.store import async_url, create_engine, seed, upgrade
+    from gateway.services import build_clock
     from sandbox.world import demo_world
 
     settings = Settings()
+    if args.today is not None:
+        settings = settings.model_copy(update={"today": args.today})
     if args.action == "upgrade":
         upgrade(settings.owner_database_url, sqlite_path=settings.sqlite_path)
         print("store migrated to head")
@@ -53,7 +74,8 @@ def _db(args: argparse.Namespace) -> None:
     async def run_seed() -> None:
         engine = create_engine(async_url(settings.owner_database_url, settings.sqlite_path))
         try:
-            report = await seed(engine, demo_world(args.seed or settings.world_seed))
+            today = build_clock(settings).today()
+            report = await seed(engine, demo_world(args.seed or settings.world_seed, today))
             print(report)
         finally:
             await engine.dispose()
@@ -78,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(*TODAY_ARGUMENT, **TODAY_OPTIONS)
     serve.set_defaults(func=_serve)
 
     schema = sub.add_parser("schema", help="print the SDL")
@@ -89,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="the local store")
     db.add_argument("action", choices=["upgrade", "seed"])
     db.add_argument("--seed", type=int, default=None, help="demo-world seed (for `seed`)")
+    db.add_argument(*TODAY_ARGUMENT, **TODAY_OPTIONS)
     db.set_defaults(func=_db)
 
     sandbox = sub.add_parser("sandbox", help="the reference upstream systems")

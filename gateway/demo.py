@@ -5,8 +5,11 @@ across the four systems, with a ready token to run it."""
 from __future__ import annotations
 
 import asyncio
+import sys
+from pathlib import Path
 
-from connectors.store import async_url, create_engine, seed, upgrade
+from connectors.store import async_url, create_engine, seed, seeded_with, upgrade
+from domain.clock import Clock
 from gateway.demo_clients import DemoAccess, banner_lines, register_demo_clients
 from gateway.settings import Settings
 from sandbox.runner import Sandbox, start_sandbox
@@ -39,8 +42,10 @@ def showcase_case(world: World) -> str:
     return world.cases[0].number
 
 
-def prepare(settings: Settings) -> tuple[Settings, Sandbox, DemoAccess]:
-    sandbox = start_sandbox(settings.world_seed)
+def prepare(settings: Settings, clock: Clock) -> tuple[Settings, Sandbox, DemoAccess]:
+    """The sandboxes and the store on the world of `clock`'s day (the gateway's clock: the
+    current day in China, or `GATEWAY_TODAY` / `--today`), and the demo clients."""
+    sandbox = start_sandbox(settings.world_seed, clock=clock)
     c = sandbox.credentials
     settings = settings.model_copy(
         update={
@@ -56,12 +61,40 @@ def prepare(settings: Settings) -> tuple[Settings, Sandbox, DemoAccess]:
         }
     )
     upgrade(settings.database_url, sqlite_path=settings.sqlite_path)
+    if asyncio.run(_seeded_with(settings, sandbox.world)) is False:
+        _replace_stale_store(settings)
     asyncio.run(_seed(settings, sandbox.world))
     world = sandbox.world
     number = showcase_case(world)
     owner = next(c.tenant for c in world.cases if c.number == number)
-    access = asyncio.run(register_demo_clients(settings, world, owner))
+    access = asyncio.run(register_demo_clients(settings, world, owner, clock))
     return settings, sandbox, access
+
+
+def _replace_stale_store(settings: Settings) -> None:
+    """The demo world is generated for the day the demo runs on: a SQLite demo store seeded on
+    another day (or with another seed) no longer joins up with the sandboxes, so it is made
+    afresh. A PostgreSQL store is never dropped: it is left as it is, with a warning."""
+    if settings.database_url is not None:
+        print(
+            "warning: the store holds another demo world (another day or seed); cross-system "
+            "answers will not join up until it is re-created",
+            file=sys.stderr,
+        )
+        return
+    path = Path(settings.sqlite_path)
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    print(f"{path} held the demo world of another day: made afresh", file=sys.stderr)
+    upgrade(None, sqlite_path=settings.sqlite_path)
+
+
+async def _seeded_with(settings: Settings, world: World) -> bool | None:
+    engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
+    try:
+        return await seeded_with(engine, world)
+    finally:
+        await engine.dispose()
 
 
 async def _seed(settings: Settings, world: World) -> None:
@@ -79,6 +112,8 @@ def banner(settings: Settings, sandbox: Sandbox, access: DemoAccess) -> str:
         [
             "",
             "Enforcement gateway — demo mode (demo world, SQLite store, sandbox upstreams)",
+            f"  demo world of    {sandbox.world.today} (seed {sandbox.world.seed}; "
+            "--today / GATEWAY_TODAY to choose the day)",
             f"  GraphQL IDE      {base}/graphql",
             f"  readiness        {base}/readyz",
             f"  smart-city       {sandbox.smartcity.url}/openapi.json",

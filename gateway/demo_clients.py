@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from auth.issuer import hash_secret, new_secret
 from connectors.store import async_url, create_engine
 from connectors.store.issuer import StoreClientRepository
+from domain.clock import Clock
 from domain.tenancy import county_of
 from gateway.settings import Settings
 from gateway.tokens import build_issuer, issuer_url
@@ -81,11 +82,14 @@ def demo_clients(world: World, street_tenant: str) -> list[DemoClient]:
     ]
 
 
-async def register_demo_clients(settings: Settings, world: World, street_tenant: str) -> DemoAccess:
-    """Store the demo clients with new secrets (hashed) and mint one street-team token."""
+async def register_demo_clients(
+    settings: Settings, world: World, street_tenant: str, clock: Clock
+) -> DemoAccess:
+    """Store the demo clients with new secrets (hashed) and mint one street-team token on
+    `clock`, the clock of the gateway that will validate it."""
     engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
     try:
-        store = StoreClientRepository(engine)
+        store = StoreClientRepository(engine, clock)
         registered: list[DemoClient] = []
         for client in demo_clients(world, street_tenant):
             secret = new_secret()
@@ -101,7 +105,7 @@ async def register_demo_clients(settings: Settings, world: World, street_tenant:
                     client.role, client.client_id, client.name, client.tenant, client.scope, secret
                 )
             )
-        issuer = build_issuer(settings, engine)
+        issuer = build_issuer(settings, engine, clock)
         street = await issuer.clients.get(registered[0].client_id)
         assert street is not None
         token = (await issuer.issue(street))["access_token"]

@@ -20,7 +20,6 @@ import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -38,7 +37,7 @@ def sha256_of(document: str) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
-def parse_manifest(data: Any) -> list[DocumentEntry]:
+def parse_manifest(data: object) -> list[DocumentEntry]:
     """The entries of an Apollo Client or GraphQL Codegen manifest, each hash checked."""
     if isinstance(data, dict) and data.get("format") == "apollo-persisted-query-manifest":
         if data.get("version") != 1:

@@ -7,21 +7,31 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from gateway.settings import Settings
 
+if TYPE_CHECKING:
+    from connectors.store.tables import PersistedDocument
+    from gateway.documents import DocumentRegistry
 
-async def _with_registry(settings: Settings, work: Any) -> Any:
+T = TypeVar("T")
+
+
+async def _with_registry(settings: Settings, work: Callable[[DocumentRegistry], Awaitable[T]]) -> T:
     from connectors.store import async_url, create_engine, upgrade
     from connectors.store.documents import DocumentStore
     from gateway.documents import DocumentRegistry
+    from gateway.services import build_clock
 
     upgrade(settings.owner_database_url, sqlite_path=settings.sqlite_path)
     engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
     registry = DocumentRegistry(
-        DocumentStore(engine), settings.redis_url, prefix=settings.persisted_redis_prefix
+        DocumentStore(engine, build_clock(settings)),
+        settings.redis_url,
+        prefix=settings.persisted_redis_prefix,
     )
     try:
         return await work(registry)
@@ -40,15 +50,15 @@ def _register(args: argparse.Namespace) -> None:
         sys.exit(f"cannot register {args.manifest}: {exc}")
     client = args.client or ANY_CLIENT
 
-    async def work(registry: Any) -> int:
-        return int(await registry.register(entries, client))
+    async def work(registry: DocumentRegistry) -> int:
+        return await registry.register(entries, client)
 
     added = asyncio.run(_with_registry(Settings(), work))
     print(f"{len(entries)} documents in the manifest, {added} newly registered for {client}")
 
 
 def _list(_: argparse.Namespace) -> None:
-    async def work(registry: Any) -> Any:
+    async def work(registry: DocumentRegistry) -> Sequence[PersistedDocument]:
         return await registry.store.list_all()
 
     for row in asyncio.run(_with_registry(Settings(), work)):
@@ -56,7 +66,7 @@ def _list(_: argparse.Namespace) -> None:
         print(f"{row.client_id}\t{row.source}\t{row.sha256}\t{name}")
 
 
-def add_documents_commands(sub: Any) -> None:
+def add_documents_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     documents = sub.add_parser("documents", help="trusted documents (persisted operations)")
     commands = documents.add_subparsers(dest="documents_command", required=True)
     register = commands.add_parser("register", help="register a build's operation manifest")

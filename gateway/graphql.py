@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
@@ -11,6 +9,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
 from gateway.ide import ide_page
@@ -23,10 +22,10 @@ from schemas.suggestions import without_suggestions
 _REASONS = {"Batching is not enabled": "BATCH", "Too many operations": "BATCH"}
 
 
-class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
+class GraphQLEndpoint(GraphQL[Context, None]):
     def __init__(
         self,
-        schema: Any,
+        schema: BaseSchema,
         services: Services,
         limits: Limits,
         *,

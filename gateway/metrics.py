@@ -40,6 +40,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from connectors.store import OutboxMessage, OutboxStatus, OutboxTarget
+from domain.clock import Clock
 from schemas.tracing import OperationRecord
 
 log = logging.getLogger("gateway.metrics")
@@ -171,9 +172,10 @@ class Backlog:
     failed: int
 
 
-async def outbox_backlog(engine: AsyncEngine) -> list[Backlog]:
+async def outbox_backlog(engine: AsyncEngine, now: datetime) -> list[Backlog]:
     """Pending and failed records per target, and the age of the oldest pending one: one
-    aggregate over the `(status, next_attempt_at)` index."""
+    aggregate over the `(status, next_attempt_at)` index; ages are counted up to `now` (the
+    gateway's clock, the one the rows were stamped with)."""
     query = (
         select(
             col(OutboxMessage.target),
@@ -190,7 +192,6 @@ async def outbox_backlog(engine: AsyncEngine) -> list[Backlog]:
             await connection.execute(text("SELECT set_config('gateway.tenants', '*', true)"))
         rows = (await connection.execute(query)).all()
     found = {(target, status): (int(count), oldest) for target, status, count, oldest in rows}
-    now = datetime.now(UTC)
     backlog = []
     for target in OutboxTarget:
         pending, oldest = found.get((target, OutboxStatus.PENDING), (0, None))
@@ -210,9 +211,9 @@ class OutboxGauges(Collector):
     def __init__(self) -> None:
         self.backlog: list[Backlog] = []
 
-    async def refresh(self, engine: AsyncEngine) -> None:
+    async def refresh(self, engine: AsyncEngine, now: datetime) -> None:
         try:
-            self.backlog = await asyncio.wait_for(outbox_backlog(engine), OUTBOX_QUERY_TIMEOUT)
+            self.backlog = await asyncio.wait_for(outbox_backlog(engine, now), OUTBOX_QUERY_TIMEOUT)
         except Exception as exc:
             SCRAPE_ERRORS.labels("outbox").inc()
             log.warning("outbox backlog not read: %s", type(exc).__name__)
@@ -281,10 +282,10 @@ def _app_metrics(request: Request) -> bytes:
 
 
 def metrics_endpoint(
-    engine: AsyncEngine, registry: CollectorRegistry = REGISTRY
+    engine: AsyncEngine, clock: Clock, registry: CollectorRegistry = REGISTRY
 ) -> Callable[[Request], Awaitable[Response]]:
     async def metrics(request: Request) -> Response:
-        await OUTBOX.refresh(engine)
+        await OUTBOX.refresh(engine, clock.now())
         body = generate_latest(registry) + _app_metrics(request)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -8,9 +8,12 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from connectors.outbox.queue import TargetStatus
 
 
 def _relay(_: argparse.Namespace) -> None:
@@ -30,7 +33,7 @@ def _status(args: argparse.Namespace) -> None:
         print(table)
         return
 
-    def shown(row: Any) -> dict[str, Any]:
+    def shown(row: TargetStatus) -> dict[str, object]:
         return {
             "target": row.target.value,
             "pending": row.pending,
@@ -55,7 +58,7 @@ def _retry(args: argparse.Namespace) -> None:
     print(f"{count} failed message(s) back in the queue")
 
 
-def add_outbox_commands(sub: Any) -> None:
+def add_outbox_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     outbox = sub.add_parser("outbox", help="the transactional outbox and its relay")
     actions = outbox.add_subparsers(dest="outbox_command", required=True)
 

@@ -18,10 +18,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.clock import Clock
 from gateway.documents import DocumentRegistry, sha256_of
 from gateway.refusals import Refusals, refusal
+from gateway.settings import Settings
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 
@@ -60,7 +64,7 @@ class PersistedDocuments:
             return
         await self.app(scope, _replay(json.dumps(payload).encode("utf-8")), send)
 
-    async def _resolve(self, scope: Scope, payload: dict[str, Any]) -> Any:
+    async def _resolve(self, scope: Scope, payload: dict[str, Any]) -> JSONResponse | None:
         """Put the document in `payload["query"]`; or the answer refusing the request."""
         principal = scope.get("user")
         client_id = getattr(principal, "client_id", None)
@@ -93,13 +97,13 @@ class PersistedDocuments:
         payload.pop("id", None)
         return None
 
-    def _refuse(self, scope: Scope, message: str, reason: str) -> Any:
+    def _refuse(self, scope: Scope, message: str, reason: str) -> JSONResponse:
         if self.refusals is not None:
             self.refusals.add("QUERY_REJECTED", reason)
         return refusal(scope, 400, message, {"code": "QUERY_REJECTED", "reason": reason})
 
 
-def _persisted_id(payload: dict[str, Any], apq: Any) -> str | None:
+def _persisted_id(payload: dict[str, Any], apq: object) -> str | None:
     if isinstance(apq, dict) and apq.get("version") == 1 and isinstance(apq.get("sha256Hash"), str):
         return str(apq["sha256Hash"])
     for key in ("documentId", "id"):
@@ -135,13 +139,18 @@ def _replay(body: bytes) -> Receive:
 
 
 def build_persisted(
-    settings: Any, engine: Any, app: ASGIApp, refusals: Refusals | None = None
+    settings: Settings,
+    engine: AsyncEngine,
+    app: ASGIApp,
+    refusals: Refusals | None = None,
+    clock: Clock | None = None,
 ) -> PersistedDocuments:
-    """The endpoint behind its persisted-document front, from the settings."""
+    """The endpoint behind its persisted-document front, from the settings; registrations are
+    stamped by `clock` (the gateway's)."""
     from connectors.store.documents import DocumentStore
 
     registry = DocumentRegistry(
-        DocumentStore(engine),
+        DocumentStore(engine, clock),
         settings.redis_url,
         prefix=settings.persisted_redis_prefix,
         cache_size=settings.persisted_cache_size,

@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import quote
 
 from redis.asyncio import Redis
@@ -156,7 +156,7 @@ class RedisRateLimiter:
     (counted in `errors` and logged): the limiter protects the gateway, it must not stop it."""
 
     def __init__(self, url: str, timeout: float = 0.5) -> None:
-        self.client: Any = Redis.from_url(
+        self.client: Redis = Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self._take = self.client.register_script(_TAKE)

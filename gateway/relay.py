@@ -11,7 +11,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import date, datetime
 
 from connectors.outbox import (
     Backoff,
@@ -25,6 +25,8 @@ from connectors.store import async_url, create_engine
 from connectors.store.casework import CaseWork
 from connectors.store.ledger import Ledger
 from domain.calendar import HolidayCalendar, load_calendar
+from domain.clock import Clock
+from gateway.services import build_clock
 from gateway.settings import Settings
 from schemas.context import Services
 
@@ -46,19 +48,42 @@ def relay_config(settings: Settings) -> RelayConfig:
 
 def build_relay(settings: Settings, services: Services) -> Relay:
     deliverer = UpstreamDeliverer(services.provincial, services.credit, services.smartcity)
-    return Relay(OutboxQueue(services.store.engine), deliverer, relay_config(settings))
+    queue = OutboxQueue(services.store.engine, clock=services.clock.now)
+    return Relay(queue, deliverer, relay_config(settings))
 
 
-def holiday_calendar(settings: Settings) -> HolidayCalendar:
-    return load_calendar(settings.holiday_calendar)
+def holiday_calendar(settings: Settings, today: date | None = None) -> HolidayCalendar:
+    """The configured calendar. Given `today`, warn when this year or the next is missing: limits
+    counted from now on would reach a year nobody can judge (State Council arrangements for a
+    year are published in the autumn before it; add them to `GATEWAY_HOLIDAY_CALENDAR`)."""
+    calendar = load_calendar(settings.holiday_calendar)
+    years = sorted(calendar.years)
+    log.info(
+        "holiday calendar knows %d years, %s to %s (file: %s); working-day limits reaching "
+        "any other year are reported as not judged",
+        len(years),
+        years[0] if years else "-",
+        years[-1] if years else "-",
+        settings.holiday_calendar or "none",
+    )
+    if today is not None:
+        missing = [year for year in (today.year, today.year + 1) if not calendar.knows(year)]
+        if missing:
+            log.warning(
+                "holiday calendar does not know %s: working-day limits reaching %s are reported "
+                "as not judged until the year's arrangement is added to GATEWAY_HOLIDAY_CALENDAR",
+                ", ".join(map(str, missing)),
+                "it" if len(missing) == 1 else "them",
+            )
+    return calendar
 
 
 def build_casework(settings: Settings, services: Services, relay: Relay | None) -> CaseWork:
     """The case commands on the gateway's store; a commit that queues messages wakes the
     in-process relay, so deliveries start at once instead of at the next poll."""
     wake = (lambda _entries: relay.wake()) if relay is not None else None
-    ledger = Ledger(services.store.engine, on_outbox=wake)
-    return CaseWork(ledger, calendar=holiday_calendar(settings))
+    ledger = Ledger(services.store.engine, clock=services.clock.now, on_outbox=wake)
+    return CaseWork(ledger, calendar=holiday_calendar(settings, services.clock.today()))
 
 
 @asynccontextmanager
@@ -99,8 +124,9 @@ async def serve_relay(settings: Settings) -> None:
     log.info("outbox relay stopped")
 
 
-def _queue(settings: Settings) -> OutboxQueue:
-    return OutboxQueue(create_engine(async_url(settings.database_url, settings.sqlite_path)))
+def _queue(settings: Settings, clock: Clock) -> OutboxQueue:
+    engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
+    return OutboxQueue(engine, clock=clock.now)
 
 
 def _age(oldest: datetime | None, now: datetime) -> str:
@@ -127,16 +153,17 @@ def format_status(rows: Sequence[TargetStatus], now: datetime) -> str:
 
 
 async def outbox_status(settings: Settings) -> tuple[list[TargetStatus], str]:
-    queue = _queue(settings)
+    clock = build_clock(settings)
+    queue = _queue(settings, clock)
     try:
         rows = await queue.status()
     finally:
         await queue.engine.dispose()
-    return rows, format_status(rows, datetime.now(UTC))
+    return rows, format_status(rows, clock.now())
 
 
 async def outbox_retry(settings: Settings, ids: Sequence[int], all_failed: bool) -> int:
-    queue = _queue(settings)
+    queue = _queue(settings, build_clock(settings))
     try:
         return await queue.retry(ids, all_failed=all_failed)
     finally:

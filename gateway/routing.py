@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.routing import Match, Route, get_route_path
+from starlette._utils import get_route_path  # where Starlette defines it (routing uses it)
+from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 

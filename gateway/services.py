@@ -4,7 +4,7 @@ wires adapters into the schema's `Services`."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TypedDict
 
 from connectors.breaker import BreakerPolicy
 from connectors.credit import CreditClient, CreditConfig
@@ -12,8 +12,18 @@ from connectors.provincial import ProvincialClient, ProvincialConfig
 from connectors.resilience import Resilience, RetryPolicy
 from connectors.smartcity import SmartCityClient, SmartCityConfig
 from connectors.store import Store, async_url, create_engine
+from domain.clock import Clock, clock_for
 from gateway.settings import Settings
 from schemas.context import Services
+
+
+class UpstreamOptions(TypedDict):
+    """What every upstream client's config takes from the settings alike."""
+
+    timeout: float
+    connect_timeout: float
+    max_connections: int
+    resilience: Resilience
 
 
 def resilience_of(settings: Settings) -> Resilience:
@@ -35,8 +45,14 @@ def resilience_of(settings: Settings) -> Resilience:
     )
 
 
-def build_services(settings: Settings) -> Services:
-    timeouts: dict[str, Any] = {
+def build_clock(settings: Settings) -> Clock:
+    """The product's one clock: the wall clock, or fixed to `GATEWAY_TODAY` (ticking)."""
+    return clock_for(settings.today)
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """The connector clients and the store on `clock` (default: `build_clock(settings)`)."""
+    timeouts: UpstreamOptions = {
         "timeout": settings.upstream_timeout,
         "connect_timeout": settings.upstream_connect_timeout,
         "max_connections": settings.upstream_max_connections,
@@ -66,6 +82,7 @@ def build_services(settings: Settings) -> Services:
                 **timeouts,
             )
         ),
+        clock=clock or build_clock(settings),
     )
 
 

@@ -6,6 +6,8 @@ field name upper-cased with the `GATEWAY_` prefix, except `DATABASE_URL` and `RE
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -32,6 +34,12 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("REDIS_URL", "GATEWAY_REDIS_URL")
     )
     world_seed: int = 20261101
+    today: date | None = Field(
+        default=None,
+        description="Reproducible runs: the product's clock moved onto this day (China; the "
+        "wall clock's time of day, ticking) and the demo world generated for it; unset: the "
+        "wall clock",
+    )
 
     smartcity_url: str = "http://127.0.0.1:8101"
     smartcity_api_key: str = ""
@@ -160,8 +168,8 @@ class Settings(BaseSettings):
     relay_backoff_cap: float = Field(default=300.0, gt=0, description="Longest retry delay (s)")
     holiday_calendar: str | None = Field(
         default=None,
-        description="JSON file of holidays and adjusted working days by year (overrides the "
-        "shipped 2026 PRC calendar for the years it names)",
+        description="JSON file of holidays and adjusted working days by year: adds the years the "
+        "chinesecalendar package does not know yet and replaces those it names wholesale",
     )
     # Case events (the caseEvents subscription): Redis pub/sub channel when REDIS_URL is set
     case_events_channel: str = Field(

@@ -39,6 +39,8 @@ from auth.jwks import JwksCache
 from auth.tokens import TokenValidator, TrustedIssuer
 from connectors.jwks import HttpJwksSource
 from connectors.store.issuer import StoreClientRepository, StoreKeyRepository
+from domain.clock import Clock
+from gateway.services import build_clock
 from gateway.settings import Settings
 
 # The built-in issuer's keys are a store query away, so an unknown kid (a key another replica or
@@ -99,24 +101,29 @@ def external_issuers(settings: Settings) -> list[ExternalIssuer]:
     return issuers
 
 
-def build_issuer(settings: Settings, engine: AsyncEngine) -> Issuer:
+def build_issuer(settings: Settings, engine: AsyncEngine, clock: Clock | None = None) -> Issuer:
+    """The built-in issuer on the store, its `iat`/`exp` and key schedule on `clock` (default:
+    the product's clock for these settings)."""
+    clock = clock or build_clock(settings)
     config = IssuerConfig(
         issuer=issuer_url(settings),
         audience=settings.token_audience,
         ttl=settings.token_ttl,
         algorithm=settings.token_algorithm,
     )
-    clients = ClientDirectory(configured_clients(settings), StoreClientRepository(engine))
-    return Issuer(config, StoreKeyRepository(engine), clients)
+    clients = ClientDirectory(configured_clients(settings), StoreClientRepository(engine, clock))
+    return Issuer(config, StoreKeyRepository(engine, clock), clients, clock.timestamp)
 
 
-def build_token_services(settings: Settings, engine: AsyncEngine) -> TokenServices:
+def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) -> TokenServices:
+    """Issuer and validator on the same clock: `exp`, `nbf` and `iat` are judged by the time
+    they were stamped with."""
     trusted: list[TrustedIssuer] = []
     closers: list[Callable[[], Awaitable[None]]] = []
     routes: list[Route] = []
     issuer: Issuer | None = None
     if settings.builtin_issuer:
-        issuer = build_issuer(settings, engine)
+        issuer = build_issuer(settings, engine, clock)
         keys = JwksCache(
             IssuerJwksSource(issuer),
             ttl=settings.jwks_cache_ttl,
@@ -142,5 +149,5 @@ def build_token_services(settings: Settings, engine: AsyncEngine) -> TokenServic
         trusted.append(TrustedIssuer(external.issuer, external.audience, cache))
     if len({t.issuer for t in trusted}) != len(trusted):
         raise ValueError("the same issuer is configured twice")
-    validator = TokenValidator(trusted, leeway=settings.token_leeway)
+    validator = TokenValidator(trusted, leeway=settings.token_leeway, clock=clock.timestamp)
     return TokenServices(validator, issuer, routes, closers)

@@ -8,7 +8,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from auth.issuer import Issuer, RotationError, hash_secret, new_secret
 from auth.issuer.keys import is_published, signing
@@ -67,7 +66,7 @@ async def _keys_rotate(issuer: Issuer, settings: Settings, args: argparse.Namesp
 
 async def _keys_list(issuer: Issuer, _: Settings, __: argparse.Namespace) -> None:
     records = await issuer.keys.list_keys()
-    now = datetime.now(UTC)
+    now = issuer.now()  # the product's clock (GATEWAY_TODAY or the wall clock)
     current = signing(records, now)
     print(f"{'kid':<45} {'alg':<6} {'created':<20} {'retires':<20} state")
     for r in sorted(records, key=lambda r: r.created_at, reverse=True):
@@ -112,7 +111,7 @@ async def _clients_list(issuer: Issuer, _: Settings, __: argparse.Namespace) -> 
         print(f"{c.client_id:<24} {c.tenant:<12} {origin:<6} {c.name}{state}\n    {c.scope_string}")
 
 
-def add_token_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_token_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = sub.add_parser("token", help="print an access token for a client of the issuer")
     token.add_argument("--client", required=True, help="client id or name")
     token.add_argument("--scope", default=None, help="a part of its allowance (default: all)")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
+from datetime import date
 
+from domain.clock import clock_for
 from sandbox.runner import SYSTEMS, Credentials, serve_forever
 from sandbox.world import DEFAULT_SEED
 
@@ -19,6 +22,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--latency-ms", type=float, default=0.0, help="delay added to every upstream answer"
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="demo-world seed")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="serve the world of this day, the clock moved onto it (the wall clock's time of "
+        "day, ticking); default: GATEWAY_TODAY, else the current day in China",
+    )
     parser.add_argument(
         "--systems",
         default=",".join(SYSTEMS),
@@ -40,16 +51,31 @@ def run_serve(args: argparse.Namespace) -> None:
         f"credit system         http://{host}:{args.credit_port}  (app {c.credit_app_key} / {c.credit_app_secret})"
     )
     print("each serves /openapi.json and /_admin/{counters,faults,latency,reset}")
+    clock = clock_for(today_of(args))
+    print(f"demo world of {clock.today()} (seed {args.seed})")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             serve_forever(
                 args.seed,
+                clock=clock,
                 latency_ms=args.latency_ms,
                 host=host,
                 ports=(args.smartcity_port, args.provincial_port, args.credit_port),
                 systems=_systems(args.systems),
             )
         )
+
+
+def today_of(args: argparse.Namespace) -> date | None:
+    """`--today`, else `GATEWAY_TODAY`, else None (the current day)."""
+    given: date | None = args.today  # set by the `--today` option (type=date.fromisoformat)
+    if given is not None:
+        return given
+    value = os.environ.get("GATEWAY_TODAY", "").strip()
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise SystemExit(f"GATEWAY_TODAY={value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _systems(value: str) -> tuple[str, ...]:

@@ -267,7 +267,6 @@ def start_in_thread(
         log_config=None,
     )
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, name=f"sandbox-{name}", daemon=True)
     thread.start()
     for _ in range(500):

@@ -12,7 +12,6 @@ import heapq
 import hmac
 import json
 import re
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from domain.clock import SystemClock
 from domain.enums import PartyKind, PenaltyKind
 from domain.identifiers import InvalidIdentifier, validate_credit_code, validate_id_number
 from sandbox.common import SandboxControls, build_app, openapi_document
@@ -336,7 +336,8 @@ def create_app(
     *,
     apps: Mapping[str, str] = {DEMO_APP_KEY: DEMO_APP_SECRET},
     replay_window_s: int = 300,
-    clock: Callable[[], float] = time.time,
+    # Wall time, like a real credit system's: the replay window is a transport matter.
+    clock: Callable[[], float] = SystemClock().timestamp,
 ) -> Starlette:
     controls = controls or SandboxControls(NAME)
     store = CreditStore(world)

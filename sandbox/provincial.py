@@ -26,9 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from domain.clock import CHINA_STANDARD_TIME, Clock
 from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
 from sandbox.common import SandboxControls, build_app, openapi_document
-from sandbox.world import Officer, ProvincialCase, World
+from sandbox.world import Officer, ProvincialCase, World, world_clock
 
 NAME = "provincial"
 DEMO_CLIENT_ID = "gateway-demo"
@@ -119,7 +120,7 @@ class PlatformState:
     """Everything the platform holds; on `app.state.platform` so tests can look inside."""
 
     cases: dict[str, dict[str, Any]]
-    certificates: dict[str, dict[str, Any]]
+    certificates: dict[str, Officer]  # by certificate number; the status is told as of today
     published_on: dict[str, date | None]
     tokens: dict[str, Client] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
@@ -191,7 +192,7 @@ def platform_state(world: World) -> PlatformState:
     return PlatformState(
         cases={c.number: case_wire(c) for c in world.provincial_cases},
         certificates={
-            o.certificate_no: certificate_wire(o, world.today)
+            o.certificate_no: o
             for o in world.officers
             if o.certificate_no and o.certificate_valid_until
         },
@@ -250,7 +251,9 @@ def _code(
     return str(value)
 
 
-def _report_record(body: Mapping[str, Any], existing: Mapping[str, Any] | None) -> dict[str, Any]:
+def _report_record(
+    body: Mapping[str, Any], existing: Mapping[str, Any] | None, now: datetime
+) -> dict[str, Any]:
     record: dict[str, Any] = {key: _text(body, key) for key in REPORT_TEXT_FIELDS}
     division = _text(body, "xzqh")
     if not (division.isdigit() and len(division) == 6):
@@ -270,7 +273,7 @@ def _report_record(body: Mapping[str, Any], existing: Mapping[str, Any] | None) 
         "cflb": _code(body, "cflb", PENALTY_KIND, required=False),
         "fkje": fine,
         "pcdf": existing["pcdf"] if existing else None,
-        "gjsj": datetime.now().strftime(DATETIME),
+        "gjsj": now.astimezone(CHINA_STANDARD_TIME).strftime(DATETIME),  # China time, as it speaks
     }
     return record
 
@@ -306,10 +309,13 @@ ApiHandler = Callable[[Mapping[str, Any], Request, str], Awaitable[Any]]
 
 
 class Platform:
-    def __init__(self, state: PlatformState, clients: Mapping[str, str], token_ttl: int) -> None:
+    def __init__(
+        self, state: PlatformState, clients: Mapping[str, str], token_ttl: int, clock: Clock
+    ) -> None:
         self.state = state
         self.clients = dict(clients)
         self.token_ttl = token_ttl
+        self.clock = clock
 
     def envelope(self, code: str, data: Any = None, msg: str | None = None) -> JSONResponse:
         if code == BAD_TOKEN:
@@ -408,7 +414,7 @@ class Platform:
             return seen[1]
         number = _text(body, "ajbh")
         existing = self.state.cases.get(number)
-        record = _report_record(body, existing)
+        record = _report_record(body, existing, self.clock.now())
         self.state.cases[number] = record
         self.state.reports[number] += 1
         result = {"ajbh": number, "gjsj": record["gjsj"], "gjlx": "更新" if existing else "新增"}
@@ -459,8 +465,9 @@ class Platform:
         return [self.state.cases[n] for n in dict.fromkeys(numbers) if n in self.state.cases]
 
     def _certificates(self, numbers: list[str]) -> list[dict[str, Any]]:
+        today = self.clock.today()  # a certificate lapses at the end of its last valid day
         return [
-            self.state.certificates[n]
+            certificate_wire(self.state.certificates[n], today)
             for n in dict.fromkeys(numbers)
             if n in self.state.certificates
         ]
@@ -766,8 +773,11 @@ def create_app(
     *,
     clients: Mapping[str, str] = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET},
     token_ttl: int = 600,
+    clock: Clock | None = None,
 ) -> Starlette:
-    platform = Platform(platform_state(world), clients, token_ttl)
+    """The platform serving `world` on `clock` (default: the wall clock moved onto the world's
+    own day): certificate status and report times (`gjsj`) follow that clock."""
+    platform = Platform(platform_state(world), clients, token_ttl, clock or world_clock(world))
     routes = [
         Route("/oauth2/token", platform.token, methods=["POST"]),
         Route("/api/zfjd/ajcx", platform.api(platform.cases), methods=["POST"]),

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from starlette.types import ASGIApp
+
+from domain.clock import Clock
 from sandbox import credit, provincial, smartcity
 from sandbox.common import RunningServer, SandboxControls, start_in_thread, stop
 from sandbox.world import DEFAULT_SEED, World, demo_world
@@ -60,32 +63,48 @@ class Sandbox:
         }
 
 
-def _apps(world: World, latency_ms: float) -> dict[str, tuple[object, SandboxControls]]:
-    apps: dict[str, tuple[object, SandboxControls]] = {}
-    for module in (smartcity, provincial, credit):
-        controls = SandboxControls(module.NAME, base_latency_ms=latency_ms)
-        apps[module.NAME] = (module.create_app(world, controls), controls)
-    return apps
+def _apps(
+    world: World, latency_ms: float, clock: Clock
+) -> dict[str, tuple[ASGIApp, SandboxControls]]:
+    """The three upstreams serving `world` on `clock`'s day. The credit system's signature
+    window stays on wall time, as a real one's does (connectors/credit/client.py)."""
+    controls = {m.NAME: SandboxControls(m.NAME, base_latency_ms=latency_ms) for m in MODULES}
+    return {
+        smartcity.NAME: (
+            smartcity.create_app(world, controls[smartcity.NAME], clock=clock),
+            controls[smartcity.NAME],
+        ),
+        provincial.NAME: (
+            provincial.create_app(world, controls[provincial.NAME], clock=clock),
+            controls[provincial.NAME],
+        ),
+        credit.NAME: (credit.create_app(world, controls[credit.NAME]), controls[credit.NAME]),
+    }
 
 
 def start_sandbox(
     seed: int = DEFAULT_SEED,
     *,
+    clock: Clock,
     latency_ms: float = 0.0,
     host: str = "127.0.0.1",
     ports: tuple[int, int, int] = (0, 0, 0),
 ) -> Sandbox:
-    """Run all three upstreams on loopback ports (0 = any free port) in daemon threads."""
-    world = demo_world(seed)
-    apps = _apps(world, latency_ms)
-    running = [
-        start_in_thread(name, app, controls, host, port)  # type: ignore[arg-type]
+    """Run all three upstreams on loopback ports (0 = any free port) in daemon threads, serving
+    the world of `clock`'s day (China) on that clock."""
+    world = demo_world(seed, clock.today())
+    apps = _apps(world, latency_ms, clock)
+    smartcity_server, provincial_server, credit_server = (
+        start_in_thread(name, app, controls, host, port)
         for (name, (app, controls)), port in zip(apps.items(), ports, strict=True)
-    ]
-    return Sandbox(*running, world=world, credentials=Credentials())
+    )
+    return Sandbox(
+        smartcity_server, provincial_server, credit_server, world=world, credentials=Credentials()
+    )
 
 
-SYSTEMS = (smartcity.NAME, provincial.NAME, credit.NAME)
+MODULES = (smartcity, provincial, credit)
+SYSTEMS = tuple(m.NAME for m in MODULES)
 
 
 async def serve_forever(
@@ -95,16 +114,20 @@ async def serve_forever(
     host: str = "127.0.0.1",
     ports: tuple[int, int, int] = (8101, 8102, 8103),
     systems: tuple[str, ...] = SYSTEMS,
+    clock: Clock,
 ) -> None:
-    """Run the chosen upstreams in the foreground on one event loop until interrupted."""
+    """Run the chosen upstreams in the foreground on one event loop until interrupted, serving
+    the world of `clock`'s day on that clock."""
     import uvicorn
 
-    world = demo_world(seed)
+    world = demo_world(seed, clock.today())
     servers = [
         uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)  # type: ignore[arg-type]
+            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         )
-        for (name, (app, _)), port in zip(_apps(world, latency_ms).items(), ports, strict=True)
+        for (name, (app, _)), port in zip(
+            _apps(world, latency_ms, clock).items(), ports, strict=True
+        )
         if name in systems
     ]
     await asyncio.gather(*(s.serve() for s in servers))

@@ -11,7 +11,7 @@ import hmac
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,17 +19,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from domain.clock import CHINA_STANDARD_TIME, Clock
 from domain.enums import EventChannel, EventStatus
 from domain.identifiers import InvalidIdentifier, validate_case_number
 from domain.tenancy import is_tenant_code
 from sandbox.common import Handler, SandboxControls, build_app, openapi_document
-from sandbox.world import GridEvent, HotlineTicket, World
+from sandbox.world import GridEvent, HotlineTicket, World, world_clock
 
 NAME = "smartcity"
 DEMO_API_KEY = "sandbox-smartcity-demo-key"
 MAX_IDS = 500
 MAX_LIMIT = 500
-CST = timezone(timedelta(hours=8))
+CST = CHINA_STANDARD_TIME  # the platform speaks China time (+08:00)
 
 STATUS_WIRE = {
     EventStatus.REPORTED: "reported",
@@ -193,7 +194,7 @@ def _authenticated(handler: Handler, api_keys: Collection[str]) -> Handler:
     return guarded
 
 
-def _routes(state: SmartCityState, api_keys: Collection[str]) -> list[Route]:
+def _routes(state: SmartCityState, api_keys: Collection[str], clock: Clock) -> list[Route]:
     async def batch_get_events(request: Request) -> JSONResponse:
         ids = _ids(await _object_body(request))
         found = [state.events[i] for i in ids if i in state.events]
@@ -281,7 +282,8 @@ def _routes(state: SmartCityState, api_keys: Collection[str]) -> list[Route]:
                 detail = f"the event is linked to {event.case_number}"
                 return _error(409, "case_number_conflict", detail)
             serial = f"FB{len(state.feedback) + 1:06d}"
-            record = Feedback(serial, event_id, case_number, result, datetime.now(CST), key)
+            received = clock.now().astimezone(CST)
+            record = Feedback(serial, event_id, case_number, result, received, key)
             state.feedback.append(record)
             state.events[event_id] = replace(event, case_number=case_number)
             status_code = 201
@@ -326,10 +328,13 @@ def create_app(
     controls: SandboxControls | None = None,
     *,
     api_keys: Collection[str] = (DEMO_API_KEY,),
+    clock: Clock | None = None,
 ) -> Starlette:
+    """The platform serving `world` on `clock` (default: the wall clock moved onto the world's
+    own day): feedback is stamped with that clock's time."""
     controls = controls or SandboxControls(NAME)
     state = SmartCityState.of(world)
-    app = build_app(controls, _routes(state, api_keys), OPENAPI)
+    app = build_app(controls, _routes(state, api_keys, clock or world_clock(world)), OPENAPI)
     app.state.smartcity = state
     return app
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+from domain.clock import TickingClock
 from domain.enums import (
     CaseStatus,
     CertificateStatus,
@@ -33,7 +34,6 @@ from domain.enums import (
 from domain.identifiers import CREDIT_ALPHABET, credit_code_check_char, id_number_check_char
 
 DEFAULT_SEED = 20261101
-ANCHOR = date(2026, 10, 31)  # "today" in the demo world; fixed so the world is reproducible
 CITY = ("9901", "云川市")
 
 
@@ -948,6 +948,14 @@ class _Gen:
                     "当场处罚履行完毕,结案",
                 )
             )
+            reported = r.random() < 0.93
+            published_on = (
+                decided_at.date() + timedelta(days=r.randrange(1, 9))
+                if kind is PenaltyKind.FINE
+                else None
+            )
+            if published_on is not None and published_on > today:
+                published_on = None  # still within its time limit: not published yet
             return Case(
                 number=number,
                 tenant=town.code,
@@ -971,13 +979,11 @@ class _Gen:
                 penalty=penalty,
                 steps=tuple(steps),
                 evidence=(),
-                reported_to_province=r.random() < 0.93,
+                reported_to_province=reported,
                 publicity=PublicityStatus.PUBLISHED
-                if kind is PenaltyKind.FINE
+                if published_on
                 else PublicityStatus.NOT_PUBLISHED,
-                published_on=decided_at.date() + timedelta(days=r.randrange(1, 9))
-                if kind is PenaltyKind.FINE
-                else None,
+                published_on=published_on,
             )
 
         # general procedure: advance through the steps as far as the case's age allows
@@ -1043,6 +1049,12 @@ class _Gen:
             else None
         )
         published = decided and r.random() < 0.9
+        reported = filed_on is not None and r.random() < 0.93
+        published_on = (
+            decided_on + timedelta(days=r.randrange(1, 12)) if published and decided_on else None
+        )
+        if published_on is not None and published_on > today:
+            published_on = None  # still within its time limit: not published yet
         return Case(
             number=number,
             tenant=town.code,
@@ -1066,11 +1078,9 @@ class _Gen:
             penalty=penalty,
             steps=tuple(steps),
             evidence=tuple(evidence),
-            reported_to_province=filed_on is not None and r.random() < 0.93,
-            publicity=PublicityStatus.PUBLISHED if published else PublicityStatus.NOT_PUBLISHED,
-            published_on=decided_on + timedelta(days=r.randrange(1, 12))
-            if published and decided_on
-            else None,
+            reported_to_province=reported,
+            publicity=PublicityStatus.PUBLISHED if published_on else PublicityStatus.NOT_PUBLISHED,
+            published_on=published_on,
         )
 
     def _provincial_and_credit_for_local_cases(self) -> None:
@@ -1096,8 +1106,11 @@ class _Gen:
                         review_score=self.r.randrange(62, 99)
                         if case.status is CaseStatus.CLOSED and self.r.random() < 0.5
                         else None,
-                        reported_at=datetime.combine(case.filed_on, time(17, 0))
-                        + timedelta(days=self.r.randrange(0, 3)),
+                        reported_at=self._by_today(
+                            datetime.combine(case.filed_on, time(17, 0))
+                            + timedelta(days=self.r.randrange(0, 3)),
+                            datetime.combine(case.filed_on, time(17, 0)),
+                        ),
                     )
                 )
             if case.penalty and case.decided_on and case.publicity is PublicityStatus.PUBLISHED:
@@ -1157,7 +1170,8 @@ class _Gen:
                 subject = self.r.choice(orgs)
                 item = self.r.choice(self.w.items)
                 filed = self.w.today - timedelta(days=self.r.randrange(20, 600))
-                decided = filed + timedelta(days=self.r.randrange(10, 80))
+                # closed cases: decided by today at the latest
+                decided = min(filed + timedelta(days=self.r.randrange(10, 80)), self.w.today)
                 kind = self.r.choice(item.penalty_kinds)
                 fine = (
                     self.r.randrange(1, max(2, item.max_fine // 100)) * 100
@@ -1197,6 +1211,11 @@ class _Gen:
                     )
                 )
 
+    def _by_today(self, at: datetime, otherwise: datetime) -> datetime:
+        """`at`, unless it falls after the world's day: then `otherwise` (nothing in the world
+        has happened after its day)."""
+        return at if at.date() <= self.w.today else otherwise
+
     def transfers_and_actions(self) -> None:
         towns = self.w.towns()
         candidates = [
@@ -1213,8 +1232,14 @@ class _Gen:
                     ),
                 )
             )
-            sent = datetime.combine(case.filed_on or self.w.today, time(10, 0)) + timedelta(days=3)
+            filed = datetime.combine(case.filed_on or self.w.today, time(10, 0))
+            sent = self._by_today(filed + timedelta(days=3), filed)
             status = self.r.choice(("PENDING", "ACCEPTED", "REJECTED"))
+            answered = (
+                None if status == "PENDING" else sent + timedelta(days=self.r.randrange(1, 10))
+            )
+            if answered is not None and answered.date() > self.w.today:
+                status, answered = "PENDING", None  # the answer is still to come
             self.w.transfers.append(
                 Transfer(
                     id=f"TR{n:04d}",
@@ -1227,9 +1252,7 @@ class _Gen:
                     evidence_ids=tuple(e.id for e in case.evidence),
                     sent_at=sent,
                     status=status,
-                    answered_at=None
-                    if status == "PENDING"
-                    else sent + timedelta(days=self.r.randrange(1, 10)),
+                    answered_at=answered,
                 )
             )
         for n, (kind, title) in enumerate(
@@ -1256,12 +1279,21 @@ class _Gen:
             )
 
 
-def generate(seed: int = DEFAULT_SEED, today: date = ANCHOR) -> World:
-    """Build the demo world. Same seed, same world, byte for byte."""
+def generate(seed: int, today: date) -> World:
+    """Build the demo world as it stands on `today` (China's calendar day). Same seed and day,
+    same world, byte for byte. Every date in it is drawn relative to `today` (the random draws do
+    not depend on it), so the world of any day looks alike: certificates expiring within 30 days,
+    overdue cases, penalties under publicity (公示), grid events of the last few days."""
     return _Gen(seed, today).build()
 
 
 @lru_cache(maxsize=4)
-def demo_world(seed: int = DEFAULT_SEED) -> World:
-    """The shared, cached world for a seed (treat as read-only)."""
-    return generate(seed)
+def demo_world(seed: int, today: date) -> World:
+    """The shared, cached world for a seed and a day (treat as read-only)."""
+    return generate(seed, today)
+
+
+def world_clock(world: World) -> TickingClock:
+    """The wall clock moved onto the world's own day (ticking): what a sandbox serving `world`
+    runs on unless it is handed the product's clock."""
+    return TickingClock.on_day(world.today)

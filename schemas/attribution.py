@@ -17,9 +17,10 @@ of the store (visibility by `supervision:read`, masking by `pii:read`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import strawberry
+from connectors.credit import PenaltyPublicityRecord
+from connectors.provincial import ProvincialCaseRecord
+from schemas.context import Info
 
 
 def division_of_credit_code(code: str | None) -> str | None:
@@ -27,12 +28,12 @@ def division_of_credit_code(code: str | None) -> str | None:
     return division if len(division) == 6 and division.isdigit() else None
 
 
-async def provincial_tenants(info: strawberry.Info, records: Sequence[Any]) -> list[str]:
+async def provincial_tenants(info: Info, records: Sequence[ProvincialCaseRecord]) -> list[str]:
     orgs = await info.context.loaders.org_by_credit_code.load_many([r.body_code for r in records])
     return [org.code if org else r.division for r, org in zip(records, orgs, strict=True)]
 
 
-async def credit_tenants(info: strawberry.Info, records: Sequence[Any]) -> list[str | None]:
+async def credit_tenants(info: Info, records: Sequence[PenaltyPublicityRecord]) -> list[str | None]:
     codes = [r.body_credit_code for r in records]
     orgs = await info.context.loaders.org_by_credit_code.load_many(codes)
     return [

@@ -4,24 +4,34 @@ clients, and this request's own loaders (never shared across requests)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
+
+import strawberry
+from starlette.requests import Request
+from starlette.websockets import WebSocket
 
 from auth.principal import Principal
 from connectors.credit import CreditClient
 from connectors.provincial import ProvincialClient
 from connectors.smartcity import SmartCityClient
 from connectors.store import Store
+from domain.clock import Clock
 from schemas.errors import Unauthenticated
+
+if TYPE_CHECKING:
+    from schemas.loaders import Loaders
 
 
 @dataclass(frozen=True)
 class Services:
-    """Long-lived connector clients, created once by the gateway and shared by all requests."""
+    """Long-lived connector clients, created once by the gateway and shared by all requests, and
+    the product's one clock (domain/clock.py): every "now" and "today" a resolver needs."""
 
     store: Store
     smartcity: SmartCityClient
     provincial: ProvincialClient
     credit: CreditClient
+    clock: Clock
 
 
 @dataclass(frozen=True)
@@ -37,11 +47,11 @@ class Context:
     services: Services
     limits: Limits
     request_id: str
-    request: Any = None
-    _loaders: Any = field(default=None, repr=False)
+    request: Request | WebSocket | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
-    def loaders(self) -> Any:
+    def loaders(self) -> Loaders:
         # Built on first use so that a request that touches no loader pays nothing.
         if self._loaders is None:
             from schemas.loaders import Loaders
@@ -53,3 +63,7 @@ class Context:
         if self.principal is None:
             raise Unauthenticated("需要登录 / authentication required")
         return self.principal
+
+
+# What every resolver receives as `info`: this request's `Context`; the root value is None.
+Info: TypeAlias = strawberry.Info[Context, None]

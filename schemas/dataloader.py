@@ -11,19 +11,26 @@ key of the wave (DESIGN §6 P2).
 from __future__ import annotations
 
 from asyncio import Future
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader, Loader, dispatch_queue
 
 K = TypeVar("K")
 V = TypeVar("V")
 
+# What aiodataloader calls with a batch of keys: a coroutine function (or a partial of one; it
+# checks) answering with one value per key, in the keys' order.
+BatchLoadFn = Callable[[list[K]], Coroutine[Any, Any, list[V]]]
 
-class BatchLoader(DataLoader, Generic[K, V]):  # type: ignore[type-arg]
+
+class BatchLoader(DataLoader[K, V]):
+    """A loader of `V`s by `K`: `load(key)` is a `Future[V]` (aiodataloader ships its types)."""
+
     hops: int = 4
 
-    def __init__(self, *, hops: int | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, batch_load_fn: BatchLoadFn[K, V], *, hops: int | None = None) -> None:
+        super().__init__(batch_load_fn=batch_load_fn)
         if hops is not None:
             self.hops = hops
 

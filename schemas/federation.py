@@ -21,16 +21,17 @@ import strawberry
 from strawberry.federation.schema import FederationAny
 from strawberry.permission import PermissionExtension
 from strawberry.printer import print_schema
-from strawberry.types import Info
 
 from auth.policy import has_scope
+from schemas.context import Info
 from schemas.errors import Forbidden, NotFound
+from schemas.fields import field
 from schemas.permissions import Requires, principal_of
 
 T = TypeVar("T")
 
 
-def entity_access(info: strawberry.Info, *scopes: str) -> None:
+def entity_access(info: Info, *scopes: str) -> None:
     """Refuse a representation unless the caller holds one of `scopes` (none: any principal)."""
     principal = principal_of(info)
     wanted = [s.split(":", 1) for s in scopes]
@@ -47,7 +48,7 @@ def found(value: T | None, typename: str) -> T:
     return value
 
 
-class BatchedEntities:
+class BatchedEntities(strawberry.federation.Schema):
     """`_entities` that settles every representation before any entity's fields run.
 
     Strawberry resolves each representation on its own; left alone, the entities whose root
@@ -56,15 +57,17 @@ class BatchedEntities:
     the fields of all entities one wave: one request per upstream system. Each representation
     still fails on its own (its exception becomes its null and its error)."""
 
-    async def entities_resolver(
+    # Strawberry types its `entities_resolver` as synchronous but registers it as the resolver of
+    # `_entities`, which may be async like any resolver.
+    async def entities_resolver(  # type: ignore[override]
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
-        results = super().entities_resolver(info, representations)  # type: ignore[misc]
+        results = super().entities_resolver(info, representations)
         pending = [(i, r) for i, r in enumerate(results) if inspect.isawaitable(r)]
         settled = await asyncio.gather(*(r for _, r in pending), return_exceptions=True)
         for (i, _), value in zip(pending, settled, strict=True):
-            results[i] = value
-        return results  # type: ignore[no-any-return]
+            results[i] = FederationAny(value)  # the entity, or the exception that is its error
+        return results
 
 
 class SchemaReader(Requires):
@@ -74,14 +77,14 @@ class SchemaReader(Requires):
         super().__init__("schema:read")
         self.open_sdl = open_sdl
 
-    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return self.open_sdl or super().has_permission(source, info, **kwargs)
 
 
 @strawberry.type(name="_Service", description="子图信息 / this subgraph, for a federation router")
 class Service:
-    @strawberry.field(description="联邦SDL / the subgraph SDL with its federation directives")
-    def sdl(self, info: strawberry.Info) -> str:
+    @field(description="联邦SDL / the subgraph SDL with its federation directives")
+    def sdl(self, info: Info) -> str:
         return print_schema(info.schema)
 
 
@@ -90,7 +93,7 @@ def service_query(open_sdl: bool) -> type:
 
     @strawberry.type
     class ServiceQuery:
-        @strawberry.field(
+        @field(
             name="_service",
             description="子图SDL(需 schema:read) / the subgraph SDL (needs schema:read)",
             extensions=[PermissionExtension([SchemaReader(open_sdl)], use_directives=True)],
@@ -131,18 +134,26 @@ def client_sdl(subgraph_sdl: str) -> str:
     """The SDL for front ends and client tools: the subgraph SDL without federation's plumbing
     (`@link`, `_service`, `_entities`, `_Any`, `_Entity`, `_Service`), with the directives it
     keeps (`@key`, `@authenticated`, `@requiresScopes`) defined, so it stands alone."""
-    from graphql import DocumentNode, parse, print_ast
+    from graphql import (
+        DefinitionNode,
+        DocumentNode,
+        ObjectTypeDefinitionNode,
+        ObjectTypeExtensionNode,
+        parse,
+        print_ast,
+    )
 
     document = parse(subgraph_sdl)
-    kept: list[Any] = []
+    kept: list[DefinitionNode] = []
     for definition in document.definitions:
         name = getattr(definition, "name", None)
         if definition.kind == "schema_definition" or (name and name.value in _FEDERATION_TYPES):
             continue
-        fields = getattr(definition, "fields", None)
-        if fields and any(f.name.value in {"_service", "_entities"} for f in fields):
-            plain = tuple(f for f in fields if f.name.value not in {"_service", "_entities"})
-            definition = replace(definition, fields=plain)  # type: ignore[type-var]
+        if isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode):
+            fields = definition.fields or ()
+            if any(f.name.value in {"_service", "_entities"} for f in fields):
+                plain = tuple(f for f in fields if f.name.value not in {"_service", "_entities"})
+                definition = replace(definition, fields=plain)
         kept.append(definition)
     directives = parse(_CLIENT_DIRECTIVES).definitions
     return print_ast(DocumentNode(definitions=(*directives, *kept))) + "\n"

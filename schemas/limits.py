@@ -22,6 +22,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLError,
     GraphQLNamedType,
     GraphQLOutputType,
@@ -29,6 +30,7 @@ from graphql import (
     GraphQLSyntaxError,
     InlineFragmentNode,
     IntValueNode,
+    Node,
     ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -71,7 +73,9 @@ class DocumentRejected(ValidationAbortedError):
     number of fields) never walk a document that is already refused."""
 
 
-def rejection(reason: str, message: str, limit: int, actual: int, node: Any = None) -> GraphQLError:
+def rejection(
+    reason: str, message: str, limit: int, actual: int, node: Node | None = None
+) -> GraphQLError:
     return DocumentRejected(
         message,
         nodes=node,
@@ -186,7 +190,7 @@ class Meter:
             # A connection hands its page size down to the lists right below it.
             into.cost += 1 + child.total(self.limits.list_size if size is None else size)
 
-    def page_size(self, node: FieldNode, args: dict[str, Any]) -> int | None:
+    def page_size(self, node: FieldNode, args: dict[str, GraphQLArgument]) -> int | None:
         given = {a.name.value: a.value for a in node.arguments or ()}
         for name in ("first", "limit"):
             if name in args:
@@ -205,7 +209,7 @@ class Meter:
                 return self.size(None, default)
         return None
 
-    def size(self, value: ValueNode | None, default: Any) -> int:
+    def size(self, value: ValueNode | None, default: object) -> int:
         if isinstance(value, IntValueNode):
             return max(0, int(value.value))
         if isinstance(value, VariableNode):

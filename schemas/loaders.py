@@ -1,20 +1,42 @@
-"""This request's loaders, one per (upstream operation, key), built lazily.
+"""This request's loaders, one per (upstream operation, key), built together on the request's
+first use of any loader (`Context.loaders`).
 
-Names follow `<target>_by_<key>`. Store loaders carry the caller's tenant filter for their
-resource, so a batch is one SQL statement already restricted to what the caller may see; the
-smart-city loader drops events of towns the caller may not read (the same policy, applied to
-upstream records). Which scope a field needs is declared on the field (schemas/permissions.py).
-The provincial platform has one loader for both of its lookups (cases and certificates), so one
-wave of resolvers costs one request to it (its combined query).
+Names follow `<target>_by_<key>`; each field is typed by its key and what a key loads, so a
+resolver's `info.context.loaders.<name>` leads here and on to the connector method behind it.
+Store loaders carry the caller's tenant filter for their resource, so a batch is one SQL statement
+already restricted to what the caller may see; the smart-city loader drops events of towns the
+caller may not read (the same policy, applied to upstream records). Which scope a field needs is
+declared on the field (schemas/permissions.py). The provincial platform has one loader for both of
+its lookups (cases and certificates), so one wave of resolvers costs one request to it (its
+combined query).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, Literal
+from asyncio import Future
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Literal, cast
+
+from strawberry.dataloader import DataLoader
 
 from auth.policy import tenant_filter
+from connectors.credit import CreditProfileRecord, PenaltyPublicityRecord
+from connectors.provincial import CertificateRecord, ProvincialCaseRecord
+from connectors.smartcity import GridEventRecord
+from connectors.store import (
+    CaseStep,
+    CaseTransfer,
+    EnforcementCase,
+    EnforcementItem,
+    Evidence,
+    ItemGrant,
+    Officer,
+    Org,
+    Party,
+)
+from connectors.store.sync import Delivery, deliveries_by_case_numbers
 from domain.tenancy import TenantFilter
 from schemas.dataloader import BatchLoader
 
@@ -24,114 +46,119 @@ if TYPE_CHECKING:
     from schemas.context import Context
 
 ProvincialKey = tuple[Literal["case", "cert"], str]
+ProvincialRecord = ProvincialCaseRecord | CertificateRecord
 
 
-async def _load_provincial(client: ProvincialClient, keys: Sequence[ProvincialKey]) -> list[Any]:
+async def _load_provincial(
+    client: ProvincialClient, keys: Sequence[ProvincialKey]
+) -> list[ProvincialRecord | None]:
     cases = [v for kind, v in keys if kind == "case"]
     certs = [v for kind, v in keys if kind == "cert"]
     case_records, cert_records = await client.query(cases, certs)
-    found = {("case", k): r for k, r in zip(cases, case_records, strict=True)}
+    found: dict[ProvincialKey, ProvincialRecord | None] = {
+        ("case", k): r for k, r in zip(cases, case_records, strict=True)
+    }
     found.update({("cert", k): r for k, r in zip(certs, cert_records, strict=True)})
     return [found[key] for key in keys]
 
 
 async def _load_events(
     client: SmartCityClient, towns: TenantFilter, ids: Sequence[str]
-) -> list[Any]:
+) -> list[GridEventRecord | None]:
     records = await client.events_by_ids(ids)
     return [r if r is not None and towns.allows(r.town) else None for r in records]
 
 
+@dataclass(frozen=True, slots=True)
+class ProvincialLoader:
+    """Both provincial lookups through one loader: a wave's cases and certificates are one
+    combined query."""
+
+    batch: BatchLoader[ProvincialKey, ProvincialRecord | None]
+
+    def case(self, number: str) -> Awaitable[ProvincialCaseRecord | None]:
+        # `_load_provincial` answers a "case" key with the case record (or None).
+        return cast("Future[ProvincialCaseRecord | None]", self.batch.load(("case", number)))
+
+    def certificate(self, number: str) -> Awaitable[CertificateRecord | None]:
+        # `_load_provincial` answers a "cert" key with the certificate record (or None).
+        return cast("Future[CertificateRecord | None]", self.batch.load(("cert", number)))
+
+
+@dataclass(frozen=True, slots=True)
 class Loaders:
-    def __init__(self, context: Context) -> None:
-        self._context = context
-        self._services = context.services
-        self._hops = context.limits.loader_hops
+    """One request's loaders, built by `create` when the request first asks `Context.loaders`."""
+
+    # --- local store ------------------------------------------------------------------
+    case_by_number: BatchLoader[str, EnforcementCase | None]
+    cases_by_party: BatchLoader[str, list[EnforcementCase]]
+    officers_by_case: BatchLoader[str, list[Officer]]
+    officer_by_id: BatchLoader[str, Officer | None]
+    steps_by_case: BatchLoader[str, list[CaseStep]]
+    transfers_by_case: BatchLoader[str, list[CaseTransfer]]
+    evidence_by_case: BatchLoader[str, list[Evidence]]
+    party_by_key: BatchLoader[tuple[str, str], Party | None]  # (tenant, party code)
+    grants_by_town: BatchLoader[str, list[ItemGrant]]
+    item_by_code: BatchLoader[str, EnforcementItem | None]
+    org_by_code: BatchLoader[str, Org | None]
+    org_by_credit_code: BatchLoader[str, Org | None]
+    # `Case.sync` (the outbox): Strawberry's loader, which dispatches on the next turn; a leaf
+    # field, it has no wave to wait for.
+    deliveries_by_case: DataLoader[str, list[Delivery]]
+
+    # --- upstream systems ---------------------------------------------------------------
+    event_by_id: BatchLoader[str, GridEventRecord | None]
+    provincial: ProvincialLoader
+    credit_profile_by_code: BatchLoader[str, CreditProfileRecord | None]
+    penalties_by_subject: BatchLoader[str, list[PenaltyPublicityRecord]]
 
     @classmethod
     def create(cls, context: Context) -> Loaders:
-        return cls(context)
+        store = context.services.store
+        hops = context.limits.loader_hops
+        principal = context.principal
 
-    def _loader(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> BatchLoader[Any, Any]:
-        batch = partial(fn, *args, **kwargs) if args or kwargs else fn
-        return BatchLoader(batch_load_fn=batch, hops=self._hops)
+        def tenants(resource: str) -> TenantFilter:
+            return (
+                TenantFilter.none()
+                if principal is None
+                else tenant_filter(principal, resource, "read")
+            )
 
-    def _tenants(self, resource: str, action: str = "read") -> TenantFilter:
-        principal = self._context.principal
-        return (
-            TenantFilter.none() if principal is None else tenant_filter(principal, resource, action)
+        cases = tenants("case")
+        return cls(
+            case_by_number=BatchLoader(partial(store.cases_by_numbers, cases), hops=hops),
+            cases_by_party=BatchLoader(partial(store.cases_by_party_codes, cases), hops=hops),
+            officers_by_case=BatchLoader(
+                partial(store.officers_by_case_numbers, cases, officers=tenants("officer")),
+                hops=hops,
+            ),
+            officer_by_id=BatchLoader(
+                partial(store.officers_by_ids, tenants("officer")), hops=hops
+            ),
+            steps_by_case=BatchLoader(partial(store.steps_by_case_numbers, cases), hops=hops),
+            transfers_by_case=BatchLoader(
+                partial(store.transfers_by_case_numbers, tenants("transfer")), hops=hops
+            ),
+            evidence_by_case=BatchLoader(partial(store.evidence_by_case_numbers, cases), hops=hops),
+            party_by_key=BatchLoader(partial(store.parties_by_keys, cases), hops=hops),
+            grants_by_town=BatchLoader(partial(store.grants_by_towns, cases), hops=hops),
+            item_by_code=BatchLoader(store.items_by_codes, hops=hops),
+            org_by_code=BatchLoader(store.orgs_by_codes, hops=hops),
+            org_by_credit_code=BatchLoader(store.orgs_by_credit_codes, hops=hops),
+            deliveries_by_case=DataLoader(
+                load_fn=partial(deliveries_by_case_numbers, store.engine, tenants=cases)
+            ),
+            event_by_id=BatchLoader(
+                partial(_load_events, context.services.smartcity, tenants("event")), hops=hops
+            ),
+            provincial=ProvincialLoader(
+                BatchLoader(partial(_load_provincial, context.services.provincial), hops=hops)
+            ),
+            credit_profile_by_code=BatchLoader(
+                context.services.credit.profiles_by_codes, hops=hops
+            ),
+            penalties_by_subject=BatchLoader(
+                context.services.credit.penalties_by_subjects, hops=hops
+            ),
         )
-
-    # --- local store ------------------------------------------------------------------
-
-    @cached_property
-    def case_by_number(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.cases_by_numbers, self._tenants("case"))
-
-    @cached_property
-    def cases_by_party(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.cases_by_party_codes, self._tenants("case"))
-
-    @cached_property
-    def officers_by_case(self) -> BatchLoader[str, Any]:
-        return self._loader(
-            self._services.store.officers_by_case_numbers,
-            self._tenants("case"),
-            officers=self._tenants("officer"),
-        )
-
-    @cached_property
-    def officer_by_id(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.officers_by_ids, self._tenants("officer"))
-
-    @cached_property
-    def steps_by_case(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.steps_by_case_numbers, self._tenants("case"))
-
-    @cached_property
-    def transfers_by_case(self) -> BatchLoader[str, Any]:
-        return self._loader(
-            self._services.store.transfers_by_case_numbers, self._tenants("transfer")
-        )
-
-    @cached_property
-    def evidence_by_case(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.evidence_by_case_numbers, self._tenants("case"))
-
-    @cached_property
-    def party_by_key(self) -> BatchLoader[tuple[str, str], Any]:
-        return self._loader(self._services.store.parties_by_keys, self._tenants("case"))
-
-    @cached_property
-    def grants_by_town(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.grants_by_towns, self._tenants("case"))
-
-    @cached_property
-    def item_by_code(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.items_by_codes)
-
-    @cached_property
-    def org_by_code(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.orgs_by_codes)
-
-    @cached_property
-    def org_by_credit_code(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.store.orgs_by_credit_codes)
-
-    # --- upstream systems ---------------------------------------------------------------
-
-    @cached_property
-    def event_by_id(self) -> BatchLoader[str, Any]:
-        return self._loader(_load_events, self._services.smartcity, self._tenants("event"))
-
-    @cached_property
-    def provincial(self) -> BatchLoader[ProvincialKey, Any]:
-        return self._loader(_load_provincial, self._services.provincial)
-
-    @cached_property
-    def credit_profile_by_code(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.credit.profiles_by_codes)
-
-    @cached_property
-    def penalties_by_subject(self) -> BatchLoader[str, Any]:
-        return self._loader(self._services.credit.penalties_by_subjects)

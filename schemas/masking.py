@@ -20,40 +20,39 @@ from strawberry.extensions import FieldExtension
 from auth.masking import PersonalData, mask
 from auth.policy import may_read_personal_data
 from domain.enums import PartyKind
+from schemas.context import Info
 
 RECORD_TENANT = "record_tenant"
 
 __all__ = ["RECORD_TENANT", "MaskPersonalData", "PersonalData", "is_natural_person", "personal"]
 
 
-def is_natural_person(source: Any) -> bool:
+def is_natural_person(source: object) -> bool:
     """For addresses: only a natural person's address is personal data."""
     kind = getattr(source, "kind", None) or getattr(source, "party_kind", None)
     return kind is not None and getattr(kind, "value", kind) == PartyKind.NATURAL_PERSON.value
 
 
 class MaskPersonalData(FieldExtension):
-    def __init__(self, kind: PersonalData, when: Callable[[Any], bool] | None = None) -> None:
+    def __init__(self, kind: PersonalData, when: Callable[[object], bool] | None = None) -> None:
         self.kind = kind
         self.when = when
 
-    def _shown(self, value: Any, source: Any, info: strawberry.Info) -> Any:
+    def _shown(self, value: Any, source: Any, info: Info) -> Any:
         if value is None or (self.when is not None and not self.when(source)):
             return value
         if may_read_personal_data(info.context.principal, getattr(source, RECORD_TENANT, None)):
             return value
         return mask(self.kind, value)
 
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
-    ) -> Any:
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         return self._shown(next_(source, info, **kwargs), source, info)
 
     async def resolve_async(
         self,
         next_: Callable[..., Awaitable[Any]],
         source: Any,
-        info: strawberry.Info,
+        info: Info,
         **kwargs: Any,
     ) -> Any:
         return self._shown(await next_(source, info, **kwargs), source, info)
@@ -62,8 +61,10 @@ class MaskPersonalData(FieldExtension):
 def personal(
     kind: PersonalData,
     *,
-    when: Callable[[Any], bool] | None = None,
+    when: Callable[[object], bool] | None = None,
     description: str | None = None,
 ) -> Any:
-    """A field holding personal data of `kind` (masked without pii:read on the record's tenant)."""
+    """A field holding personal data of `kind` (masked without pii:read on the record's tenant).
+    A field declaration like `strawberry.field(...)`, and typed like it (`Any`), so that
+    `code: str = personal(...)` declares a `str`."""
     return strawberry.field(description=description, extensions=[MaskPersonalData(kind, when)])

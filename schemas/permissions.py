@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import strawberry
 from strawberry.federation.schema_directives import RequiresScopes
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types.field import StrawberryField
 
 from auth.policy import allows, has_scope, tenant_filter
 from auth.principal import Principal
 from auth.scopes import parse_scope
 from domain.tenancy import TenantFilter
+from schemas.context import Info
 from schemas.errors import Forbidden, Unauthenticated
 
 # Root fields with no scope of their own. Kept explicit: a schema-walk test fails when a root field
@@ -35,6 +36,8 @@ PUBLIC_ROOT_FIELDS: frozenset[str] = frozenset({"_entities"})
 class Requires(BasePermission):
     """Any one of the scopes (`resource:action`), held on at least one tenant."""
 
+    message: str
+
     def __init__(self, *scopes: str) -> None:
         if not scopes:
             raise ValueError("Requires needs at least one scope")
@@ -44,10 +47,14 @@ class Requires(BasePermission):
         self.scopes = tuple((s.resource, s.action) for s in parsed)
         self.scope = " | ".join(scopes)
         self.message = f"缺少权限 / missing scope {' or '.join(scopes)}"
-        # Federation's own @requiresScopes, so a router composing us sees the same rule.
-        self._schema_directive = RequiresScopes(scopes=[[s] for s in scopes])
+        self.requires_scopes = RequiresScopes(scopes=[[s] for s in scopes])
 
-    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+    @property
+    def schema_directive(self) -> object:
+        # Federation's own @requiresScopes, so a router composing us sees the same rule.
+        return self.requires_scopes
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = principal_of(info)
         return any(has_scope(principal, resource, action) for resource, action in self.scopes)
 
@@ -60,10 +67,10 @@ def requires(*scopes: str) -> PermissionExtension:
     return PermissionExtension(permissions=[Requires(*scopes)], use_directives=True)
 
 
-def declared_scopes(field: Any) -> list[str]:
+def declared_scopes(field: StrawberryField | None) -> list[str]:
     """The scopes a Strawberry field declares (for the schema-walk tests and docs)."""
     found: list[str] = []
-    for extension in getattr(field, "extensions", ()):
+    for extension in field.extensions if field is not None else ():
         if isinstance(extension, PermissionExtension):
             for permission in extension.permissions:
                 if isinstance(permission, Requires):
@@ -74,25 +81,25 @@ def declared_scopes(field: Any) -> list[str]:
 # --- what resolvers ask once a field is allowed -------------------------------------------------
 
 
-def principal_of(info: strawberry.Info) -> Principal:
-    principal: Principal | None = info.context.principal
+def principal_of(info: Info) -> Principal:
+    principal = info.context.principal
     if principal is None:
         raise Unauthenticated("需要登录 / authentication required")
     return principal
 
 
-def tenants(info: strawberry.Info, resource: str, action: str = "read") -> TenantFilter:
+def tenants(info: Info, resource: str, action: str = "read") -> TenantFilter:
     """The tenants whose records of `resource` the caller may `action` (empty: none)."""
     return tenant_filter(principal_of(info), resource, action)
 
 
-def may(info: strawberry.Info, resource: str, action: str = "read") -> bool:
+def may(info: Info, resource: str, action: str = "read") -> bool:
     """Whether the caller holds `resource:action` at all (for optional enrichments)."""
-    principal: Principal | None = info.context.principal
+    principal = info.context.principal
     return principal is not None and has_scope(principal, resource, action)
 
 
-def allowed(info: strawberry.Info, resource: str, tenant: str | None, action: str = "read") -> bool:
+def allowed(info: Info, resource: str, tenant: str | None, action: str = "read") -> bool:
     """Whether the caller may `action` the record of `resource` that belongs to `tenant`."""
-    principal: Principal | None = info.context.principal
+    principal = info.context.principal
     return principal is not None and allows(principal, resource, action, tenant)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ValidationCache
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from schemas.audit.extension import AuditTrail
 from schemas.audit.schema import Query as AuditQuery
@@ -49,8 +48,10 @@ Query = merge_types(
 )
 
 
-class GatewaySchema(BatchedEntities, strawberry.federation.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+class GatewaySchema(BatchedEntities):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         # ShapeErrors logs what is ours to log (internal errors, with their traceback); user
         # errors and upstream failures are answers, not server faults.
         return None

@@ -6,14 +6,16 @@ the filter is applied to every event, here, after the fan-out (connectors/events
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
 
 import strawberry
 
 from connectors.events import CaseEvent as Event
+from connectors.events import CaseEventHub
 from domain.tenancy import TenantFilter
+from schemas.context import Info
 from schemas.enums import CaseStatus
 from schemas.errors import BadUserInput
+from schemas.fields import subscription
 from schemas.permissions import requires, tenants
 
 
@@ -51,17 +53,18 @@ def _narrowed(pattern: str | None) -> TenantFilter | None:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
+    @subscription(
         description="案件动态 / case events of the tenants the caller may read",
         extensions=[requires("case:read")],
     )
     async def case_events(
-        self, info: strawberry.Info, tenant_pattern: str | None = None
+        self, info: Info, tenant_pattern: str | None = None
     ) -> AsyncGenerator[CaseEvent, None]:
         visible = tenants(info, "case")
         narrowed = _narrowed(tenant_pattern)
         request = info.context.request
-        hub: Any = request.app.state.case_events  # gateway/app.py
+        assert request is not None, "a subscription runs over the endpoint's WebSocket"
+        hub: CaseEventHub = request.app.state.case_events  # gateway/app.py
         async with hub.subscribe() as queue:
             while True:
                 event: Event = await queue.get()

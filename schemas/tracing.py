@@ -23,7 +23,7 @@ from graphql import GraphQLError, OperationDefinitionNode
 from opentelemetry import trace
 from opentelemetry.trace import Span, StatusCode, format_trace_id
 from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import ExecutionContext, PreExecutionError
 
 OPERATIONS_STATE = "graphql_operations"
 
@@ -50,7 +50,7 @@ def current_trace_id() -> str | None:
     return format_trace_id(context.trace_id) if context.is_valid else None
 
 
-def _operation(execution_context: Any) -> tuple[str | None, str | None]:
+def _operation(execution_context: ExecutionContext) -> tuple[str | None, str | None]:
     """Name and type of the operation that runs, from the parsed document only: a requested
     `operationName` that names nothing in the document is not reported."""
     document = execution_context.graphql_document
@@ -65,7 +65,7 @@ def _operation(execution_context: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _outcome(result: Any) -> tuple[str, tuple[str, ...]]:
+def _outcome(result: object) -> tuple[str, tuple[str, ...]]:
     errors = getattr(result, "errors", None) or []
     codes = tuple(str((e.extensions or {}).get("code", "INTERNAL")) for e in errors)
     if not errors:

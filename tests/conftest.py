@@ -13,19 +13,28 @@ from typing import Any
 import httpx2
 import pytest
 
-from sandbox.world import World, demo_world
+from domain.clock import TickingClock
+from sandbox.world import DEFAULT_SEED, World, demo_world
+from tests.clock import SHIFT_DAYS_ENV, TESTS_DAY, TESTS_INSTANT
+
+
+@pytest.fixture(scope="session")
+def fixed_clock() -> TickingClock:
+    """The tests' one clock: 2026-10-31 10:00 China time when the session starts, ticking (see
+    tests/clock.py). Every app, sandbox and world the fixtures build runs on it."""
+    return TickingClock(TESTS_INSTANT)
 
 
 @pytest.fixture(scope="session")
 def world() -> World:
-    return demo_world()
+    return demo_world(DEFAULT_SEED, TESTS_DAY)
 
 
 @pytest.fixture(scope="session")
-def sandbox_session(world: World) -> Iterator[Any]:
+def sandbox_session(world: World, fixed_clock: TickingClock) -> Iterator[Any]:
     from sandbox.runner import start_sandbox
 
-    running = start_sandbox(world.seed)
+    running = start_sandbox(world.seed, clock=fixed_clock)
     yield running
     running.stop()
 
@@ -91,6 +100,9 @@ def gateway_settings(sandbox: Any, sqlite_path: str, **overrides: Any) -> Any:
         "credit_app_key": c.credit_app_key,
         "credit_app_secret": c.credit_app_secret,
         "upstream_timeout": 1.0,
+        # An app built from these settings alone runs on the wall clock moved onto the tests'
+        # day (GATEWAY_TODAY, as subprocesses do); the fixtures hand theirs `fixed_clock`.
+        "today": TESTS_DAY,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -103,12 +115,15 @@ def settings_for() -> Any:
 
 
 @pytest.fixture(scope="session")
-def gateway_session(sandbox_session: Any, seeded_sqlite: str) -> Iterator[Gateway]:
+def gateway_session(
+    sandbox_session: Any, seeded_sqlite: str, fixed_clock: TickingClock
+) -> Iterator[Gateway]:
     from gateway.app import create_app
     from sandbox.common import SandboxControls, start_in_thread, stop
 
     settings = gateway_settings(sandbox_session, seeded_sqlite)
-    server = start_in_thread("gateway", create_app(settings), SandboxControls("gateway"))
+    app = create_app(settings, clock=fixed_clock)
+    server = start_in_thread("gateway", app, SandboxControls("gateway"))
     yield Gateway(server.url, sandbox_session, settings)
     stop([server])
 
@@ -145,6 +160,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     from gateway.logging import JsonFormatter, RedactingFilter
 
+    _travel_if_shifted(config)
+
     path = _SESSION_LOG or Path(tempfile.gettempdir()) / f"gateway-tests-{os.getpid()}.log"
     path.write_text("", encoding="utf-8")
     # Append mode: a handler closed by someone's logging.config.dictConfig reopens on the next
@@ -162,6 +179,34 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _LOG_KEY = pytest.StashKey[tuple[Any, Path]]()
+_TRAVEL_KEY = pytest.StashKey[Any]()
+
+
+def _travel_if_shifted(config: pytest.Config) -> None:
+    """`GATEWAY_TEST_SHIFT_DAYS=N`: the wall clock of this process N days ahead (ticking) for the
+    whole session, before any fixture builds a clock. What time-machine cannot move (another
+    process's clock, PostgreSQL's `now()`, Redis TTLs) the product must not depend on."""
+    shift = os.environ.get(SHIFT_DAYS_ENV, "").strip()
+    if not shift:
+        return
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=int(shift)), tick=True)
+    traveller.start()
+    config.stash[_TRAVEL_KEY] = traveller
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    shift = os.environ.get(SHIFT_DAYS_ENV, "").strip()
+    return f"wall clock shifted {shift} days ahead ({SHIFT_DAYS_ENV})" if shift else None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = config.stash.get(_TRAVEL_KEY, None)
+    if traveller is not None:
+        traveller.stop()
 
 
 def forbidden_in_logs(world: World) -> dict[str, str]:
@@ -205,7 +250,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     handler.flush()
     handler.close()
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    leaks = leaks_in(text, demo_world())
+    leaks = leaks_in(text, demo_world(DEFAULT_SEED, TESTS_DAY))
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(

@@ -9,7 +9,6 @@ JWKS this issuer publishes (`IssuerJwksSource`).
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from auth.issuer import keys
 from auth.issuer.clients import ClientDirectory, IssuerClient
 from auth.issuer.ports import KeyRepository, SigningKeyRecord
 from auth.scopes import Scope
+from domain.clock import SystemClock
 
 TOKEN_TYPE = "at+jwt"  # RFC 9068
 
@@ -47,7 +47,7 @@ class Issuer:
         config: IssuerConfig,
         keys: KeyRepository,
         clients: ClientDirectory,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = SystemClock().timestamp,  # the gateway passes its own
     ) -> None:
         self.config = config
         self.keys = keys

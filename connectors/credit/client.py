@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -37,6 +36,7 @@ from connectors.http import (
     translated_errors,
 )
 from connectors.resilience import Resilience, UpstreamGuard
+from domain.clock import SystemClock
 from domain.enums import CreditLevel
 
 PROFILES_PATH = "/v2/subjects/profiles:batchGet"
@@ -129,7 +129,9 @@ class CreditClient:
         self,
         config: CreditConfig,
         *,
-        clock: Callable[[], float] = time.time,
+        # Wall time, whatever day the product's clock is on: the credit system checks
+        # X-Timestamp against its own clock (a transport matter, like TLS).
+        clock: Callable[[], float] = SystemClock().timestamp,
         nonce: Callable[[], str] = new_nonce,
     ) -> None:
         self.config = config

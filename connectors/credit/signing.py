@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from collections.abc import Callable
+
+from domain.clock import SystemClock
 
 APP_KEY_HEADER = "X-App-Key"
 TIMESTAMP_HEADER = "X-Timestamp"
@@ -43,7 +44,7 @@ def signed_headers(
     path_with_query: str,
     body: bytes,
     *,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = SystemClock().timestamp,  # wall time: see CreditClient
     nonce: Callable[[], str] = new_nonce,
 ) -> dict[str, str]:
     timestamp = str(int(clock()))

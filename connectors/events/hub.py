@@ -14,7 +14,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -49,7 +49,7 @@ class CaseEvent:
 class CaseEventHub(Protocol):
     async def publish(self, event: CaseEvent) -> None: ...
 
-    def subscribe(self) -> Any: ...  # an async context manager yielding an asyncio.Queue
+    def subscribe(self) -> AbstractAsyncContextManager[asyncio.Queue[CaseEvent]]: ...
 
     async def aclose(self) -> None: ...
 
@@ -117,7 +117,7 @@ class RedisHub(LocalHub):
                         log.warning("malformed case event on %s", self.channel)
         finally:
             with contextlib.suppress(RedisError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
 
     @asynccontextmanager
     async def subscribe(self) -> AsyncIterator[asyncio.Queue[CaseEvent]]:

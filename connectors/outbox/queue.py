@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, exists, func, select, text, update
@@ -29,16 +29,13 @@ from connectors.outbox.messages import CASE_NUMBER, CASE_REPORT, PENALTY_PUBLICA
 from connectors.store.repository import rls_setting
 from connectors.store.tables import EnforcementCase, OutboxMessage, OutboxStatus, OutboxTarget
 from domain.calendar import local_date
+from domain.clock import SystemClock
 from domain.enums import PublicityStatus
 from domain.tenancy import TenantFilter
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 CASES: Table = EnforcementCase.__table__  # type: ignore[attr-defined]
 MAX_ERROR_LENGTH = 1000
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +91,9 @@ def _due(now: datetime, limit: int, skip_locked: bool) -> Any:
 
 
 class OutboxQueue:
-    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, clock: Callable[[], datetime] = SystemClock().now
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self._postgres = engine.dialect.name == "postgresql"

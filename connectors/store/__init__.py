@@ -23,7 +23,7 @@ from connectors.store.repository import (
     set_transaction_tenants,
     tenant_clause,
 )
-from connectors.store.seed import SeedReport, seed
+from connectors.store.seed import SeedReport, seed, seeded_with
 from connectors.store.tables import (
     AuditEvent,
     CaseOfficer,
@@ -84,6 +84,7 @@ __all__ = [
     "head",
     "rls_setting",
     "seed",
+    "seeded_with",
     "set_transaction_tenants",
     "sync_url",
     "tenant_clause",

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.store.tables import PersistedDocument
+from domain.clock import Clock, SystemClock
 
 MANIFEST = "manifest"
 APQ = "apq"
@@ -29,8 +30,9 @@ class DocumentEntry:
 
 
 class DocumentStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
         self.engine = engine
+        self.clock: Clock = clock or SystemClock()  # the gateway passes its own
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
     async def register(
@@ -38,6 +40,7 @@ class DocumentStore:
     ) -> int:
         """Add the entries not yet registered for `client_id`; the number added."""
         added = 0
+        now = self.clock.now()
         async with self._sessions() as session, session.begin():
             for entry in entries:
                 key = (entry.sha256, client_id, source)
@@ -50,6 +53,7 @@ class DocumentStore:
                         source=source,
                         document=entry.document,
                         operation_name=entry.operation_name,
+                        created_at=now,
                     )
                 )
                 added += 1

@@ -17,11 +17,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.store.tables import OAuthClient, SigningKey
+from domain.clock import Clock, SystemClock
 
 
 class _Repository:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
         self.engine = engine
+        self.clock: Clock = clock or SystemClock()  # the gateway passes its own
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
@@ -94,6 +96,7 @@ class StoreClientRepository(_Repository):
                     tenant=tenant,
                     allowed_scopes=allowed_scopes,
                     disabled=disabled,
+                    created_at=self.clock.now(),
                 )
             else:
                 row.name, row.secret_hash, row.tenant = name, secret_hash, tenant

@@ -36,8 +36,8 @@ from connectors.store.tables import (
     IdempotencyRecord,
     Officer,
     OutboxMessage,
-    utcnow,
 )
+from domain.clock import SystemClock
 from domain.enums import CaseStatus
 from domain.tenancy import TenantFilter
 
@@ -252,7 +252,7 @@ class Ledger:
         self,
         engine: AsyncEngine,
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = SystemClock().now,  # the gateway passes its own
         on_outbox: Callable[[Sequence[OutboxEntry]], None] | None = None,
     ) -> None:
         self.engine = engine

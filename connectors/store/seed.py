@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from connectors.store.tables import (
     HANDLER,
@@ -234,6 +234,30 @@ def world_rows(world: World) -> list[tuple[type[SQLModel], list[dict[str, Any]]]
         (CaseTransfer, transfers),
         (LinkedAction, actions),
     ]
+
+
+async def seeded_with(engine: AsyncEngine, world: World) -> bool | None:
+    """Whether the store holds `world`: None when it holds no directory yet, False when it was
+    seeded with another world (another seed, or the world of another day: the demo world is
+    generated for the day it runs on), True when its first case is there as `world` has it."""
+    first = world.cases[0]
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT set_config('gateway.tenants', '*', true)"))
+        if not (await connection.execute(select(func.count()).select_from(Org))).scalar_one():
+            return None
+        registered = (
+            await connection.execute(
+                select(col(EnforcementCase.registered_at)).where(
+                    col(EnforcementCase.number) == first.number
+                )
+            )
+        ).scalar_one_or_none()
+    return registered is not None and _utc(registered) == world_time(first.registered_at)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 async def seed(engine: AsyncEngine, world: World) -> SeedReport:

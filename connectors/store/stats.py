@@ -1,24 +1,28 @@
 """The ledger's side of a judicial bureau's supervision figures (`supervisionStats`), computed
 with SQL aggregates over the tenants' cases (grouped by the dates the limits hang on), never by
 loading the cases. What the other systems know (the platform's copy, certificates, case-file
-review scores) is asked by the caller with the numbers this module returns."""
+review scores) is asked by the caller with the numbers this module returns.
+
+A working-day limit the holiday calendar cannot judge (its deciding days lie in a year the
+calendar does not know) is counted neither way: the cases are named in `unjudged_publication` /
+`unjudged_service`, the transfers counted in `unjudged_transfers`, the years in `unknown_years`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 from sqlmodel import col
 
 from connectors.store.repository import Store, tenant_clause
 from connectors.store.tables import CaseTransfer, EnforcementCase, Officer, TransferStatus
-from domain.calendar import CHINA_STANDARD_TIME, HolidayCalendar
-from domain.deadlines import DeadlinePolicy, publish_by, serve_by
+from domain.calendar import CHINA_STANDARD_TIME, HolidayCalendar, UnknownYear
+from domain.deadlines import DeadlinePolicy, published_late, served_late
 from domain.enums import CaseStatus
 from domain.tenancy import TenantFilter
-from domain.transfers import unanswered_since
+from domain.transfers import unanswered_window
 
 UNDECIDED = (
     CaseStatus.FILED,
@@ -44,6 +48,11 @@ class LedgerFigures:
     divisions: tuple[str, ...]  # counties of the decided cases (case-file review scores)
     certificate_numbers: tuple[str, ...]  # the tenants' officers' certificates
     unanswered_transfers: int = 0  # pending transfers past the answer limit (as of `today`)
+    # Not judged: the holiday calendar does not know a year the limit's deciding days lie in.
+    unjudged_publication: tuple[str, ...] = ()  # published penalties: in time or not?
+    unjudged_service: tuple[str, ...] = ()  # decided, unserved: overdue or not?
+    unjudged_transfers: int = 0  # pending transfers: late or not?
+    unknown_years: tuple[int, ...] = ()
 
 
 def _ours(tenants: Sequence[TenantFilter]) -> ColumnElement[bool]:
@@ -99,23 +108,38 @@ async def ledger_figures(
         officer_tenants,
         col(Officer.certificate_no).is_not(None),
     )
-    # 移送: sent or received by the tenants, still pending past the receiver's answer limit.
-    late_from = datetime.combine(unanswered_since(today, calendar), time(), CHINA_STANDARD_TIME)
+    # 移送: sent or received by the tenants, still pending past the receiver's answer limit;
+    # those sent on days the calendar cannot judge yet are counted apart.
+    window = unanswered_window(today, calendar)
+    pending = and_(
+        or_(
+            and_(*[tenant_clause(col(CaseTransfer.tenant), t) for t in tenants]),
+            and_(*[tenant_clause(col(CaseTransfer.to_tenant), t) for t in tenants]),
+        ),
+        col(CaseTransfer.status) == TransferStatus.PENDING,
+    )
+
+    def sent_before(day: date | None) -> ColumnElement[bool]:
+        if day is None:
+            return false()
+        return col(CaseTransfer.sent_at) < datetime.combine(day, time(), CHINA_STANDARD_TIME)
+
     unanswered = (
         select(func.count())
         .select_from(CaseTransfer)
-        .where(
-            or_(
-                and_(*[tenant_clause(col(CaseTransfer.tenant), t) for t in tenants]),
-                and_(*[tenant_clause(col(CaseTransfer.to_tenant), t) for t in tenants]),
-            ),
-            col(CaseTransfer.status) == TransferStatus.PENDING,
-            col(CaseTransfer.sent_at) < late_from,
-        )
+        .where(pending, sent_before(window.late_before))
+    )
+    undecidable = (
+        select(func.count())
+        .select_from(CaseTransfer)
+        .where(pending, sent_before(window.judged_from), not_(sent_before(window.late_before)))
     )
     async with store.transaction(*tenants) as session:
         connection = await session.connection()  # plain Core rows, no ORM objects
         unanswered_transfers = int((await connection.execute(unanswered)).scalar_one())
+        unjudged_transfers = (
+            int((await connection.execute(undecidable)).scalar_one()) if window.unknown_years else 0
+        )
         groups = (await connection.execute(decided_groups)).all()
         late = int((await connection.execute(undecided_late)).scalar_one())
         unserved_groups = (await connection.execute(unserved)).all()
@@ -133,6 +157,17 @@ async def ledger_figures(
         )
         certificate_numbers = (await connection.execute(certificates)).scalars().all()
 
+    unknown_years = set(window.unknown_years)
+
+    def judge_late(judge: Callable[..., bool], decided_on: date, day: date) -> bool | None:
+        """None: the calendar cannot judge (a year it does not know)."""
+        try:
+            return judge(decided_on, day, calendar, policy)
+        except UnknownYear as exc:
+            unknown_years.add(exc.year)
+            return None
+
+    unjudged_published: list[ColumnElement[bool]] = []  # their (decided_on, published_on)
     decided = penalised_n = published = in_time = major = major_reviewed = 0
     for decided_on, published_on, is_penalised, is_major, is_reviewed, n in groups:
         decided += n
@@ -140,16 +175,63 @@ async def ledger_figures(
             penalised_n += n
             if published_on is not None:
                 published += n
-                if decided_on and published_on <= publish_by(decided_on, calendar, policy):
+                was_late = (
+                    judge_late(published_late, decided_on, published_on) if decided_on else True
+                )
+                if was_late is None:
+                    unjudged_published.append(
+                        and_(
+                            col(case.decided_on) == decided_on,
+                            col(case.published_on) == published_on,
+                        )
+                    )
+                elif not was_late:
                     in_time += n
         if is_major:
             major += n
             major_reviewed += n if is_reviewed else 0
-    overdue_service: int = sum(
-        int(n)
-        for decided_on, n in unserved_groups
-        if decided_on is not None and today > serve_by(decided_on, calendar, policy)
-    )
+    overdue_service = 0
+    unjudged_unserved: list[date] = []  # their decision days
+    for decided_on, n in unserved_groups:
+        if decided_on is None:
+            continue
+        is_late = judge_late(served_late, decided_on, today)
+        if is_late is None:
+            unjudged_unserved.append(decided_on)
+        elif is_late:
+            overdue_service += int(n)
+    unjudged_publication: Sequence[str] = ()
+    unjudged_service: Sequence[str] = ()
+    if unjudged_published or unjudged_unserved:
+        async with store.transaction(*tenants) as session:
+            connection = await session.connection()
+            if unjudged_published:
+                unjudged_publication = (
+                    (
+                        await connection.execute(
+                            select(col(case.number)).where(
+                                in_window, penalised, or_(*unjudged_published)
+                            )
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+            if unjudged_unserved:
+                unjudged_service = (
+                    (
+                        await connection.execute(
+                            select(col(case.number)).where(
+                                ours,
+                                col(case.status) == CaseStatus.DECIDED,
+                                col(case.served_on).is_(None),
+                                col(case.decided_on).in_(unjudged_unserved),
+                            )
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
     return LedgerFigures(
         decided=decided,
         penalised=penalised_n,
@@ -163,4 +245,8 @@ async def ledger_figures(
         divisions=tuple(sorted(divisions)),
         certificate_numbers=tuple(sorted({c for c in certificate_numbers if c})),
         unanswered_transfers=unanswered_transfers,
+        unjudged_publication=tuple(sorted(unjudged_publication)),
+        unjudged_service=tuple(sorted(unjudged_service)),
+        unjudged_transfers=unjudged_transfers,
+        unknown_years=tuple(sorted(unknown_years)),
     )

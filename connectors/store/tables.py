@@ -5,6 +5,8 @@ Conventions:
 - enum columns hold the enum's code (`VARCHAR(32)`) and read back as the enum member;
 - datetimes are timezone-aware UTC in Python on both backends (`timestamptz` on PostgreSQL, naive
   UTC text on SQLite); binding a naive datetime is an error, so local times cannot slip in.
+- no timestamp column has a default: whoever writes a row sets its times from the product's
+  clock (domain/clock.py), never from the wall clock behind the caller's back.
 """
 
 from __future__ import annotations
@@ -48,10 +50,6 @@ ENUM_CODE_LENGTH = 32
 def enum_member(enum: type[E], code: object) -> E:
     """`enum(code)`, typed generically (LabelledEnum's two-argument `__new__` confuses mypy)."""
     return enum(code)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -247,8 +245,8 @@ class EnforcementCase(SQLModel, table=True):
     )
     published_on: date | None = None
     version: int = 1
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    created_at: datetime = Field(sa_type=UTCDateTime())
+    updated_at: datetime = Field(sa_type=UTCDateTime())
 
 
 class CaseOfficer(SQLModel, table=True):
@@ -353,8 +351,8 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=CodeEnum(OutboxStatus))
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime())
+    created_at: datetime = Field(sa_type=UTCDateTime())
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     last_error: str | None = None
 
@@ -366,7 +364,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_audit_event_tenant_at", "tenant", "at"),)
 
     id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    at: datetime = Field(sa_type=UTCDateTime())
     tenant: str
     principal: str
     client_id: str
@@ -384,7 +382,7 @@ class IdempotencyRecord(SQLModel, table=True):
     tenant: str = Field(index=True)
     request_hash: str
     response: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    created_at: datetime = Field(sa_type=UTCDateTime())
 
 
 TENANT_OWNED: tuple[type[SQLModel], ...] = (
@@ -413,7 +411,7 @@ class SigningKey(SQLModel, table=True):
     algorithm: str = Field(sa_type=String(16))
     private_jwk: dict[str, Any] = Field(sa_type=JSON)
     public_jwk: dict[str, Any] = Field(sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    created_at: datetime = Field(sa_type=UTCDateTime())
     retires_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
@@ -427,7 +425,7 @@ class OAuthClient(SQLModel, table=True):
     secret_hash: str
     tenant: str = Field(index=True)
     allowed_scopes: str  # space-separated, DESIGN §4 grammar
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    created_at: datetime = Field(sa_type=UTCDateTime())
     disabled: bool = False
 
 
@@ -443,4 +441,4 @@ class PersistedDocument(SQLModel, table=True):
     source: str = Field(primary_key=True, sa_type=String(16))  # manifest | apq
     document: str = Field(sa_type=Text)
     operation_name: str | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    created_at: datetime = Field(sa_type=UTCDateTime())

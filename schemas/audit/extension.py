@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 from graphql import GraphQLError
 from opentelemetry import trace
@@ -51,7 +50,7 @@ def document_hash(document: str | None) -> str:
     return hashlib.sha256((document or "").encode()).hexdigest()
 
 
-def trace_id(context: Any) -> str | None:
+def trace_id(context: object) -> str | None:
     """The OpenTelemetry trace id when a span is active, else the request id."""
     span = trace.get_current_span().get_span_context()
     if span.is_valid:
@@ -89,7 +88,9 @@ class AuditTrail(SchemaExtension):
         records = trail.records
         if trail.dropped:
             records.append(f"…:{trail.dropped} more")
+        services = execution.context.services
         event = AuditEvent(
+            at=services.clock.now(),  # the gateway's clock, as every other timestamp
             tenant=principal.tenant,
             principal=principal.subject,
             client_id=principal.client_id,
@@ -99,4 +100,4 @@ class AuditTrail(SchemaExtension):
             outcome=result_outcome,
             trace_id=current_trace,
         )
-        await execution.context.services.store.audit.submit(event)
+        await services.store.audit.submit(event)

@@ -5,20 +5,22 @@ import strawberry
 from connectors.store.audit import AuditFilter
 from schemas.audit.types import AuditEvent, AuditEventConnection, AuditEventEdge, AuditEventFilter
 from schemas.cases.types import PageInfo
+from schemas.context import Info
 from schemas.errors import BadUserInput
+from schemas.fields import field
 from schemas.permissions import requires, tenants
 from schemas.validation import tenant_pattern
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @field(
         description="访问审计 / the audit trail of the tenants the caller may audit, newest first",
         extensions=[requires("audit:read")],
     )
     async def audit_events(
         self,
-        info: strawberry.Info,
+        info: Info,
         filter: AuditEventFilter | None = None,
         first: int | None = None,
         after: str | None = None,

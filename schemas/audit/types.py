@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
+from connectors.store import AuditEvent as AuditEventRow
 from schemas.audit.trail import touched
 from schemas.cases.types import PageInfo
 from schemas.masking import PersonalData, personal
@@ -43,7 +43,7 @@ class AuditEvent:
     trace_id: str | None
 
     @classmethod
-    def from_row(cls, row: Any) -> AuditEvent:
+    def from_row(cls, row: AuditEventRow) -> AuditEvent:
         touched("AuditEvent", str(row.id))
         return cls(
             id=strawberry.ID(str(row.id)),

@@ -7,18 +7,20 @@ import strawberry
 from connectors.store import CaseFilter as StoreCaseFilter
 from domain.identifiers import validate_case_number, validate_party_code
 from schemas.cases.types import Case, CaseConnection, CaseEdge, CaseFilter, PageInfo
+from schemas.context import Info
 from schemas.errors import BadUserInput
+from schemas.fields import field
 from schemas.permissions import may, requires, tenants
 from schemas.validation import tenant_pattern
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @field(
         description="案件 / one case by its number, e.g. 东岭街综执罚〔2026〕1号",
         extensions=[requires("case:read")],
     )
-    async def case(self, info: strawberry.Info, number: str) -> Case | None:
+    async def case(self, info: Info, number: str) -> Case | None:
         number = validate_case_number(number)
         loaders = info.context.loaders
         if may(info, "officer"):
@@ -33,13 +35,13 @@ class Query:
             return None
         return Case.from_row(row)
 
-    @strawberry.field(
+    @field(
         description="案件列表 / cases the caller may see, newest first",
         extensions=[requires("case:read")],
     )
     async def cases(
         self,
-        info: strawberry.Info,
+        info: Info,
         filter: CaseFilter | None = None,
         first: int | None = None,
         after: str | None = None,

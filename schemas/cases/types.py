@@ -2,25 +2,40 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from connectors.provincial import ProvincialCaseRecord
+from connectors.store import CaseStep as CaseStepRow
+from connectors.store import EnforcementCase
+from connectors.store import Evidence as EvidenceRow
+from connectors.store import Party as PartyRow
 from domain.identifiers import validate_case_number
 from schemas.audit.trail import touched
 from schemas.cases.procedure import CaseDeadlines, CaseOverdue, deadlines_for, overdue_for
 from schemas.cases.sync import CaseSync, sync_for
+from schemas.context import Info
 from schemas.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind, Procedure, PublicityStatus
 from schemas.federation import entity_access, found
+from schemas.fields import field
 from schemas.masking import PersonalData, is_natural_person, personal
 from schemas.permissions import allowed, may, requires
 
-LazyGridEvent = Annotated["GridEvent", strawberry.lazy("schemas.events.types")]  # noqa: F821
-LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
-LazyOfficer = Annotated["Officer", strawberry.lazy("schemas.officers.types")]  # noqa: F821
-LazyTransfer = Annotated["Transfer", strawberry.lazy("schemas.transfers.types")]  # noqa: F821
-LazyOrg = Annotated["Org", strawberry.lazy("schemas.orgs.types")]  # noqa: F821
-LazyEnforcementItem = Annotated["EnforcementItem", strawberry.lazy("schemas.items.types")]  # noqa: F821
+if TYPE_CHECKING:
+    from schemas.events.types import GridEvent
+    from schemas.items.types import EnforcementItem
+    from schemas.officers.types import Officer
+    from schemas.orgs.types import Org
+    from schemas.subjects.types import Subject
+    from schemas.transfers.types import Transfer
+
+LazyGridEvent = Annotated["GridEvent", strawberry.lazy("schemas.events.types")]
+LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]
+LazyOfficer = Annotated["Officer", strawberry.lazy("schemas.officers.types")]
+LazyTransfer = Annotated["Transfer", strawberry.lazy("schemas.transfers.types")]
+LazyOrg = Annotated["Org", strawberry.lazy("schemas.orgs.types")]
+LazyEnforcementItem = Annotated["EnforcementItem", strawberry.lazy("schemas.items.types")]
 
 
 @strawberry.type(description="处罚 / the penalty decided")
@@ -31,7 +46,7 @@ class Penalty:
 
     @strawberry.field
     def kind_label(self) -> str:
-        return self.kind.label  # type: ignore[attr-defined, no-any-return]
+        return self.kind.label
 
 
 @strawberry.type(description="当事人(本地台账) / the party as the local ledger records it")
@@ -51,7 +66,7 @@ class Party:
     record_tenant: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: Any) -> Party:
+    def from_row(cls, row: PartyRow) -> Party:
         touched("Party", row.code)
         return cls(
             code=row.code,
@@ -76,19 +91,17 @@ class CaseStep:
 
     @strawberry.field
     def status_label(self) -> str:
-        return self.status.label  # type: ignore[attr-defined, no-any-return]
+        return self.status.label
 
-    @strawberry.field(
-        description="经办人 / who took the step", extensions=[requires("officer:read")]
-    )
-    async def actor(self, info: strawberry.Info) -> LazyOfficer | None:
+    @field(description="经办人 / who took the step", extensions=[requires("officer:read")])
+    async def actor(self, info: Info) -> LazyOfficer | None:
         from schemas.officers.types import Officer
 
         row = await info.context.loaders.officer_by_id.load(self.actor_id)
         return Officer.from_row(row) if row else None
 
     @classmethod
-    def from_row(cls, row: Any) -> CaseStep:
+    def from_row(cls, row: CaseStepRow) -> CaseStep:
         return cls(
             seq=row.seq,
             status=CaseStatus(row.status),
@@ -109,7 +122,7 @@ class Evidence:
     collected_by: str
 
     @classmethod
-    def from_row(cls, row: Any) -> Evidence:
+    def from_row(cls, row: EvidenceRow) -> Evidence:
         touched("Evidence", row.id)
         return cls(
             id=strawberry.ID(row.id),
@@ -145,14 +158,14 @@ class SupervisionRecord:
 
     @strawberry.field
     def status_label(self) -> str:
-        return self.status.label  # type: ignore[attr-defined, no-any-return]
+        return self.status.label
 
     @strawberry.field
     def publicity_label(self) -> str:
-        return self.publicity.label  # type: ignore[attr-defined, no-any-return]
+        return self.publicity.label
 
     @classmethod
-    def from_record(cls, r: Any, tenant: str | None) -> SupervisionRecord:
+    def from_record(cls, r: ProvincialCaseRecord, tenant: str | None) -> SupervisionRecord:
         """`tenant`: the tenant the record belongs to (see schemas/attribution.py)."""
         touched("SupervisionRecord", r.number)
         return cls(
@@ -210,49 +223,49 @@ class Case:
 
     @strawberry.field
     def status_label(self) -> str:
-        return self.status.label  # type: ignore[attr-defined, no-any-return]
+        return self.status.label
 
     @strawberry.field
     def procedure_label(self) -> str:
-        return self.procedure.label  # type: ignore[attr-defined, no-any-return]
+        return self.procedure.label
 
     @strawberry.field
     def clue_source_label(self) -> str:
-        return self.clue_source.label  # type: ignore[attr-defined, no-any-return]
+        return self.clue_source.label
 
     @strawberry.field
     def publicity_label(self) -> str:
-        return self.publicity.label  # type: ignore[attr-defined, no-any-return]
+        return self.publicity.label
 
-    @strawberry.field(description="办案机构 / the owning body")
-    async def org(self, info: strawberry.Info) -> LazyOrg | None:
+    @field(description="办案机构 / the owning body")
+    async def org(self, info: Info) -> LazyOrg | None:
         from schemas.orgs.types import load_org
 
         return await load_org(info, self.tenant)
 
-    @strawberry.field(description="执法事项 / the enforcement item")
-    async def item(self, info: strawberry.Info) -> LazyEnforcementItem | None:
+    @field(description="执法事项 / the enforcement item")
+    async def item(self, info: Info) -> LazyEnforcementItem | None:
         from schemas.items.types import EnforcementItem
 
         row = await info.context.loaders.item_by_code.load(self.item_code)
         return EnforcementItem.from_row(row) if row else None
 
-    @strawberry.field(description="当事人(本地台账) / the party in the local ledger")
-    async def party(self, info: strawberry.Info) -> Party | None:
+    @field(description="当事人(本地台账) / the party in the local ledger")
+    async def party(self, info: Info) -> Party | None:
         row = await info.context.loaders.party_by_key.load((self.tenant, self.party_code))
         return Party.from_row(row) if row else None
 
-    @strawberry.field(description="当事人主体(信用等) / the party as a subject across systems")
+    @field(description="当事人主体(信用等) / the party as a subject across systems")
     def subject(self) -> LazySubject:
         from schemas.subjects.types import Subject
 
         return Subject.of(self.party_code, tenant=self.tenant)
 
-    @strawberry.field(
+    @field(
         description="来源网格事件(智慧城市) / the grid event the case came from",
         extensions=[requires("event:read")],
     )
-    async def source_event(self, info: strawberry.Info) -> LazyGridEvent | None:
+    async def source_event(self, info: Info) -> LazyGridEvent | None:
         from schemas.events.types import GridEvent
 
         if not self.source_event_id:
@@ -260,77 +273,73 @@ class Case:
         record = await info.context.loaders.event_by_id.load(self.source_event_id)
         return GridEvent.from_record(record) if record else None
 
-    @strawberry.field(
+    @field(
         description="省平台记录 / the provincial platform's record (null if not reported)",
         extensions=[requires("supervision:read")],
     )
-    async def supervision(self, info: strawberry.Info) -> SupervisionRecord | None:
+    async def supervision(self, info: Info) -> SupervisionRecord | None:
         # The record of a local case belongs to the case, as the case rule has it: its town,
         # or the department that granted its item.
         if not allowed(info, "supervision", self.tenant):
             granted_by = await self._granted_by(info)
             if granted_by is None or not allowed(info, "supervision", granted_by):
                 return None
-        record = await info.context.loaders.provincial.load(("case", self.number))
+        record = await info.context.loaders.provincial.case(self.number)
         return SupervisionRecord.from_record(record, self.tenant) if record else None
 
-    async def _granted_by(self, info: strawberry.Info) -> str | None:
+    async def _granted_by(self, info: Info) -> str | None:
         grants = await info.context.loaders.grants_by_town.load(self.tenant)
         return next((g.department for g in grants if g.item_code == self.item_code), None)
 
-    @strawberry.field(
-        description="承办人员 / the handling officers", extensions=[requires("officer:read")]
-    )
-    async def officers(self, info: strawberry.Info) -> list[LazyOfficer] | None:
+    @field(description="承办人员 / the handling officers", extensions=[requires("officer:read")])
+    async def officers(self, info: Info) -> list[LazyOfficer] | None:
         from schemas.officers.types import Officer
 
         rows = await info.context.loaders.officers_by_case.load(self.number)
         return [Officer.from_row(r) for r in rows]
 
-    @strawberry.field(
-        description="法制审核人员 / the legal reviewer", extensions=[requires("officer:read")]
-    )
-    async def reviewer(self, info: strawberry.Info) -> LazyOfficer | None:
+    @field(description="法制审核人员 / the legal reviewer", extensions=[requires("officer:read")])
+    async def reviewer(self, info: Info) -> LazyOfficer | None:
         return await _officer(info, self.reviewer_id)
 
-    @strawberry.field(description="决定人 / who decided", extensions=[requires("officer:read")])
-    async def decider(self, info: strawberry.Info) -> LazyOfficer | None:
+    @field(description="决定人 / who decided", extensions=[requires("officer:read")])
+    async def decider(self, info: Info) -> LazyOfficer | None:
         return await _officer(info, self.decider_id)
 
-    @strawberry.field(description="全过程记录 / the full-process record, oldest first")
-    async def timeline(self, info: strawberry.Info) -> list[CaseStep]:
+    @field(description="全过程记录 / the full-process record, oldest first")
+    async def timeline(self, info: Info) -> list[CaseStep]:
         rows = await info.context.loaders.steps_by_case.load(self.number)
         return [CaseStep.from_row(r) for r in rows]
 
-    @strawberry.field(
+    @field(
         description="移送记录 / the case's transfers (移送), oldest first",
         extensions=[requires("transfer:read")],
     )
-    async def transfers(self, info: strawberry.Info) -> list[LazyTransfer]:
+    async def transfers(self, info: Info) -> list[LazyTransfer]:
         from schemas.transfers.types import Transfer
 
         rows = await info.context.loaders.transfers_by_case.load(self.number)
         return [Transfer.from_row(r) for r in rows]
 
-    @strawberry.field(description="证据材料 / evidence metadata")
-    async def evidence(self, info: strawberry.Info) -> list[Evidence]:
+    @field(description="证据材料 / evidence metadata")
+    async def evidence(self, info: Info) -> list[Evidence]:
         rows = await info.context.loaders.evidence_by_case.load(self.number)
         return [Evidence.from_row(r) for r in rows]
 
-    @strawberry.field(description="办案期限 / time limits (schemas/cases/procedure.py)")
-    def deadlines(self, info: strawberry.Info) -> CaseDeadlines:
+    @field(description="办案期限 / time limits (schemas/cases/procedure.py)")
+    def deadlines(self, info: Info) -> CaseDeadlines:
         return deadlines_for(info, self)
 
-    @strawberry.field(description="超期情况 / overdue flags as of today (China time)")
-    def overdue(self, info: strawberry.Info) -> CaseOverdue:
+    @field(description="超期情况 / overdue flags as of today (China time)")
+    def overdue(self, info: Info) -> CaseOverdue:
         return overdue_for(info, self)
 
-    @strawberry.field(description="对接推送状态 / delivery to each system (the outbox)")
-    async def sync(self, info: strawberry.Info) -> list[CaseSync]:
+    @field(description="对接推送状态 / delivery to each system (the outbox)")
+    async def sync(self, info: Info) -> list[CaseSync]:
         return await sync_for(info, self.number)
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, number: str) -> Case:
+    async def resolve_reference(cls, info: Info, number: str) -> Case:
         entity_access(info, "case:read")
         number = validate_case_number(number)
         loaders = info.context.loaders
@@ -345,7 +354,7 @@ class Case:
         return cls.from_row(found(row, "Case"))
 
     @classmethod
-    def from_row(cls, row: Any) -> Case:
+    def from_row(cls, row: EnforcementCase) -> Case:
         touched("Case", row.number)
         penalty = (
             Penalty(
@@ -383,7 +392,7 @@ class Case:
         )
 
 
-async def _officer(info: strawberry.Info, officer_id: str | None) -> Any:
+async def _officer(info: Info, officer_id: str | None) -> Officer | None:
     from schemas.officers.types import Officer
 
     if not officer_id:

@@ -12,26 +12,41 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TypeVar
 
-import strawberry
-
+from connectors.credit import PenaltyPublicityRecord
 from connectors.errors import UpstreamError, UpstreamTimeout
+from connectors.provincial import ProvincialCaseRecord
+from connectors.store import EnforcementCase
 from schemas.attribution import credit_tenants, provincial_tenants
 from schemas.cases.types import Case, SupervisionRecord
+from schemas.context import Info
 from schemas.crosssystem.types import CrossSystemHit, CrossSystemResult, SourceStatus
 from schemas.enums import PenaltyKind, SourceOutcome, SourceSystem
 from schemas.permissions import may, tenants
 from schemas.subjects.types import PenaltyRecord
 
-Found = list[tuple[Any, str | None]]  # (record, the tenant it belongs to)
+R = TypeVar("R")
+Found = list[tuple[R, str | None]]  # (record, the tenant it belongs to)
+
+
+@dataclass
+class _Parts:
+    """What each system holds under one case/decision number, with the tenant it belongs to."""
+
+    local: tuple[EnforcementCase, str | None] | None = None
+    provincial: tuple[ProvincialCaseRecord, str | None] | None = None
+    credit: tuple[PenaltyPublicityRecord, str | None] | None = None
 
 
 async def _timed(
-    system: SourceSystem, call: Callable[[], Awaitable[Found]]
-) -> tuple[Found, SourceStatus]:
+    system: SourceSystem, call: Callable[[], Awaitable[Found[R]]]
+) -> tuple[Found[R], SourceStatus]:
     started = time.perf_counter()
+    found: Found[R]
+    message: str | None
     try:
         found = await call()
     except UpstreamTimeout as exc:
@@ -46,28 +61,33 @@ async def _timed(
     )
 
 
+async def _not_asked() -> None:
+    return None
+
+
 async def cross_system_cases(
-    info: strawberry.Info, party_code: str | None, number: str | None
+    info: Info, party_code: str | None, number: str | None
 ) -> CrossSystemResult:
     services = info.context.services
 
-    async def local() -> Found:
+    async def local() -> Found[EnforcementCase]:
         rows = await services.store.search_cases(
             tenants(info, "case"), party_code=party_code, number=number
         )
         return [(row, row.tenant) for row in rows]
 
-    async def provincial() -> Found:
+    async def provincial() -> Found[ProvincialCaseRecord]:
+        records: list[ProvincialCaseRecord]
         if number:
-            records = await services.provincial.cases_by_numbers([number])
-            records = [r for r in records if r and (not party_code or r.party_code == party_code)]
+            found = await services.provincial.cases_by_numbers([number])
+            records = [r for r in found if r and (not party_code or r.party_code == party_code)]
         else:
             records = await services.provincial.cases_by_party(party_code or "")
         visible = tenants(info, "supervision")
         owners = await provincial_tenants(info, records)
         return [(r, t) for r, t in zip(records, owners, strict=True) if visible.allows(t)]
 
-    async def credit() -> Found:
+    async def credit() -> Found[PenaltyPublicityRecord]:
         if number:
             found = await services.credit.penalties_by_decision_numbers([number])
             records = [r for r in found if r and (not party_code or r.party_code == party_code)]
@@ -77,30 +97,36 @@ async def cross_system_cases(
         owners = await credit_tenants(info, records)
         return list(zip(records, owners, strict=True))
 
-    sources = [
-        (system, call)
-        for system, call, resource in (
-            (SourceSystem.LOCAL, local, "case"),
-            (SourceSystem.PROVINCIAL, provincial, "supervision"),
-            (SourceSystem.CREDIT, credit, "credit"),
-        )
-        if may(info, resource)
-    ]
-    answers = await asyncio.gather(*(_timed(system, call) for system, call in sources))
-    merged: dict[str, dict[str, tuple[Any, str | None]]] = {}
-    for (system, _), (found, _status) in zip(sources, answers, strict=True):
-        for record, tenant in found:
-            key = record.decision_number if system is SourceSystem.CREDIT else record.number
-            merged.setdefault(key, {})[system.value] = (record, tenant)
+    # Only the systems the caller may read are asked.
+    local_answer, provincial_answer, credit_answer = await asyncio.gather(
+        _timed(SourceSystem.LOCAL, local) if may(info, "case") else _not_asked(),
+        _timed(SourceSystem.PROVINCIAL, provincial) if may(info, "supervision") else _not_asked(),
+        _timed(SourceSystem.CREDIT, credit) if may(info, "credit") else _not_asked(),
+    )
+    merged: dict[str, _Parts] = {}
+    if local_answer is not None:
+        for row, tenant in local_answer[0]:
+            merged.setdefault(row.number, _Parts()).local = (row, tenant)
+    if provincial_answer is not None:
+        for record, tenant in provincial_answer[0]:
+            merged.setdefault(record.number, _Parts()).provincial = (record, tenant)
+    if credit_answer is not None:
+        for penalty, tenant in credit_answer[0]:
+            merged.setdefault(penalty.decision_number, _Parts()).credit = (penalty, tenant)
     hits = [_hit(key, parts) for key, parts in merged.items()]
     hits.sort(key=lambda h: (h.decided_on or date.min, h.number), reverse=True)
-    return CrossSystemResult(hits=hits, sources=[status for _, status in answers])
+    statuses = [
+        answer[1]
+        for answer in (local_answer, provincial_answer, credit_answer)
+        if answer is not None
+    ]
+    return CrossSystemResult(hits=hits, sources=statuses)
 
 
-def _hit(number: str, parts: dict[str, tuple[Any, str | None]]) -> CrossSystemHit:
-    local, local_tenant = parts.get(SourceSystem.LOCAL.value, (None, None))
-    prov, prov_tenant = parts.get(SourceSystem.PROVINCIAL.value, (None, None))
-    cred, cred_tenant = parts.get(SourceSystem.CREDIT.value, (None, None))
+def _hit(number: str, parts: _Parts) -> CrossSystemHit:
+    local, local_tenant = parts.local or (None, None)
+    prov, prov_tenant = parts.provincial or (None, None)
+    cred, cred_tenant = parts.credit or (None, None)
     sources = [
         system
         for system, present in (
@@ -111,22 +137,24 @@ def _hit(number: str, parts: dict[str, tuple[Any, str | None]]) -> CrossSystemHi
         if present is not None
     ]
     kind = (
-        (local and local.penalty_kind)
-        or (prov and prov.penalty_kind)
-        or (cred and cred.penalty_kind)
+        (local.penalty_kind if local else None)
+        or (prov.penalty_kind if prov else None)
+        or (cred.penalty_kind if cred else None)
     )
     return CrossSystemHit(
         number=number,
         sources=sources,
-        title=(local and local.title) or (prov and prov.title) or (cred and cred.violation_type),
-        party_code=(local and local.party_code)
-        or (prov and prov.party_code)
-        or (cred and cred.party_code),
-        party_name=(prov and prov.party_name) or (cred and cred.party_name),
-        body_name=(prov and prov.body_name) or (cred and cred.body_name),
-        decided_on=(local and local.decided_on)
-        or (prov and prov.decided_on)
-        or (cred and cred.decided_on),
+        title=(local.title if local else None)
+        or (prov.title if prov else None)
+        or (cred.violation_type if cred else None),
+        party_code=(local.party_code if local else None)
+        or (prov.party_code if prov else None)
+        or (cred.party_code if cred else None),
+        party_name=(prov.party_name if prov else None) or (cred.party_name if cred else None),
+        body_name=(prov.body_name if prov else None) or (cred.body_name if cred else None),
+        decided_on=(local.decided_on if local else None)
+        or (prov.decided_on if prov else None)
+        or (cred.decided_on if cred else None),
         penalty_kind=PenaltyKind(kind) if kind else None,
         local_case=Case.from_row(local) if local else None,
         supervision=SupervisionRecord.from_record(prov, prov_tenant) if prov else None,

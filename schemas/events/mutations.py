@@ -6,8 +6,10 @@ from __future__ import annotations
 import strawberry
 
 from connectors.errors import UpstreamNotFound
+from schemas.context import Info
 from schemas.errors import NotFound
 from schemas.events.types import GridEvent
+from schemas.fields import mutation
 from schemas.permissions import allowed, requires
 
 
@@ -22,11 +24,11 @@ class DispatchEventInput:
 
 @strawberry.type
 class EventMutation:
-    @strawberry.mutation(
+    @mutation(
         description="派遣网格事件 / dispatch a grid event (smart-city platform)",
         extensions=[requires("event:dispatch")],
     )
-    async def dispatch_event(self, info: strawberry.Info, input: DispatchEventInput) -> GridEvent:
+    async def dispatch_event(self, info: Info, input: DispatchEventInput) -> GridEvent:
         smartcity = info.context.services.smartcity
         missing = NotFound(f"无此事件 / no such event {input.event_id}")
         try:

@@ -6,14 +6,16 @@ from connectors.smartcity import EventSearch
 from domain.enums import OrgKind
 from domain.identifiers import validate_division_code
 from domain.tenancy import TenantFilter
+from schemas.context import Info
 from schemas.errors import BadUserInput
 from schemas.events.types import GridEvent, GridEventFilter
+from schemas.fields import field
 from schemas.permissions import requires, tenants
 
 _TOWN_KINDS = (OrgKind.TOWN, OrgKind.STREET)
 
 
-async def _visible_towns(info: strawberry.Info, visible: TenantFilter) -> list[str]:
+async def _visible_towns(info: Info, visible: TenantFilter) -> list[str]:
     """The towns and streets of the directory the filter matches (the platform's search takes
     exact towns or one prefix; a caller's patterns become the exact towns they cover)."""
     orgs = await info.context.services.store.orgs()
@@ -22,22 +24,22 @@ async def _visible_towns(info: strawberry.Info, visible: TenantFilter) -> list[s
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @field(
         description="网格事件 / one grid event from the smart-city platform",
         extensions=[requires("event:read")],
     )
-    async def grid_event(self, info: strawberry.Info, id: strawberry.ID) -> GridEvent | None:
+    async def grid_event(self, info: Info, id: strawberry.ID) -> GridEvent | None:
         # The loader leaves out events of towns the caller may not read.
         record = await info.context.loaders.event_by_id.load(str(id))
         return GridEvent.from_record(record) if record else None
 
-    @strawberry.field(
+    @field(
         description="网格事件查询 / search grid events on the smart-city platform",
         extensions=[requires("event:read")],
     )
     async def grid_events(
         self,
-        info: strawberry.Info,
+        info: Info,
         filter: GridEventFilter | None = None,
         first: int = 20,
         offset: int = 0,
@@ -48,7 +50,7 @@ class Query:
             raise BadUserInput(f"first must be between 1 and {limit}", argument="first")
         if offset < 0:
             raise BadUserInput("offset must not be negative", argument="offset")
-        towns = (validate_division_code(f.town),) if f.town else ()
+        towns: tuple[str, ...] = (validate_division_code(f.town),) if f.town else ()
         county = validate_division_code(f.county) if f.county else None
         if county and len(county) != 6:
             raise BadUserInput("county is a 6-digit code", argument="filter.county")

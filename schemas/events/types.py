@@ -1,17 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from connectors.smartcity import GridEventRecord
 from schemas.audit.trail import touched
+from schemas.context import Info
 from schemas.enums import EventChannel, EventStatus
 from schemas.federation import entity_access, found
+from schemas.fields import field
 from schemas.permissions import requires
 
-LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]  # noqa: F821
-LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]  # noqa: F821
+if TYPE_CHECKING:
+    from schemas.cases.types import Case
+    from schemas.subjects.types import Subject
+
+LazySubject = Annotated["Subject", strawberry.lazy("schemas.subjects.types")]
+LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
 
 
 @strawberry.federation.type(
@@ -40,23 +47,23 @@ class GridEvent:
 
     @strawberry.field
     def status_label(self) -> str:
-        return self.status.label  # type: ignore[attr-defined, no-any-return]
+        return self.status.label
 
     @strawberry.field
     def channel_label(self) -> str:
-        return self.channel.label  # type: ignore[attr-defined, no-any-return]
+        return self.channel.label
 
-    @strawberry.field(description="涉事主体 / the subject involved, if known")
+    @field(description="涉事主体 / the subject involved, if known")
     def subject(self) -> LazySubject | None:
         from schemas.subjects.types import Subject
 
         return Subject.of(self.subject_code, tenant=self.town) if self.subject_code else None
 
-    @strawberry.field(
+    @field(
         description="由此立案的本地案件 / the local case it became",
         extensions=[requires("case:read")],
     )
-    async def case(self, info: strawberry.Info) -> LazyCase | None:
+    async def case(self, info: Info) -> LazyCase | None:
         from schemas.cases.types import Case
 
         if not self.case_number:
@@ -65,13 +72,13 @@ class GridEvent:
         return Case.from_row(row) if row else None
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: str) -> GridEvent:
+    async def resolve_reference(cls, info: Info, id: str) -> GridEvent:
         entity_access(info, "event:read")
         record = await info.context.loaders.event_by_id.load(str(id))
         return cls.from_record(found(record, "GridEvent"))
 
     @classmethod
-    def from_record(cls, r: Any) -> GridEvent:
+    def from_record(cls, r: GridEventRecord) -> GridEvent:
         touched("GridEvent", r.id)
         return cls(
             id=strawberry.ID(r.id),

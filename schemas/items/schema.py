@@ -3,18 +3,20 @@ from __future__ import annotations
 import strawberry
 
 from connectors.store import ItemFilter
+from schemas.context import Info
+from schemas.fields import field
 from schemas.items.types import EnforcementItem, EnforcementItemFilter
 from schemas.permissions import requires, tenants
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @field(
         description="执法事项清单 / the items granted to the towns the caller may see",
         extensions=[requires("item:read")],
     )
     async def enforcement_items(
-        self, info: strawberry.Info, filter: EnforcementItemFilter | None = None
+        self, info: Info, filter: EnforcementItemFilter | None = None
     ) -> list[EnforcementItem]:
         f = filter or EnforcementItemFilter()
         rows = await info.context.services.store.items(

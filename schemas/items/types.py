@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from connectors.store import EnforcementItem as EnforcementItemRow
 from schemas.enums import PenaltyKind
 
 
@@ -21,7 +20,7 @@ class EnforcementItem:
     max_fine: int = strawberry.field(description="罚款上限(元) / maximum fine in yuan")
 
     @classmethod
-    def from_row(cls, row: Any) -> EnforcementItem:
+    def from_row(cls, row: EnforcementItemRow) -> EnforcementItem:
         return cls(
             code=row.code,
             name=row.name,

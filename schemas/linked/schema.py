@@ -14,7 +14,9 @@ from connectors.store.linked_actions import (
     linked_actions,
 )
 from connectors.store.tables import LinkedActionKind as StoreLinkedActionKind
+from schemas.context import Info
 from schemas.errors import Forbidden
+from schemas.fields import field, mutation
 from schemas.linked.types import LinkedAction, LinkedActionKind
 from schemas.permissions import requires, tenants
 
@@ -43,12 +45,12 @@ class LaunchLinkedActionInput:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @field(
         description="联动执法 / linked actions the caller leads or takes part in",
         extensions=[requires("case:read")],
     )
     async def linked_actions(
-        self, info: strawberry.Info, filter: LinkedActionFilter | None = None
+        self, info: Info, filter: LinkedActionFilter | None = None
     ) -> list[LinkedAction]:
         f = filter or LinkedActionFilter()
         rows = await linked_actions(
@@ -62,18 +64,21 @@ class Query:
 
 @strawberry.type
 class LinkedActionMutation:
-    @strawberry.mutation(
+    @mutation(
         description="发起联动执法(牵头单位) / launch a linked action (the caller's body leads)",
         extensions=[requires("case:write")],
     )
     async def launch_linked_action(
-        self, info: strawberry.Info, input: LaunchLinkedActionInput
+        self, info: Info, input: LaunchLinkedActionInput
     ) -> LinkedAction:
         principal = info.context.principal
         if principal is None or not principal.tenant:
             raise Forbidden("牵头单位未知 / the caller belongs to no body")
         engine = info.context.services.store.engine
-        ledger = _ledgers.setdefault(id(engine), Ledger(engine))
+        ledger = _ledgers.get(id(engine))
+        if ledger is None:
+            clock = info.context.services.clock
+            ledger = _ledgers[id(engine)] = Ledger(engine, clock=clock.now)
         command = LaunchLinkedAction(
             lead=principal.tenant,
             kind=StoreLinkedActionKind(input.kind.value),

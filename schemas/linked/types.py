@@ -10,9 +10,8 @@ from connectors.store.tables import LinkedAction as LinkedActionRow
 from connectors.store.tables import LinkedActionKind as StoreLinkedActionKind
 from schemas.enums import graphql_enum
 
-LinkedActionKind = graphql_enum(
-    StoreLinkedActionKind, "联动执法类别 / routine, special or emergency linked enforcement"
-)
+LinkedActionKind = StoreLinkedActionKind
+graphql_enum(LinkedActionKind, "联动执法类别 / routine, special or emergency linked enforcement")
 
 
 @strawberry.type(description="联动执法 / a linked enforcement action: a lead body and participants")

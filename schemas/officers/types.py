@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from connectors.provincial import CertificateRecord
+from connectors.store import Officer as OfficerRow
 from schemas.audit.trail import touched
+from schemas.context import Info
 from schemas.enums import CertificateStatus, OfficerRole
 from schemas.federation import entity_access, found
+from schemas.fields import field
+
+if TYPE_CHECKING:
+    from schemas.orgs.types import Org
 
 
 @strawberry.type(
@@ -22,10 +29,10 @@ class Certificate:
 
     @strawberry.field
     def status_label(self) -> str:
-        return self.status.label  # type: ignore[attr-defined, no-any-return]
+        return self.status.label
 
     @classmethod
-    def from_record(cls, r: Any) -> Certificate:
+    def from_record(cls, r: CertificateRecord) -> Certificate:
         touched("Certificate", r.number)
         return cls(
             number=r.number,
@@ -53,33 +60,31 @@ class Officer:
 
     @strawberry.field
     def role_label(self) -> str:
-        return self.role.label  # type: ignore[attr-defined, no-any-return]
+        return self.role.label
 
-    @strawberry.field(
-        description="执法证(省平台实时) / certificate status, live from the provincial platform"
-    )
-    async def certificate(self, info: strawberry.Info) -> Certificate | None:
+    @field(description="执法证(省平台实时) / certificate status, live from the provincial platform")
+    async def certificate(self, info: Info) -> Certificate | None:
         if not self.certificate_number:
             return None
-        record = await info.context.loaders.provincial.load(("cert", self.certificate_number))
+        record = await info.context.loaders.provincial.certificate(self.certificate_number)
         return Certificate.from_record(record) if record else None
 
     @strawberry.field
     async def org(
-        self, info: strawberry.Info
-    ) -> Annotated["Org", strawberry.lazy("schemas.orgs.types")] | None:  # noqa: F821, UP037
+        self, info: Info
+    ) -> Annotated["Org", strawberry.lazy("schemas.orgs.types")] | None:  # noqa: UP037
         from schemas.orgs.types import load_org
 
         return await load_org(info, self.tenant)
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: str) -> Officer:
+    async def resolve_reference(cls, info: Info, id: str) -> Officer:
         entity_access(info, "officer:read")
         row = await info.context.loaders.officer_by_id.load(str(id))
         return cls.from_row(found(row, "Officer"))
 
     @classmethod
-    def from_row(cls, row: Any) -> Officer:
+    def from_row(cls, row: OfficerRow) -> Officer:
         touched("Officer", row.id)
         return cls(
             id=strawberry.ID(row.id),

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from connectors.store import Org as OrgRow
+from schemas.context import Info
 from schemas.enums import OrgKind
 from schemas.federation import entity_access, found
+from schemas.fields import field
 
 
 @strawberry.federation.type(
@@ -22,19 +23,19 @@ class Org:
     kind: OrgKind
     county: str = strawberry.field(description="所属县区代码 / county code")
 
-    @strawberry.field(description="机构类型名称 / kind label")
+    @field(description="机构类型名称 / kind label")
     def kind_label(self) -> str:
-        return self.kind.label  # type: ignore[attr-defined, no-any-return]
+        return self.kind.label
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, code: str) -> Org:
+    async def resolve_reference(cls, info: Info, code: str) -> Org:
         # The directory of bodies is open to every authenticated caller, as under Case.org.
         entity_access(info)
         row = await info.context.loaders.org_by_code.load(code)
         return cls.from_row(found(row, "Org"))
 
     @classmethod
-    def from_row(cls, row: Any) -> Org:
+    def from_row(cls, row: OrgRow) -> Org:
         return cls(
             code=row.code,
             name=row.name,
@@ -44,7 +45,7 @@ class Org:
         )
 
 
-async def load_org(info: strawberry.Info, code: str | None) -> Org | None:
+async def load_org(info: Info, code: str | None) -> Org | None:
     if not code:
         return None
     row = await info.context.loaders.org_by_code.load(code)

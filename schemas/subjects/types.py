@@ -1,20 +1,26 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from connectors.credit import CreditProfileRecord, PenaltyPublicityRecord
 from domain import enums as d
 from domain.identifiers import is_id_number_shape
 from schemas.attribution import credit_tenants
 from schemas.audit.trail import touched
+from schemas.context import Info
 from schemas.enums import CreditLevel, PartyKind, PenaltyKind
 from schemas.federation import entity_access, found
+from schemas.fields import field
 from schemas.masking import PersonalData, personal
 from schemas.permissions import may, requires
 
-LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]  # noqa: F821
+if TYPE_CHECKING:
+    from schemas.cases.types import Case
+
+LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
 
 
 def kind_of_code(code: str) -> d.PartyKind:
@@ -36,10 +42,10 @@ class CreditProfile:
 
     @strawberry.field
     def level_label(self) -> str:
-        return self.level.label  # type: ignore[attr-defined, no-any-return]
+        return self.level.label
 
     @classmethod
-    def from_record(cls, r: Any) -> CreditProfile:
+    def from_record(cls, r: CreditProfileRecord) -> CreditProfile:
         touched("CreditProfile", r.code)
         return cls(
             level=CreditLevel(r.level),
@@ -81,10 +87,10 @@ class PenaltyRecord:
 
     @strawberry.field
     def penalty_kind_label(self) -> str:
-        return self.penalty_kind.label  # type: ignore[attr-defined, no-any-return]
+        return self.penalty_kind.label
 
     @classmethod
-    def from_record(cls, r: Any, tenant: str | None) -> PenaltyRecord:
+    def from_record(cls, r: PenaltyPublicityRecord, tenant: str | None) -> PenaltyRecord:
         """`tenant`: the tenant the record belongs to (see schemas/attribution.py)."""
         touched("PenaltyRecord", r.decision_number)
         return cls(
@@ -138,7 +144,7 @@ class Subject:
         )
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, code: str) -> Subject:
+    async def resolve_reference(cls, info: Info, code: str) -> Subject:
         from schemas.subjects.schema import find_subject
 
         entity_access(info, "case:read", "credit:read")
@@ -146,10 +152,10 @@ class Subject:
 
     @strawberry.field
     def kind_label(self) -> str:
-        return self.kind.label  # type: ignore[attr-defined, no-any-return]
+        return self.kind.label
 
-    @strawberry.field(description="名称 / name (local ledger, else the credit system)")
-    async def name(self, info: strawberry.Info) -> str | None:
+    @field(description="名称 / name (local ledger, else the credit system)")
+    async def name(self, info: Info) -> str | None:
         if self.known_name:
             return self.known_name
         if self.kind is d.PartyKind.NATURAL_PERSON or not may(info, "credit"):
@@ -157,31 +163,31 @@ class Subject:
         profile = await info.context.loaders.credit_profile_by_code.load(self.code)
         return profile.name if profile else None
 
-    @strawberry.field(
+    @field(
         description="信用档案(信用系统) / credit profile from the credit system",
         extensions=[requires("credit:read")],
     )
-    async def credit_profile(self, info: strawberry.Info) -> CreditProfile | None:
+    async def credit_profile(self, info: Info) -> CreditProfile | None:
         if self.kind is d.PartyKind.NATURAL_PERSON:
             return None
         record = await info.context.loaders.credit_profile_by_code.load(self.code)
         return CreditProfile.from_record(record) if record else None
 
-    @strawberry.field(
+    @field(
         description="双公示处罚记录(信用系统) / published penalty records from the credit system "
         "(public information: credit:read, no tenant filter)",
         extensions=[requires("credit:read")],
     )
-    async def penalties(self, info: strawberry.Info) -> list[PenaltyRecord] | None:
+    async def penalties(self, info: Info) -> list[PenaltyRecord] | None:
         records = await info.context.loaders.penalties_by_subject.load(self.code)
         owners = await credit_tenants(info, records)
         return [PenaltyRecord.from_record(r, t) for r, t in zip(records, owners, strict=True)]
 
-    @strawberry.field(
+    @field(
         description="本地案件 / local cases with this subject as party",
         extensions=[requires("case:read")],
     )
-    async def cases(self, info: strawberry.Info) -> list[LazyCase] | None:
+    async def cases(self, info: Info) -> list[LazyCase] | None:
         from schemas.cases.types import Case
 
         rows = await info.context.loaders.cases_by_party.load(self.code)

@@ -5,18 +5,19 @@ decided cases it lacks, which certificates expire within 30 days, the case-file 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from datetime import date, timedelta
+from typing import Annotated
 
 import strawberry
 
 from connectors.errors import UpstreamNotFound
-from connectors.provincial import ReviewGrade, ReviewScore
+from connectors.provincial import ProvincialClient, ReviewGrade, ReviewScore
 from connectors.store.stats import ledger_figures
-from domain.calendar import local_date
 from domain.tenancy import TenantFilter
-from schemas.cases.procedure import calendar_of
+from schemas.cases.procedure import calendar_of, report_unknown_years
+from schemas.context import Info
 from schemas.errors import BadUserInput
+from schemas.fields import field
 from schemas.permissions import requires, tenants
 from schemas.supervision.types import (
     CaseFileReviews,
@@ -26,6 +27,7 @@ from schemas.supervision.types import (
     Reconciliation,
     ReviewCoverage,
     SupervisionStats,
+    UnjudgedFigures,
 )
 
 EXPIRY_WINDOW = timedelta(days=30)
@@ -39,23 +41,24 @@ def _pattern(value: str) -> TenantFilter:
         raise BadUserInput(str(exc), argument="tenantPattern") from exc
 
 
-async def _scores(provincial: Any, division: str, since: date, until: date) -> list[ReviewScore]:
+async def _scores(
+    provincial: ProvincialClient, division: str, since: date, until: date
+) -> list[ReviewScore]:
     try:
-        scores: list[ReviewScore] = await provincial.review_scores(division, since, until)
+        return await provincial.review_scores(division, since, until)
     except UpstreamNotFound:  # the platform holds no case of the division yet
         return []
-    return scores
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @field(
         description="执法监督统计 / supervision figures for a judicial bureau",
         extensions=[requires("stats:read")],
     )
     async def supervision_stats(
         self,
-        info: strawberry.Info,
+        info: Info,
         tenant_pattern: str,
         from_: Annotated[date, strawberry.argument(name="from")],
         to: date,
@@ -63,14 +66,15 @@ class Query:
         if from_ > to or to - from_ > MAX_WINDOW:
             raise BadUserInput("from must precede to, within three years", argument="from")
         services = info.context.services
-        today = local_date(datetime.now(UTC))
+        today = services.clock.today()  # the gateway's clock, China's day
         scope = [tenants(info, "stats"), _pattern(tenant_pattern)]
         figures = await ledger_figures(services.store, scope, from_, to, today, calendar_of(info))
+        report_unknown_years(figures.unknown_years)
         provincial = services.provincial
-        on_platform, certificates, *scores = await asyncio.gather(
+        on_platform, certificates, scores = await asyncio.gather(
             provincial.cases_by_numbers(figures.decided_numbers),
             provincial.certificates_by_numbers(figures.certificate_numbers),
-            *(_scores(provincial, d, from_, to) for d in figures.divisions),
+            asyncio.gather(*(_scores(provincial, d, from_, to) for d in figures.divisions)),
         )
         ours = set(figures.decided_numbers)
         reviewed = [s for batch in scores for s in batch if s.number in ours]
@@ -115,4 +119,10 @@ class Query:
                 failed=sum(1 for s in reviewed if s.grade is ReviewGrade.FAIL),
             ),
             unanswered_transfers=figures.unanswered_transfers,
+            unjudged=UnjudgedFigures(
+                unknown_years=list(figures.unknown_years),
+                publication=list(figures.unjudged_publication),
+                service=list(figures.unjudged_service),
+                transfers=figures.unjudged_transfers,
+            ),
         )

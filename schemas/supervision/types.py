@@ -4,6 +4,8 @@ from datetime import date
 
 import strawberry
 
+from schemas.fields import field
+
 
 def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
@@ -13,13 +15,16 @@ def rate(part: int, whole: int) -> float | None:
 class PublicityFigures:
     penalised: int = strawberry.field(description="处罚决定数 / decisions with a penalty")
     published: int
-    published_in_time: int = strawberry.field(description="7个工作日内公示 / within 7 working days")
+    published_in_time: int = strawberry.field(
+        description="7个工作日内公示 / within 7 working days (those the holiday calendar cannot "
+        "judge, in unjudged.publication, are not counted)"
+    )
 
-    @strawberry.field(description="公示率 / published ÷ penalised (null when none)")
+    @field(description="公示率 / published ÷ penalised (null when none)")
     def rate(self) -> float | None:
         return rate(self.published, self.penalised)
 
-    @strawberry.field(description="及时率 / published in time ÷ penalised")
+    @field(description="及时率 / published in time ÷ penalised")
     def timeliness(self) -> float | None:
         return rate(self.published_in_time, self.penalised)
 
@@ -29,7 +34,7 @@ class ReviewCoverage:
     major_decided: int
     reviewed: int
 
-    @strawberry.field(description="覆盖率 / reviewed ÷ major decided")
+    @field(description="覆盖率 / reviewed ÷ major decided")
     def rate(self) -> float | None:
         return rate(self.reviewed, self.major_decided)
 
@@ -65,6 +70,32 @@ class CaseFileReviews:
     failed: int = strawberry.field(description="不合格 / below 60")
 
 
+@strawberry.type(
+    description="节假日历无法判断的事项 / what the figures could not judge: a working-day limit "
+    "whose deciding days lie in a year the holiday calendar does not know"
+)
+class UnjudgedFigures:
+    unknown_years: list[int] = strawberry.field(
+        description="节假日历未覆盖的年份 / the years the holiday calendar does not know"
+    )
+    publication: list[str] = strawberry.field(
+        description="无法判断是否及时公示的案号 / numbers of published penalties whose timeliness "
+        "cannot be judged (not counted in publicity.publishedInTime)"
+    )
+    service: list[str] = strawberry.field(
+        description="无法判断是否超期送达的案号 / numbers of decided, unserved cases whose service "
+        "limit cannot be judged (not counted in overdue.service)"
+    )
+    transfers: int = strawberry.field(
+        description="无法判断是否超期答复的移送 / pending transfers whose answer limit cannot be "
+        "judged (not counted in unansweredTransfers)"
+    )
+
+    @field(description="无法判断的案件数 / distinct cases in publication and service")
+    def count(self) -> int:
+        return len(set(self.publication) | set(self.service))
+
+
 @strawberry.type(description="司法所执法监督统计 / a judicial bureau's supervision figures")
 class SupervisionStats:
     tenant_pattern: str
@@ -82,4 +113,11 @@ class SupervisionStats:
         default=0,
         description="超过5个工作日未答复的移送(截至今日) / transfers sent or received that are "
         "still pending after 5 working days, as of today",
+    )
+    unjudged: UnjudgedFigures = strawberry.field(
+        default_factory=lambda: UnjudgedFigures(
+            unknown_years=[], publication=[], service=[], transfers=0
+        ),
+        description="节假日历无法判断的事项 / cases and transfers the figures leave out because "
+        "the holiday calendar does not know a year their limits depend on (empty when it knows)",
     )

@@ -16,6 +16,8 @@ from connectors.store.transfers import (
 )
 from domain.calendar import default_calendar
 from domain.transfers import TransferKind as DomainTransferKind
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires, tenants
 from schemas.transfers.types import TransferChange, TransferKind
 
@@ -23,15 +25,16 @@ from schemas.transfers.types import TransferChange, TransferKind
 _work: dict[int, TransferWork] = {}
 
 
-def transfer_work(info: strawberry.Info) -> TransferWork:
+def transfer_work(info: Info) -> TransferWork:
     engine = info.context.services.store.engine
     work = _work.get(id(engine))
     if work is None:
-        work = _work[id(engine)] = TransferWork(Ledger(engine), calendar=default_calendar())
+        ledger = Ledger(engine, clock=info.context.services.clock.now)
+        work = _work[id(engine)] = TransferWork(ledger, calendar=default_calendar())
     return work
 
 
-def actor(info: strawberry.Info) -> str:
+def actor(info: Info) -> str:
     principal = info.context.principal
     return str(principal.subject) if principal is not None else "anonymous"
 
@@ -75,14 +78,12 @@ class EscalateTransferInput:
 
 @strawberry.type
 class TransferMutation:
-    @strawberry.mutation(
+    @mutation(
         description="移送案件 / transfer a case to another town, a department, the police or "
         "the procuratorate",
         extensions=[requires("transfer:write")],
     )
-    async def transfer_case(
-        self, info: strawberry.Info, input: TransferCaseInput
-    ) -> TransferChange:
+    async def transfer_case(self, info: Info, input: TransferCaseInput) -> TransferChange:
         command = TransferCase(
             number=input.number,
             to_tenant=input.to_tenant,
@@ -100,13 +101,11 @@ class TransferMutation:
         )
         return TransferChange.of(result)
 
-    @strawberry.mutation(
+    @mutation(
         description="答复移送(接收单位) / accept or reject a transfer (the receiver)",
         extensions=[requires("transfer:write")],
     )
-    async def answer_transfer(
-        self, info: strawberry.Info, input: AnswerTransferInput
-    ) -> TransferChange:
+    async def answer_transfer(self, info: Info, input: AnswerTransferInput) -> TransferChange:
         command = AnswerTransfer(
             transfer_id=str(input.transfer_id),
             accept=input.accept,
@@ -121,13 +120,11 @@ class TransferMutation:
         )
         return TransferChange.of(result)
 
-    @strawberry.mutation(
+    @mutation(
         description="提请争议协调(移送单位) / escalate a rejected transfer (the sender)",
         extensions=[requires("transfer:write")],
     )
-    async def escalate_transfer(
-        self, info: strawberry.Info, input: EscalateTransferInput
-    ) -> TransferChange:
+    async def escalate_transfer(self, info: Info, input: EscalateTransferInput) -> TransferChange:
         command = EscalateTransfer(
             transfer_id=str(input.transfer_id), actor=actor(info), note=input.note, at=input.at
         )

@@ -3,9 +3,11 @@ from __future__ import annotations
 import strawberry
 
 from connectors.store.tables import TransferStatus as StoreTransferStatus
-from connectors.store.transfer_queries import transfers_page
+from connectors.store.transfer_queries import INCOMING, OUTGOING, transfers_page
 from schemas.cases.types import PageInfo
+from schemas.context import Info
 from schemas.errors import BadUserInput
+from schemas.fields import field
 from schemas.permissions import requires, tenants
 from schemas.transfers.types import (
     Transfer,
@@ -14,6 +16,8 @@ from schemas.transfers.types import (
     TransferEdge,
     TransferStatus,
 )
+
+_DIRECTIONS = {TransferDirection.INCOMING: INCOMING, TransferDirection.OUTGOING: OUTGOING}
 
 
 @strawberry.input(description="移送筛选 / which transfers")
@@ -26,13 +30,13 @@ class TransferFilter:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @field(
         description="移送 / transfers the caller sent or received, newest first",
         extensions=[requires("transfer:read")],
     )
     async def transfers(
         self,
-        info: strawberry.Info,
+        info: Info,
         filter: TransferFilter | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -48,7 +52,7 @@ class Query:
             page = await transfers_page(
                 info.context.services.store,
                 tenants(info, "transfer"),
-                direction=f.direction.value if f.direction else None,
+                direction=_DIRECTIONS[f.direction] if f.direction else None,
                 status=StoreTransferStatus(f.status.value) if f.status else None,
                 first=size,
                 after=after,

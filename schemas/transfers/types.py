@@ -13,7 +13,9 @@ from connectors.store.tables import TransferStatus as StoreTransferStatus
 from connectors.store.transfers import TransferResult
 from domain.transfers import TransferKind as DomainTransferKind
 from schemas.cases.types import PageInfo
+from schemas.context import Info
 from schemas.enums import CaseStatus, graphql_enum
+from schemas.fields import field
 from schemas.permissions import allowed
 
 if TYPE_CHECKING:
@@ -21,8 +23,10 @@ if TYPE_CHECKING:
 
 LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
 
-TransferStatus = graphql_enum(StoreTransferStatus, "移送状态 / where a transfer stands")
-TransferKind = graphql_enum(DomainTransferKind, "移送类别 / to whom a case is transferred")
+TransferStatus = StoreTransferStatus
+TransferKind = DomainTransferKind
+graphql_enum(TransferStatus, "移送状态 / where a transfer stands")
+graphql_enum(TransferKind, "移送类别 / to whom a case is transferred")
 
 
 @strawberry.enum(description="移送方向 / transfers sent or received by the caller")
@@ -50,8 +54,8 @@ class Transfer:
         description="答复意见 / what the receiver said when it answered"
     )
 
-    @strawberry.field(description="案件(需 case:read) / the case transferred")
-    async def case(self, info: strawberry.Info) -> LazyCase | None:
+    @field(description="案件(需 case:read) / the case transferred")
+    async def case(self, info: Info) -> LazyCase | None:
         from schemas.cases.types import Case
 
         if not (allowed(info, "case", self.from_tenant) or allowed(info, "case", self.to_tenant)):

@@ -25,8 +25,8 @@ from tests.auth.support import (
 
 
 @pytest.fixture(scope="session")
-def idp_session() -> Iterator[IdentityProvider]:
-    idp = IdentityProvider()
+def idp_session(fixed_clock: Any) -> Iterator[IdentityProvider]:
+    idp = IdentityProvider(clock=fixed_clock)
     idp.add_key()
     idp.server = start_in_thread("idp", idp.app(), SandboxControls("idp"))
     yield idp
@@ -47,7 +47,7 @@ def auth_store(seeded_sqlite: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def serve_gateway(
-    sandbox_session: Any, auth_store: str, settings_for: Any
+    sandbox_session: Any, auth_store: str, settings_for: Any, fixed_clock: Any
 ) -> Iterator[Callable[..., Any]]:
     """`serve_gateway(**settings)` as a context manager: a real gateway over HTTP on this
     module's store, trusting the built-in issuer (CLIENTS) and, given `idp`, that IdP."""
@@ -63,7 +63,7 @@ def serve_gateway(
         if idp is not None:
             values |= {"jwks_url": idp.jwks_url, "jwks_issuer": IDP_ISSUER}
         settings = settings_for(sandbox_session, auth_store, **(values | overrides))
-        app = create_app(settings)
+        app = create_app(settings, clock=fixed_clock)  # the clock the IdP's tokens use
         server = start_in_thread("auth-gateway", app, SandboxControls("auth-gateway"))
         try:
             yield AuthGateway(server.url, settings, app)

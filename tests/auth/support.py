@@ -8,7 +8,6 @@ import asyncio
 import base64
 import json
 import sqlite3
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from domain.clock import Clock, SystemClock
 from sandbox.common import RunningServer
 
 IDP_ISSUER = "https://idp.example.test/realms/county"
@@ -41,6 +41,7 @@ class IdentityProvider:
     switches to answer 503 (`down`) or slowly (`delay`)."""
 
     keys: list[RSAKey] = field(default_factory=list)
+    clock: Clock = field(default_factory=SystemClock)  # the fixtures give it the tests' clock
     fetches: int = 0
     down: bool = False
     delay: float = 0.0
@@ -72,7 +73,7 @@ class IdentityProvider:
         return Starlette(routes=[Route("/jwks", jwks)])
 
     def claims(self, **overrides: Any) -> dict[str, Any]:
-        now = int(time.time())
+        now = int(self.clock.timestamp())  # the clock of the gateways validating its tokens
         claims: dict[str, Any] = {
             "iss": IDP_ISSUER,
             "aud": AUDIENCE,
@@ -139,6 +140,12 @@ class AuthGateway:
     url: str
     settings: Any
     app: Any
+
+    @property
+    def clock(self) -> Clock:
+        """The gateway's clock: what its tokens are stamped with and judged by."""
+        clock: Clock = self.app.state.services.clock
+        return clock
 
     def graphql(
         self, token: str | None = None, query: str = CASES_QUERY, **headers: str

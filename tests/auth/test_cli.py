@@ -16,6 +16,7 @@ import httpx2
 from connectors.store import upgrade
 from sandbox.common import SandboxControls, start_in_thread, stop
 from tests.auth.support import kid_of
+from tests.clock import TESTS_DAY
 
 
 def gateway(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -46,6 +47,8 @@ def test_operator_commands_on_a_sqlite_store(
         "GATEWAY_SQLITE_PATH": path,
         "GATEWAY_TOKEN_TTL": "60",
         "GATEWAY_OAUTH_CLIENTS": json.dumps(configured),
+        # the commands' clock on the tests' day, as the gateway's below (settings_for)
+        "GATEWAY_TODAY": TESTS_DAY.isoformat(),
     }
     env.pop("DATABASE_URL", None)
     upgrade(None, sqlite_path=path)  # `gateway db upgrade`, tested in tests/integration

@@ -16,11 +16,14 @@ from sandbox.world import World
 
 
 @pytest.fixture(scope="module")
-def access(world: World, auth_store: str, sandbox_session: Any, settings_for: Any) -> DemoAccess:
+def access(
+    world: World, auth_store: str, sandbox_session: Any, settings_for: Any, fixed_clock: Any
+) -> DemoAccess:
     settings = settings_for(sandbox_session, auth_store, dev_principal=False)
     number = showcase_case(world)
     owner = next(c.tenant for c in world.cases if c.number == number)
-    return asyncio.run(register_demo_clients(settings, world, owner))
+    # the street token is minted on the clock of the gateway that will validate it
+    return asyncio.run(register_demo_clients(settings, world, owner, fixed_clock))
 
 
 def test_the_four_demo_clients(access: DemoAccess, world: World) -> None:

@@ -14,16 +14,18 @@ import pytest
 from auth.issuer import RotationError
 from connectors.store import async_url, create_engine
 from gateway.tokens import build_issuer
-from tests.auth.support import kid_of
+from tests.auth.support import AuthGateway, kid_of
 
 
-def rotate(settings: Any, overlap: float, *, force: bool = False) -> str:
-    """What `gateway keys rotate` does, from another Issuer on the same store."""
+def rotate(gateway: AuthGateway, overlap: float, *, force: bool = False) -> str:
+    """What `gateway keys rotate` does, from another Issuer on the same store (and clock)."""
+    settings = gateway.settings
 
     async def run() -> str:
         engine = create_engine(async_url(None, settings.sqlite_path))
         try:
-            return await build_issuer(settings, engine).rotate(overlap, force=force)
+            issuer = build_issuer(settings, engine, gateway.clock)
+            return await issuer.rotate(overlap, force=force)
         finally:
             await engine.dispose()
 
@@ -42,7 +44,7 @@ def test_old_tokens_validate_during_the_overlap_and_not_after(
         assert gateway.graphql(old).status_code == 200
 
         rotated_at = time.monotonic()
-        new_kid = rotate(gateway.settings, overlap=3)
+        new_kid = rotate(gateway, overlap=3)
         new = gateway.access_token("street-app", "street-secret")
         assert kid_of(new) == new_kid != kid_of(old)  # the new key signs from now on
         assert published(gateway.url) == {kid_of(old), new_kid}
@@ -63,6 +65,6 @@ def test_an_overlap_shorter_than_the_ttl_needs_force(serve_gateway: Callable[...
     with serve_gateway(token_ttl=600) as gateway:
         gateway.access_token("street-app", "street-secret")
         with pytest.raises(RotationError):
-            rotate(gateway.settings, overlap=599)
-        kid = rotate(gateway.settings, overlap=0, force=True)  # a compromised key: retire now
+            rotate(gateway, overlap=599)
+        kid = rotate(gateway, overlap=0, force=True)  # a compromised key: retire now
         assert published(gateway.url) == {kid}

@@ -5,7 +5,6 @@ clients from the store next to configured ones."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -41,7 +40,7 @@ def oauth_error(response: httpx2.Response, status: int, error: str) -> None:
 
 
 def test_client_secret_basic_issues_a_signed_token_with_the_claims(issuer: AuthGateway) -> None:
-    before = int(time.time())
+    before = int(issuer.clock.timestamp())  # the gateway's clock
     response = issuer.token("street-app", "street-secret")
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
@@ -58,7 +57,7 @@ def test_client_secret_basic_issues_a_signed_token_with_the_claims(issuer: AuthG
     assert claims["sub"] == claims["client_id"] == "street-app"
     assert claims["tenant"] == STREET
     assert claims["scope"] == body["scope"]
-    assert before <= claims["iat"] == claims["nbf"] <= int(time.time())
+    assert before <= claims["iat"] == claims["nbf"] <= int(issuer.clock.timestamp())
     assert claims["exp"] == claims["iat"] + 600
     assert len(claims["jti"]) >= 16
     again = decode(issuer, issuer.access_token("street-app", "street-secret")).claims

@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -112,7 +111,7 @@ def test_a_tampered_payload_is_refused(matrix: AuthGateway, idp: IdentityProvide
 def test_expired_and_not_yet_valid_tokens_are_refused_beyond_the_leeway(
     matrix: AuthGateway, idp: IdentityProvider
 ) -> None:
-    now = int(time.time())
+    now = int(matrix.clock.timestamp())  # the gateway's clock
     assert matrix.settings.token_leeway == 30
     refused(matrix.graphql(idp.token(exp=now - 31, iat=now - 400, nbf=now - 400)), "token expired")
     refused(matrix.graphql(idp.token(nbf=now + 60)), "token not yet valid")

@@ -13,7 +13,7 @@ from connectors.provincial import contract as c
 from connectors.provincial.records import CaseReport, ReviewGrade
 from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
 from sandbox import provincial as platform
-from sandbox.world import demo_world
+from sandbox.world import World
 
 WIRE_CASE: dict[str, Any] = {
     "ajbh": "东岭综执罚〔2026〕17号",
@@ -102,8 +102,7 @@ def test_undecided_case_has_no_penalty() -> None:
     assert record.status is CaseStatus.INVESTIGATING
 
 
-def test_every_platform_case_of_the_demo_world_maps_back_to_the_world() -> None:
-    world = demo_world()
+def test_every_platform_case_of_the_demo_world_maps_back_to_the_world(world: World) -> None:
     for case in world.provincial_cases:
         record = c.parse(c.WireCase, platform.case_wire(case), "case").to_record()
         assert (record.number, record.party_code, record.division) == (
@@ -152,8 +151,9 @@ def test_certificate_maps_into_the_record() -> None:
         c.parse(c.WireCertificate, wire | {"yxqz": "2027-01-22", "zjzt": "0"}, "c")
 
 
-def test_platform_reports_a_lapsed_certificate_as_expired_even_if_stored_valid() -> None:
-    world = demo_world()
+def test_platform_reports_a_lapsed_certificate_as_expired_even_if_stored_valid(
+    world: World,
+) -> None:
     officer = next(o for o in world.officers if o.certificate_status is CertificateStatus.VALID)
     assert officer.certificate_valid_until is not None
     lapsed = dataclasses.replace(officer, certificate_valid_until=world.today - timedelta(days=1))

@@ -32,7 +32,7 @@ from domain.enums import PartyKind, PenaltyKind
 from domain.identifiers import credit_code_check_char
 from sandbox.common import RunningServer, SandboxControls, start_in_thread, stop
 from sandbox.credit import DEMO_APP_KEY, DEMO_APP_SECRET, NAME, create_app
-from sandbox.world import World, demo_world
+from sandbox.world import World
 
 PROFILES = "/v2/subjects/profiles:batchGet"
 PENALTIES = "/v2/penalties:query"
@@ -496,7 +496,7 @@ async def test_upstream_faults_map_to_the_error_tree(
             assert caught.value.source == "credit"
 
 
-async def test_wrong_shaped_answers_are_bad_responses() -> None:
+async def test_wrong_shaped_answers_are_bad_responses(world: World) -> None:
     async def profiles(_: Request) -> JSONResponse:
         return JSONResponse({"profiles": "none"})
 
@@ -535,7 +535,7 @@ async def test_wrong_shaped_answers_are_bad_responses() -> None:
                 client.profiles_by_codes(["91110000600037341L"]),
                 client.penalties_by_subjects(["X"]),
                 client.penalties_by_decision_numbers(["1"]),
-                client.publish_penalty(_fresh_record(demo_world())),
+                client.publish_penalty(_fresh_record(world)),
             ]
             for call in calls:
                 with pytest.raises(UpstreamBadResponse):

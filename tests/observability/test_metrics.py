@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +167,7 @@ async def test_outbox_backlog_is_read_at_scrape_time(own_gateway: Any) -> None:
         assert value(text, "gateway_outbox_pending", target=target) == 0
         assert value(text, "gateway_outbox_oldest_pending_age_seconds", target=target) == 0
 
-    now = datetime.now(UTC)
+    now = app.state.services.clock.now()  # the gateway's clock: what it stamps and ages by
     rows = [
         (OutboxTarget.PROVINCIAL, OutboxStatus.PENDING, 300),
         (OutboxTarget.PROVINCIAL, OutboxStatus.PENDING, 60),
@@ -184,6 +184,7 @@ async def test_outbox_backlog_is_read_at_scrape_time(own_gateway: Any) -> None:
                     dedupe_key=f"metrics-test-{n}",
                     status=status,
                     created_at=now - timedelta(seconds=age),
+                    next_attempt_at=now,  # no wall-clock default: the writer sets its times
                 )
             )
         await session.commit()

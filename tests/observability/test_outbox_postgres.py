@@ -86,7 +86,7 @@ async def test_the_backlog_counts_every_tenant_under_row_level_security(
         hidden = (await connection.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
     assert hidden == 0
 
-    backlog = {row.target: row for row in await outbox_backlog(app)}
+    backlog = {row.target: row for row in await outbox_backlog(app, datetime.now(UTC))}
     assert backlog["PROVINCIAL"].pending == 2
     assert 600 <= backlog["PROVINCIAL"].oldest_pending_age < 660
     assert backlog["CREDIT"].pending == 0

@@ -14,6 +14,7 @@ from connectors.store import AuditEvent, Store, async_url, create_engine
 from connectors.store.audit import AuditFilter
 from domain.tenancy import TenantFilter
 from sandbox.world import World
+from tests.clock import TESTS_INSTANT
 from tests.policy.conftest import PRINCIPAL_HEADER, PolicyGateway, encode, principal
 
 AUDITOR = "audit:read@*"
@@ -128,6 +129,7 @@ def test_audit_events_page_newest_first_and_by_record(
 
 def _event(tenant: str = "990121001") -> AuditEvent:
     return AuditEvent(
+        at=TESTS_INSTANT,  # the writer sets the time (the gateway from its clock)
         tenant=tenant,
         principal="p",
         client_id="c",

@@ -31,8 +31,9 @@ from sqlalchemy.engine import Engine
 
 from auth.principal import Principal
 from domain.enums import OrgKind
-from sandbox.world import World, demo_world
+from sandbox.world import DEFAULT_SEED, World, demo_world
 from schemas.schema import sdl
+from tests.clock import TESTS_DAY
 from tests.policy.conftest import PolicyGateway, principal
 from tests.policy.world_facts import Facts, holds, may, pattern_matches
 
@@ -40,7 +41,7 @@ from tests.policy.world_facts import Facts, holds, may, pattern_matches
 # the strategies here do not use it.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 
-WORLD = demo_world()
+WORLD = demo_world(DEFAULT_SEED, TESTS_DAY)
 FACTS = Facts(WORLD)
 TOWNS = [t.code for t in WORLD.towns()]
 BODIES = [o.code for o in WORLD.orgs if o.kind not in (OrgKind.TOWN, OrgKind.STREET)]

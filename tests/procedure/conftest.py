@@ -143,10 +143,10 @@ def certificates(world: World) -> Any:
 
 
 @pytest.fixture
-def fresh_sandbox(world: World) -> Iterator[Any]:
+def fresh_sandbox(world: World, fixed_clock: Any) -> Iterator[Any]:
     """Sandbox upstreams of this test alone: their stores and counters start from the world."""
     from sandbox.runner import start_sandbox
 
-    running = start_sandbox(world.seed)
+    running = start_sandbox(world.seed, clock=fixed_clock)
     yield running
     running.stop()

@@ -12,6 +12,7 @@ import pytest
 from domain.calendar import (
     CalendarError,
     HolidayCalendar,
+    UnknownYear,
     default_calendar,
     load_calendar,
     local_date,
@@ -79,11 +80,20 @@ def test_seven_working_days_across_national_day() -> None:
     assert CAL.add_working_days(date(2026, 9, 29), 7) == date(2026, 10, 14)
 
 
-def test_without_the_calendar_only_weekends_count() -> None:
-    plain = HolidayCalendar()
+def test_weekends_only_is_a_year_known_without_holidays() -> None:
+    plain = HolidayCalendar(years=frozenset({2026}))
     assert plain.add_working_days(date(2026, 9, 29), 7) == date(2026, 10, 8)
     assert plain.is_working_day(date(2026, 10, 1))
     assert not plain.is_working_day(date(2026, 10, 10))
+
+
+def test_without_the_calendar_nothing_is_guessed() -> None:
+    empty = HolidayCalendar()
+    with pytest.raises(UnknownYear) as raised:
+        empty.is_working_day(date(2026, 10, 1))
+    assert raised.value.year == 2026
+    with pytest.raises(UnknownYear):
+        empty.add_working_days(date(2026, 9, 29), 7)
 
 
 def test_working_days_between() -> None:
@@ -93,7 +103,8 @@ def test_working_days_between() -> None:
 
 
 def test_the_calendar_knows_which_years_it_holds() -> None:
-    assert CAL.knows(2026) and not CAL.knows(2027)
+    assert CAL.knows(2025) and CAL.knows(2026)
+    assert not CAL.knows(2003) and not CAL.knows(max(CAL.years) + 1)
 
 
 def test_a_file_adds_and_replaces_years(tmp_path: Path) -> None:
@@ -184,7 +195,8 @@ def test_overdue_flags() -> None:
         published_on=date(2026, 10, 14),
     )
     assert not overdue(timely, date(2026, 12, 1), CAL).any
-    assert overdue(timely, date(2026, 12, 1), HolidayCalendar()).any  # without the calendar
+    weekends_only = HolidayCalendar(years=frozenset({2026}))
+    assert overdue(timely, date(2026, 12, 1), weekends_only).any  # without the holidays
     # no penalty: nothing to publish; a transferred case has no decision to make
     assert not overdue(
         CaseDates(filed_on=filed, decided_on=date(2026, 9, 1), served_on=date(2026, 9, 2),

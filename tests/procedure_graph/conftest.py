@@ -104,14 +104,18 @@ def graph_template(tmp_path_factory: pytest.TempPathFactory, world: World) -> Pa
 
 @pytest.fixture(scope="module")
 def graph_gateway(
-    tmp_path_factory: pytest.TempPathFactory, graph_template: Path, world: World, settings_for: Any
+    tmp_path_factory: pytest.TempPathFactory,
+    graph_template: Path,
+    world: World,
+    settings_for: Any,
+    fixed_clock: Any,
 ) -> Iterator[GraphGateway]:
     from gateway.app import create_app
     from sandbox.runner import start_sandbox
 
     path = tmp_path_factory.mktemp(f"graph_{uuid.uuid4().hex[:6]}") / "ledger.db"
     shutil.copy(graph_template, path)
-    sandbox = start_sandbox(world.seed)
+    sandbox = start_sandbox(world.seed, clock=fixed_clock)
     settings = settings_for(
         sandbox,
         str(path),
@@ -121,7 +125,7 @@ def graph_gateway(
         relay_backoff_base=0.05,
         relay_backoff_cap=0.5,
     )
-    app = create_app(settings)
+    app = create_app(settings, clock=fixed_clock)
     server = serve_with_lifespan(with_principals(app))
     try:
         yield GraphGateway(f"http://127.0.0.1:{server.config.port}", sandbox, str(path), app)
@@ -157,7 +161,7 @@ def redis_url() -> str:
 
 @pytest.fixture
 def gateway_pair(
-    tmp_path: Path, graph_template: Path, world: World, settings_for: Any
+    tmp_path: Path, graph_template: Path, world: World, settings_for: Any, fixed_clock: Any
 ) -> Iterator[tuple[GraphGateway, GraphGateway]]:
     """Two gateway replicas on one store and one set of sandboxes, sharing a Redis channel of
     their own (a random name: other tests' events never reach it)."""
@@ -167,7 +171,7 @@ def gateway_pair(
     url = redis_url()
     path = tmp_path / "ledger.db"
     shutil.copy(graph_template, path)
-    sandbox = start_sandbox(world.seed)
+    sandbox = start_sandbox(world.seed, clock=fixed_clock)
     settings = settings_for(
         sandbox,
         str(path),
@@ -177,7 +181,7 @@ def gateway_pair(
         rate_limit_per_tenant=0,
         relay_enabled=False,
     )
-    apps = [create_app(settings), create_app(settings)]
+    apps = [create_app(settings, clock=fixed_clock), create_app(settings, clock=fixed_clock)]
     servers = [serve_with_lifespan(with_principals(app)) for app in apps]
     try:
         yield tuple(  # type: ignore[return-value]

@@ -24,6 +24,7 @@ from connectors.store import async_url, create_engine
 from connectors.store.tables import OutboxStatus, OutboxTarget
 from sandbox.common import free_port
 from sandbox.world import World
+from tests.clock import TESTS_DAY
 from tests.procedure.scenario import Driver, casework, town_of
 
 ADMIN_URL = os.environ.get("DATABASE_TEST_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -72,10 +73,10 @@ def redis_prefix() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def sandbox(world: World) -> Iterator[Any]:
+def sandbox(world: World, fixed_clock: Any) -> Iterator[Any]:
     from sandbox.runner import start_sandbox
 
-    running = start_sandbox(world.seed)
+    running = start_sandbox(world.seed, clock=fixed_clock)
     yield running
     running.stop()
 
@@ -97,6 +98,8 @@ def _env(sandbox: Any, postgres_url: str, redis_prefix: str) -> dict[str, str]:
             "GATEWAY_TOKEN_ISSUER": "http://127.0.0.1",
             "GATEWAY_RELAY_POLL_INTERVAL": "0.1",
             "GATEWAY_LOG_LEVEL": "warning",
+            # the replicas' clocks on the tests' day, as the sandbox's (tests/clock.py)
+            "GATEWAY_TODAY": TESTS_DAY.isoformat(),
         }
     )
     return env

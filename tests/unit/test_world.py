@@ -8,8 +8,8 @@ from sandbox.world import World, generate
 
 
 def test_same_seed_same_world_other_seed_other_world(world: World) -> None:
-    assert generate(world.seed) == world
-    assert generate(world.seed + 1).cases != world.cases
+    assert generate(world.seed, world.today) == world
+    assert generate(world.seed + 1, world.today).cases != world.cases
 
 
 def test_every_identifier_has_a_valid_check_digit(world: World) -> None:

@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import CloseCase
 from schemas.cases.mutations.common import CaseChange, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -25,11 +27,11 @@ class CloseCaseInput:
 
 @strawberry.type
 class CloseCaseMutation:
-    @strawberry.mutation(
+    @mutation(
         description="结案 / close the case",
         extensions=[requires("case:write")],
     )
-    async def close_case(self, info: strawberry.Info, input: CloseCaseInput) -> CaseChange:
+    async def close_case(self, info: Info, input: CloseCaseInput) -> CaseChange:
         command = CloseCase(
             number=input.number,
             closed_by=input.closed_by,

@@ -9,12 +9,11 @@ NOT_FOUND, FORBIDDEN, BAD_USER_INPUT or CONFLICT (schemas/errors.py).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from connectors.events import CaseEvent
+from connectors.events import CaseEvent, CaseEventHub
 from connectors.provincial import CertificateRecord
 from connectors.store.casework import CaseWork
 from connectors.store.commands import CommandResult
@@ -22,7 +21,9 @@ from connectors.store.ledger import Ledger
 from domain.calendar import default_calendar
 from domain.procedure import DefenceKind as DomainDefenceKind
 from domain.tenancy import TenantFilter
+from schemas.context import Info
 from schemas.enums import CaseStatus, graphql_enum
+from schemas.fields import field
 from schemas.permissions import allowed, tenants
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 
 LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
 
-DefenceKind = graphql_enum(DomainDefenceKind, "陈述申辩情况 / how the party was heard")
+DefenceKind = DomainDefenceKind
+graphql_enum(DefenceKind, "陈述申辩情况 / how the party was heard")
 
 Certificates = Callable[[Sequence[str]], Awaitable[list[CertificateRecord | None]]]
 Command = Callable[[CaseWork, TenantFilter], Awaitable[CommandResult]]
@@ -50,8 +52,8 @@ class CaseChange:
         description="重复请求,返回首次结果 / the answer stored for this idempotency key"
     )
 
-    @strawberry.field(description="案件(需 case:read) / the case as it is now")
-    async def case(self, info: strawberry.Info) -> LazyCase | None:
+    @field(description="案件(需 case:read) / the case as it is now")
+    async def case(self, info: Info) -> LazyCase | None:
         from schemas.cases.types import Case
 
         row = await info.context.loaders.case_by_number.load(self.number)
@@ -71,7 +73,7 @@ class CaseChange:
         )
 
 
-def casework_of(info: strawberry.Info) -> CaseWork:
+def casework_of(info: Info) -> CaseWork:
     """The gateway's `CaseWork` (app.state.casework: wakes the relay on commit)."""
     request = info.context.request
     state = getattr(getattr(request, "app", None), "state", None)
@@ -80,17 +82,18 @@ def casework_of(info: strawberry.Info) -> CaseWork:
         engine = info.context.services.store.engine
         work = _fallback.get(id(engine))
         if work is None:
-            work = _fallback[id(engine)] = CaseWork(Ledger(engine), calendar=default_calendar())
+            ledger = Ledger(engine, clock=info.context.services.clock.now)
+            work = _fallback[id(engine)] = CaseWork(ledger, calendar=default_calendar())
     return work
 
 
-def certificates(info: strawberry.Info) -> Certificates:
+def certificates(info: Info) -> Certificates:
     """The certificate check asks the provincial platform at the moment of the act."""
     lookup: Certificates = info.context.services.provincial.certificates_by_numbers
     return lookup
 
 
-async def run(info: strawberry.Info, action: str, command: Command) -> CaseChange:
+async def run(info: Info, action: str, command: Command) -> CaseChange:
     """Run `command` with the tenants where the caller may `case:<action>`, then announce it."""
     allowed_tenants = tenants(info, "case", action)
     result = await command(casework_of(info), allowed_tenants)
@@ -99,10 +102,11 @@ async def run(info: strawberry.Info, action: str, command: Command) -> CaseChang
     return CaseChange.of(result)
 
 
-async def announce(info: strawberry.Info, result: CommandResult, where: TenantFilter) -> None:
+async def announce(info: Info, result: CommandResult, where: TenantFilter) -> None:
     """Tell the `caseEvents` subscribers (app.state.case_events) about a committed command."""
     request = info.context.request
-    hub: Any = getattr(getattr(getattr(request, "app", None), "state", None), "case_events", None)
+    state = getattr(getattr(request, "app", None), "state", None)
+    hub: CaseEventHub | None = getattr(state, "case_events", None)
     if hub is None:
         return
     (row,) = await info.context.services.store.cases_by_numbers(where, [result.number])
@@ -115,7 +119,7 @@ async def announce(info: strawberry.Info, result: CommandResult, where: TenantFi
         status=result.status.value,
         version=result.version,
         seq=result.seq,
-        at=datetime.now(UTC).isoformat(),
+        at=info.context.services.clock.now().isoformat(),
     )
     await hub.publish(event)
 

@@ -8,7 +8,9 @@ import strawberry
 
 from connectors.store.commands import DecideCase
 from schemas.cases.mutations.common import CaseChange, run
+from schemas.context import Info
 from schemas.enums import PenaltyKind
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -28,11 +30,11 @@ class DecideCaseInput:
 
 @strawberry.type
 class DecideCaseMutation:
-    @strawberry.mutation(
+    @mutation(
         description="作出处罚决定 / the decision (a leader); no penaltyKind: no penalty",
         extensions=[requires("case:decide")],
     )
-    async def decide_case(self, info: strawberry.Info, input: DecideCaseInput) -> CaseChange:
+    async def decide_case(self, info: Info, input: DecideCaseInput) -> CaseChange:
         command = DecideCase(
             number=input.number,
             decider_id=input.decider_id,

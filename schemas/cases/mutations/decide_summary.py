@@ -8,7 +8,9 @@ import strawberry
 
 from connectors.store.commands import DecideSummary
 from schemas.cases.mutations.common import CaseChange, certificates, run
+from schemas.context import Info
 from schemas.enums import PenaltyKind
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -28,11 +30,11 @@ class DecideSummaryInput:
 
 @strawberry.type
 class DecideSummaryMutation:
-    @strawberry.mutation(
+    @mutation(
         description="简易程序当场处罚 / summary decision on the spot from the clue",
         extensions=[requires("case:write")],
     )
-    async def decide_summary(self, info: strawberry.Info, input: DecideSummaryInput) -> CaseChange:
+    async def decide_summary(self, info: Info, input: DecideSummaryInput) -> CaseChange:
         command = DecideSummary(
             number=input.number,
             officers=tuple(input.officers),

@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import DiscussCase
 from schemas.cases.mutations.common import CaseChange, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -26,11 +28,11 @@ class DiscussCaseInput:
 
 @strawberry.type
 class DiscussCaseMutation:
-    @strawberry.mutation(
+    @mutation(
         description="集体讨论 / collective discussion of the leaders",
         extensions=[requires("case:decide")],
     )
-    async def discuss_case(self, info: strawberry.Info, input: DiscussCaseInput) -> CaseChange:
+    async def discuss_case(self, info: Info, input: DiscussCaseInput) -> CaseChange:
         command = DiscussCase(
             number=input.number,
             chair_id=input.chair_id,

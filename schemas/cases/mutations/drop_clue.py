@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import DropClue
 from schemas.cases.mutations.common import CaseChange, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -25,11 +27,11 @@ class DropClueInput:
 
 @strawberry.type
 class DropClueMutation:
-    @strawberry.mutation(
+    @mutation(
         description="不予立案 / drop a clue (a leader)",
         extensions=[requires("case:write")],
     )
-    async def drop_clue(self, info: strawberry.Info, input: DropClueInput) -> CaseChange:
+    async def drop_clue(self, info: Info, input: DropClueInput) -> CaseChange:
         command = DropClue(
             number=input.number,
             decided_by=input.decided_by,

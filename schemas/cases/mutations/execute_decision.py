@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import ExecuteDecision
 from schemas.cases.mutations.common import CaseChange, certificates, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -25,13 +27,11 @@ class ExecuteDecisionInput:
 
 @strawberry.type
 class ExecuteDecisionMutation:
-    @strawberry.mutation(
+    @mutation(
         description="执行 / the decision executed",
         extensions=[requires("case:write")],
     )
-    async def execute_decision(
-        self, info: strawberry.Info, input: ExecuteDecisionInput
-    ) -> CaseChange:
+    async def execute_decision(self, info: Info, input: ExecuteDecisionInput) -> CaseChange:
         command = ExecuteDecision(
             number=input.number,
             officers=tuple(input.officers),

@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import FileCase
 from schemas.cases.mutations.common import CaseChange, certificates, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -26,11 +28,11 @@ class FileCaseInput:
 
 @strawberry.type
 class FileCaseMutation:
-    @strawberry.mutation(
+    @mutation(
         description="立案 / file the clue as a case (two certified officers)",
         extensions=[requires("case:write")],
     )
-    async def file_case(self, info: strawberry.Info, input: FileCaseInput) -> CaseChange:
+    async def file_case(self, info: Info, input: FileCaseInput) -> CaseChange:
         command = FileCase(
             number=input.number,
             officers=tuple(input.officers),

@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import MarkComplex
 from schemas.cases.mutations.common import CaseChange, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -25,11 +27,11 @@ class MarkComplexInput:
 
 @strawberry.type
 class MarkComplexMutation:
-    @strawberry.mutation(
+    @mutation(
         description="认定为复杂案件 / legal review and discussion needed (a leader)",
         extensions=[requires("case:write")],
     )
-    async def mark_complex(self, info: strawberry.Info, input: MarkComplexInput) -> CaseChange:
+    async def mark_complex(self, info: Info, input: MarkComplexInput) -> CaseChange:
         command = MarkComplex(
             number=input.number,
             marked_by=input.marked_by,

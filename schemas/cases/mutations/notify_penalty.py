@@ -8,7 +8,9 @@ import strawberry
 
 from connectors.store.commands import NotifyPenalty
 from schemas.cases.mutations.common import CaseChange, certificates, run
+from schemas.context import Info
 from schemas.enums import PenaltyKind
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -29,11 +31,11 @@ class NotifyPenaltyInput:
 
 @strawberry.type
 class NotifyPenaltyMutation:
-    @strawberry.mutation(
+    @mutation(
         description="行政处罚事先告知 / notify the intended penalty",
         extensions=[requires("case:write")],
     )
-    async def notify_penalty(self, info: strawberry.Info, input: NotifyPenaltyInput) -> CaseChange:
+    async def notify_penalty(self, info: Info, input: NotifyPenaltyInput) -> CaseChange:
         command = NotifyPenalty(
             number=input.number,
             officers=tuple(input.officers),

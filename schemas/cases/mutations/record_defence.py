@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import RecordDefence
 from schemas.cases.mutations.common import CaseChange, DefenceKind, certificates, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -26,11 +28,11 @@ class RecordDefenceInput:
 
 @strawberry.type
 class RecordDefenceMutation:
-    @strawberry.mutation(
+    @mutation(
         description="陈述申辩/听证 / how the party was heard after the notice",
         extensions=[requires("case:write")],
     )
-    async def record_defence(self, info: strawberry.Info, input: RecordDefenceInput) -> CaseChange:
+    async def record_defence(self, info: Info, input: RecordDefenceInput) -> CaseChange:
         command = RecordDefence(
             number=input.number,
             officers=tuple(input.officers),

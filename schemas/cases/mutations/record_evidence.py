@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import EvidenceInput, RecordEvidence
 from schemas.cases.mutations.common import CaseChange, certificates, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -35,13 +37,11 @@ class RecordEvidenceInput:
 
 @strawberry.type
 class RecordEvidenceMutation:
-    @strawberry.mutation(
+    @mutation(
         description="调查取证 / record evidence (two certified officers)",
         extensions=[requires("case:write")],
     )
-    async def record_evidence(
-        self, info: strawberry.Info, input: RecordEvidenceInput
-    ) -> CaseChange:
+    async def record_evidence(self, info: Info, input: RecordEvidenceInput) -> CaseChange:
         command = RecordEvidence(
             number=input.number,
             officers=tuple(input.officers),

@@ -8,7 +8,9 @@ import strawberry
 
 from connectors.store.commands import PartyInput, RegisterClue
 from schemas.cases.mutations.common import CaseChange, run
+from schemas.context import Info
 from schemas.enums import ClueSource, PartyKind
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -44,11 +46,11 @@ class RegisterClueInput:
 
 @strawberry.type
 class RegisterClueMutation:
-    @strawberry.mutation(
+    @mutation(
         description="登记线索 / register a clue; allocates the case number",
         extensions=[requires("case:write")],
     )
-    async def register_clue(self, info: strawberry.Info, input: RegisterClueInput) -> CaseChange:
+    async def register_clue(self, info: Info, input: RegisterClueInput) -> CaseChange:
         p = input.party
         command = RegisterClue(
             tenant=input.tenant,

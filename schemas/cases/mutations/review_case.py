@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import ReviewCase
 from schemas.cases.mutations.common import CaseChange, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -26,11 +28,11 @@ class ReviewCaseInput:
 
 @strawberry.type
 class ReviewCaseMutation:
-    @strawberry.mutation(
+    @mutation(
         description="法制审核 / legal review (a legal reviewer)",
         extensions=[requires("case:review")],
     )
-    async def review_case(self, info: strawberry.Info, input: ReviewCaseInput) -> CaseChange:
+    async def review_case(self, info: Info, input: ReviewCaseInput) -> CaseChange:
         command = ReviewCase(
             number=input.number,
             reviewer_id=input.reviewer_id,

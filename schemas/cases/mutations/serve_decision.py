@@ -8,6 +8,8 @@ import strawberry
 
 from connectors.store.commands import ServeDecision
 from schemas.cases.mutations.common import CaseChange, certificates, run
+from schemas.context import Info
+from schemas.fields import mutation
 from schemas.permissions import requires
 
 
@@ -25,11 +27,11 @@ class ServeDecisionInput:
 
 @strawberry.type
 class ServeDecisionMutation:
-    @strawberry.mutation(
+    @mutation(
         description="送达决定书 / serve the decision",
         extensions=[requires("case:write")],
     )
-    async def serve_decision(self, info: strawberry.Info, input: ServeDecisionInput) -> CaseChange:
+    async def serve_decision(self, info: Info, input: ServeDecisionInput) -> CaseChange:
         command = ServeDecision(
             number=input.number,
             officers=tuple(input.officers),
