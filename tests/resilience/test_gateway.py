@@ -56,10 +56,12 @@ def test_the_default_settings_do_not_retry_a_timeout(gateway: Any, world: World)
 
 def test_the_request_deadline_bounds_a_query(serve: Any, up: Sandbox, world: World) -> None:
     number = showcase_case(world)
-    with serve(request_deadline=0.5, upstream_timeout=3.0) as url:
-        up.provincial.controls.set_fault(COMBINED, "slow", latency_ms=2500)
+    # A deadline long enough for the other upstreams on a loaded machine, far shorter than the
+    # slow answer and the client timeout.
+    with serve(request_deadline=2.0, upstream_timeout=8.0) as url:
+        up.provincial.controls.set_fault(COMBINED, "slow", latency_ms=6000)
         body = post(url, CASE, {"n": number})
-    # The 2.5 s answer would have come within the 3 s timeout: the query failing at all shows
+    # The 6 s answer would have come within the 8 s timeout: the query failing at all shows
     # the deadline cut the attempt, and the message says so (its own timeout says "timed out").
     assert codes_of(body) == [("UPSTREAM_TIMEOUT", "provincial")]
     assert "request deadline exceeded" in body["errors"][0]["message"]
