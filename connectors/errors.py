@@ -1,7 +1,7 @@
 """The one error tree every connector maps its failures to.
 
-The schema layer turns these into the error codes of DESIGN §5 (`UPSTREAM_TIMEOUT`,
-`UPSTREAM_UNAVAILABLE`, `UPSTREAM_BAD_RESPONSE`, `NOT_FOUND`) with `extensions.source`.
+Each class says what happened at the upstream, in the connectors' own terms; which graph code it
+leaves with is decided once, by the table in `schemas/errors.py`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 class UpstreamError(Exception):
     """Base of every upstream failure. `source` names the system (smartcity, provincial, credit)."""
-
-    code = "UPSTREAM_UNAVAILABLE"
 
     def __init__(self, source: str, message: str) -> None:
         super().__init__(message)
@@ -22,27 +20,21 @@ class UpstreamError(Exception):
 
 
 class UpstreamTimeout(UpstreamError):
-    code = "UPSTREAM_TIMEOUT"
+    """No answer in time: the call's own timeout or the request's deadline ran out."""
 
 
 class UpstreamUnavailable(UpstreamError):
     """Connection refused or reset, or a 5xx answer."""
 
-    code = "UPSTREAM_UNAVAILABLE"
-
 
 class UpstreamBadResponse(UpstreamError):
     """The answer did not match the contract: garbage body, wrong shape, an error envelope."""
 
-    code = "UPSTREAM_BAD_RESPONSE"
-
 
 class UpstreamNotFound(UpstreamError):
-    code = "NOT_FOUND"
+    """The upstream holds no such record."""
 
 
 class UpstreamConflict(UpstreamError):
     """The upstream refused because of a conflicting earlier request (a reused idempotency key
     with another body, an event already closed)."""
-
-    code = "CONFLICT"

@@ -1,8 +1,9 @@
 """The HTTP layer shared by the upstream connectors.
 
-httpx2 is imported here and in each connector's client only (authlib's OAuth2 client is built on
-it, which is why it was chosen: see bench/clients.py for the measurement). Transport errors are
-translated once, here, into the `UpstreamError` tree.
+httpx2 is imported here, in `connectors/client.py` (what every client shares) and in each
+connector's client only (authlib's OAuth2 client is built on it, which is why it was chosen: see
+bench/clients.py for the measurement). Transport errors are translated once, here, into the
+`UpstreamError` tree.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import httpx2
@@ -34,6 +35,7 @@ class UpstreamConfig:
     """Where an upstream lives and how long we wait for it."""
 
     base_url: str
+    _: KW_ONLY
     timeout: float = 2.0  # seconds for one call (connect + read)
     connect_timeout: float = 1.0
     max_connections: int = 100
@@ -77,15 +79,20 @@ def event_hooks() -> dict[str, list[Callable[[Any], Awaitable[None]]]]:
     return {"request": [_before_send], "response": [_on_answer]}
 
 
+def client_options(config: UpstreamConfig) -> dict[str, Any]:
+    """What every upstream's pooled client is built with: base URL, timeouts, pool limits and the
+    observer's hooks (for `httpx2.AsyncClient` and clients built on it, like authlib's)."""
+    return {
+        "base_url": config.base_url,
+        "timeout": timeout_of(config),
+        "limits": pooled_limits(config),
+        "event_hooks": event_hooks(),
+    }
+
+
 def new_client(config: UpstreamConfig, **kwargs: Any) -> httpx2.AsyncClient:
     """One pooled client per upstream, created at start-up and closed at shutdown."""
-    return httpx2.AsyncClient(
-        base_url=config.base_url,
-        timeout=timeout_of(config),
-        limits=pooled_limits(config),
-        event_hooks=event_hooks(),
-        **kwargs,
-    )
+    return httpx2.AsyncClient(**client_options(config), **kwargs)
 
 
 @asynccontextmanager

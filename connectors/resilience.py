@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from connectors import metrics
+from connectors.backoff import Backoff
 from connectors.breaker import BreakerPolicy, BreakerState, CircuitBreaker
 from connectors.deadline import time_left
 from connectors.errors import (
@@ -53,8 +54,10 @@ class RetryPolicy:
     on_timeout: bool = False
 
     def backoff(self, retry: int, draw: Callable[[], float] = random.random) -> float:
-        """Full jitter: uniform in [0, min(cap, base · 2^retry))."""
-        return draw() * min(self.cap, self.base * 2.0**retry)
+        """The wait before retry number `retry` (0: the first), `connectors/backoff.py`'s full
+        jitter: uniform in [0, min(cap, base · 2^retry))."""
+        # A cap below the base caps every wait, as a base equal to the cap does.
+        return Backoff(min(self.base, self.cap), self.cap).delay(retry + 1, draw)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ from starlette.routing import Route
 
 from auth.middleware import AuthenticationMiddleware
 from auth.principal import development_principal
-from connectors.events import build_hub
 from domain.clock import Clock
 from gateway.graphql import GraphQLEndpoint
 from gateway.hardening import document_limits
@@ -28,7 +27,7 @@ from gateway.middleware.tracing import TracingMiddleware
 from gateway.persisted import build_persisted
 from gateway.ratelimit import build_rate_limiter
 from gateway.refusals import Refusals
-from gateway.relay import build_casework, build_relay, running_relay
+from gateway.relay import build_relay, running_relay
 from gateway.routing import HTTPAndWebSocketRoute
 from gateway.services import build_services, close_services
 from gateway.settings import Settings
@@ -44,7 +43,9 @@ def create_app(
     """Build the gateway. Pass `services` to share connector clients (tests, bench); otherwise
     they are created from the settings and closed on shutdown. The one clock of the product
     (`services.clock`: `clock`, else the wall clock or `GATEWAY_TODAY`) reaches everything that
-    needs time: the store's writers, the relay, deadlines and statistics, tokens, metrics."""
+    needs time: the store's writers, the relay, deadlines and statistics, tokens, metrics. The
+    in-process outbox relay is built here, and every use case's commit wakes it
+    (`services.hooks`)."""
     owned = services is None
     services = services or build_services(settings, clock)
     setup_telemetry(settings, services)
@@ -57,8 +58,17 @@ def create_app(
     )
     refusals = Refusals()  # hardening (docs/hardening.md): counted for the metrics endpoint
     rate_limiter = build_rate_limiter(settings.redis_url)
-    relay = build_relay(settings, services) if settings.relay_enabled else None  # outbox
-    case_events = build_hub(settings.redis_url, settings.case_events_channel)
+    relay = None
+    if settings.relay_enabled:  # the outbox; a commit that queued messages wakes it at once
+        relay = build_relay(
+            settings,
+            services.store.engine,
+            services.clock,
+            services.provincial,
+            services.credit,
+            services.smartcity,
+        )
+        services.hooks.on_outbox(relay.wake)
     graphql = GraphQLEndpoint(
         build_schema(
             settings.document_cache_size,
@@ -83,7 +93,6 @@ def create_app(
         finally:
             await tokens.aclose()
             await rate_limiter.aclose()
-            await case_events.aclose()
             await persisted.registry.aclose()
             if owned:
                 await close_services(services)
@@ -136,6 +145,4 @@ def create_app(
     app.state.refusals = refusals
     app.state.rate_limiter = rate_limiter
     app.state.relay = relay
-    app.state.casework = build_casework(settings, services, relay)  # case mutations
-    app.state.case_events = case_events  # caseEvents subscription (connectors/events)
     return app

@@ -14,6 +14,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.ide import ide_page
 from gateway.refusals import Refusals, refusal
+from schemas.codes import Code
 from schemas.context import Context, Limits, Services
 from schemas.errors import shape_errors
 from schemas.suggestions import without_suggestions
@@ -55,8 +56,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 # A malformed or batched request: a GraphQL error like any other refusal.
                 reason = _REASONS.get(exc.reason, "REQUEST")
                 if self.refusals is not None:
-                    self.refusals.add("QUERY_REJECTED", reason)
-                extensions = {"code": "QUERY_REJECTED", "reason": reason}
+                    self.refusals.add(Code.QUERY_REJECTED, reason)
+                extensions = {"code": Code.QUERY_REJECTED, "reason": reason}
                 response = refusal(scope, 400, exc.reason, extensions)
         await response(scope, receive, send)
 
@@ -88,6 +89,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if self.refusals is not None:
                 for error in result.errors:
                     extensions = error.extensions or {}
-                    if extensions.get("code") == "QUERY_REJECTED":
-                        self.refusals.add("QUERY_REJECTED", extensions.get("reason", "DOCUMENT"))
+                    if extensions.get("code") == Code.QUERY_REJECTED:
+                        self.refusals.add(Code.QUERY_REJECTED, extensions.get("reason", "DOCUMENT"))
         return process_result(result)

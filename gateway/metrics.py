@@ -41,6 +41,7 @@ from starlette.responses import Response
 
 from connectors.store import OutboxMessage, OutboxStatus, OutboxTarget
 from domain.clock import Clock
+from schemas.codes import Code
 from schemas.tracing import OperationRecord
 
 log = logging.getLogger("gateway.metrics")
@@ -99,9 +100,13 @@ def record_refused(duration: float, status: int) -> None:
     labels = ("none", "unknown", "rejected")
     REQUESTS.labels(*labels).inc()
     DURATION.labels(*labels).observe(duration)
-    code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 429: "RATE_LIMITED", 500: "INTERNAL"}.get(
-        status, "QUERY_REJECTED"
-    )
+    by_status = {
+        401: Code.UNAUTHENTICATED,
+        403: Code.FORBIDDEN,
+        429: Code.RATE_LIMITED,
+        500: Code.INTERNAL,
+    }
+    code = by_status.get(status, Code.QUERY_REJECTED)
     ERRORS.labels(code).inc()
 
 
@@ -267,7 +272,7 @@ class RefusalCollector(Collector):
         )
         for (code, reason), count in sorted(self.counts.items()):
             refusals.add_metric([code, reason], count)
-            if code == "RATE_LIMITED":
+            if code == Code.RATE_LIMITED:
                 limited.add_metric([reason], count)
         yield refusals
         yield limited

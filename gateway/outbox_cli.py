@@ -6,19 +6,102 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
+import signal
 import sys
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from gateway.settings import Settings
 
-if TYPE_CHECKING:
-    from connectors.outbox.queue import TargetStatus
+if TYPE_CHECKING:  # the commands import what they run when they run (a fast `gateway --help`)
+    from connectors.outbox.queue import OutboxQueue, TargetStatus
+    from domain.clock import Clock
+
+log = logging.getLogger("gateway.relay")
+
+
+async def serve_relay(settings: Settings) -> None:
+    """The relay as its own process, until SIGTERM or SIGINT."""
+    from gateway.relay import build_relay
+    from gateway.services import build_clients, build_clock, close_clients
+
+    clients = build_clients(settings)
+    clock = build_clock(settings)
+    relay = build_relay(
+        settings, clients.store.engine, clock, clients.provincial, clients.credit, clients.smartcity
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    log.info("outbox relay started")
+    try:
+        await relay.run(stop)
+    finally:
+        await close_clients(clients)
+    log.info("outbox relay stopped")
+
+
+def _queue(settings: Settings, clock: Clock) -> OutboxQueue:
+    from connectors.outbox.queue import OutboxQueue
+    from connectors.store import async_url, create_engine
+
+    engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
+    return OutboxQueue(engine, clock=clock.now)
+
+
+def _age(oldest: datetime | None, now: datetime) -> str:
+    if oldest is None:
+        return "-"
+    seconds = int((now - oldest).total_seconds())
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    if seconds < 172800:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def format_status(rows: Sequence[TargetStatus], now: datetime) -> str:
+    lines = [f"{'target':<12}{'pending':>8}{'oldest':>8}{'failed':>8}{'oldest':>8}"]
+    for row in rows:
+        lines.append(
+            f"{row.target.value:<12}{row.pending:>8}{_age(row.oldest_pending, now):>8}"
+            f"{row.failed:>8}{_age(row.oldest_failed, now):>8}"
+        )
+    return "\n".join(lines)
+
+
+async def outbox_status(settings: Settings) -> tuple[list[TargetStatus], str]:
+    from gateway.services import build_clock
+
+    clock = build_clock(settings)
+    queue = _queue(settings, clock)
+    try:
+        rows = await queue.status()
+    finally:
+        await queue.engine.dispose()
+    return rows, format_status(rows, clock.now())
+
+
+async def outbox_retry(settings: Settings, ids: Sequence[int], all_failed: bool) -> int:
+    from gateway.services import build_clock
+
+    queue = _queue(settings, build_clock(settings))
+    try:
+        return await queue.retry(ids, all_failed=all_failed)
+    finally:
+        await queue.engine.dispose()
 
 
 def _relay(_: argparse.Namespace) -> None:
     from gateway.logging import configure_logging
-    from gateway.relay import serve_relay
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -26,8 +109,6 @@ def _relay(_: argparse.Namespace) -> None:
 
 
 def _status(args: argparse.Namespace) -> None:
-    from gateway.relay import outbox_status
-
     rows, table = asyncio.run(outbox_status(Settings()))
     if not args.json:
         print(table)
@@ -46,8 +127,6 @@ def _status(args: argparse.Namespace) -> None:
 
 
 def _retry(args: argparse.Namespace) -> None:
-    from gateway.relay import outbox_retry
-
     if not args.ids and not args.failed:
         print(
             "gateway: name messages with --id N or take every failed one with --failed",

@@ -26,6 +26,7 @@ from domain.clock import Clock
 from gateway.documents import DocumentRegistry, sha256_of
 from gateway.refusals import Refusals, refusal
 from gateway.settings import Settings
+from schemas.codes import Code
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 
@@ -99,8 +100,8 @@ class PersistedDocuments:
 
     def _refuse(self, scope: Scope, message: str, reason: str) -> JSONResponse:
         if self.refusals is not None:
-            self.refusals.add("QUERY_REJECTED", reason)
-        return refusal(scope, 400, message, {"code": "QUERY_REJECTED", "reason": reason})
+            self.refusals.add(Code.QUERY_REJECTED, reason)
+        return refusal(scope, 400, message, {"code": Code.QUERY_REJECTED, "reason": reason})
 
 
 def _persisted_id(payload: dict[str, Any], apq: object) -> str | None:

@@ -1,18 +1,25 @@
-"""Create and close the long-lived connector clients and the store engine: the only place that
-wires adapters into the schema's `Services`."""
+"""The composition root of the schema's `Services`: the one place that builds the store, the
+connector clients, the clock, the holiday calendar, the case-event hub and the use cases over
+them (every one on the same ledger, clock and after-commit hooks), and closes them again. The
+app (gateway/app.py) adds the outbox relay and registers its wake-up on `Services.hooks`."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TypedDict
 
+from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
 from connectors.breaker import BreakerPolicy
 from connectors.credit import CreditClient, CreditConfig
+from connectors.events import build_hub
 from connectors.provincial import ProvincialClient, ProvincialConfig
 from connectors.resilience import Resilience, RetryPolicy
 from connectors.smartcity import SmartCityClient, SmartCityConfig
 from connectors.store import Store, async_url, create_engine
+from connectors.store.ledger import Ledger
 from domain.clock import Clock, clock_for
+from gateway.relay import holiday_calendar
 from gateway.settings import Settings
 from schemas.context import Services
 
@@ -50,8 +57,18 @@ def build_clock(settings: Settings) -> Clock:
     return clock_for(settings.today)
 
 
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    """The connector clients and the store on `clock` (default: `build_clock(settings)`)."""
+@dataclass(frozen=True)
+class Clients:
+    """The three upstream systems' clients (one pooled client each) and the store."""
+
+    store: Store
+    smartcity: SmartCityClient
+    provincial: ProvincialClient
+    credit: CreditClient
+
+
+def build_clients(settings: Settings) -> Clients:
+    """The store on its engine and the upstream clients, configured from the settings."""
     timeouts: UpstreamOptions = {
         "timeout": settings.upstream_timeout,
         "connect_timeout": settings.upstream_connect_timeout,
@@ -59,7 +76,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         "resilience": resilience_of(settings),
     }
     engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
-    return Services(
+    return Clients(
         store=Store(engine),
         smartcity=SmartCityClient(
             SmartCityConfig(
@@ -82,15 +99,48 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                 **timeouts,
             )
         ),
-        clock=clock or build_clock(settings),
     )
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Every service, once, on `clock` (default: `build_clock(settings)`): the clients and the
+    store, the calendar of the clock's today, the case-event hub, and the use cases on one
+    ledger whose commits run the same hooks (publishing the case events; the app adds the
+    relay's wake-up)."""
+    clock = clock or build_clock(settings)
+    clients = build_clients(settings)
+    calendar = holiday_calendar(settings, clock.today())
+    case_events = build_hub(settings.redis_url, settings.case_events_channel)
+    hooks = AfterCommit()
+    hooks.on_case_event(case_events.publish)
+    ledger = Ledger(clients.store.engine, clock=clock.now)
+    return Services(
+        store=clients.store,
+        smartcity=clients.smartcity,
+        provincial=clients.provincial,
+        credit=clients.credit,
+        clock=clock,
+        calendar=calendar,
+        casework=CaseWork(
+            ledger, clients.provincial.certificates_by_numbers, calendar=calendar, hooks=hooks
+        ),
+        transfers=TransferWork(ledger, hooks=hooks),
+        linked_actions=LinkedActions(ledger, hooks=hooks),
+        case_events=case_events,
+        hooks=hooks,
+    )
+
+
+async def close_clients(clients: Clients | Services) -> None:
+    await asyncio.gather(
+        clients.smartcity.aclose(),
+        clients.provincial.aclose(),
+        clients.credit.aclose(),
+        return_exceptions=True,
+    )
+    await clients.store.aclose()  # writes the pending audit events, then disposes the engine
 
 
 async def close_services(services: Services) -> None:
-    await asyncio.gather(
-        services.smartcity.aclose(),
-        services.provincial.aclose(),
-        services.credit.aclose(),
-        return_exceptions=True,
-    )
-    await services.store.aclose()  # writes the pending audit events, then disposes the engine
+    await services.case_events.aclose()
+    await close_clients(services)

@@ -202,10 +202,17 @@ def admin_routes(controls: SandboxControls, openapi: dict[str, Any]) -> list[Rou
     ]
 
 
-def build_app(controls: SandboxControls, routes: list[Route], openapi: dict[str, Any]) -> Starlette:
-    """A sandbox server: its contract routes plus the admin API, wrapped in fault injection."""
+def build_app(
+    controls: SandboxControls,
+    routes: list[Route],
+    openapi: dict[str, Any],
+    *,
+    admin: Sequence[Route] = (),
+) -> Starlette:
+    """A sandbox server: its contract routes plus the admin API (and its own `admin` routes
+    under `/_admin`), wrapped in fault injection."""
     app = Starlette(
-        routes=[*routes, *admin_routes(controls, openapi)],
+        routes=[*routes, *admin_routes(controls, openapi), *admin],
         middleware=[
             Middleware(SandboxTracingMiddleware, system=controls.name),
             Middleware(FaultInjectionMiddleware, controls=controls, routes=routes),
@@ -213,18 +220,6 @@ def build_app(controls: SandboxControls, routes: list[Route], openapi: dict[str,
     )
     app.state.controls = controls
     return app
-
-
-def openapi_document(
-    title: str, description: str, paths: dict[str, Any], security: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": "1.0.0", "description": description},
-        "components": {"securitySchemes": security},
-        "security": [{name: []} for name in security],
-        "paths": paths,
-    }
 
 
 # --- running servers in a background thread (tests, demo, bench) -----------------------------
@@ -243,6 +238,11 @@ class RunningServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def app(self) -> Any:
+        """The app it serves (a sandbox's state is on `app.state`)."""
+        return self.server.config.app
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -251,9 +251,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def start_in_thread(
-    name: str, app: ASGIApp, controls: SandboxControls, host: str = "127.0.0.1", port: int = 0
+    name: str,
+    app: ASGIApp,
+    controls: SandboxControls,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    lifespan: bool = False,
+    access_log: bool = False,
 ) -> RunningServer:
-    """Run one ASGI app under uvicorn on its own event loop in a daemon thread."""
+    """Run one ASGI app under uvicorn on its own event loop in a daemon thread; with `lifespan`
+    its start-up runs before this returns and its shutdown at `stop`, with `access_log` uvicorn
+    logs each request (at INFO)."""
     import uvicorn
 
     port = port or free_port(host)
@@ -261,28 +270,28 @@ def start_in_thread(
         app,
         host=host,
         port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
+        log_level="info" if access_log else "warning",
+        lifespan="on" if lifespan else "off",
+        access_log=access_log,
         log_config=None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"sandbox-{name}", daemon=True)
     thread.start()
-    for _ in range(500):
-        if server.started:
+    for _ in range(1000):
+        if server.started or not thread.is_alive():
             break
         threading.Event().wait(0.01)
-    else:
+    if not server.started:
         raise RuntimeError(f"sandbox {name} did not start on {host}:{port}")
     return RunningServer(name, host, port, controls, thread, server)
 
 
-def stop(servers: Sequence[RunningServer]) -> None:
+def stop(servers: Sequence[RunningServer], timeout: float = 10.0) -> None:
     for s in servers:
         s.server.should_exit = True
     for s in servers:
-        s.thread.join(timeout=5)
+        s.thread.join(timeout=timeout)
 
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -15,8 +15,9 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -26,8 +27,10 @@ from starlette.routing import Route
 from domain.clock import SystemClock
 from domain.enums import PartyKind, PenaltyKind
 from domain.identifiers import InvalidIdentifier, validate_credit_code, validate_id_number
-from sandbox.common import SandboxControls, build_app, openapi_document
-from sandbox.world import PenaltyRecord, World
+from sandbox.common import ADMIN_PREFIX, SandboxControls, build_app
+from sandbox.openapi import Answer, Api, Operation
+from sandbox.world import PenaltyRecord as WorldPenalty
+from sandbox.world import World
 
 NAME = "credit"
 DEMO_APP_KEY = "gateway-demo"
@@ -35,16 +38,40 @@ DEMO_APP_SECRET = "sandbox-credit-demo-secret"
 MAX_BATCH = 500
 MIN_NONCE_LENGTH = 16
 
-CF_FIELDS = (
-    "cf_wsh", "cf_xdr_mc", "cf_xdr_lb", "cf_xdr_shxym", "cf_xdr_zjlx", "cf_xdr_zjhm", "cf_frdb",
-    "cf_frdb_zjhm", "cf_wfxw", "cf_sy", "cf_yj", "cf_cflb", "cf_nr", "cf_nr_fk", "cf_nr_wfff",
-    "cf_nr_zkdx", "cf_jdrq", "cf_yxq", "cf_gsjzq", "cf_cfjg", "cf_cfjgdm", "cf_sjly", "cf_sjlydm",
-    "bz",
-)  # fmt: skip
-REQUIRED = (
-    "cf_wsh", "cf_xdr_mc", "cf_xdr_lb", "cf_wfxw", "cf_sy", "cf_yj", "cf_cflb", "cf_nr", "cf_jdrq",
-    "cf_yxq", "cf_cfjg", "cf_cfjgdm", "cf_sjly", "cf_sjlydm",
-)  # fmt: skip
+
+class PenaltyRecord(BaseModel):
+    """双公示 行政处罚信息: the record published and answered, field by field (cf_* codes)."""
+
+    cf_wsh: str = Field(description="行政处罚决定书文号")
+    cf_xdr_mc: str = Field(description="行政相对人名称")
+    cf_xdr_lb: str = Field(description="行政相对人类别(法人及非法人组织/自然人/个体工商户)")
+    cf_xdr_shxym: str | None = Field(None, description="统一社会信用代码")
+    cf_xdr_zjlx: str | None = Field(None, description="证件类型(自然人)")
+    cf_xdr_zjhm: str | None = Field(None, description="证件号码(自然人)")
+    cf_frdb: str | None = Field(None, description="法定代表人")
+    cf_frdb_zjhm: str | None = Field(None, description="法定代表人证件号码")
+    cf_wfxw: str = Field(description="违法行为类型")
+    cf_sy: str = Field(description="违法事实")
+    cf_yj: str = Field(description="处罚依据")
+    cf_cflb: str = Field(description="处罚类别(行政处罚法第九条, 多个以;分隔)")
+    cf_nr: str = Field(description="处罚内容")
+    cf_nr_fk: float | None = Field(None, ge=0, description="罚款金额(万元)")
+    cf_nr_wfff: float | None = Field(
+        None, ge=0, description="没收违法所得、没收非法财物的金额(万元)"
+    )
+    cf_nr_zkdx: str | None = Field(None, description="暂扣或吊销证照名称及编号")
+    cf_jdrq: date = Field(description="处罚决定日期(yyyy-MM-dd)")
+    cf_yxq: date = Field(description="处罚有效期(yyyy-MM-dd)")
+    cf_gsjzq: date | None = Field(None, description="公示截止期(yyyy-MM-dd)")
+    cf_cfjg: str = Field(description="处罚机关")
+    cf_cfjgdm: str = Field(description="处罚机关统一社会信用代码")
+    cf_sjly: str = Field(description="数据来源单位")
+    cf_sjlydm: str = Field(description="数据来源单位统一社会信用代码")
+    bz: str | None = Field(None, description="备注")
+
+
+CF_FIELDS = tuple(PenaltyRecord.model_fields)
+REQUIRED = tuple(name for name, f in PenaltyRecord.model_fields.items() if f.is_required())
 _AMOUNTS = ("cf_nr_fk", "cf_nr_wfff")
 _DATES = ("cf_jdrq", "cf_yxq", "cf_gsjzq")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -111,7 +138,7 @@ def _request_target(request: Request) -> str:
 # --- the credit system's data ----------------------------------------------------------------
 
 
-def _penalty_wire(p: PenaltyRecord) -> dict[str, Any]:
+def _penalty_wire(p: WorldPenalty) -> dict[str, Any]:
     person = p.party_kind is PartyKind.NATURAL_PERSON
     return {
         "cf_wsh": p.decision_number,
@@ -406,108 +433,87 @@ def create_app(
     async def publications(_: Request) -> Response:
         return JSONResponse(store.publications.as_json())
 
-    routes = [
-        Route("/v2/health", health, methods=["GET"]),
-        Route("/v2/subjects/profiles:batchGet", signed(profiles), methods=["POST"]),
-        Route("/v2/penalties:query", signed(penalties), methods=["POST"]),
-        Route("/v2/penalties:byDecisionNumbers", signed(by_numbers), methods=["POST"]),
-        Route("/v2/penalties", signed(publish), methods=["POST"]),
-    ]
-    app = build_app(controls, routes, openapi())
-    app.router.routes.append(Route("/_admin/publications", publications, methods=["GET"]))
+    handlers = {
+        "health": health,
+        "profiles": signed(profiles),
+        "penalties": signed(penalties),
+        "penaltiesByDecisionNumbers": signed(by_numbers),
+        "publish": signed(publish),
+    }
+    app = build_app(
+        controls,
+        API.routes(handlers),
+        API.document(),
+        admin=[Route(f"{ADMIN_PREFIX}/publications", publications, methods=["GET"])],
+    )
     app.state.store = store
     app.state.publications = store.publications
     return app
 
 
-# --- OpenAPI -----------------------------------------------------------------------------------
-
-_CF_DESCRIPTIONS = {
-    "cf_wsh": "行政处罚决定书文号",
-    "cf_xdr_mc": "行政相对人名称",
-    "cf_xdr_lb": "行政相对人类别(法人及非法人组织/自然人/个体工商户)",
-    "cf_xdr_shxym": "统一社会信用代码",
-    "cf_xdr_zjlx": "证件类型(自然人)",
-    "cf_xdr_zjhm": "证件号码(自然人)",
-    "cf_frdb": "法定代表人",
-    "cf_frdb_zjhm": "法定代表人证件号码",
-    "cf_wfxw": "违法行为类型",
-    "cf_sy": "违法事实",
-    "cf_yj": "处罚依据",
-    "cf_cflb": "处罚类别(行政处罚法第九条, 多个以;分隔)",
-    "cf_nr": "处罚内容",
-    "cf_nr_fk": "罚款金额(万元)",
-    "cf_nr_wfff": "没收违法所得、没收非法财物的金额(万元)",
-    "cf_nr_zkdx": "暂扣或吊销证照名称及编号",
-    "cf_jdrq": "处罚决定日期(yyyy-MM-dd)",
-    "cf_yxq": "处罚有效期(yyyy-MM-dd)",
-    "cf_gsjzq": "公示截止期(yyyy-MM-dd)",
-    "cf_cfjg": "处罚机关",
-    "cf_cfjgdm": "处罚机关统一社会信用代码",
-    "cf_sjly": "数据来源单位",
-    "cf_sjlydm": "数据来源单位统一社会信用代码",
-    "bz": "备注",
-}
+# --- the contract: each route with its body and answers (`sandbox/openapi.py`) ----------------
 
 
-_STR: dict[str, Any] = {"type": "string"}
-_DATE_STR: dict[str, Any] = {"type": "string", "format": "date"}
+class CreditCodes(BaseModel):
+    creditCodes: list[str] = Field(max_length=MAX_BATCH)
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+class DecisionNumbers(BaseModel):
+    decisionNumbers: list[str] = Field(max_length=MAX_BATCH)
 
 
-def _arr(items: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"type": "array", "items": items, **extra}
+class CreditProfile(BaseModel):
+    creditCode: str = Field(description="统一社会信用代码")
+    subjectName: str
+    creditLevel: Literal["A", "B", "C", "D"] = Field(description="信用等级")
+    jointPunishmentLists: list[str] = Field(description="联合惩戒名单")
+    dishonest: bool = Field(description="失信名单")
+    updatedDate: date
 
 
-def _obj(
-    properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any
-) -> dict[str, Any]:
-    return {"type": "object", "required": list(required), "properties": properties, **extra}
+class Profiles(BaseModel):
+    profiles: list[CreditProfile]
+    notFound: list[str]
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+class SubjectPenalties(BaseModel):
+    creditCode: str
+    records: list[PenaltyRecord]
 
 
-def _cf_type(name: str) -> dict[str, Any]:
-    if name in _AMOUNTS:
-        return {"type": ["number", "null"], "minimum": 0}
-    return _DATE_STR if name in _DATES else _STR
+class PenaltyResults(BaseModel):
+    results: list[SubjectPenalties]
 
 
-def _schemas() -> dict[str, Any]:
-    batch = _arr(_STR, maxItems=MAX_BATCH)
-    invalid = _obj({"field": _STR, "reason": _STR})
-    profile = {
-        "creditCode": {**_STR, "description": "统一社会信用代码"},
-        "subjectName": _STR,
-        "creditLevel": {**_STR, "enum": ["A", "B", "C", "D"], "description": "信用等级"},
-        "jointPunishmentLists": _arr(_STR, description="联合惩戒名单"),
-        "dishonest": {"type": "boolean", "description": "失信名单"},
-        "updatedDate": _DATE_STR,
-    }
-    cf = {name: {**_cf_type(name), "description": desc} for name, desc in _CF_DESCRIPTIONS.items()}
-    result = {"recordId": _STR, "created": {"type": "boolean"}, "updated": {"type": "boolean"}}
-    return {
-        "Error": _obj({"errorCode": _STR, "message": _STR}, ("errorCode",)),
-        "ValidationFailed": _obj(
-            {
-                "errorCode": {"const": "VALIDATION_FAILED"},
-                "message": _STR,
-                "missing": _arr(_STR),
-                "invalid": _arr(invalid),
-            },
-            ("errorCode", "missing", "invalid"),
-        ),
-        "CreditCodes": _obj({"creditCodes": batch}, ("creditCodes",)),
-        "DecisionNumbers": _obj({"decisionNumbers": batch}, ("decisionNumbers",)),
-        "CreditProfile": _obj(profile, tuple(profile)),
-        "PenaltyRecord": _obj(cf, REQUIRED, description="双公示 行政处罚信息"),
-        "PublishResult": _obj(result, tuple(result)),
-    }
+class PenaltyRecords(BaseModel):
+    records: list[PenaltyRecord]
+
+
+class PublishResult(BaseModel):
+    recordId: str
+    created: bool
+    updated: bool
+
+
+class Error(BaseModel):
+    errorCode: str
+    message: str = ""
+
+
+class InvalidField(BaseModel):
+    field: str
+    reason: str
+
+
+class ValidationFailed(BaseModel):
+    errorCode: Literal["VALIDATION_FAILED"]
+    message: str = ""
+    missing: list[str]
+    invalid: list[InvalidField]
+
+
+class Health(BaseModel):
+    status: Literal["UP"]
 
 
 _REFUSED = (
@@ -520,55 +526,70 @@ _SIGNATURE = (
 )
 
 
-def _signed_post(summary: str, request: str, answer: dict[str, Any], **more: Any) -> dict[str, Any]:
-    responses = {
-        "200": _json(answer, "OK"),
-        "400": _json(_ref("Error"), "bad request"),
-        "401": _json(_ref("Error"), _REFUSED),
-        **more,
+def _signed(
+    name: str,
+    path: str,
+    summary: str,
+    body: type[BaseModel],
+    answer: type[BaseModel],
+    **more: Answer,
+) -> Operation:
+    """A signed POST: refused with 401 unless its signature holds."""
+    answers = {
+        200: Answer("OK", answer),
+        400: Answer("bad request", Error),
+        401: Answer(_REFUSED, Error),
+        **{int(status): a for status, a in more.items()},
     }
-    body = {"required": True, **_json(_ref(request), summary)}
-    return {"post": {"summary": summary, "requestBody": body, "responses": responses}}
+    return Operation(name, "POST", path, summary, answers, body=body)
 
 
-def openapi() -> dict[str, Any]:
-    records = _arr(_ref("PenaltyRecord"))
-    health = _json(_obj({"status": {"const": "UP"}}), "UP")
-    paths = {
-        "/v2/health": {
-            "get": {"summary": "liveness", "security": [], "responses": {"200": health}}
-        },
-        "/v2/subjects/profiles:batchGet": _signed_post(
+API = Api(
+    "Credit system (公共信用信息平台) sandbox",
+    "Subject credit profiles and 双公示 administrative penalty records (cf_* field codes).",
+    {
+        "hmacSignature": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Signature",
+            "description": _SIGNATURE,
+        }
+    },
+    [
+        Operation(
+            "health", "GET", "/v2/health", "liveness", {200: Answer("UP", Health)}, security=()
+        ),
+        _signed(
+            "profiles",
+            "/v2/subjects/profiles:batchGet",
             "credit profiles of many subjects (natural persons have none)",
-            "CreditCodes",
-            _obj({"profiles": _arr(_ref("CreditProfile")), "notFound": _arr(_STR)}),
+            CreditCodes,
+            Profiles,
         ),
-        "/v2/penalties:query": _signed_post(
+        _signed(
+            "penalties",
+            "/v2/penalties:query",
             "penalty records of many subjects (credit codes, or ID numbers of natural persons)",
-            "CreditCodes",
-            _obj({"results": _arr(_obj({"creditCode": _STR, "records": records}))}),
+            CreditCodes,
+            PenaltyResults,
         ),
-        "/v2/penalties:byDecisionNumbers": _signed_post(
+        _signed(
+            "penaltiesByDecisionNumbers",
+            "/v2/penalties:byDecisionNumbers",
             "penalty records by decision number (行政处罚决定书文号)",
-            "DecisionNumbers",
-            _obj({"records": records}),
+            DecisionNumbers,
+            PenaltyRecords,
         ),
-        "/v2/penalties": _signed_post(
+        _signed(
+            "publish",
+            "/v2/penalties",
             "publish one 双公示 record, idempotent on (cf_wsh, cf_cfjgdm); a change corrects it",
-            "PenaltyRecord",
-            _ref("PublishResult"),
+            PenaltyRecord,
+            PublishResult,
             **{
-                "201": _json(_ref("PublishResult"), "created"),
-                "422": _json(_ref("ValidationFailed"), "missing or invalid fields"),
+                "201": Answer("created", PublishResult),
+                "422": Answer("missing or invalid fields", ValidationFailed),
             },
         ),
-    }
-    scheme = {"type": "apiKey", "in": "header", "name": "X-Signature", "description": _SIGNATURE}
-    doc = openapi_document(
-        "Credit system (公共信用信息平台) sandbox",
-        "Subject credit profiles and 双公示 administrative penalty records (cf_* field codes).",
-        paths,
-        {"hmacSignature": scheme},
-    )
-    doc["components"]["schemas"] = _schemas()
-    return doc
+    ],
+)

@@ -18,9 +18,11 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qsl, unquote_plus
 
+from pydantic import BaseModel, Field, JsonValue
+from pydantic.config import JsonDict
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,7 +30,8 @@ from starlette.routing import Route
 
 from domain.clock import CHINA_STANDARD_TIME, Clock
 from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
-from sandbox.common import SandboxControls, build_app, openapi_document
+from sandbox.common import ADMIN_PREFIX, SandboxControls, build_app
+from sandbox.openapi import Answer, Api, Operation, Parameter
 from sandbox.world import Officer, ProvincialCase, World, world_clock
 
 NAME = "provincial"
@@ -473,298 +476,254 @@ class Platform:
         ]
 
 
-# --- the OpenAPI document ------------------------------------------------------------------
+# --- the contract: each route with its body and answers (`sandbox/openapi.py`) ----------------
 
 
-def _string(description: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "string", "description": description, **extra}
+def _codes(
+    description: str, table: Mapping[Any, str], *, listed: bool = True, required: bool = True
+) -> Any:
+    """A coded field: the code table in the description and, when `listed`, as its enum."""
+    codes = ", ".join(f"{code} {member.label}" for member, code in table.items())
+    enum: list[JsonValue] = list(table.values())
+    extra: JsonDict | None = {"enum": enum} if listed else None
+    default = ... if required else None
+    return Field(default, description=f"{description}: {codes}", json_schema_extra=extra)
 
 
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "type": [schema["type"], "null"]}
+class CaseReport(BaseModel):
+    """案件归集: what a report carries (the platform adds 公示状态, 评查得分, 归集时间)."""
+
+    ajbh: str = Field(description="案号")
+    ajmc: str = Field(description="案件名称")
+    dsrmc: str = Field(description="当事人名称")
+    dsrdm: str = Field(description="当事人代码 (统一社会信用代码或身份证号)")
+    zfzt: str = Field(description="执法主体")
+    zfztdm: str = Field(description="执法主体统一社会信用代码")
+    xzqh: str = Field(description="行政区划 (6 位)")
+    ajzt: str = _codes("案件状态", CASE_STATUS)
+    lasj: date = Field(description="立案日期 yyyy-MM-dd")
+    cfjdrq: date | None = Field(None, description="处罚决定日期 yyyy-MM-dd")
+    cflb: str | None = _codes("处罚类别", PENALTY_KIND, listed=False, required=False)
+    fkje: float | None = Field(None, ge=0, description="罚款金额 (元)")
 
 
-def _codes(table: Mapping[Any, str]) -> str:
-    return ", ".join(f"{code} {member.label}" for member, code in table.items())
+class Case(CaseReport):
+    """案件"""
+
+    gszt: str = _codes("公示状态", PUBLICITY)
+    pcdf: float | None = Field(None, ge=0, le=100, description="案卷评查得分")
+    gjsj: str = Field(description="归集时间 yyyy-MM-dd HH:mm:ss")
 
 
-CASE_PROPERTIES: dict[str, Any] = {
-    "ajbh": _string("案号"),
-    "ajmc": _string("案件名称"),
-    "dsrmc": _string("当事人名称"),
-    "dsrdm": _string("当事人代码 (统一社会信用代码或身份证号)"),
-    "zfzt": _string("执法主体"),
-    "zfztdm": _string("执法主体统一社会信用代码"),
-    "xzqh": _string("行政区划 (6 位)"),
-    "ajzt": _string("案件状态: " + _codes(CASE_STATUS), enum=list(CASE_STATUS.values())),
-    "gszt": _string("公示状态: " + _codes(PUBLICITY), enum=list(PUBLICITY.values())),
-    "lasj": _string("立案日期 yyyy-MM-dd", format="date"),
-    "cfjdrq": _nullable(_string("处罚决定日期 yyyy-MM-dd", format="date")),
-    "cflb": _nullable(_string("处罚类别: " + _codes(PENALTY_KIND))),
-    "fkje": {"type": ["number", "null"], "minimum": 0, "description": "罚款金额 (元)"},
-    "pcdf": {
-        "type": ["number", "null"],
-        "minimum": 0,
-        "maximum": 100,
-        "description": "案卷评查得分",
-    },
-    "gjsj": _string("归集时间 yyyy-MM-dd HH:mm:ss"),
-}
-REPORT_REQUIRED = (*REPORT_TEXT_FIELDS, "xzqh", "ajzt", "lasj")
+class Certificate(BaseModel):
+    """行政执法证"""
 
-SCHEMAS: dict[str, Any] = {
-    "Envelope": {
-        "type": "object",
-        "required": ["code", "msg"],
-        "properties": {
-            "code": _string(
-                "0000 成功; " + ", ".join(f"{k} {v}" for k, v in MESSAGES.items() if k != OK)
-            ),
-            "msg": _string("说明"),
-            "data": {"description": "业务数据; 出错时为 null"},
-        },
-    },
-    "Case": {
-        "type": "object",
-        "required": [*REPORT_REQUIRED, "gszt", "gjsj"],
-        "properties": CASE_PROPERTIES,
-    },
-    "CaseReport": {
-        "type": "object",
-        "required": list(REPORT_REQUIRED),
-        "properties": {
-            k: v for k, v in CASE_PROPERTIES.items() if k not in ("gszt", "pcdf", "gjsj")
-        },
-    },
-    "Certificate": {
-        "type": "object",
-        "required": ["zjh", "cyrxm", "fzjg", "yxqz", "zjzt"],
-        "properties": {
-            "zjh": _string("执法证号"),
-            "cyrxm": _string("持有人姓名"),
-            "fzjg": _string("发证机关"),
-            "yxqz": _string("有效期至 yyyy-MM-dd", format="date"),
-            "zjzt": _string(
-                "证件状态: " + _codes(CERTIFICATE_STATUS), enum=list(CERTIFICATE_STATUS.values())
-            ),
-        },
-    },
-    "Publicity": {
-        "type": "object",
-        "required": ["ajbh", "gszt"],
-        "properties": {
-            "ajbh": _string("案号"),
-            "gszt": _string("公示状态: " + _codes(PUBLICITY)),
-            "gsrq": _nullable(_string("公示日期 yyyy-MM-dd", format="date")),
-        },
-    },
-    "ReviewScore": {
-        "type": "object",
-        "required": ["ajbh", "pcdf", "pcdj"],
-        "properties": {
-            "ajbh": _string("案号"),
-            "pcdf": {"type": "number", "description": "案卷评查得分"},
-            "pcdj": _string(
-                "评查等级: 优秀 ≥90, 合格 ≥60, 不合格", enum=["优秀", "合格", "不合格"]
-            ),
-        },
-    },
-    "TokenResponse": {
-        "type": "object",
-        "required": ["access_token", "token_type", "expires_in"],
-        "properties": {
-            "access_token": {"type": "string"},
-            "token_type": {"type": "string", "enum": ["Bearer"]},
-            "expires_in": {"type": "integer", "description": "seconds"},
-        },
-    },
-    "OAuthError": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "string",
-                "enum": ["invalid_request", "invalid_client", "unsupported_grant_type"],
-            }
-        },
-    },
-}
+    zjh: str = Field(description="执法证号")
+    cyrxm: str = Field(description="持有人姓名")
+    fzjg: str = Field(description="发证机关")
+    yxqz: date = Field(description="有效期至 yyyy-MM-dd")
+    zjzt: str = _codes("证件状态", CERTIFICATE_STATUS)
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+class Publicity(BaseModel):
+    ajbh: str = Field(description="案号")
+    gszt: str = _codes("公示状态", PUBLICITY)
+    gsrq: date | None = Field(None, description="公示日期 yyyy-MM-dd")
 
 
-def _list_of(name: str) -> dict[str, Any]:
-    return {"type": "array", "items": _ref(name)}
-
-
-def _numbers(description: str) -> dict[str, Any]:
-    return {
-        "type": "array",
-        "items": {"type": "string"},
-        "maxItems": MAX_BATCH,
-        "description": description,
-    }
-
-
-def _operation(
-    summary: str, request: dict[str, Any], data: dict[str, Any], **extra: Any
-) -> dict[str, Any]:
-    return {
-        "post": {
-            "summary": summary,
-            "requestBody": {"required": True, "content": {"application/json": {"schema": request}}},
-            "responses": {
-                "200": {
-                    "description": "信封; 业务错误也以 HTTP 200 返回, 见 code",
-                    "content": {
-                        "application/json": {
-                            "schema": {"allOf": [_ref("Envelope"), {"properties": {"data": data}}]}
-                        }
-                    },
-                }
-            },
-            **extra,
-        }
-    }
-
-
-def _object(required: list[str], **properties: Any) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": properties}
-
-
-PATHS: dict[str, Any] = {
-    "/oauth2/token": {
-        "post": {
-            "summary": "获取访问令牌 (RFC 6749 client credentials)",
-            "security": [{"clientBasic": []}],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/x-www-form-urlencoded": {
-                        "schema": _object(
-                            ["grant_type"],
-                            grant_type={"type": "string", "enum": ["client_credentials"]},
-                            client_id={"type": "string"},
-                            client_secret={"type": "string"},
-                        )
-                    }
-                },
-            },
-            "responses": {
-                "200": {
-                    "description": "令牌",
-                    "content": {"application/json": {"schema": _ref("TokenResponse")}},
-                },
-                "400": {
-                    "description": "invalid_request / unsupported_grant_type",
-                    "content": {"application/json": {"schema": _ref("OAuthError")}},
-                },
-                "401": {
-                    "description": "invalid_client",
-                    "content": {"application/json": {"schema": _ref("OAuthError")}},
-                },
-            },
-        }
-    },
-    "/api/zfjd/ajcx": _operation(
-        "按案号批量查询案件",
-        _object(["ajbhList"], ajbhList=_numbers("案号列表")),
-        _object(["records"], records=_list_of("Case")),
-    ),
-    "/api/zfjd/ajcx/dsr": _operation(
-        "按当事人代码查询全省案件",
-        _object(
-            ["dsrdm"],
-            dsrdm=_string("当事人代码"),
-            ym={"type": "integer", "minimum": 1, "default": 1, "description": "页码"},
-            ts={
-                "type": "integer",
-                "minimum": 1,
-                "maximum": MAX_PAGE_SIZE,
-                "default": 50,
-                "description": "每页条数",
-            },
-        ),
-        _object(["records", "total"], records=_list_of("Case"), total={"type": "integer"}),
-    ),
-    "/api/zfjd/zjcx": _operation(
-        "按执法证号批量查询执法证",
-        _object(["zjhList"], zjhList=_numbers("执法证号列表")),
-        _object(["records"], records=_list_of("Certificate")),
-    ),
-    "/api/zfjd/zhcx": _operation(
-        "组合查询: 案件与执法证一次返回",
-        _object([], ajbhList=_numbers("案号列表"), zjhList=_numbers("执法证号列表")),
-        _object(["aj", "zj"], aj=_list_of("Case"), zj=_list_of("Certificate")),
-    ),
-    "/api/zfjd/ajgj": _operation(
-        "案件归集 (按案号新增或更新)",
-        _ref("CaseReport"),
-        _object(
-            ["ajbh", "gjsj", "gjlx"],
-            ajbh=_string("案号"),
-            gjsj=_string("归集时间"),
-            gjlx=_string("新增 / 更新"),
-        ),
-        parameters=[
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": True,
-                "schema": {"type": "string"},
-                "description": "同键同体返回首次结果; 同键异体返回 4090",
-            }
-        ],
-    ),
-    "/api/zfjd/gscx": _operation(
-        "按案号查询公示状态",
-        _object(["ajbhList"], ajbhList=_numbers("案号列表")),
-        _object(["records"], records=_list_of("Publicity")),
-    ),
-    "/api/zfjd/pcdf": _operation(
-        "案卷评查得分 (按行政区划与决定日期区间)",
-        _object(
-            ["xzqh", "ksrq", "jsrq"],
-            xzqh=_string("行政区划 (2/4/6 位前缀)"),
-            ksrq=_string("开始日期", format="date"),
-            jsrq=_string("结束日期", format="date"),
-        ),
-        _object(["records"], records=_list_of("ReviewScore")),
-    ),
-    "/api/health": {
-        "get": {
-            "summary": "健康检查 (无需令牌)",
-            "security": [],
-            "responses": {
-                "200": {
-                    "description": "正常",
-                    "content": {
-                        "application/json": {"schema": _object(["code"], code={"type": "string"})}
-                    },
-                }
-            },
-        }
-    },
-}
-
-
-def openapi() -> dict[str, Any]:
-    document = openapi_document(
-        title="省行政执法综合管理监督平台 (sandbox)",
-        description="Pinyin fields in a {code, msg, data} envelope, HTTP 200 even for errors.",
-        paths=PATHS,
-        security={
-            "oauth2": {
-                "type": "oauth2",
-                "flows": {"clientCredentials": {"tokenUrl": "/oauth2/token", "scopes": {}}},
-            }
-        },
+class ReviewScore(BaseModel):
+    ajbh: str = Field(description="案号")
+    pcdf: float = Field(description="案卷评查得分")
+    pcdj: Literal["优秀", "合格", "不合格"] = Field(
+        description="评查等级: 优秀 ≥90, 合格 ≥60, 不合格"
     )
-    document["components"]["securitySchemes"]["clientBasic"] = {"type": "http", "scheme": "basic"}
-    document["components"]["schemas"] = SCHEMAS
-    return document
+
+
+def _numbers(description: str) -> Any:
+    return Field(max_length=MAX_BATCH, description=description)
+
+
+class CaseNumbers(BaseModel):
+    ajbhList: list[str] = _numbers("案号列表")
+
+
+class PartyCaseQuery(BaseModel):
+    dsrdm: str = Field(description="当事人代码")
+    ym: int = Field(1, ge=1, description="页码")
+    ts: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="每页条数")
+
+
+class CertificateNumbers(BaseModel):
+    zjhList: list[str] = _numbers("执法证号列表")
+
+
+class CombinedQuery(BaseModel):
+    ajbhList: list[str] = Field([], max_length=MAX_BATCH, description="案号列表")
+    zjhList: list[str] = Field([], max_length=MAX_BATCH, description="执法证号列表")
+
+
+class ReviewScoreQuery(BaseModel):
+    xzqh: str = Field(description="行政区划 (2/4/6 位前缀)")
+    ksrq: date = Field(description="开始日期")
+    jsrq: date = Field(description="结束日期")
+
+
+class CaseList(BaseModel):
+    records: list[Case]
+
+
+class PartyCasePage(BaseModel):
+    records: list[Case]
+    total: int
+
+
+class CertificateList(BaseModel):
+    records: list[Certificate]
+
+
+class Combined(BaseModel):
+    aj: list[Case]
+    zj: list[Certificate]
+
+
+class ReportReceipt(BaseModel):
+    ajbh: str = Field(description="案号")
+    gjsj: str = Field(description="归集时间")
+    gjlx: str = Field(description="新增 / 更新")
+
+
+class PublicityList(BaseModel):
+    records: list[Publicity]
+
+
+class ReviewScoreList(BaseModel):
+    records: list[ReviewScore]
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class Envelope(BaseModel, Generic[T]):
+    """信封: HTTP 200 也用于业务错误, 见 code."""
+
+    code: str = Field(
+        description="0000 成功; " + ", ".join(f"{k} {v}" for k, v in MESSAGES.items() if k != OK)
+    )
+    msg: str = Field(description="说明")
+    data: T | None = Field(None, description="业务数据; 出错时为 null")
+
+
+class TokenRequest(BaseModel):
+    grant_type: Literal["client_credentials"]
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class TokenAnswer(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="seconds")
+
+
+class OAuthError(BaseModel):
+    error: Literal["invalid_request", "invalid_client", "unsupported_grant_type"]
+
+
+class Health(BaseModel):
+    code: str
+
+
+def _api(
+    name: str, path: str, summary: str, body: type[BaseModel], data: type[BaseModel], **more: Any
+) -> Operation:
+    """A call of the platform: a POST whose answer is an envelope, errors included."""
+    answer = Answer("信封; 业务错误也以 HTTP 200 返回, 见 code", Envelope[data])  # type: ignore[valid-type]
+    return Operation(name, "POST", path, summary, {200: answer}, body=body, **more)
+
+
+API = Api(
+    "省行政执法综合管理监督平台 (sandbox)",
+    "Pinyin fields in a {code, msg, data} envelope, HTTP 200 even for errors.",
+    {
+        "oauth2": {
+            "type": "oauth2",
+            "flows": {"clientCredentials": {"tokenUrl": "/oauth2/token", "scopes": {}}},
+        },
+        "clientBasic": {"type": "http", "scheme": "basic"},
+    },
+    [
+        Operation(
+            "token",
+            "POST",
+            "/oauth2/token",
+            "获取访问令牌 (RFC 6749 client credentials)",
+            {
+                200: Answer("令牌", TokenAnswer),
+                400: Answer("invalid_request / unsupported_grant_type", OAuthError),
+                401: Answer("invalid_client", OAuthError),
+            },
+            body=TokenRequest,
+            media_type="application/x-www-form-urlencoded",
+            security=("clientBasic",),
+        ),
+        _api("casesByNumbers", "/api/zfjd/ajcx", "按案号批量查询案件", CaseNumbers, CaseList),
+        _api(
+            "casesByParty",
+            "/api/zfjd/ajcx/dsr",
+            "按当事人代码查询全省案件",
+            PartyCaseQuery,
+            PartyCasePage,
+        ),
+        _api(
+            "certificatesByNumbers",
+            "/api/zfjd/zjcx",
+            "按执法证号批量查询执法证",
+            CertificateNumbers,
+            CertificateList,
+        ),
+        _api(
+            "combinedQuery",
+            "/api/zfjd/zhcx",
+            "组合查询: 案件与执法证一次返回",
+            CombinedQuery,
+            Combined,
+        ),
+        _api(
+            "reportCase",
+            "/api/zfjd/ajgj",
+            "案件归集 (按案号新增或更新)",
+            CaseReport,
+            ReportReceipt,
+            parameters=[
+                Parameter(
+                    "Idempotency-Key",
+                    "header",
+                    "同键同体返回首次结果; 同键异体返回 4090",
+                    required=True,
+                )
+            ],
+        ),
+        _api(
+            "publicityByNumbers", "/api/zfjd/gscx", "按案号查询公示状态", CaseNumbers, PublicityList
+        ),
+        _api(
+            "reviewScores",
+            "/api/zfjd/pcdf",
+            "案卷评查得分 (按行政区划与决定日期区间)",
+            ReviewScoreQuery,
+            ReviewScoreList,
+        ),
+        Operation(
+            "health",
+            "GET",
+            "/api/health",
+            "健康检查 (无需令牌)",
+            {200: Answer("正常", Health)},
+            security=(),
+        ),
+    ],
+    security=("oauth2",),
+)
 
 
 def create_app(
@@ -778,18 +737,22 @@ def create_app(
     """The platform serving `world` on `clock` (default: the wall clock moved onto the world's
     own day): certificate status and report times (`gjsj`) follow that clock."""
     platform = Platform(platform_state(world), clients, token_ttl, clock or world_clock(world))
-    routes = [
-        Route("/oauth2/token", platform.token, methods=["POST"]),
-        Route("/api/zfjd/ajcx", platform.api(platform.cases), methods=["POST"]),
-        Route("/api/zfjd/ajcx/dsr", platform.api(platform.party_cases), methods=["POST"]),
-        Route("/api/zfjd/zjcx", platform.api(platform.certificates), methods=["POST"]),
-        Route("/api/zfjd/zhcx", platform.api(platform.combined), methods=["POST"]),
-        Route("/api/zfjd/ajgj", platform.api(platform.report), methods=["POST"]),
-        Route("/api/zfjd/gscx", platform.api(platform.publicity), methods=["POST"]),
-        Route("/api/zfjd/pcdf", platform.api(platform.review_scores), methods=["POST"]),
-        Route("/api/health", platform.health, methods=["GET"]),
-        Route("/_admin/reports", platform.reports, methods=["GET"]),
-    ]
-    app = build_app(controls or SandboxControls(NAME), routes, openapi())
+    handlers = {
+        "token": platform.token,
+        "casesByNumbers": platform.api(platform.cases),
+        "casesByParty": platform.api(platform.party_cases),
+        "certificatesByNumbers": platform.api(platform.certificates),
+        "combinedQuery": platform.api(platform.combined),
+        "reportCase": platform.api(platform.report),
+        "publicityByNumbers": platform.api(platform.publicity),
+        "reviewScores": platform.api(platform.review_scores),
+        "health": platform.health,
+    }
+    app = build_app(
+        controls or SandboxControls(NAME),
+        API.routes(handlers),
+        API.document(),
+        admin=[Route(f"{ADMIN_PREFIX}/reports", platform.reports, methods=["GET"])],
+    )
     app.state.platform = platform.state
     return app

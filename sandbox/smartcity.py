@@ -7,23 +7,33 @@ REST with snake_case English JSON, `X-API-Key` authentication, timestamps in ISO
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal, get_type_hints
 
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    create_model,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from domain.clock import CHINA_STANDARD_TIME, Clock
-from domain.enums import EventChannel, EventStatus
+from domain.enums import EventChannel, EventStatus, LabelledEnum
 from domain.identifiers import InvalidIdentifier, validate_case_number
 from domain.tenancy import is_tenant_code
-from sandbox.common import Handler, SandboxControls, build_app, openapi_document
+from sandbox.common import Handler, SandboxControls, build_app
+from sandbox.openapi import Answer, Api, Operation, Parameter
 from sandbox.world import GridEvent, HotlineTicket, World, world_clock
 
 NAME = "smartcity"
@@ -32,24 +42,17 @@ MAX_IDS = 500
 MAX_LIMIT = 500
 CST = CHINA_STANDARD_TIME  # the platform speaks China time (+08:00)
 
-STATUS_WIRE = {
-    EventStatus.REPORTED: "reported",
-    EventStatus.ACCEPTED: "accepted",
-    EventStatus.DISPATCHED: "dispatched",
-    EventStatus.HANDLING: "handling",
-    EventStatus.VERIFYING: "verifying",
-    EventStatus.CLOSED: "closed",
-}
-CHANNEL_WIRE = {
-    EventChannel.GRID_MEMBER: "grid_member",
-    EventChannel.HOTLINE_12345: "hotline_12345",
-    EventChannel.VIDEO: "video",
-}
-_STATUS_BY_WIRE = {v: k for k, v in STATUS_WIRE.items()}
+
+def wire_value(member: LabelledEnum) -> str:
+    """How the platform writes an enum value: in lower snake case."""
+    return member.value.lower()
+
+
+_STATUS_BY_WIRE = {wire_value(s): s for s in EventStatus}
 
 
 @dataclass(frozen=True)
-class Feedback:
+class FeedbackRecord:
     id: str
     event_id: str
     case_number: str
@@ -62,15 +65,15 @@ class Feedback:
 class SmartCityState:
     events: dict[str, GridEvent]
     tickets: dict[str, HotlineTicket]
-    feedback: list[Feedback] = field(default_factory=list)
-    feedback_by_key: dict[str, Feedback] = field(default_factory=dict)
+    feedback: list[FeedbackRecord] = field(default_factory=list)
+    feedback_by_key: dict[str, FeedbackRecord] = field(default_factory=dict)
     dispatches: list[tuple[str, str, str]] = field(default_factory=list)  # event, team, note
 
     @classmethod
     def of(cls, world: World) -> SmartCityState:
         return cls({e.id: e for e in world.events}, {t.id: t for t in world.tickets})
 
-    def feedback_of(self, event_id: str) -> list[Feedback]:
+    def feedback_of(self, event_id: str) -> list[FeedbackRecord]:
         return [f for f in self.feedback if f.event_id == event_id]
 
 
@@ -83,47 +86,76 @@ def _time(value: datetime) -> str:
     return aware.astimezone(CST).isoformat()
 
 
-def event_json(e: GridEvent) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "town": e.town,
-        "grid_code": e.grid_code,
-        "channel": CHANNEL_WIRE[e.channel],
-        "category": e.category,
-        "description": e.description,
-        "address": e.address,
-        "longitude": e.longitude,
-        "latitude": e.latitude,
-        "reported_at": _time(e.reported_at),
-        "deadline": _time(e.deadline),
-        "status": STATUS_WIRE[e.status],
-        "reporter": e.reporter,
-        "subject_code": e.subject_code,
-        "dispatched_to": e.dispatched_to,
-        "case_number": e.case_number,
-        "ticket_id": e.ticket_id,
+# --- the platform's JSON ---------------------------------------------------------------------
+
+
+def _wire_enum(kind: type[LabelledEnum]) -> Any:
+    schema = {"type": "string", "enum": [wire_value(m) for m in kind]}
+    wire = PlainSerializer(wire_value, return_type=str)
+    return Annotated[kind, PlainValidator(kind), wire, WithJsonSchema(schema)]
+
+
+_TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, +08:00"}
+_WIRE_TYPES: dict[Any, Any] = {
+    EventStatus: _wire_enum(EventStatus),
+    EventChannel: _wire_enum(EventChannel),
+    datetime: Annotated[
+        datetime, PlainSerializer(_time, return_type=str), WithJsonSchema(_TIMESTAMP)
+    ],
+}
+
+
+def _body_of(record: type[Any], *, omit: Collection[str] = (), **notes: str) -> type[BaseModel]:
+    """The platform's JSON of a record, as a model to subclass: the record's own fields (their
+    one list is the dataclass), enums in lower snake case, times in ISO 8601 with +08:00; `notes`
+    describe fields. Built from a record with `model_validate(record, from_attributes=True)`."""
+    hints = get_type_hints(record)
+    fields: dict[str, Any] = {
+        f.name: (
+            _WIRE_TYPES.get(hints[f.name], hints[f.name]),
+            Field(description=notes.get(f.name)),
+        )
+        for f in dataclasses.fields(record)
+        if f.name not in omit
     }
+    config = ConfigDict(from_attributes=True)
+    return create_model(f"{record.__name__}Body", __config__=config, **fields)
+
+
+_EventBody = _body_of(
+    GridEvent,
+    town="9-digit town/street code",
+    subject_code="credit code or ID number",
+    dispatched_to="tenant code of the team",
+)
+
+
+class Event(_EventBody):  # type: ignore[misc, valid-type]
+    """网格事件"""
+
+
+class Ticket(_body_of(HotlineTicket)):  # type: ignore[misc]
+    """12345 热线工单"""
+
+
+class Feedback(_body_of(FeedbackRecord, omit=("idempotency_key",))):  # type: ignore[misc]
+    """反馈: 由事件立案的案号"""
+
+
+def _json(body: type[BaseModel], record: object) -> dict[str, Any]:
+    return body.model_validate(record, from_attributes=True).model_dump(mode="json")
+
+
+def event_json(e: GridEvent) -> dict[str, Any]:
+    return _json(Event, e)
 
 
 def ticket_json(t: HotlineTicket) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "town": t.town,
-        "content": t.content,
-        "caller_phone": t.caller_phone,
-        "created_at": _time(t.created_at),
-        "event_id": t.event_id,
-    }
+    return _json(Ticket, t)
 
 
-def feedback_json(f: Feedback) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "event_id": f.event_id,
-        "case_number": f.case_number,
-        "result": f.result,
-        "received_at": _time(f.received_at),
-    }
+def feedback_json(f: FeedbackRecord) -> dict[str, Any]:
+    return _json(Feedback, f)
 
 
 def _error(status: int, error: str, detail: str | None = None) -> JSONResponse:
@@ -194,7 +226,7 @@ def _authenticated(handler: Handler, api_keys: Collection[str]) -> Handler:
     return guarded
 
 
-def _routes(state: SmartCityState, api_keys: Collection[str], clock: Clock) -> list[Route]:
+def _handlers(state: SmartCityState, clock: Clock) -> dict[str, Handler]:
     async def batch_get_events(request: Request) -> JSONResponse:
         ids = _ids(await _object_body(request))
         found = [state.events[i] for i in ids if i in state.events]
@@ -283,7 +315,7 @@ def _routes(state: SmartCityState, api_keys: Collection[str], clock: Clock) -> l
                 return _error(409, "case_number_conflict", detail)
             serial = f"FB{len(state.feedback) + 1:06d}"
             received = clock.now().astimezone(CST)
-            record = Feedback(serial, event_id, case_number, result, received, key)
+            record = FeedbackRecord(serial, event_id, case_number, result, received, key)
             state.feedback.append(record)
             state.events[event_id] = replace(event, case_number=case_number)
             status_code = 201
@@ -291,9 +323,7 @@ def _routes(state: SmartCityState, api_keys: Collection[str], clock: Clock) -> l
             state.feedback_by_key[key] = record
         return JSONResponse(feedback_json(record), status_code=status_code)
 
-    async def feedback(request: Request) -> JSONResponse:
-        if request.method == "POST":
-            return await post_feedback(request)
+    async def list_feedback(request: Request) -> JSONResponse:
         event_id = request.path_params["event_id"]
         if event_id not in state.events:
             return _error(404, "not_found")
@@ -305,22 +335,19 @@ def _routes(state: SmartCityState, api_keys: Collection[str], clock: Clock) -> l
         missing = [i for i in ids if i not in state.tickets]
         return JSONResponse({"tickets": [ticket_json(t) for t in found], "not_found": missing})
 
-    def guarded(path: str, handler: Handler, methods: list[str]) -> Route:
-        return Route(path, _authenticated(handler, api_keys), methods=methods)
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
 
-    return [
-        guarded("/api/v1/events:batchGet", batch_get_events, ["POST"]),
-        guarded("/api/v1/events", search_events, ["GET"]),
-        guarded("/api/v1/events/{event_id}", get_event, ["GET"]),
-        guarded("/api/v1/events/{event_id}/dispatch", dispatch_event, ["POST"]),
-        guarded("/api/v1/events/{event_id}/feedback", feedback, ["GET", "POST"]),
-        guarded("/api/v1/tickets:batchGet", batch_get_tickets, ["POST"]),
-        Route("/api/v1/health", health, methods=["GET"]),
-    ]
-
-
-async def health(_: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+    return {
+        "batchGetEvents": batch_get_events,
+        "searchEvents": search_events,
+        "getEvent": get_event,
+        "dispatchEvent": dispatch_event,
+        "sendFeedback": post_feedback,
+        "listFeedback": list_feedback,
+        "batchGetTickets": batch_get_tickets,
+        "health": health,
+    }
 
 
 def create_app(
@@ -334,319 +361,178 @@ def create_app(
     own day): feedback is stamped with that clock's time."""
     controls = controls or SandboxControls(NAME)
     state = SmartCityState.of(world)
-    app = build_app(controls, _routes(state, api_keys, clock or world_clock(world)), OPENAPI)
+    handlers = {
+        name: handler if API.is_public(name) else _authenticated(handler, api_keys)
+        for name, handler in _handlers(state, clock or world_clock(world)).items()
+    }
+    app = build_app(controls, API.routes(handlers), API.document())
     app.state.smartcity = state
     return app
 
 
-# --- OpenAPI 3.1 ------------------------------------------------------------------------------
+# --- the contract: each route with its body and answers (`sandbox/openapi.py`) ----------------
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+class Error(BaseModel):
+    error: str
+    detail: str | None = None
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+class Ids(BaseModel):
+    ids: list[str] = Field(max_length=MAX_IDS)
 
 
-_NULLABLE_STRING = {"type": ["string", "null"]}
-_TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, +08:00"}
-_SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
-    },
-    "EventStatus": {"type": "string", "enum": list(STATUS_WIRE.values())},
-    "EventChannel": {"type": "string", "enum": list(CHANNEL_WIRE.values())},
-    "Event": {
-        "type": "object",
-        "description": "网格事件",
-        "required": [
-            "id",
-            "town",
-            "grid_code",
-            "channel",
-            "category",
-            "description",
-            "address",
-            "longitude",
-            "latitude",
-            "reported_at",
-            "deadline",
-            "status",
-            "reporter",
-            "subject_code",
-            "dispatched_to",
-            "case_number",
-            "ticket_id",
-        ],
-        "properties": {
-            "id": {"type": "string"},
-            "town": {"type": "string", "description": "9-digit town/street code"},
-            "grid_code": {"type": "string"},
-            "channel": _ref("EventChannel"),
-            "category": {"type": "string", "examples": ["占道经营"]},
-            "description": {"type": "string"},
-            "address": {"type": "string"},
-            "longitude": {"type": "number"},
-            "latitude": {"type": "number"},
-            "reported_at": _TIMESTAMP,
-            "deadline": _TIMESTAMP,
-            "status": _ref("EventStatus"),
-            "reporter": {"type": "string"},
-            "subject_code": {**_NULLABLE_STRING, "description": "credit code or ID number"},
-            "dispatched_to": {**_NULLABLE_STRING, "description": "tenant code of the team"},
-            "case_number": _NULLABLE_STRING,
-            "ticket_id": _NULLABLE_STRING,
-        },
-    },
-    "Ticket": {
-        "type": "object",
-        "description": "12345 热线工单",
-        "required": ["id", "town", "content", "caller_phone", "created_at", "event_id"],
-        "properties": {
-            "id": {"type": "string"},
-            "town": {"type": "string"},
-            "content": {"type": "string"},
-            "caller_phone": {"type": "string"},
-            "created_at": _TIMESTAMP,
-            "event_id": _NULLABLE_STRING,
-        },
-    },
-    "Feedback": {
-        "type": "object",
-        "required": ["id", "event_id", "case_number", "result", "received_at"],
-        "properties": {
-            "id": {"type": "string"},
-            "event_id": {"type": "string"},
-            "case_number": {"type": "string"},
-            "result": {"type": "string"},
-            "received_at": _TIMESTAMP,
-        },
-    },
-    "Ids": {
-        "type": "object",
-        "required": ["ids"],
-        "properties": {"ids": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_IDS}},
-    },
-}
-_EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
-_UNAUTHORIZED = _json(_ref("Error"), "missing or wrong X-API-Key (`invalid_api_key`)")
-_BAD_REQUEST = _json(_ref("Error"), "invalid request (`invalid_request`)")
-_NOT_FOUND = _json(_ref("Error"), "no such event (`not_found`)")
+class EventBatch(BaseModel):
+    events: list[Event]
+    not_found: list[str]
 
 
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
-    }
+class TicketBatch(BaseModel):
+    tickets: list[Ticket]
+    not_found: list[str]
 
 
-def _batch(key: str, item: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": [key, "not_found"],
-        "properties": {
-            key: {"type": "array", "items": _ref(item)},
-            "not_found": {"type": "array", "items": {"type": "string"}},
-        },
-    }
+class EventPage(BaseModel):
+    events: list[Event]
+    total: int
 
 
-_PATHS: dict[str, Any] = {
-    "/api/v1/events:batchGet": {
-        "post": {
-            "operationId": "batchGetEvents",
-            "summary": "Events by ids (at most 500); unknown ids are listed in not_found",
-            "requestBody": {"required": True, **_json(_ref("Ids"), "event ids")},
-            "responses": {
-                "200": _json(_batch("events", "Event"), "the known events, in request order"),
-                "400": _BAD_REQUEST,
-                "401": _UNAUTHORIZED,
-            },
-        }
-    },
-    "/api/v1/events": {
-        "get": {
-            "operationId": "searchEvents",
-            "summary": "Search events, newest first; town and town_prefix select the union",
-            "parameters": [
-                {
-                    **_query(
-                        "town", {"type": "array", "items": {"type": "string"}}, "exact town codes"
-                    ),
-                    "style": "form",
-                    "explode": True,
-                },
-                _query("town_prefix", {"type": "string"}, "towns whose code starts with this"),
-                _query("grid_code", {"type": "string"}, "grid code"),
-                _query("status", _ref("EventStatus"), "event status"),
-                _query("category", {"type": "string"}, "event category"),
-                _query("since", _TIMESTAMP, "reported at or after"),
-                _query("until", _TIMESTAMP, "reported before"),
-                _query(
-                    "limit",
-                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
-                    "page size",
-                ),
-                _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "skip this many"),
-            ],
-            "responses": {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "required": ["events", "total"],
-                        "properties": {
-                            "events": {"type": "array", "items": _ref("Event")},
-                            "total": {"type": "integer"},
-                        },
-                    },
-                    "one page of events and the number of matches",
-                ),
-                "400": _BAD_REQUEST,
-                "401": _UNAUTHORIZED,
-            },
-        }
-    },
-    "/api/v1/events/{event_id}": {
-        "get": {
-            "operationId": "getEvent",
-            "summary": "One event",
-            "parameters": [_EVENT_ID],
-            "responses": {
-                "200": _json(_ref("Event"), "the event"),
-                "401": _UNAUTHORIZED,
-                "404": _NOT_FOUND,
-            },
-        }
-    },
-    "/api/v1/events/{event_id}/dispatch": {
-        "post": {
-            "operationId": "dispatchEvent",
-            "summary": "Dispatch an event to a team (派遣)",
-            "parameters": [_EVENT_ID],
-            "requestBody": {
-                "required": True,
-                **_json(
-                    {
-                        "type": "object",
-                        "required": ["team"],
-                        "properties": {
-                            "team": {"type": "string", "description": "tenant code of the team"},
-                            "note": {"type": "string"},
-                        },
-                    },
-                    "the team",
-                ),
-            },
-            "responses": {
-                "200": _json(_ref("Event"), "the dispatched event"),
-                "400": _BAD_REQUEST,
-                "401": _UNAUTHORIZED,
-                "404": _NOT_FOUND,
-                "409": _json(_ref("Error"), "the event is closed (`event_closed`)"),
-            },
-        }
-    },
-    "/api/v1/events/{event_id}/feedback": {
-        "post": {
-            "operationId": "sendFeedback",
-            "summary": "Feed back the case opened for an event; the same case number again is "
-            "acknowledged without a second record",
-            "parameters": [
-                _EVENT_ID,
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "schema": {"type": "string"},
-                },
-            ],
-            "requestBody": {
-                "required": True,
-                **_json(
-                    {
-                        "type": "object",
-                        "required": ["case_number"],
-                        "properties": {
-                            "case_number": {"type": "string"},
-                            "result": {"type": "string"},
-                        },
-                    },
-                    "the case number and the handling result",
-                ),
-            },
-            "responses": {
-                "201": _json(_ref("Feedback"), "recorded"),
-                "200": _json(_ref("Feedback"), "already recorded (idempotent repeat)"),
-                "400": _BAD_REQUEST,
-                "401": _UNAUTHORIZED,
-                "404": _NOT_FOUND,
-                "409": _json(
-                    _ref("Error"), "the event is linked to another case (`case_number_conflict`)"
-                ),
-                "422": _json(_ref("Error"), "the idempotency key was used for other feedback"),
-            },
-        },
-        "get": {
-            "operationId": "listFeedback",
-            "summary": "The feedback recorded for an event",
-            "parameters": [_EVENT_ID],
-            "responses": {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "required": ["feedback"],
-                        "properties": {"feedback": {"type": "array", "items": _ref("Feedback")}},
-                    },
-                    "feedback records, oldest first",
-                ),
-                "401": _UNAUTHORIZED,
-                "404": _NOT_FOUND,
-            },
-        },
-    },
-    "/api/v1/tickets:batchGet": {
-        "post": {
-            "operationId": "batchGetTickets",
-            "summary": "12345 tickets by ids (at most 500)",
-            "requestBody": {"required": True, **_json(_ref("Ids"), "ticket ids")},
-            "responses": {
-                "200": _json(_batch("tickets", "Ticket"), "the known tickets, in request order"),
-                "400": _BAD_REQUEST,
-                "401": _UNAUTHORIZED,
-            },
-        }
-    },
-    "/api/v1/health": {
-        "get": {
-            "operationId": "health",
-            "summary": "Liveness (no API key needed)",
-            "security": [],
-            "responses": {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "required": ["status"],
-                        "properties": {"status": {"const": "ok"}},
-                    },
-                    "up",
-                )
-            },
-        }
-    },
-}
+class FeedbackList(BaseModel):
+    feedback: list[Feedback]
 
-OPENAPI: dict[str, Any] = openapi_document(
+
+class Dispatch(BaseModel):
+    team: str = Field(description="tenant code of the team")
+    note: str = ""
+
+
+class CaseFeedback(BaseModel):
+    case_number: str
+    result: str = ""
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class EventQuery(BaseModel):
+    """Search events; `town` and `town_prefix` select the union of their towns."""
+
+    town: list[str] = Field([], description="exact town codes")
+    town_prefix: str | None = Field(None, description="towns whose code starts with this")
+    grid_code: str | None = Field(None, description="grid code")
+    status: str | None = Field(
+        None, description="event status", json_schema_extra={"enum": list(_STATUS_BY_WIRE)}
+    )
+    category: str | None = Field(None, description="event category")
+    since: datetime | None = Field(None, description="reported at or after (ISO 8601)")
+    until: datetime | None = Field(None, description="reported before (ISO 8601)")
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="page size")
+    offset: int = Field(0, ge=0, description="skip this many")
+
+
+_UNAUTHORIZED = Answer("missing or wrong X-API-Key (`invalid_api_key`)", Error)
+_BAD_REQUEST = Answer("invalid request (`invalid_request`)", Error)
+_NOT_FOUND = Answer("no such event (`not_found`)", Error)
+
+API = Api(
     "Smart-city platform (城市运行管理服务平台)",
     "Grid events, dispatch, case feedback and 12345 tickets of the county command center.",
-    _PATHS,
     {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+    [
+        Operation(
+            "batchGetEvents",
+            "POST",
+            "/api/v1/events:batchGet",
+            "Events by ids (at most 500); unknown ids are listed in not_found",
+            {
+                200: Answer("the known events, in request order", EventBatch),
+                400: _BAD_REQUEST,
+                401: _UNAUTHORIZED,
+            },
+            body=Ids,
+        ),
+        Operation(
+            "searchEvents",
+            "GET",
+            "/api/v1/events",
+            "Search events, newest first; town and town_prefix select the union",
+            {
+                200: Answer("one page of events and the number of matches", EventPage),
+                400: _BAD_REQUEST,
+                401: _UNAUTHORIZED,
+            },
+            query=EventQuery,
+        ),
+        Operation(
+            "getEvent",
+            "GET",
+            "/api/v1/events/{event_id}",
+            "One event",
+            {200: Answer("the event", Event), 401: _UNAUTHORIZED, 404: _NOT_FOUND},
+        ),
+        Operation(
+            "dispatchEvent",
+            "POST",
+            "/api/v1/events/{event_id}/dispatch",
+            "Dispatch an event to a team (派遣)",
+            {
+                200: Answer("the dispatched event", Event),
+                400: _BAD_REQUEST,
+                401: _UNAUTHORIZED,
+                404: _NOT_FOUND,
+                409: Answer("the event is closed (`event_closed`)", Error),
+            },
+            body=Dispatch,
+        ),
+        Operation(
+            "sendFeedback",
+            "POST",
+            "/api/v1/events/{event_id}/feedback",
+            "Feed back the case opened for an event; the same case number again is acknowledged "
+            "without a second record",
+            {
+                201: Answer("recorded", Feedback),
+                200: Answer("already recorded (idempotent repeat)", Feedback),
+                400: _BAD_REQUEST,
+                401: _UNAUTHORIZED,
+                404: _NOT_FOUND,
+                409: Answer("the event is linked to another case (`case_number_conflict`)", Error),
+                422: Answer("the idempotency key was used for other feedback", Error),
+            },
+            body=CaseFeedback,
+            parameters=[Parameter("Idempotency-Key", "header")],
+        ),
+        Operation(
+            "listFeedback",
+            "GET",
+            "/api/v1/events/{event_id}/feedback",
+            "The feedback recorded for an event",
+            {
+                200: Answer("feedback records, oldest first", FeedbackList),
+                401: _UNAUTHORIZED,
+                404: _NOT_FOUND,
+            },
+        ),
+        Operation(
+            "batchGetTickets",
+            "POST",
+            "/api/v1/tickets:batchGet",
+            "12345 tickets by ids (at most 500)",
+            {
+                200: Answer("the known tickets, in request order", TicketBatch),
+                400: _BAD_REQUEST,
+                401: _UNAUTHORIZED,
+            },
+            body=Ids,
+        ),
+        Operation(
+            "health",
+            "GET",
+            "/api/v1/health",
+            "Liveness (no API key needed)",
+            {200: Answer("up", Health)},
+            security=(),
+        ),
+    ],
 )
-OPENAPI["components"]["schemas"] = _SCHEMAS

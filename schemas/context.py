@@ -1,5 +1,6 @@
-"""The per-request context every resolver receives: who is asking, the shared connector
-clients, and this request's own loaders (never shared across requests)."""
+"""The per-request context every resolver receives: who is asking, the services the gateway built
+once (connector clients, the store, the use cases, the clock and calendar, the case-event hub),
+and this request's own loaders (never shared across requests)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from auth.principal import Principal
+from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
 from connectors.credit import CreditClient
+from connectors.events import CaseEventHub
 from connectors.provincial import ProvincialClient
 from connectors.smartcity import SmartCityClient
 from connectors.store import Store
+from domain.calendar import HolidayCalendar
 from domain.clock import Clock
 from schemas.errors import Unauthenticated
 
@@ -24,14 +28,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Services:
-    """Long-lived connector clients, created once by the gateway and shared by all requests, and
-    the product's one clock (domain/clock.py): every "now" and "today" a resolver needs."""
+    """Everything long-lived, built once by the gateway (gateway/services.py) and shared by all
+    requests: the connector clients and the store; the product's one clock (domain/clock.py:
+    every "now" and "today" a resolver needs) and holiday calendar (GATEWAY_HOLIDAY_CALENDAR:
+    every working day); the use cases the mutations call, all on one ledger with the same
+    after-commit `hooks` (the relay's wake-up, the case events); the case-event hub the
+    `caseEvents` subscription listens to."""
 
     store: Store
     smartcity: SmartCityClient
     provincial: ProvincialClient
     credit: CreditClient
     clock: Clock
+    calendar: HolidayCalendar
+    casework: CaseWork
+    transfers: TransferWork
+    linked_actions: LinkedActions
+    case_events: CaseEventHub
+    hooks: AfterCommit
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,9 @@ from graphql.validation import ASTValidationRule
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import ParserCache, SchemaExtension
 
-CODE = "QUERY_REJECTED"
+from schemas.codes import Code
+
+CODE = Code.QUERY_REJECTED
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from connectors.events import CaseEvent as Event
-from connectors.events import CaseEventHub
 from domain.tenancy import TenantFilter
 from schemas.context import Info
 from schemas.enums import CaseStatus
@@ -62,10 +61,7 @@ class Subscription:
     ) -> AsyncGenerator[CaseEvent, None]:
         visible = tenants(info, "case")
         narrowed = _narrowed(tenant_pattern)
-        request = info.context.request
-        assert request is not None, "a subscription runs over the endpoint's WebSocket"
-        hub: CaseEventHub = request.app.state.case_events  # gateway/app.py
-        async with hub.subscribe() as queue:
+        async with info.context.services.case_events.subscribe() as queue:
             while True:
                 event: Event = await queue.get()
                 if not visible.allows(event.tenant):

@@ -25,6 +25,8 @@ from opentelemetry.trace import Span, StatusCode, format_trace_id
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext, PreExecutionError
 
+from schemas.codes import Code
+
 OPERATIONS_STATE = "graphql_operations"
 
 
@@ -67,7 +69,7 @@ def _operation(execution_context: ExecutionContext) -> tuple[str | None, str | N
 
 def _outcome(result: object) -> tuple[str, tuple[str, ...]]:
     errors = getattr(result, "errors", None) or []
-    codes = tuple(str((e.extensions or {}).get("code", "INTERNAL")) for e in errors)
+    codes = tuple(str((e.extensions or {}).get("code", Code.INTERNAL)) for e in errors)
     if not errors:
         return "ok", codes
     if isinstance(result, PreExecutionError):
@@ -81,8 +83,8 @@ def _failure(exc: BaseException) -> tuple[str, tuple[str, ...]]:
     """An exception out of the operation: Strawberry turns it into the result only after the
     extensions have finished. A GraphQLError of its own is a document refused while parsing."""
     if isinstance(exc, GraphQLError) and exc.original_error is None:
-        return "rejected", (str((exc.extensions or {}).get("code", "QUERY_REJECTED")),)
-    return "error", ("INTERNAL",)
+        return "rejected", (str((exc.extensions or {}).get("code", Code.QUERY_REJECTED)),)
+    return "error", (Code.INTERNAL.value,)
 
 
 class OperationTracing(SchemaExtension):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx2
 from pydantic import BaseModel, ValidationError
 
+from connectors.client import ClientConfig, UpstreamClient
 from connectors.credit.contract import (
     DEFAULT_LEVELS,
     MAX_BATCH,
@@ -28,14 +28,7 @@ from connectors.credit.contract import (
 from connectors.credit.records import CreditProfileRecord, PenaltyPublicityRecord, PublishResult
 from connectors.credit.signing import new_nonce, signed_headers
 from connectors.errors import UpstreamBadResponse, UpstreamUnavailable
-from connectors.http import (
-    UpstreamConfig,
-    json_body,
-    new_client,
-    timeout_within,
-    translated_errors,
-)
-from connectors.resilience import Resilience, UpstreamGuard
+from connectors.http import json_body, new_client, translated_errors
 from domain.clock import SystemClock
 from domain.enums import CreditLevel
 
@@ -49,16 +42,11 @@ M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
-class CreditConfig:
-    base_url: str
+class CreditConfig(ClientConfig):
     app_key: str
     app_secret: str = field(repr=False)
-    timeout: float = 2.0
-    connect_timeout: float = 1.0
-    max_connections: int = 100
     # Credit levels differ between platforms (A-D, AAA-D, 诚信/失信 ...): map the wire's.
     levels: Mapping[str, CreditLevel] = field(default_factory=lambda: DEFAULT_LEVELS)
-    resilience: Resilience = field(default_factory=Resilience)
 
 
 class PublicationRejected(UpstreamBadResponse):
@@ -124,7 +112,7 @@ def _error_code(response: httpx2.Response) -> str:
         return ""
 
 
-class CreditClient:
+class CreditClient(UpstreamClient[CreditConfig]):
     def __init__(
         self,
         config: CreditConfig,
@@ -134,31 +122,9 @@ class CreditClient:
         clock: Callable[[], float] = SystemClock().timestamp,
         nonce: Callable[[], str] = new_nonce,
     ) -> None:
-        self.config = config
-        upstream = UpstreamConfig(
-            base_url=config.base_url,
-            timeout=config.timeout,
-            connect_timeout=config.connect_timeout,
-            max_connections=config.max_connections,
-        )
         auth = _SigningAuth(config.app_key, config.app_secret, clock, nonce)
-        self._upstream = upstream
-        self._http = new_client(upstream, auth=auth, headers={"Accept": "application/json"})
-        self.guard = UpstreamGuard(SOURCE, upstream, config.resilience)
-
-    async def __aenter__(self) -> CreditClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+        http = new_client(config, auth=auth, headers={"Accept": "application/json"})
+        super().__init__(SOURCE, config, http)
 
     async def profiles_by_codes(self, codes: Sequence[str]) -> list[CreditProfileRecord | None]:
         keys = _unique([_key(c) for c in codes])
@@ -243,9 +209,7 @@ class CreditClient:
 
         async def attempt(seconds: float) -> M:
             async with translated_errors(SOURCE):
-                response = await self._http.post(
-                    path, json=body, timeout=timeout_within(self._upstream, seconds)
-                )
+                response = await self._http.post(path, json=body, timeout=self._within(seconds))
                 return self._parse(path, response, model)
 
         return await self.guard.call(

@@ -2,7 +2,7 @@
 and the relay that delivers them to the provincial platform (归集), the credit system (双公示)
 and the smart-city platform (feedback with the case number)."""
 
-from connectors.outbox.backoff import Backoff
+from connectors.backoff import Backoff
 from connectors.outbox.delivery import (
     CaseReporter,
     Deliverer,

@@ -4,6 +4,7 @@ The payload is built from the case as it was at that moment and never rebuilt, s
 repeated delivery sends exactly the same body under the same idempotency key. Keys are ASCII
 (they travel in the `Idempotency-Key` header) and deterministic: the same logical message always
 gets the same key, which the outbox's unique constraint and the receivers deduplicate on.
+The row itself (`OutboxEntry`, naming its case under `CASE_NUMBER`) is the store's table's.
 """
 
 from __future__ import annotations
@@ -15,27 +16,28 @@ from typing import Any
 
 from connectors.credit.records import PenaltyPublicityRecord
 from connectors.provincial.records import CaseReport
-from connectors.store.tables import OutboxTarget
+from connectors.store.tables import CASE_NUMBER, OutboxEntry, OutboxTarget
 from domain.enums import CaseStatus, PartyKind, PenaltyKind
+
+__all__ = [
+    "CASE_NUMBER",
+    "CASE_REPORT",
+    "EVENT_FEEDBACK",
+    "PENALTY_PUBLICATION",
+    "EventFeedback",
+    "OutboxEntry",
+    "case_report",
+    "dedupe_key",
+    "event_feedback",
+    "feedback_of",
+    "penalty_publication",
+    "publication_of",
+    "report_of",
+]
 
 CASE_REPORT = "case.report"  # 归集 to the provincial platform
 PENALTY_PUBLICATION = "penalty.publication"  # 双公示 to the credit system
 EVENT_FEEDBACK = "event.feedback"  # the case number back to the smart-city platform
-
-CASE_NUMBER = "case_number"  # every payload names its case: deliveries keep its order
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    tenant: str
-    target: OutboxTarget
-    kind: str
-    dedupe_key: str
-    payload: dict[str, Any]
-
-    @property
-    def case_number(self) -> str:
-        return str(self.payload[CASE_NUMBER])
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from connectors.outbox.backoff import Backoff
+from connectors.backoff import Backoff
 from connectors.outbox.delivery import Deliverer, never_left, permanent
 from connectors.outbox.queue import Claimed, OutboxQueue
 
@@ -98,7 +98,7 @@ class Relay:
         final = permanent(exc) or (counted and message.attempts >= self.config.max_attempts)
         retry_at = None
         if not final:
-            delay = self.config.backoff.delay(message.attempts, self._rng)
+            delay = self.config.backoff.delay(message.attempts, self._rng.random)
             retry_at = self.queue.clock() + timedelta(seconds=delay)
         recorded = await self.queue.failed(message, error, retry_at, counted=counted)
         if not recorded:

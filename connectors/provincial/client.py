@@ -14,23 +14,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import zip_longest
-from typing import Any, Self
+from typing import Any
 
 import httpx2
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from connectors.client import ClientConfig, UpstreamClient
 from connectors.errors import UpstreamBadResponse
-from connectors.http import (
-    UpstreamConfig,
-    check_status,
-    event_hooks,
-    json_body,
-    pooled_limits,
-    timeout_of,
-    timeout_within,
-    translated_errors,
-)
+from connectors.http import check_status, client_options, json_body, translated_errors
 from connectors.provincial import contract as c
 from connectors.provincial.records import (
     CaseReport,
@@ -39,58 +31,31 @@ from connectors.provincial.records import (
     PublicityRecord,
     ReviewScore,
 )
-from connectors.resilience import Resilience, UpstreamGuard
 
 
 @dataclass(frozen=True, slots=True)
-class ProvincialConfig:
-    base_url: str
+class ProvincialConfig(ClientConfig):
     client_id: str
     client_secret: str = field(repr=False)
     token_path: str = "/oauth2/token"
-    timeout: float = 2.0  # seconds for one call (connect + read)
-    connect_timeout: float = 1.0
-    max_connections: int = 100
     token_leeway: int = 60  # renew the token this many seconds before it expires
-    resilience: Resilience = field(default_factory=Resilience)
-
-    def upstream(self) -> UpstreamConfig:
-        return UpstreamConfig(
-            base_url=self.base_url,
-            timeout=self.timeout,
-            connect_timeout=self.connect_timeout,
-            max_connections=self.max_connections,
-        )
 
 
-class ProvincialClient:
+class ProvincialClient(UpstreamClient[ProvincialConfig]):
+    _http: Any  # authlib's AsyncOAuth2Client (an httpx2.AsyncClient), which is not typed
+
     def __init__(self, config: ProvincialConfig) -> None:
-        upstream = config.upstream()
-        self.config = config
-        self._upstream = upstream
-        self._http: Any = AsyncOAuth2Client(
+        oauth = AsyncOAuth2Client(
             client_id=config.client_id,
             client_secret=config.client_secret,
             token_endpoint_auth_method="client_secret_basic",
             token_endpoint=config.token_path,
             grant_type="client_credentials",
             leeway=config.token_leeway,
-            base_url=config.base_url,
-            timeout=timeout_of(upstream),
-            limits=pooled_limits(upstream),
-            event_hooks=event_hooks(),
+            **client_options(config),
         )
+        super().__init__(c.SOURCE, config, oauth)
         self._token_lock = asyncio.Lock()
-        self.guard = UpstreamGuard(c.SOURCE, upstream, config.resilience)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def ping(self) -> None:
         """A direct request, past the breaker: readiness reports what the platform answers."""
@@ -226,7 +191,7 @@ class ProvincialClient:
             json=body,
             headers=headers,
             auth=auth,
-            timeout=timeout_within(self._upstream, seconds),
+            timeout=self._within(seconds),
         )
         envelope = c.envelope_of(json_body(c.SOURCE, response))
         return envelope, _bearer_of(response.request)

@@ -3,21 +3,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import httpx2
 
+from connectors.client import ClientConfig, UpstreamClient
 from connectors.errors import UpstreamBadResponse, UpstreamConflict, UpstreamNotFound
-from connectors.http import (
-    UpstreamConfig,
-    json_body,
-    new_client,
-    timeout_within,
-    translated_errors,
-)
-from connectors.resilience import Resilience, UpstreamGuard
+from connectors.http import json_body, new_client, translated_errors
 from connectors.smartcity.contract import (
     MAX_BATCH,
     SOURCE,
@@ -45,52 +38,20 @@ class EventConflict(UpstreamConflict):
 
 
 @dataclass(frozen=True, slots=True)
-class SmartCityConfig:
-    base_url: str
+class SmartCityConfig(ClientConfig):
     api_key: str = field(repr=False)
-    timeout: float = 2.0
-    connect_timeout: float = 1.0
-    max_connections: int = 100
-    resilience: Resilience = field(default_factory=Resilience)
-
-    def upstream(self) -> UpstreamConfig:
-        return UpstreamConfig(
-            base_url=self.base_url,
-            timeout=self.timeout,
-            connect_timeout=self.connect_timeout,
-            max_connections=self.max_connections,
-        )
 
 
 def _event_path(event_id: str, suffix: str = "") -> str:
     return f"{API}/events/{quote(event_id, safe='')}{suffix}"
 
 
-class SmartCityClient:
+class SmartCityClient(UpstreamClient[SmartCityConfig]):
     """The county command center's platform, over one pooled HTTP client."""
 
     def __init__(self, config: SmartCityConfig) -> None:
-        self.config = config
-        self._upstream = config.upstream()
-        self._http = new_client(
-            self._upstream,
-            headers={"X-API-Key": config.api_key, "Accept": "application/json"},
-        )
-        self.guard = UpstreamGuard(SOURCE, self._upstream, config.resilience)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+        headers = {"X-API-Key": config.api_key, "Accept": "application/json"}
+        super().__init__(SOURCE, config, new_client(config, headers=headers))
 
     async def events_by_ids(self, ids: Sequence[str]) -> list[GridEventRecord | None]:
         """Batch function: one request per 500 distinct ids, aligned with `ids`."""
@@ -150,7 +111,7 @@ class SmartCityClient:
 
     async def ping(self) -> None:
         """A direct request, past the breaker: readiness reports what the platform answers."""
-        body = await self._exchange("GET", f"{API}/health", self._upstream.timeout)
+        body = await self._exchange("GET", f"{API}/health", self.config.timeout)
         parse(HealthPayload, body)
 
     async def _batch_get(self, path: str, ids: Sequence[str]) -> list[Any]:
@@ -209,7 +170,7 @@ class SmartCityClient:
                 json=json,
                 params=params,
                 headers=headers,
-                timeout=timeout_within(self._upstream, seconds),
+                timeout=self._within(seconds),
             )
             return _checked_body(response, what)
 

@@ -37,8 +37,20 @@ CHANNEL_FROM_WIRE: dict[WireChannel, EventChannel] = {
 }
 
 
+R = TypeVar("R")
+
+
 class _Wire(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+    def _as(self, record: type[R], **values: Any) -> R:
+        """`record` from this body: its fields are the wire's (the names are the same), `values`
+        in place of those whose type differs; an optional field left empty is None."""
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        for name, info in type(self).model_fields.items():
+            if not info.is_required() and not fields[name]:
+                fields[name] = None
+        return record(**(fields | values))
 
 
 class EventPayload(_Wire):
@@ -61,24 +73,12 @@ class EventPayload(_Wire):
     ticket_id: str | None = None
 
     def to_record(self) -> GridEventRecord:
-        return GridEventRecord(
-            id=self.id,
-            town=self.town,
-            grid_code=self.grid_code,
+        return self._as(
+            GridEventRecord,
             channel=CHANNEL_FROM_WIRE[self.channel],
-            category=self.category,
-            description=self.description,
-            address=self.address,
-            longitude=self.longitude,
-            latitude=self.latitude,
+            status=STATUS_FROM_WIRE[self.status],
             reported_at=self.reported_at.astimezone(PLATFORM_TZ),
             deadline=self.deadline.astimezone(PLATFORM_TZ),
-            status=STATUS_FROM_WIRE[self.status],
-            reporter=self.reporter,
-            subject_code=self.subject_code or None,
-            dispatched_to=self.dispatched_to or None,
-            case_number=self.case_number or None,
-            ticket_id=self.ticket_id or None,
         )
 
 
@@ -91,14 +91,7 @@ class TicketPayload(_Wire):
     event_id: str | None = None
 
     def to_record(self) -> HotlineTicketRecord:
-        return HotlineTicketRecord(
-            id=self.id,
-            town=self.town,
-            content=self.content,
-            caller_phone=self.caller_phone,
-            created_at=self.created_at.astimezone(PLATFORM_TZ),
-            event_id=self.event_id or None,
-        )
+        return self._as(HotlineTicketRecord, created_at=self.created_at.astimezone(PLATFORM_TZ))
 
 
 class EventBatchPayload(_Wire):

@@ -1,73 +1,79 @@
-"""The write side of the ledger: one unit of work per command.
+"""The ledger adapter: the write side of the local store, one unit of work per command.
 
-A command runs in one transaction that either commits everything or nothing: the change to the
-case (guarded by an optimistic check on `enforcement_case.version`), the step appended to its
-timeline, the outbox rows for the other systems, and the idempotency record holding the
-command's result. On SQLite the transaction starts with `BEGIN IMMEDIATE` (one writer at a time,
-so what a command reads is what it writes over); on PostgreSQL the version check in the UPDATE's
-WHERE clause detects a concurrent change.
+`Ledger` implements the service layer's port (casework/ports.py): the reads a command makes
+before its transaction, and `unit()`, one transaction that either commits everything or nothing:
+the change to the case (guarded by an optimistic check on `enforcement_case.version`), the step
+appended to its timeline, the rows it adds, the outbox rows for the other systems, and the
+idempotency record holding the command's answer. On SQLite the transaction starts with
+`BEGIN IMMEDIATE` (one writer at a time, so what a command reads is what it writes over); on
+PostgreSQL the case is read `FOR UPDATE` and the version check in the UPDATE's WHERE clause
+detects a concurrent change.
 
-An idempotency key is scoped to the tenant: the same key with the same input returns the first
-result without running anything; with another input it is a `Conflict`.
+An idempotency key is scoped to the tenant: the same key with the same input answers the first
+result; with another input it is a `Conflict`. The idempotency record is the unit's last row, so
+a concurrent request with the same key cannot commit twice (its record's key is taken).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from connectors.outbox.messages import OutboxEntry
 from connectors.store.repository import set_transaction_tenants, tenant_clause
 from connectors.store.tables import (
     CaseOfficer,
     CaseStep,
+    CaseTransfer,
     EnforcementCase,
+    EnforcementItem,
+    Evidence,
     IdempotencyRecord,
+    ItemGrant,
     Officer,
+    Org,
+    OutboxEntry,
     OutboxMessage,
+    Party,
 )
 from domain.clock import SystemClock
 from domain.enums import CaseStatus
 from domain.tenancy import TenantFilter
 
-R = TypeVar("R")
 MAX_KEY_LENGTH = 200
-ALLOCATION_RETRIES = 5
 
 
 class LedgerError(Exception):
-    """Base of the write side's refusals; `code` is the graph's error code (DESIGN §5)."""
-
-    code = "INTERNAL"
+    """Base of the write side's refusals, never raised itself (schemas/errors.py gives each kind
+    its graph code)."""
 
 
 class NotFound(LedgerError):
     """The record does not exist, or belongs to a tenant the caller may not write."""
 
-    code = "NOT_FOUND"
-
 
 class Forbidden(LedgerError):
-    code = "FORBIDDEN"
+    """The caller may not act for that tenant or body."""
 
 
 class InvalidCommand(LedgerError):
-    code = "BAD_USER_INPUT"
+    """The command's input does not hold: a missing title, a fine without an amount, an unknown
+    officer or body."""
 
 
 class Conflict(LedgerError):
-    code = "CONFLICT"
+    """The command clashes with what is stored (a concurrent change, a reused key, a duplicate)."""
 
 
 class VersionConflict(Conflict):
@@ -90,7 +96,7 @@ class IdempotencyConflict(Conflict):
 
 
 class AllocationCollision(Exception):
-    """A generated identifier was taken concurrently: the unit of work is run again."""
+    """A generated identifier was taken concurrently: the command runs again (`LedgerUnit.insert`)."""
 
 
 def _plain(value: Any) -> Any:
@@ -126,19 +132,17 @@ class Idempotency:
         return f"{self.tenant}:{self.key}"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    result: dict[str, Any]
-    replayed: bool  # the stored answer to an earlier request with the same key
+class LedgerUnit:
+    """One transaction's view of the ledger (the port's `UnitOfWork`): what a command reads,
+    locked where it matters, and what it writes, committed together by `commit`."""
 
-
-class UnitOfWork:
-    """One transaction's view of the ledger, handed to a command's work function."""
-
-    def __init__(self, session: AsyncSession, now: datetime) -> None:
+    def __init__(self, session: AsyncSession, now: datetime, idempotency: Idempotency) -> None:
         self.session = session
         self.now = now
-        self.entries: list[OutboxEntry] = []
+        self.idempotency = idempotency
+        self.queued: list[OutboxEntry] = []
+
+    # --- reads ---------------------------------------------------------------------------------
 
     async def case(self, number: str, tenants: TenantFilter) -> EnforcementCase:
         """The case, locked for this transaction on PostgreSQL (`FOR UPDATE`): commands on one
@@ -157,6 +161,14 @@ class UnitOfWork:
             raise NotFound(f"案件 {number} 不存在 / no case {number}")
         return case
 
+    async def transferred_case(self, transfer: CaseTransfer) -> EnforcementCase:
+        """The case of `transfer`, for its sender or its receiver (row-level security admits a
+        receiver to exactly that case on PostgreSQL)."""
+        case = await self.session.get(EnforcementCase, transfer.case_number)
+        if case is None:
+            raise NotFound(f"案件 {transfer.case_number} 不存在 / no case")
+        return case
+
     async def steps(self, number: str) -> list[CaseStep]:
         statement = (
             select(CaseStep).where(col(CaseStep.case_number) == number).order_by(col(CaseStep.seq))
@@ -168,7 +180,7 @@ class UnitOfWork:
         return sorted((await self.session.exec(statement)).all())
 
     async def officers(self, tenant: str, ids: Sequence[str]) -> list[Officer]:
-        """The officers `ids` of `tenant`, in that order; BAD_USER_INPUT names any unknown."""
+        """The officers `ids` of `tenant`, in that order; `InvalidCommand` names any unknown."""
         wanted = list(dict.fromkeys(ids))
         statement = select(Officer).where(
             col(Officer.id).in_(wanted), col(Officer.tenant) == tenant
@@ -181,8 +193,65 @@ class UnitOfWork:
             )
         return [found[i] for i in wanted]
 
+    async def org(self, code: str) -> Org | None:
+        return await self.session.get(Org, code)
+
+    async def known_orgs(self, codes: Sequence[str]) -> set[str]:
+        """Which of `codes` are bodies the store knows."""
+        statement = select(Org.code).where(col(Org.code).in_(list(codes)))
+        return set((await self.session.exec(statement)).all())
+
+    async def item(self, code: str) -> EnforcementItem | None:
+        return await self.session.get(EnforcementItem, code)
+
+    async def granted_items(self, tenant: str) -> set[str]:
+        """The codes of the items granted to `tenant` (a town or street)."""
+        statement = select(ItemGrant.item_code).where(col(ItemGrant.tenant) == tenant)
+        return set((await self.session.exec(statement)).all())
+
+    async def party(self, tenant: str, code: str) -> Party | None:
+        return await self.session.get(Party, (tenant, code))
+
+    async def case_numbers(self, tenant: str, prefix: str) -> list[str]:
+        """The numbers of `tenant`'s cases that start with `prefix` (a body's year)."""
+        statement = select(EnforcementCase.number).where(
+            col(EnforcementCase.tenant) == tenant,
+            col(EnforcementCase.number).startswith(prefix, autoescape=True),
+        )
+        return list((await self.session.exec(statement)).all())
+
+    async def case_of_event(self, tenant: str, event_id: str) -> str | None:
+        """The number of `tenant`'s case (other than a dropped clue) that came from the event."""
+        statement = select(EnforcementCase.number).where(
+            col(EnforcementCase.tenant) == tenant,
+            col(EnforcementCase.source_event_id) == event_id,
+            col(EnforcementCase.status) != CaseStatus.DROPPED,
+        )
+        return (await self.session.exec(statement)).first()
+
+    async def evidence_of(self, number: str, ids: Sequence[str]) -> set[str]:
+        """Which of the evidence `ids` belong to the case `number`."""
+        statement = select(Evidence.id).where(
+            col(Evidence.case_number) == number, col(Evidence.id).in_(list(ids))
+        )
+        return set((await self.session.exec(statement)).all())
+
+    async def locked_transfer(self, transfer_id: str) -> CaseTransfer:
+        """The transfer, locked for this transaction (`FOR UPDATE`: one answer at a time)."""
+        statement = (
+            select(CaseTransfer)
+            .where(col(CaseTransfer.id) == transfer_id)
+            .with_for_update(of=CaseTransfer)
+        )
+        transfer = (await self.session.exec(statement)).first()
+        if transfer is None:
+            raise NotFound(f"移送 {transfer_id} 不存在 / no transfer {transfer_id}")
+        return transfer
+
+    # --- writes --------------------------------------------------------------------------------
+
     async def update_case(
-        self, case: EnforcementCase, expected_version: int | None, **changes: Any
+        self, case: EnforcementCase, expected_version: int | None, **changes: object
     ) -> int:
         """Write `changes` if the case is still at `expected_version` (default: the version
         read in this transaction); the new version. `VersionConflict` otherwise."""
@@ -199,6 +268,12 @@ class UnitOfWork:
         if result.rowcount != 1:
             raise VersionConflict(case.number, expected, case.version)
         return expected + 1
+
+    async def reload(self, case: EnforcementCase) -> EnforcementCase:
+        """Write what is pending and read `case` back as it now stands."""
+        await self.session.flush()
+        await self.session.refresh(case)
+        return case
 
     async def append_step(
         self,
@@ -226,12 +301,21 @@ class UnitOfWork:
         self.session.add(step)
         return step
 
-    def add(self, row: Any) -> None:
+    def add(self, row: SQLModel) -> None:
         self.session.add(row)
+
+    async def insert(self, row: SQLModel) -> None:
+        """Add `row` and write it now: a key taken concurrently (a case number, a party) is an
+        `AllocationCollision`, and the command runs again."""
+        self.session.add(row)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise AllocationCollision(type(row).__name__) from exc
 
     def enqueue(self, entry: OutboxEntry) -> None:
         """An outbox row, committed with the change or not at all."""
-        self.entries.append(entry)
+        self.queued.append(entry)
         self.session.add(
             OutboxMessage(
                 tenant=entry.tenant,
@@ -244,20 +328,31 @@ class UnitOfWork:
             )
         )
 
+    async def commit(self, answer: dict[str, Any]) -> None:
+        """Commit everything with the idempotency record holding the command's `answer`."""
+        self.session.add(
+            IdempotencyRecord(
+                key=self.idempotency.record_key,
+                tenant=self.idempotency.tenant,
+                request_hash=self.idempotency.request_hash,
+                response=answer,
+                created_at=self.now,
+            )
+        )
+        await self.session.commit()
+
 
 class Ledger:
-    """Runs commands as units of work on one engine."""
+    """The ledger of one engine: reads outside any unit of work, and the units of work."""
 
     def __init__(
         self,
         engine: AsyncEngine,
         *,
         clock: Callable[[], datetime] = SystemClock().now,  # the gateway passes its own
-        on_outbox: Callable[[Sequence[OutboxEntry]], None] | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self.on_outbox = on_outbox  # e.g. wake the in-process relay after a commit
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         self._sqlite = engine.dialect.name == "sqlite"
 
@@ -267,6 +362,16 @@ class Ledger:
         async with self._sessions() as session, session.begin():
             await set_transaction_tenants(session, tenants)
             yield session
+
+    @asynccontextmanager
+    async def unit(self, idempotency: Idempotency) -> AsyncIterator[LedgerUnit]:
+        """One transaction on `idempotency`'s tenant (row-level security on PostgreSQL). It
+        commits only by `LedgerUnit.commit`; leaving the block otherwise rolls it all back."""
+        async with self._sessions() as session:
+            if self._sqlite:
+                await (await session.connection()).execute(text("BEGIN IMMEDIATE"))
+            await set_transaction_tenants(session, TenantFilter.of([idempotency.tenant]))
+            yield LedgerUnit(session, self.clock().astimezone(UTC), idempotency)
 
     def idempotency(
         self, tenant: str, key: str, command: str, payload: Mapping[str, Any]
@@ -279,68 +384,55 @@ class Ledger:
         return Idempotency(tenant, key, request_hash(command, payload))
 
     async def replay(self, idempotency: Idempotency) -> dict[str, Any] | None:
-        """The first result of this key, if the command already ran (Conflict: other input)."""
+        """The first answer under this key, if the command already ran (Conflict: other input)."""
         async with self.reading(TenantFilter.of([idempotency.tenant])) as session:
             record = await session.get(IdempotencyRecord, idempotency.record_key)
-        return None if record is None else self._replayed(record, idempotency)
-
-    @staticmethod
-    def _replayed(record: IdempotencyRecord, idempotency: Idempotency) -> dict[str, Any]:
+        if record is None:
+            return None
         if record.request_hash != idempotency.request_hash:
             raise IdempotencyConflict(idempotency.key)
         return dict(record.response)
 
-    async def run(
-        self,
-        idempotency: Idempotency,
-        work: Callable[[UnitOfWork], Awaitable[dict[str, Any]]],
-    ) -> Outcome:
-        """Run `work` in one transaction with the idempotency record; its (JSON) result."""
-        for _ in range(ALLOCATION_RETRIES):
-            try:
-                outcome, entries = await self._attempt(idempotency, work)
-            except AllocationCollision:
-                continue
-            except Exception as exc:
-                # A concurrent request with the same key may have committed while this one ran
-                # (and failed on what it changed): answer as it did.
-                try:
-                    replayed = await self.replay(idempotency)
-                except IdempotencyConflict:
-                    raise
-                except Exception:
-                    raise exc from None
-                if replayed is not None:
-                    return Outcome(replayed, replayed=True)
-                raise
-            if entries and self.on_outbox is not None:
-                self.on_outbox(entries)
-            return outcome
-        raise Conflict("标识分配冲突,请重试 / could not allocate an identifier, try again")
+    async def case_tenant(self, number: str, tenants: TenantFilter) -> str:
+        """The tenant of the case `number`, when `tenants` may see it (NotFound otherwise)."""
+        async with self.reading(tenants) as session:
+            tenant = (
+                await session.exec(
+                    select(EnforcementCase.tenant).where(
+                        col(EnforcementCase.number) == number,
+                        tenant_clause(col(EnforcementCase.tenant), tenants),
+                    )
+                )
+            ).first()
+        if tenant is None:
+            raise NotFound(f"案件 {number} 不存在 / no case {number}")
+        return tenant
 
-    async def _attempt(
-        self,
-        idempotency: Idempotency,
-        work: Callable[[UnitOfWork], Awaitable[dict[str, Any]]],
-    ) -> tuple[Outcome, list[OutboxEntry]]:
-        async with self._sessions() as session, session.begin():
-            if self._sqlite:
-                await (await session.connection()).execute(text("BEGIN IMMEDIATE"))
-            # Row-level security (PostgreSQL): this transaction touches the command's tenant only.
-            await set_transaction_tenants(session, TenantFilter.of([idempotency.tenant]))
-            record = await session.get(IdempotencyRecord, idempotency.record_key)
-            if record is not None:
-                return Outcome(self._replayed(record, idempotency), replayed=True), []
-            uow = UnitOfWork(session, self.clock().astimezone(UTC))
-            result = await work(uow)
-            session.add(
-                IdempotencyRecord(
-                    key=idempotency.record_key,
-                    tenant=idempotency.tenant,
-                    request_hash=idempotency.request_hash,
-                    response=result,
-                    created_at=uow.now,
+    async def certificate_numbers(self, tenant: str, officer_ids: Sequence[str]) -> list[str]:
+        """The certificate numbers of `tenant`'s officers `officer_ids` (unknown ones left out)."""
+        if not officer_ids:
+            return []
+        async with self.reading(TenantFilter.of([tenant])) as session:
+            rows = await session.exec(
+                select(Officer.certificate_no).where(
+                    col(Officer.id).in_(list(officer_ids)), col(Officer.tenant) == tenant
                 )
             )
-            await session.flush()
-        return Outcome(result, replayed=False), uow.entries
+            return sorted({n for n in rows.all() if n})
+
+    async def addressed_transfer(
+        self, transfer_id: str, tenants: TenantFilter, *, incoming: bool
+    ) -> CaseTransfer:
+        """The transfer, when `tenants` hold its receiver (`incoming`) or its sender."""
+        side = CaseTransfer.to_tenant if incoming else CaseTransfer.tenant
+        async with self.reading(tenants) as session:
+            row = (
+                await session.exec(
+                    select(CaseTransfer).where(
+                        col(CaseTransfer.id) == transfer_id, tenant_clause(col(side), tenants)
+                    )
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"移送 {transfer_id} 不存在 / no transfer {transfer_id}")
+        return row

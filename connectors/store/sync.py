@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.outbox.messages import CASE_NUMBER
 from connectors.store.repository import rls_setting
-from connectors.store.tables import OutboxMessage, OutboxStatus, OutboxTarget
+from connectors.store.tables import CASE_NUMBER, OutboxMessage, OutboxStatus, OutboxTarget
 from domain.tenancy import TenantFilter
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ Conventions:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -355,6 +356,25 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime())
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     last_error: str | None = None
+
+
+CASE_NUMBER = "case_number"  # every outbox payload names its case: deliveries keep its order
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An outbox row as a unit of work queues it: committed with the change or not at all
+    (connectors/outbox delivers it; casework/effects.py decides what a change owes)."""
+
+    tenant: str
+    target: OutboxTarget
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+
+    @property
+    def case_number(self) -> str:
+        return str(self.payload[CASE_NUMBER])
 
 
 class AuditEvent(SQLModel, table=True):

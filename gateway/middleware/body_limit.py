@@ -4,6 +4,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from schemas.codes import Code
+
 
 class BodyTooLarge(Exception):
     pass
@@ -55,7 +57,7 @@ class BodySizeLimitMiddleware:
                 "errors": [
                     {
                         "message": f"request body exceeds {self.max_bytes} bytes",
-                        "extensions": {"code": "QUERY_REJECTED"},
+                        "extensions": {"code": Code.QUERY_REJECTED},
                     }
                 ]
             }

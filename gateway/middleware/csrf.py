@@ -15,8 +15,9 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.refusals import Refusals, refusal
+from schemas.codes import Code
 
-CODE = "QUERY_REJECTED"
+CODE = Code.QUERY_REJECTED
 
 
 class CSRFGuardMiddleware:

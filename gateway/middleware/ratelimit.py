@@ -10,8 +10,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.ratelimit import RateLimiter, buckets_for
 from gateway.refusals import Refusals, refusal
+from schemas.codes import Code
 
-CODE = "RATE_LIMITED"
+CODE = Code.RATE_LIMITED
 
 
 class RateLimitMiddleware:

@@ -15,35 +15,19 @@ from graphql import GraphQLError
 from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
 
-from connectors.errors import UpstreamError
 from connectors.store import AuditEvent
-from domain.identifiers import InvalidIdentifier
 from schemas.audit.trail import Trail, collecting
-from schemas.errors import BadUserInput, GatewayError, QueryRejected
+from schemas.codes import Code
+from schemas.errors import code_of
 
 OK = "ok"
-
-
-def error_code(error: GraphQLError) -> str:
-    """The error's `extensions.code`, or the one error shaping will give it."""
-    code = (error.extensions or {}).get("code")
-    if isinstance(code, str):
-        return code
-    original = error.original_error
-    if isinstance(original, GatewayError):
-        return original.code
-    if isinstance(original, InvalidIdentifier):
-        return BadUserInput.code
-    if isinstance(original, UpstreamError):
-        return original.code
-    return QueryRejected.code if original is None else "INTERNAL"
 
 
 def outcome(errors: Sequence[GraphQLError] | None) -> str:
     """`ok`, or `error:` and the distinct error codes (the data may still be partial)."""
     if not errors:
         return OK
-    return "error:" + ",".join(sorted({error_code(e) for e in errors}))
+    return "error:" + ",".join(sorted({code_of(e) for e in errors}))
 
 
 def document_hash(document: str | None) -> str:
@@ -76,7 +60,7 @@ class AuditTrail(SchemaExtension):
         if principal is None:
             return
         if failed:
-            result_outcome = f"error:{QueryRejected.code}"
+            result_outcome = f"error:{Code.QUERY_REJECTED.value}"
         else:
             result = execution.result
             errors = getattr(result, "errors", None) or execution.pre_execution_errors

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from domain.calendar import HolidayCalendar, default_calendar
+from domain.calendar import HolidayCalendar
 from domain.deadlines import CaseDates, deadlines_of, overdue
 from domain.enums import CaseStatus
 from schemas.context import Info
@@ -75,11 +75,8 @@ class CaseOverdue:
 
 
 def calendar_of(info: Info) -> HolidayCalendar:
-    request = info.context.request
-    state = getattr(getattr(request, "app", None), "state", None)
-    work = getattr(state, "casework", None)
-    calendar: HolidayCalendar = getattr(work, "calendar", None) or default_calendar()
-    return calendar
+    """The gateway's holiday calendar (the one the case commands judge working days by)."""
+    return info.context.services.calendar
 
 
 def case_dates(case: Case) -> CaseDates:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -80,25 +81,8 @@ class GridEvent:
     @classmethod
     def from_record(cls, r: GridEventRecord) -> GridEvent:
         touched("GridEvent", r.id)
-        return cls(
-            id=strawberry.ID(r.id),
-            town=r.town,
-            grid_code=r.grid_code,
-            channel=EventChannel(r.channel),
-            category=r.category,
-            description=r.description,
-            address=r.address,
-            longitude=r.longitude,
-            latitude=r.latitude,
-            reported_at=r.reported_at,
-            deadline=r.deadline,
-            status=EventStatus(r.status),
-            reporter=r.reporter,
-            dispatched_to=r.dispatched_to,
-            case_number=r.case_number,
-            ticket_id=r.ticket_id,
-            subject_code=r.subject_code,
-        )
+        # The type's fields are the record's, by name, and take its values as they are.
+        return cls(**{f.name: getattr(r, f.name) for f in dataclasses.fields(r)})
 
 
 @strawberry.input(description="网格事件筛选 / filter for grid events")

@@ -7,20 +7,14 @@ from datetime import date
 
 import strawberry
 
-from connectors.store.ledger import Ledger
-from connectors.store.linked_actions import (
-    LaunchLinkedAction,
-    launch_linked_action,
-    linked_actions,
-)
+from casework.linked_actions import LaunchLinkedAction
+from connectors.store.linked_actions import linked_actions
 from connectors.store.tables import LinkedActionKind as StoreLinkedActionKind
 from schemas.context import Info
 from schemas.errors import Forbidden
 from schemas.fields import field, mutation
 from schemas.linked.types import LinkedAction, LinkedActionKind
 from schemas.permissions import requires, tenants
-
-_ledgers: dict[int, Ledger] = {}
 
 
 @strawberry.input(description="联动执法筛选 / which linked actions")
@@ -74,11 +68,6 @@ class LinkedActionMutation:
         principal = info.context.principal
         if principal is None or not principal.tenant:
             raise Forbidden("牵头单位未知 / the caller belongs to no body")
-        engine = info.context.services.store.engine
-        ledger = _ledgers.get(id(engine))
-        if ledger is None:
-            clock = info.context.services.clock
-            ledger = _ledgers[id(engine)] = Ledger(engine, clock=clock.now)
         command = LaunchLinkedAction(
             lead=principal.tenant,
             kind=StoreLinkedActionKind(input.kind.value),
@@ -87,13 +76,10 @@ class LinkedActionMutation:
             starts_on=input.starts_on,
             ends_on=input.ends_on,
         )
-        action_id, _ = await launch_linked_action(
-            ledger,
-            command,
-            tenants=tenants(info, "case", "write"),
-            idempotency_key=input.idempotency_key,
+        launched = await info.context.services.linked_actions.launch_linked_action(
+            command, tenants=tenants(info, "case", "write"), idempotency_key=input.idempotency_key
         )
         (row,) = await linked_actions(
-            info.context.services.store, tenants(info, "case", "write"), action_id=action_id
+            info.context.services.store, tenants(info, "case", "write"), action_id=launched.id
         )
         return LinkedAction.from_row(row)

@@ -1,5 +1,5 @@
 """移送 / transfer a case, answer a transfer (the receiver), escalate a rejected one (the sender):
-`TransferWork` (connectors/store/transfers.py), each needing transfer:write on its side."""
+`TransferWork` (casework/transfers.py), each needing transfer:write on its side."""
 
 from __future__ import annotations
 
@@ -7,31 +7,12 @@ from datetime import datetime
 
 import strawberry
 
-from connectors.store.ledger import Ledger
-from connectors.store.transfers import (
-    AnswerTransfer,
-    EscalateTransfer,
-    TransferCase,
-    TransferWork,
-)
-from domain.calendar import default_calendar
+from casework.transfers import AnswerTransfer, EscalateTransfer, TransferCase
 from domain.transfers import TransferKind as DomainTransferKind
 from schemas.context import Info
 from schemas.fields import mutation
 from schemas.permissions import requires, tenants
 from schemas.transfers.types import TransferChange, TransferKind
-
-# TransferWork per store engine (its ledger is the same SQL as the gateway's CaseWork).
-_work: dict[int, TransferWork] = {}
-
-
-def transfer_work(info: Info) -> TransferWork:
-    engine = info.context.services.store.engine
-    work = _work.get(id(engine))
-    if work is None:
-        ledger = Ledger(engine, clock=info.context.services.clock.now)
-        work = _work[id(engine)] = TransferWork(ledger, calendar=default_calendar())
-    return work
 
 
 def actor(info: Info) -> str:
@@ -94,7 +75,7 @@ class TransferMutation:
             expected_version=input.version,
             at=input.at,
         )
-        result = await transfer_work(info).transfer_case(
+        result = await info.context.services.transfers.transfer_case(
             command,
             tenants=tenants(info, "transfer", "write"),
             idempotency_key=input.idempotency_key,
@@ -113,7 +94,7 @@ class TransferMutation:
             note=input.note,
             at=input.at,
         )
-        result = await transfer_work(info).answer_transfer(
+        result = await info.context.services.transfers.answer_transfer(
             command,
             tenants=tenants(info, "transfer", "write"),
             idempotency_key=input.idempotency_key,
@@ -128,7 +109,7 @@ class TransferMutation:
         command = EscalateTransfer(
             transfer_id=str(input.transfer_id), actor=actor(info), note=input.note, at=input.at
         )
-        result = await transfer_work(info).escalate_transfer(
+        result = await info.context.services.transfers.escalate_transfer(
             command,
             tenants=tenants(info, "transfer", "write"),
             idempotency_key=input.idempotency_key,

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from casework.transfers import TransferResult
 from connectors.store.tables import CaseTransfer
 from connectors.store.tables import TransferStatus as StoreTransferStatus
-from connectors.store.transfers import TransferResult
 from domain.transfers import TransferKind as DomainTransferKind
 from schemas.cases.types import PageInfo
 from schemas.context import Info

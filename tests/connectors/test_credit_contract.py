@@ -226,7 +226,7 @@ def test_unknown_credit_level_is_a_bad_response() -> None:
         ProfileBody.model_validate({**PROFILE, "creditLevel": "AAA"}).to_record(
             credit.DEFAULT_LEVELS
         )
-    assert caught.value.code == "UPSTREAM_BAD_RESPONSE"
+    assert type(caught.value) is UpstreamBadResponse
 
 
 def test_credit_levels_are_configurable() -> None:

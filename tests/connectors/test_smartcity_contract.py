@@ -185,10 +185,9 @@ def test_public_api_is_explicit() -> None:
 def test_config_hides_the_api_key_and_carries_the_limits() -> None:
     config = connectors.smartcity.SmartCityConfig("http://127.0.0.1:1", "secret-key", timeout=0.5)
     assert "secret-key" not in repr(config)
-    upstream = config.upstream()
-    assert (upstream.base_url, upstream.timeout, upstream.connect_timeout) == (
+    assert (config.base_url, config.timeout, config.connect_timeout) == (
         "http://127.0.0.1:1",
         0.5,
         1.0,
     )
-    assert upstream.max_connections == 100
+    assert config.max_connections == 100

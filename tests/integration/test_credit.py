@@ -5,7 +5,6 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
 from typing import Any
 
 import httpx2
@@ -28,11 +27,13 @@ from connectors.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from domain.enums import PartyKind, PenaltyKind
+from domain.enums import PartyKind
 from domain.identifiers import credit_code_check_char
-from sandbox.common import RunningServer, SandboxControls, start_in_thread, stop
-from sandbox.credit import DEMO_APP_KEY, DEMO_APP_SECRET, NAME, create_app
+from sandbox import credit
+from sandbox.common import RunningServer
+from sandbox.credit import DEMO_APP_KEY, DEMO_APP_SECRET
 from sandbox.world import World
+from tests.upstreams import penalty_record, serving, upstream
 
 PROFILES = "/v2/subjects/profiles:batchGet"
 PENALTIES = "/v2/penalties:query"
@@ -43,11 +44,8 @@ _serials = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def credit_sandbox(world: World) -> Iterator[tuple[RunningServer, Starlette]]:
-    controls = SandboxControls(NAME)
-    app = create_app(world, controls)
-    server = start_in_thread(NAME, app, controls)
-    yield server, app
-    stop([server])
+    with upstream(credit, world) as server:
+        yield server, server.app
 
 
 @pytest.fixture(scope="module")
@@ -100,32 +98,7 @@ def _unknown_code(n: int) -> str:
 
 
 def _fresh_record(world: World, **changes: Any) -> PenaltyPublicityRecord:
-    town = world.towns()[0]
-    subject = next(s for s in world.subjects if s.kind is PartyKind.LEGAL_PERSON)
-    record = PenaltyPublicityRecord(
-        decision_number=f"测试综执罚〔2026〕{next(_serials)}号",
-        party_name=subject.name,
-        party_kind=subject.kind,
-        party_code=subject.code,
-        legal_representative=subject.legal_representative,
-        legal_representative_id=subject.legal_representative_id,
-        violation_type="占道经营",
-        facts=f"经查,当事人{subject.name}存在占道经营行为",
-        legal_basis="《城市市容和环境卫生管理条例》第三十六条",
-        penalty_kind=PenaltyKind.FINE,
-        content="罚款人民币500元",
-        fine_wan=0.05,
-        confiscated_wan=None,
-        licence=None,
-        decided_on=date(2026, 10, 20),
-        valid_until=date(2027, 1, 18),
-        body_name=town.name,
-        body_credit_code=town.credit_code,
-        source_name=town.name,
-        source_credit_code=town.credit_code,
-        publicity_until=date(2027, 10, 20),
-    )
-    return dataclasses.replace(record, **changes)
+    return penalty_record(world, f"测试综执罚〔2026〕{next(_serials)}号", **changes)
 
 
 # --- signature: the sandbox refuses what is not authentic -----------------------------------
@@ -209,9 +182,7 @@ async def test_body_or_path_changed_after_signing_is_refused(raw: httpx2.AsyncCl
 
 async def test_nonce_stays_burnt_while_its_timestamp_is_acceptable(world: World) -> None:
     now = [1_800_000_000.0]
-    controls = SandboxControls(NAME)
-    server = start_in_thread(NAME, create_app(world, controls, clock=lambda: now[0]), controls)
-    try:
+    with upstream(credit, world, clock=lambda: now[0]) as server:
         async with httpx2.AsyncClient(base_url=server.url) as raw:
             body = _body({"creditCodes": []})
             early = _signed(PROFILES, body, clock=lambda: now[0] + 290)
@@ -222,8 +193,6 @@ async def test_nonce_stays_burnt_while_its_timestamp_is_acceptable(world: World)
             now[0] += 200
             late = await raw.post(PROFILES, content=body, headers=early)
             assert (late.status_code, late.json()["errorCode"]) == (401, "TIMESTAMP_EXPIRED")
-    finally:
-        stop([server])
 
 
 async def test_short_nonce_is_refused(raw: httpx2.AsyncClient) -> None:
@@ -527,9 +496,7 @@ async def test_wrong_shaped_answers_are_bad_responses(world: World) -> None:
         Route(PUBLISH, publish, methods=["POST"]),
         Route("/levels" + PROFILES, level_profiles, methods=["POST"]),
     ]
-    controls = SandboxControls("wrong-shape")
-    wrong = start_in_thread("wrong-shape", Starlette(routes=routes), controls)
-    try:
+    with serving("wrong-shape", Starlette(routes=routes)) as wrong:
         async with CreditClient(CreditConfig(wrong.url, "k", "s")) as client:
             calls = [
                 client.profiles_by_codes(["91110000600037341L"]),
@@ -543,8 +510,6 @@ async def test_wrong_shaped_answers_are_bad_responses(world: World) -> None:
         async with CreditClient(CreditConfig(wrong.url + "/levels", "k", "s")) as client:
             with pytest.raises(UpstreamBadResponse, match="unknown credit level 'E'"):
                 await client.profiles_by_codes(["91110000600037341L"])
-    finally:
-        stop([wrong])
 
 
 # --- contract document ---------------------------------------------------------------------

@@ -20,7 +20,6 @@ from connectors.errors import (
     UpstreamUnavailable,
 )
 from connectors.provincial import (
-    CaseReport,
     CertificateRecord,
     ProvincialClient,
     ProvincialConfig,
@@ -28,9 +27,10 @@ from connectors.provincial import (
 )
 from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
 from sandbox import provincial
-from sandbox.common import FaultKind, RunningServer, SandboxControls, start_in_thread, stop
+from sandbox.common import FaultKind, RunningServer, SandboxControls
 from sandbox.provincial import PlatformState
 from sandbox.world import World
+from tests.upstreams import case_report, upstream
 
 TOKEN = "/oauth2/token"
 CASES = "/api/zfjd/ajcx"
@@ -57,13 +57,8 @@ class Served:
 
 
 def _serve(world: World, **options: Any) -> Iterator[Served]:
-    controls = SandboxControls(provincial.NAME)
-    app = provincial.create_app(world, controls, **options)
-    server = start_in_thread(provincial.NAME, app, controls)
-    try:
-        yield Served(server, app)
-    finally:
-        stop([server])
+    with upstream(provincial, world, **options) as server:
+        yield Served(server, server.app)
 
 
 def _config(served: Served, **options: Any) -> ProvincialConfig:
@@ -102,24 +97,6 @@ def _token(served: Served) -> str:
     return str(response.json()["access_token"])
 
 
-def _report(number: str, **changes: Any) -> CaseReport:
-    report = CaseReport(
-        number=number,
-        title="云台吕记面馆占道经营案",
-        party_code="92990121R046C54Q3J",
-        party_name="云台吕记面馆",
-        body_name="东岭区东岭街道",
-        body_code="11990121L78A44EY80",
-        division="990121",
-        status=CaseStatus.DECIDED,
-        filed_on=date(2026, 9, 1),
-        decided_on=date(2026, 10, 8),
-        penalty_kind=PenaltyKind.FINE,
-        fine=800,
-    )
-    return dataclasses.replace(report, **changes)
-
-
 # --- the sandbox's contract ----------------------------------------------------------------
 
 
@@ -138,7 +115,14 @@ def test_openapi_lists_every_route(platform: Served) -> None:
     assert len(routes) == 9
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flows["clientCredentials"]["tokenUrl"] == TOKEN
-    for ref in ("Case", "Certificate", "Envelope", "CaseReport", "Publicity", "ReviewScore"):
+    for ref in (
+        "Case",
+        "Certificate",
+        "Envelope_CaseList_",
+        "CaseReport",
+        "Publicity",
+        "ReviewScore",
+    ):
         assert ref in document["components"]["schemas"]
 
 
@@ -397,7 +381,7 @@ async def test_cases_by_party_pages_through_the_platform(world: World) -> None:
 
 async def test_report_is_idempotent_per_key(platform: Served, client: ProvincialClient) -> None:
     number = "测试综执罚〔2026〕9001号"
-    report = _report(number)
+    report = case_report(number)
 
     await client.report_case(report, "key-9001-a")
     await client.report_case(report, "key-9001-a")
@@ -413,12 +397,12 @@ async def test_report_is_idempotent_per_key(platform: Served, client: Provincial
     assert stored.publicity is PublicityStatus.NOT_PUBLISHED
 
     with pytest.raises(UpstreamConflict) as raised:
-        await client.report_case(_report(number, fine=900), "key-9001-a")
+        await client.report_case(case_report(number, fine=900), "key-9001-a")
     assert "4090" in raised.value.message
     assert "幂等键冲突" in raised.value.message
     assert platform.platform.reports[number] == 1
 
-    await client.report_case(_report(number, status=CaseStatus.SERVED), "key-9001-b")
+    await client.report_case(case_report(number, status=CaseStatus.SERVED), "key-9001-b")
     assert platform.platform.reports[number] == 2
     [updated] = await client.cases_by_numbers([number])
     assert updated is not None and updated.status is CaseStatus.SERVED
@@ -431,7 +415,7 @@ async def test_concurrent_retries_of_one_report_store_it_once(
     platform: Served, client: ProvincialClient
 ) -> None:
     number = "测试综执罚〔2026〕9002号"
-    await asyncio.gather(*(client.report_case(_report(number), "key-9002") for _ in range(8)))
+    await asyncio.gather(*(client.report_case(case_report(number), "key-9002") for _ in range(8)))
     assert platform.platform.reports[number] == 1
     assert platform.controls.count("/api/zfjd/ajgj") == 8
 

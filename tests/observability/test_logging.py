@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from opentelemetry import trace
 from opentelemetry.trace import format_span_id, format_trace_id
 
@@ -23,8 +22,8 @@ from gateway.demo import EXAMPLE_QUERY, showcase_case
 from gateway.logging import JsonFormatter, RedactingFilter, bound_request, logging_config
 from gateway.redact import redact
 from gateway.telemetry import configure_tracing
-from sandbox.common import free_port
 from sandbox.world import World
+from tests.upstreams import serving
 
 JWT = (
     "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0."
@@ -161,19 +160,9 @@ def captured_logs() -> Iterator[io.StringIO]:
 @pytest.fixture
 def logged_gateway(sandbox: Any, settings_for: Any, seeded_sqlite: str) -> Iterator[str]:
     """A gateway under uvicorn with its access log on."""
-    port = free_port()
     app = create_app(settings_for(sandbox, seeded_sqlite))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True)
-    )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        threading.Event().wait(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving("logged-gateway", app, lifespan=True, access_log=True) as server:
+        yield server.url
 
 
 def personal_identifiers(world: World) -> set[str]:

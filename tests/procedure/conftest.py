@@ -13,7 +13,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,9 @@ import pytest_asyncio
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.provincial import CertificateRecord
 from connectors.store import async_url, create_engine, seed, upgrade
 from sandbox.world import World
+from tests.upstreams import CertificateLookup, certificate_lookup
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -120,26 +120,9 @@ async def engine(store_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def certificates(world: World) -> Any:
+def certificates(world: World) -> CertificateLookup:
     """A certificate lookup answering what the provincial sandbox holds for the demo world."""
-    from sandbox.provincial import certificate_status
-
-    records = {
-        o.certificate_no: CertificateRecord(
-            o.certificate_no,
-            o.name,
-            o.certificate_issuer or "",
-            o.certificate_valid_until,
-            certificate_status(o, world.today),
-        )
-        for o in world.officers
-        if o.certificate_no and o.certificate_valid_until
-    }
-
-    async def lookup(numbers: Sequence[str]) -> list[CertificateRecord | None]:
-        return [records.get(n) for n in numbers]
-
-    return lookup
+    return certificate_lookup(world)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.store.casework import CaseWork
-from connectors.store.commands import (
+from casework.cases import CaseWork
+from casework.commands import (
     CloseCase,
     CommandResult,
     DecideCase,
@@ -27,6 +27,7 @@ from connectors.store.commands import (
     ReviewCase,
     ServeDecision,
 )
+from casework.ports import CertificateLookup
 from connectors.store.ledger import Ledger
 from domain.calendar import CHINA_STANDARD_TIME, default_calendar
 from domain.enums import (
@@ -128,8 +129,11 @@ def party_of(subject: Any) -> PartyInput:
     )
 
 
-def casework(engine: AsyncEngine, **ledger: Any) -> CaseWork:
-    return CaseWork(Ledger(engine, clock=lambda: NOW, **ledger), calendar=default_calendar())
+def casework(engine: AsyncEngine, certificates: CertificateLookup, **ledger: Any) -> CaseWork:
+    """The case commands on `engine` at NOW, asking `certificates` for the officers' ones."""
+    return CaseWork(
+        Ledger(engine, clock=lambda: NOW, **ledger), certificates, calendar=default_calendar()
+    )
 
 
 def key() -> str:
@@ -142,7 +146,6 @@ class Driver:
 
     work: CaseWork
     town: Town
-    certificates: Any
     results: list[CommandResult] = field(default_factory=list)
 
     @property
@@ -186,7 +189,6 @@ class Driver:
                 FileCase(number, officers or self.town.officers, at=day(1)),
                 tenants=self.tenants,
                 idempotency_key=key(),
-                certificates=self.certificates,
             )
         )
 
@@ -197,7 +199,6 @@ class Driver:
                 RecordEvidence(number, self.town.officers, (item,), at=day(n)),
                 tenants=self.tenants,
                 idempotency_key=key(),
-                certificates=self.certificates,
             )
         )
 
@@ -214,7 +215,6 @@ class Driver:
                 ),
                 tenants=self.tenants,
                 idempotency_key=key(),
-                certificates=self.certificates,
             )
         )
 
@@ -226,7 +226,6 @@ class Driver:
                 RecordDefence(number, self.town.officers, kind, "当事人陈述", at=day(n)),
                 tenants=self.tenants,
                 idempotency_key=key(),
-                certificates=self.certificates,
             )
         )
 
@@ -272,7 +271,6 @@ class Driver:
                 ServeDecision(number, self.town.officers, at=day(13)),
                 tenants=self.tenants,
                 idempotency_key=key(),
-                certificates=self.certificates,
             )
         )
 
@@ -282,7 +280,6 @@ class Driver:
                 ExecuteDecision(number, self.town.officers, at=day(14)),
                 tenants=self.tenants,
                 idempotency_key=key(),
-                certificates=self.certificates,
             )
         )
 
@@ -336,7 +333,6 @@ class Driver:
                 ),
                 tenants=self.tenants,
                 idempotency_key=key(),
-                certificates=self.certificates,
             )
         )
         if close:

@@ -24,7 +24,6 @@ import pytest_asyncio
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.credit import CreditClient, CreditConfig
 from connectors.outbox import (
     Backoff,
     Claimed,
@@ -36,45 +35,25 @@ from connectors.outbox import (
     permanent,
 )
 from connectors.outbox.queue import OUTBOX
-from connectors.provincial import ProvincialClient, ProvincialConfig
-from connectors.smartcity import SmartCityClient, SmartCityConfig
 from connectors.store import async_url, create_engine
 from connectors.store.tables import EnforcementCase, OutboxStatus, OutboxTarget
 from domain.enums import CaseStatus, PublicityStatus
 from sandbox.world import World
 from tests.procedure.scenario import Driver, casework, town_of
+from tests.upstreams import client_of, credit_store, feedback, platform, smartcity_state
 
 REPORT_ROUTE = "/api/zfjd/ajgj"
 FAST = RelayConfig(batch_size=10, poll_interval=0.05, lease=30, backoff=Backoff(0.02, 0.1))
 
 
-# --- the sandbox, as the test reads it --------------------------------------------------------
-
-
-def platform(sandbox: Any) -> Any:
-    return sandbox.provincial.server.config.app.state.platform
-
-
-def credit_store(sandbox: Any) -> Any:
-    return sandbox.credit.server.config.app.state.store
-
-
-def feedback(sandbox: Any) -> list[Any]:
-    return list(sandbox.smartcity.server.config.app.state.smartcity.feedback)
+# --- the sandbox, through the connectors --------------------------------------------------------
 
 
 @pytest_asyncio.fixture
 async def upstreams(fresh_sandbox: Any) -> AsyncIterator[UpstreamDeliverer]:
-    c = fresh_sandbox.credentials
-    provincial = ProvincialClient(
-        ProvincialConfig(
-            fresh_sandbox.provincial.url, c.provincial_client_id, c.provincial_client_secret
-        )
+    provincial, credit, smartcity = (
+        client_of(fresh_sandbox, system) for system in ("provincial", "credit", "smartcity")
     )
-    credit = CreditClient(
-        CreditConfig(fresh_sandbox.credit.url, c.credit_app_key, c.credit_app_secret)
-    )
-    smartcity = SmartCityClient(SmartCityConfig(fresh_sandbox.smartcity.url, c.smartcity_api_key))
     yield UpstreamDeliverer(provincial, credit, smartcity)
     for client in (provincial, credit, smartcity):
         await client.aclose()
@@ -82,7 +61,7 @@ async def upstreams(fresh_sandbox: Any) -> AsyncIterator[UpstreamDeliverer]:
 
 @pytest.fixture
 def driver(engine: AsyncEngine, world: World, certificates: Any) -> Driver:
-    return Driver(casework(engine), town_of(world), certificates)
+    return Driver(casework(engine, certificates), town_of(world))
 
 
 async def rows(engine: AsyncEngine) -> list[Any]:
@@ -167,7 +146,7 @@ async def test_every_system_gets_its_records(
     person = credit_store(fresh_sandbox).records[(numbers[1], org.credit_code)]
     assert person["cf_xdr_zjhm"] == town.person.code and person["cf_xdr_lb"] == "自然人"
     # the smart-city platform now links each grid event to its case
-    events = fresh_sandbox.smartcity.server.config.app.state.smartcity.events
+    events = smartcity_state(fresh_sandbox).events
     assert [events[e].case_number for e in town.events[:2]] == numbers
     # and the ledger mirrors what the others hold
     async with engine.connect() as connection:
@@ -251,7 +230,7 @@ async def test_a_killed_relay_process(
 ) -> None:  # fmt: skip
     engine = create_engine(async_url(sqlite_url))
     try:
-        driver = Driver(casework(engine), town_of(world), certificates)
+        driver = Driver(casework(engine, certificates), town_of(world))
         numbers = [await driver.general_case(event=driver.town.events[i]) for i in range(3)]
         for server in fresh_sandbox.servers:
             server.controls.base_latency_ms = 150  # deliveries are in flight when it dies
@@ -318,7 +297,7 @@ async def test_relays_in_parallel_never_deliver_a_row_twice(
 ) -> None:  # fmt: skip
     engines = [create_engine(async_url(store_url)) for _ in range(3)]
     try:
-        driver = Driver(casework(engines[0]), town_of(world), certificates)
+        driver = Driver(casework(engines[0], certificates), town_of(world))
         numbers = [await driver.summary_case(event=e) for e in driver.town.events[:8]]
         fresh_sandbox.provincial.controls.base_latency_ms = 10
         sent: Counter[int] = Counter()
@@ -401,7 +380,7 @@ def test_backoff_is_exponential_with_full_jitter() -> None:
     backoff = Backoff(base=1.0, cap=60.0)
     assert [backoff.ceiling(n) for n in (1, 2, 3, 7, 8, 100)] == [1, 2, 4, 60, 60, 60]
     rng = random.Random(1)
-    delays = [backoff.delay(4, rng) for _ in range(2000)]
+    delays = [backoff.delay(4, rng.random) for _ in range(2000)]
     assert 0 <= min(delays) < 0.1 and 7.9 < max(delays) <= 8  # uniform over [0, 8]
     assert 3.5 < sum(delays) / len(delays) < 4.5
     with pytest.raises(ValueError):
@@ -412,19 +391,16 @@ def test_backoff_is_exponential_with_full_jitter() -> None:
 
 
 async def test_the_gateway_runs_the_relay_and_commands_wake_it(
-    sqlite_url: str, world: World, certificates: Any, fresh_sandbox: Any, settings_for: Any
+    sqlite_url: str, world: World, fresh_sandbox: Any, settings_for: Any
 ) -> None:
     from gateway.app import create_app
-    from gateway.relay import build_casework
 
     path = sqlite_url.removeprefix("sqlite:///")
     settings = settings_for(fresh_sandbox, path, relay_poll_interval=30.0)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         await asyncio.sleep(0.5)  # the relay's first pass found nothing: it sleeps for 30 s
-        work = build_casework(settings, app.state.services, app.state.relay)
-        work.ledger.clock = casework(app.state.services.store.engine).ledger.clock
-        driver = Driver(work, town_of(world), certificates)
+        driver = Driver(app.state.services.casework, town_of(world))  # the gateway's own
         number = await driver.summary_case(close=False)
 
         async def reported() -> bool:
@@ -446,7 +422,7 @@ async def test_the_relay_can_be_switched_off(
     assert app.state.relay is None
     async with app.router.lifespan_context(app):
         engine = app.state.services.store.engine
-        await Driver(casework(engine), town_of(world), certificates).summary_case()
+        await Driver(casework(engine, certificates), town_of(world)).summary_case()
         await asyncio.sleep(0.2)
         assert {m.status for m in await rows(engine)} == {OutboxStatus.PENDING}
 
@@ -471,7 +447,7 @@ async def test_outbox_status_and_retry_commands(
 ) -> None:
     engine = create_engine(async_url(sqlite_url))
     try:
-        driver = Driver(casework(engine), town_of(world), certificates)
+        driver = Driver(casework(engine, certificates), town_of(world))
         await driver.general_case(until=CaseStatus.DECIDED)
         async with engine.begin() as connection:
             await connection.execute(
@@ -519,7 +495,7 @@ async def test_commands_and_relay_under_row_level_security(
         async_url(make_url(postgresql_url).set(username=role).render_as_string(False))
     )
     try:
-        driver = Driver(casework(engine), town_of(world), certificates)
+        driver = Driver(casework(engine, certificates), town_of(world))
         numbers = [await driver.summary_case(event=driver.town.events[0])]
         await drain(Relay(OutboxQueue(engine), upstreams, FAST))
         async with engine.connect() as connection:  # without a setting, the app sees nothing

@@ -13,10 +13,9 @@ import asyncio
 import json
 import os
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from auth.principal import Principal
 from auth.scopes import parse_scopes
 from connectors.store import async_url, create_engine, seed, upgrade
 from sandbox.world import World
+from tests.upstreams import serving
 
 PRINCIPAL_HEADER = "x-test-principal"
 
@@ -125,13 +125,10 @@ def graph_gateway(
         relay_backoff_base=0.05,
         relay_backoff_cap=0.5,
     )
-    app = create_app(settings, clock=fixed_clock)
-    server = serve_with_lifespan(with_principals(app))
     try:
-        yield GraphGateway(f"http://127.0.0.1:{server.config.port}", sandbox, str(path), app)
+        with served_graph(create_app(settings, clock=fixed_clock), sandbox, str(path)) as gateway:
+            yield gateway
     finally:
-        server.should_exit = True
-        server.thread.join(timeout=15)
         sandbox.stop()
 
 
@@ -181,35 +178,22 @@ def gateway_pair(
         rate_limit_per_tenant=0,
         relay_enabled=False,
     )
-    apps = [create_app(settings, clock=fixed_clock), create_app(settings, clock=fixed_clock)]
-    servers = [serve_with_lifespan(with_principals(app)) for app in apps]
     try:
-        yield tuple(  # type: ignore[return-value]
-            GraphGateway(f"http://127.0.0.1:{s.config.port}", sandbox, str(path), app)
-            for s, app in zip(servers, apps, strict=True)
-        )
+        with ExitStack() as stack:
+            first, second = (
+                stack.enter_context(
+                    served_graph(create_app(settings, clock=fixed_clock), sandbox, str(path))
+                )
+                for _ in range(2)
+            )
+            yield first, second
     finally:
-        for server in servers:
-            server.should_exit = True
-        for server in servers:
-            server.thread.join(timeout=15)
         sandbox.stop()
 
 
-def serve_with_lifespan(app: Any) -> Any:
-    """uvicorn in a thread, with the app's lifespan on: the outbox relay runs in the gateway."""
-    import uvicorn
-
-    from sandbox.common import free_port
-
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None, lifespan="on")
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    server.thread = threading.Thread(target=server.run, name="procedure-graph", daemon=True)  # type: ignore[attr-defined]
-    server.thread.start()  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the gateway did not start")
-        time.sleep(0.01)
-    return server
+@contextmanager
+def served_graph(app: Any, sandbox: Any, sqlite_path: str) -> Iterator[GraphGateway]:
+    """`app`, its /graphql taking the principal from X-Test-Principal, served over HTTP with its
+    lifespan on (the outbox relay runs in the gateway) for the block."""
+    with serving("procedure-graph", with_principals(app), lifespan=True) as server:
+        yield GraphGateway(server.url, sandbox, sqlite_path, app)

@@ -225,15 +225,3 @@ def drained(sqlite_path: str, within: float = 30.0) -> list[tuple[str, str, str]
         if time.monotonic() > deadline:
             raise AssertionError(f"outbox not drained after {within}s: {Counter(rows)}")
         time.sleep(0.1)
-
-
-def platform(sandbox: Any) -> Any:
-    return sandbox.provincial.server.config.app.state.platform
-
-
-def credit_store(sandbox: Any) -> Any:
-    return sandbox.credit.server.config.app.state.store
-
-
-def feedback(sandbox: Any) -> list[Any]:
-    return list(sandbox.smartcity.server.config.app.state.smartcity.feedback)

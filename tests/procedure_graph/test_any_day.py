@@ -20,8 +20,7 @@ from tests.procedure_graph.conftest import (
     GraphGateway,
     _seed,
     principal,
-    serve_with_lifespan,
-    with_principals,
+    served_graph,
 )
 from tests.procedure_graph.test_supervision import STATS
 
@@ -54,13 +53,10 @@ def day_gateway(
         rate_limit_per_tenant=0,
         relay_enabled=False,
     )
-    app = create_app(settings, clock=clock)
-    server = serve_with_lifespan(with_principals(app))
     try:
-        yield GraphGateway(f"http://127.0.0.1:{server.config.port}", sandbox, str(path), app)
+        with served_graph(create_app(settings, clock=clock), sandbox, str(path)) as gateway:
+            yield gateway
     finally:
-        server.should_exit = True
-        server.thread.join(timeout=15)
         sandbox.stop()
 
 

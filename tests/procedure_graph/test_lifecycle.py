@@ -9,13 +9,8 @@ from typing import Any
 from sandbox.world import World
 from tests.procedure.scenario import town_of
 from tests.procedure_graph.conftest import GraphGateway, principal
-from tests.procedure_graph.support import (
-    GraphDriver,
-    credit_store,
-    drained,
-    feedback,
-    platform,
-)
+from tests.procedure_graph.support import GraphDriver, drained
+from tests.upstreams import credit_store, feedback, platform, smartcity_state
 
 DISPATCH = """mutation($input: DispatchEventInput!) {
   dispatchEvent(input: $input) { id status } }"""
@@ -41,7 +36,7 @@ def test_a_general_and_a_summary_case_through_the_graph(
     assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     dispatched = graph_gateway.query(DISPATCH, variables, as_=dispatcher)
     assert dispatched["data"]["dispatchEvent"]["status"] == "DISPATCHED", dispatched
-    smartcity = graph_gateway.sandbox.smartcity.server.config.app.state.smartcity
+    smartcity = smartcity_state(graph_gateway.sandbox)
     assert smartcity.dispatches.count((town.events[0], town.code, "")) == 1
 
     general = driver.clue(event=town.events[0])

@@ -26,6 +26,7 @@ from sandbox.common import free_port
 from sandbox.world import World
 from tests.clock import TESTS_DAY
 from tests.procedure.scenario import Driver, casework, town_of
+from tests.upstreams import certificate_lookup, credit_store, feedback, platform
 
 ADMIN_URL = os.environ.get("DATABASE_TEST_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
@@ -254,7 +255,7 @@ def test_both_relays_deliver_every_outbox_record_exactly_once(
     async def scenario() -> list[Any]:
         engine = create_engine(async_url(postgres_url))
         try:
-            driver = Driver(casework(engine), town_of(world), certificates)
+            driver = Driver(casework(engine, certificates), town_of(world))
             town = driver.town
             numbers = [
                 await driver.general_case(event=town.events[0]),
@@ -275,39 +276,18 @@ def test_both_relays_deliver_every_outbox_record_exactly_once(
             await engine.dispose()
 
     numbers, messages = asyncio.run(scenario())
-    platform = sandbox.provincial.server.config.app.state.platform
+    state = platform(sandbox)
     reports = Counter(
         m.payload["case_number"] for m in messages if m.target == OutboxTarget.PROVINCIAL
     )
     for number, sent in reports.items():
-        assert platform.reports[number] == sent, number
-    publications = sandbox.credit.server.config.app.state.store.publications
+        assert state.reports[number] == sent, number
+    publications = credit_store(sandbox).publications
     for number in numbers:
         assert sum(1 for (wsh, _), _n in publications.arrivals.items() if wsh == number) == 1
-    feedback = Counter(
-        f.case_number for f in sandbox.smartcity.server.config.app.state.smartcity.feedback
-    )
-    assert feedback == Counter(numbers)
+    assert Counter(f.case_number for f in feedback(sandbox)) == Counter(numbers)
 
 
 @pytest.fixture
 def certificates(world: World) -> Any:
-    from connectors.provincial.records import CertificateRecord
-    from sandbox.provincial import certificate_status
-
-    records = {
-        o.certificate_no: CertificateRecord(
-            o.certificate_no,
-            o.name,
-            o.certificate_issuer or "",
-            o.certificate_valid_until,
-            certificate_status(o, world.today),
-        )
-        for o in world.officers
-        if o.certificate_no and o.certificate_valid_until
-    }
-
-    async def lookup(numbers: Any) -> list[Any]:
-        return [records.get(n) for n in numbers]
-
-    return lookup
+    return certificate_lookup(world)

@@ -8,31 +8,25 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
 
 from connectors.breaker import BreakerPolicy
-from connectors.credit import CreditClient, CreditConfig
 from connectors.metrics import REGISTRY
-from connectors.provincial import ProvincialClient, ProvincialConfig
 from connectors.resilience import Resilience, RetryPolicy
-from connectors.smartcity import SmartCityClient, SmartCityConfig
 from sandbox import credit, provincial, smartcity
-from sandbox.common import SandboxControls, free_port, start_in_thread, stop
 from sandbox.runner import Credentials, Sandbox
 from sandbox.world import World
+from tests.upstreams import client_of, serving, upstream
 
 
 @pytest.fixture(scope="session")
 def upstreams(world: World) -> Iterator[Sandbox]:
-    servers = []
-    for module in (smartcity, provincial, credit):
-        controls = SandboxControls(module.NAME)
-        servers.append(start_in_thread(module.NAME, module.create_app(world, controls), controls))
-    yield Sandbox(*servers, world=world, credentials=Credentials())
-    stop(servers)
+    with ExitStack() as stack:
+        servers = [stack.enter_context(upstream(m, world)) for m in (smartcity, provincial, credit)]
+        yield Sandbox(*servers, world=world, credentials=Credentials())
 
 
 @pytest.fixture
@@ -68,36 +62,9 @@ async def clients(
 ) -> AsyncIterator[Callable[..., Any]]:
     """`clients(system, policy, timeout=2.0)`: a connector client of `up`, closed after the test."""
     made: list[Any] = []
-    c = up.credentials
 
     def make(system: str, policy: Resilience, timeout: float = 2.0) -> Any:
-        client: Any
-        if system == "smartcity":
-            client = SmartCityClient(
-                SmartCityConfig(
-                    up.smartcity.url, c.smartcity_api_key, timeout=timeout, resilience=policy
-                )
-            )
-        elif system == "provincial":
-            client = ProvincialClient(
-                ProvincialConfig(
-                    up.provincial.url,
-                    c.provincial_client_id,
-                    c.provincial_client_secret,
-                    timeout=timeout,
-                    resilience=policy,
-                )
-            )
-        else:
-            client = CreditClient(
-                CreditConfig(
-                    up.credit.url,
-                    c.credit_app_key,
-                    c.credit_app_secret,
-                    timeout=timeout,
-                    resilience=policy,
-                )
-            )
+        client = client_of(up, system, timeout=timeout, resilience=policy)
         made.append(client)
         return client
 
@@ -124,29 +91,10 @@ class Metric:
 @contextmanager
 def serve_gateway(settings: Any) -> Iterator[str]:
     """The real app on a loopback port, its lifespan on (the owned clients close at the end)."""
-    import uvicorn
-
     from gateway.app import create_app
 
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.run, name="resilience-gateway", daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        threading.Event().wait(0.01)
-    else:
-        raise RuntimeError("gateway did not start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving("resilience-gateway", create_app(settings), lifespan=True) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

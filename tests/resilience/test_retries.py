@@ -4,22 +4,20 @@ sandbox counts the second request), other calls are not, and no retry outlives t
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
 from typing import Any
 
 import pytest
 
-from connectors.credit import PenaltyPublicityRecord
 from connectors.deadline import request_deadline
 from connectors.errors import UpstreamTimeout, UpstreamUnavailable
 from connectors.http import UpstreamUnreachable
-from connectors.provincial import CaseReport
 from connectors.resilience import DeadlineExceeded, UpstreamGuard
 from connectors.smartcity import SmartCityClient, SmartCityConfig
-from domain.enums import CaseStatus, EventStatus, PartyKind, PenaltyKind
+from domain.enums import EventStatus
 from sandbox.common import free_port
 from sandbox.runner import Sandbox
 from sandbox.world import World
+from tests.upstreams import case_report, penalty_record, platform
 
 BATCH = "/api/v1/events:batchGet"
 DISPATCH = "/api/v1/events/{event_id}/dispatch"
@@ -134,25 +132,12 @@ async def test_a_keyed_provincial_report_is_repeated_and_stored_once(
 ) -> None:
     client = clients("provincial", policy(retries=2))
     number = "测试综执罚〔2026〕7001号"
-    report = CaseReport(
-        number=number,
-        title="云台吕记面馆占道经营案",
-        party_code="92990121R046C54Q3J",
-        party_name="云台吕记面馆",
-        body_name="东岭区东岭街道",
-        body_code="11990121L78A44EY80",
-        division="990121",
-        status=CaseStatus.DECIDED,
-        filed_on=date(2026, 9, 1),
-        decided_on=date(2026, 10, 8),
-        penalty_kind=PenaltyKind.FINE,
-        fine=800,
-    )
+    report = case_report(number)
     await client.cases_by_numbers(["warm-up"])  # the token first: the fault is for the report
     up.provincial.controls.set_fault(REPORT, "reset", times=1)
     await client.report_case(report, "key-resilience-7001")
     assert up.provincial.controls.count(REPORT) == 2
-    state = up.provincial.server.config.app.state.platform
+    state = platform(up)
     assert state.reports[number] == 1
     # Sent again under its key (as a retry whose first answer was lost): stored once.
     await client.report_case(dataclasses.replace(report), "key-resilience-7001")
@@ -163,31 +148,7 @@ async def test_a_credit_publication_is_repeated(
     up: Sandbox, clients: Any, policy: Any, world: World
 ) -> None:
     client = clients("credit", policy(retries=2))
-    town = world.towns()[0]
-    subject = next(s for s in world.subjects if s.kind is PartyKind.LEGAL_PERSON)
-    record = PenaltyPublicityRecord(
-        decision_number="测试综执罚〔2026〕7002号",
-        party_name=subject.name,
-        party_kind=subject.kind,
-        party_code=subject.code,
-        legal_representative=subject.legal_representative,
-        legal_representative_id=subject.legal_representative_id,
-        violation_type="占道经营",
-        facts=f"经查,当事人{subject.name}存在占道经营行为",
-        legal_basis="《城市市容和环境卫生管理条例》第三十六条",
-        penalty_kind=PenaltyKind.FINE,
-        content="罚款人民币500元",
-        fine_wan=0.05,
-        confiscated_wan=None,
-        licence=None,
-        decided_on=date(2026, 10, 20),
-        valid_until=date(2027, 1, 18),
-        body_name=town.name,
-        body_credit_code=town.credit_code,
-        source_name=town.name,
-        source_credit_code=town.credit_code,
-        publicity_until=date(2027, 10, 20),
-    )
+    record = penalty_record(world, "测试综执罚〔2026〕7002号")
     up.credit.controls.set_fault(PUBLISH, "error", status=502, times=1)
     result = await client.publish_penalty(record)
     assert result.record_id
@@ -218,9 +179,7 @@ async def test_retries_stop_at_the_deadline(
     # with the upstream's own error, instead of sleeping into the deadline.
     resilience = policy(retries=20, base=0.1, cap=1.0)
     client = clients("smartcity", resilience)
-    client.guard = UpstreamGuard(
-        "smartcity", client.config.upstream(), resilience, draw=lambda: 1.0
-    )
+    client.guard = UpstreamGuard("smartcity", client.config, resilience, draw=lambda: 1.0)
     up.smartcity.controls.set_fault(BATCH, "error", status=503)
     retries = metric("gateway_upstream_retries_total", system="smartcity", route=BATCH)
     gave_up = metric(

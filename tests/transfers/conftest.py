@@ -34,4 +34,4 @@ from tests.procedure_graph.conftest import graph_gateway, graph_template  # noqa
 @pytest.fixture
 def driver(engine: AsyncEngine, world: World, certificates: Any) -> Driver:  # noqa: F811
     """Takes cases of the street 990121001 through their steps, in the ledger."""
-    return Driver(casework(engine), town_of(world, "990121001"), certificates)
+    return Driver(casework(engine, certificates), town_of(world, "990121001"))

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from casework.linked_actions import LaunchLinkedAction, LinkedActions
 from connectors.store import Store
 from connectors.store.ledger import Forbidden, Ledger
-from connectors.store.linked_actions import LaunchLinkedAction, launch_linked_action, linked_actions
+from connectors.store.linked_actions import linked_actions
 from connectors.store.tables import LinkedActionKind
 from domain.tenancy import TenantFilter
 from sandbox.world import World
@@ -102,13 +103,15 @@ async def test_visibility_in_sql_on_both_backends(engine: AsyncEngine, world: Wo
         date(2026, 7, 1),
         date(2026, 7, 3),
     )
+    launching = LinkedActions(Ledger(engine))
     with pytest.raises(Forbidden):
-        await launch_linked_action(
-            Ledger(engine), command, tenants=TenantFilter.of([OUTSIDER]), idempotency_key=key()
+        await launching.launch_linked_action(
+            command, tenants=TenantFilter.of([OUTSIDER]), idempotency_key=key()
         )
-    action_id, _ = await launch_linked_action(
-        Ledger(engine), command, tenants=TenantFilter.of([LEAD]), idempotency_key=key()
+    launched = await launching.launch_linked_action(
+        command, tenants=TenantFilter.of([LEAD]), idempotency_key=key()
     )
+    action_id = launched.id
     for pattern in (LEAD, "990121:scjgj", "990121001", "990121*"):
         rows = await linked_actions(store, TenantFilter.of([pattern]))
         assert action_id in {r.id for r in rows}, pattern

@@ -44,7 +44,7 @@ def raw(rls_database: RlsDatabase, setting: str, sql: str, *args: Any) -> list[t
 async def test_the_receiver_sees_and_answers_a_transferred_case_under_rls(
     app_engine: AsyncEngine, rls_database: RlsDatabase, world: World, certificates: Any
 ) -> None:
-    driver = Driver(casework(app_engine), town_of(world, STREET), certificates)
+    driver = Driver(casework(app_engine, certificates), town_of(world, STREET))
     number = await driver.clue()
     await driver.file(number)
     await driver.investigate(number)

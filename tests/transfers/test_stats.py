@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from casework.transfers import TransferCase
 from connectors.store import Store
 from connectors.store.stats import ledger_figures
-from connectors.store.transfers import TransferCase
 from domain.calendar import default_calendar, local_date
 from domain.tenancy import TenantFilter
 from domain.transfers import TransferKind, unanswered_since

@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.store import Store
-from connectors.store.ledger import IdempotencyConflict, InvalidCommand, NotFound
-from connectors.store.tables import TransferStatus
-from connectors.store.transfers import (
+from casework.transfers import (
     AnswerTransfer,
     EscalateTransfer,
     TransferCase,
     TransferResult,
     TransferWork,
 )
+from connectors.store import Store
+from connectors.store.ledger import IdempotencyConflict, InvalidCommand, NotFound
+from connectors.store.tables import TransferStatus
 from domain.enums import CaseStatus
 from domain.procedure import Rule, RuleViolation
 from domain.tenancy import TenantFilter
@@ -34,9 +34,8 @@ MARKET = "990121:scjgj"
 
 def transfers(engine: AsyncEngine) -> TransferWork:
     from connectors.store.ledger import Ledger
-    from domain.calendar import default_calendar
 
-    return TransferWork(Ledger(engine, clock=lambda: NOW), calendar=default_calendar())
+    return TransferWork(Ledger(engine, clock=lambda: NOW))
 
 
 def only(tenant: str) -> TenantFilter:

@@ -1,32 +1,26 @@
-"""Transfers (移送) as ledger commands: the sender transfers a case, the receiver accepts or
-rejects it (reporting back), the sender escalates a rejected one to coordination (争议协调).
+"""Transfers (移送) as use cases: the sender transfers a case, the receiver accepts or rejects
+it (reporting back), the sender escalates a rejected one to coordination (争议协调).
 
-Each is one unit of work with its idempotency record, like the case commands of `CaseWork`:
-the transfer row and the step on the case's timeline land together or not at all. The rules
-are `domain.transfers`'. The receiver's step is written on the sender's case; on PostgreSQL
-migration 0005 lets a receiver see the transferred case and write exactly that.
+Each runs like a case command (casework/units.py): once per idempotency key, in one unit of work
+where the transfer row and the step on the case's timeline land together or not at all, then the
+after-commit hooks. The rules are `domain.transfers`'. The receiver's step is written on the
+sender's case; on PostgreSQL migration 0005 lets a receiver see the transferred case and write
+exactly that.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
-
-from connectors.store.acts import Acts, dated
-from connectors.store.ledger import InvalidCommand, NotFound, UnitOfWork, VersionConflict
-from connectors.store.repository import tenant_clause
-from connectors.store.tables import (
-    CaseTransfer,
-    EnforcementCase,
-    Evidence,
-    Org,
-    TransferStatus,
-)
+from casework.acts import Act, dated
+from casework.ports import AfterCommit, Ledger, UnitOfWork
+from casework.units import finish, start, unit
+from connectors.store.ledger import InvalidCommand, NotFound
+from connectors.store.tables import CaseTransfer, EnforcementCase, TransferStatus
 from domain.enums import CaseStatus
 from domain.procedure import check_act_time
 from domain.tenancy import TenantFilter
@@ -107,29 +101,29 @@ class TransferResult:
         )
 
 
-def _input(command: Any) -> dict[str, Any]:
-    return asdict(command)
+class TransferWork:
+    """The transfer commands over the ledger, with the gateway's after-commit `hooks`."""
 
+    def __init__(self, ledger: Ledger, *, hooks: AfterCommit | None = None) -> None:
+        self.ledger = ledger
+        self.hooks = hooks or AfterCommit()
 
-class TransferWork(Acts):
     async def transfer_case(
         self, command: TransferCase, *, tenants: TenantFilter, idempotency_key: str
     ) -> TransferResult:
+        """移送: to another town, a department, the police or the procuratorate."""
         if not command.reason.strip():
             raise InvalidCommand("须写明移送理由 / give the reason of the transfer")
-        sender, _ = await self._prefetch(command.number, tenants, ())
-        idempotency = self.ledger.idempotency(
-            sender, idempotency_key, "transferCase", _input(command)
+        sender = await self.ledger.case_tenant(command.number, tenants)
+        run = await start(
+            self.ledger, TransferResult, "transferCase", sender, idempotency_key, command
         )
-
-        async def work(uow: UnitOfWork) -> dict[str, Any]:
-            case = await uow.case(command.number, tenants)
-            if command.expected_version is not None and command.expected_version != case.version:
-                raise VersionConflict(case.number, command.expected_version, case.version)
-            steps = await uow.steps(case.number)
-            at = dated(command.at, uow.now)
-            check_act_time(steps[-1].at if steps else None, at)
-            receiver = await uow.session.get(Org, command.to_tenant)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            case = act.case
+            receiver = await uow.org(command.to_tenant)
             if receiver is None:
                 raise InvalidCommand(f"无此单位 / no such body {command.to_tenant}")
             check_transfer(command.kind, case.status, case.tenant, receiver.code)
@@ -142,7 +136,7 @@ class TransferWork(Acts):
                 to_tenant=receiver.code,
                 reason=command.reason,
                 evidence_ids=list(command.evidence_ids),
-                sent_at=at,
+                sent_at=act.at,
                 status=TransferStatus.PENDING,
             )
             uow.add(transfer)
@@ -151,29 +145,37 @@ class TransferWork(Acts):
             if command.kind in SUSPECTED_CRIME:
                 note += f";{NO_FINE_FOR_CRIME}"
             step = await uow.append_step(
-                case, CaseStatus.TRANSFERRED, command.actor, note, at, command.evidence_ids
+                case, CaseStatus.TRANSFERRED, command.actor, note, act.at, command.evidence_ids
             )
-            return TransferResult(
+            run.answer = TransferResult(
                 transfer.id,
                 TransferStatus.PENDING,
                 case.number,
                 CaseStatus.TRANSFERRED,
                 version,
                 step.seq,
-            ).to_json()
-
-        return await self._transfer_run(idempotency, work)
+            )
+        return await finish(run, self.hooks)
 
     async def answer_transfer(
         self, command: AnswerTransfer, *, tenants: TenantFilter, idempotency_key: str
     ) -> TransferResult:
-        receiver = (await self._addressed(command.transfer_id, tenants, incoming=True)).to_tenant
-        idempotency = self.ledger.idempotency(
-            receiver, idempotency_key, "answerTransfer", _input(command)
+        """The receiver accepts or rejects, reported back on the sender's case."""
+        addressed = await self.ledger.addressed_transfer(
+            command.transfer_id, tenants, incoming=True
         )
-
-        async def work(uow: UnitOfWork) -> dict[str, Any]:
-            transfer = await self._locked(uow, command.transfer_id)
+        run = await start(
+            self.ledger,
+            TransferResult,
+            "answerTransfer",
+            addressed.to_tenant,
+            idempotency_key,
+            command,
+        )
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            transfer = await uow.locked_transfer(command.transfer_id)
             if not tenants.allows(transfer.to_tenant):
                 raise NotFound(f"移送 {command.transfer_id} 不存在 / no transfer")
             check_answer(TransferState(transfer.status.value))
@@ -183,29 +185,37 @@ class TransferWork(Acts):
             transfer.answered_at = at
             transfer.answer_note = command.note
             uow.add(transfer)
-            body = await uow.session.get(Org, transfer.to_tenant)
+            body = await uow.org(transfer.to_tenant)
             name = body.name if body is not None else transfer.to_tenant
             said = f":{command.note}" if command.note else ""
             verb = "接收移送" if command.accept else "退回移送"
             step = await uow.append_step(
                 case, case.status, command.actor, f"{name}{verb}{said}", at
             )
-            return TransferResult(
+            run.answer = TransferResult(
                 transfer.id, status, case.number, case.status, case.version, step.seq
-            ).to_json()
-
-        return await self._transfer_run(idempotency, work)
+            )
+        return await finish(run, self.hooks)
 
     async def escalate_transfer(
         self, command: EscalateTransfer, *, tenants: TenantFilter, idempotency_key: str
     ) -> TransferResult:
-        sender = (await self._addressed(command.transfer_id, tenants, incoming=False)).tenant
-        idempotency = self.ledger.idempotency(
-            sender, idempotency_key, "escalateTransfer", _input(command)
+        """The sender takes a rejected transfer to coordination (争议协调)."""
+        addressed = await self.ledger.addressed_transfer(
+            command.transfer_id, tenants, incoming=False
         )
-
-        async def work(uow: UnitOfWork) -> dict[str, Any]:
-            transfer = await self._locked(uow, command.transfer_id)
+        run = await start(
+            self.ledger,
+            TransferResult,
+            "escalateTransfer",
+            addressed.tenant,
+            idempotency_key,
+            command,
+        )
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            transfer = await uow.locked_transfer(command.transfer_id)
             if not tenants.allows(transfer.tenant):
                 raise NotFound(f"移送 {command.transfer_id} 不存在 / no transfer")
             check_escalation(TransferState(transfer.status.value))
@@ -217,57 +227,18 @@ class TransferWork(Acts):
             step = await uow.append_step(
                 case, case.status, command.actor, f"移送被退回,提请争议协调{said}", at
             )
-            return TransferResult(
+            run.answer = TransferResult(
                 transfer.id, TransferStatus.ESCALATED, case.number, case.status, version, step.seq
-            ).to_json()
-
-        return await self._transfer_run(idempotency, work)
+            )
+        return await finish(run, self.hooks)
 
     # --- helpers ---------------------------------------------------------------------------
-
-    async def _transfer_run(self, idempotency: Any, work: Any) -> TransferResult:
-        earlier = await self.ledger.replay(idempotency)
-        if earlier is not None:
-            return TransferResult.from_json(earlier, replayed=True)
-        outcome = await self.ledger.run(idempotency, work)
-        return TransferResult.from_json(outcome.result, replayed=outcome.replayed)
-
-    async def _addressed(
-        self, transfer_id: str, tenants: TenantFilter, *, incoming: bool
-    ) -> CaseTransfer:
-        """The transfer, when the caller is its receiver (`incoming`) or its sender."""
-        side = CaseTransfer.to_tenant if incoming else CaseTransfer.tenant
-        async with self.ledger.reading(tenants) as session:
-            row = (
-                await session.exec(
-                    select(CaseTransfer).where(
-                        col(CaseTransfer.id) == transfer_id, tenant_clause(col(side), tenants)
-                    )
-                )
-            ).first()
-        if row is None:
-            raise NotFound(f"移送 {transfer_id} 不存在 / no transfer {transfer_id}")
-        return row
-
-    @staticmethod
-    async def _locked(uow: UnitOfWork, transfer_id: str) -> CaseTransfer:
-        statement = (
-            select(CaseTransfer)
-            .where(col(CaseTransfer.id) == transfer_id)
-            .with_for_update(of=CaseTransfer)
-        )
-        transfer = (await uow.session.exec(statement)).first()
-        if transfer is None:
-            raise NotFound(f"移送 {transfer_id} 不存在 / no transfer {transfer_id}")
-        return transfer
 
     @staticmethod
     async def _case_of(
         uow: UnitOfWork, transfer: CaseTransfer, when: datetime | None
     ) -> tuple[EnforcementCase, datetime]:
-        case = await uow.session.get(EnforcementCase, transfer.case_number)
-        if case is None:
-            raise NotFound(f"案件 {transfer.case_number} 不存在 / no case")
+        case = await uow.transferred_case(transfer)
         steps = await uow.steps(case.number)
         at = dated(when, uow.now)
         check_act_time(steps[-1].at if steps else None, at)
@@ -277,15 +248,7 @@ class TransferWork(Acts):
     async def _check_evidence_of(uow: UnitOfWork, number: str, ids: Sequence[str]) -> None:
         if not ids:
             return
-        found = set(
-            (
-                await uow.session.exec(
-                    select(Evidence.id).where(
-                        col(Evidence.case_number) == number, col(Evidence.id).in_(list(ids))
-                    )
-                )
-            ).all()
-        )
+        found = await uow.evidence_of(number, ids)
         missing = [i for i in ids if i not in found]
         if missing:
             raise InvalidCommand(

@@ -1,20 +1,20 @@
 """What a change of a case owes the other systems, built from the ledger's rows at commit time:
 the 归集 report for the provincial platform, the 双公示 record for the credit system (every
 required field of DOMAIN §5, from the case, its item, its body and its party) and the feedback
-for the smart-city platform."""
+for the smart-city platform. The unit of work queues them as outbox rows with the change;
+connectors/outbox delivers them."""
 
 from __future__ import annotations
 
 from connectors.credit.records import PenaltyPublicityRecord
 from connectors.outbox.messages import (
     EventFeedback,
-    OutboxEntry,
     case_report,
     event_feedback,
     penalty_publication,
 )
 from connectors.provincial.records import CaseReport
-from connectors.store.tables import EnforcementCase, EnforcementItem, Org, Party
+from connectors.store.tables import EnforcementCase, EnforcementItem, Org, OutboxEntry, Party
 from domain.deadlines import maximum_publicity_until, minimum_publicity_until
 from domain.enums import ClueSource, PenaltyKind
 

@@ -1,19 +1,34 @@
 """The commands of a case's life (DOMAIN §4) as plain inputs, and what each one answers.
 
 Every command on an existing case names it by `number`, may carry the `expected_version` the
-caller last saw (a concurrent change is then a `CONFLICT`), and may date the act with `at` (an
-aware instant; default: now). `officers` are the officers doing the act: at least two with a
+caller last saw (a concurrent change is then a `VersionConflict`), and may date the act with `at`
+(an aware instant; default: now). `officers` are the officers doing the act: at least two with a
 certificate valid on the provincial platform on that day.
+
+Each dataclass is the one declaration of its command's fields: the graph's input types are made
+from them (schemas/cases/mutations.py), with the descriptions given here as `Doc`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from domain.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind
 from domain.procedure import DefenceKind
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A field's description, in Chinese and English: `name: Annotated[str, Doc("…")]`."""
+
+    text: str
+
+
+VERSION = Doc("案件当前版本 / the version last seen")  # the input's `version`
+WHEN = Doc("行为时间 / when (default now)")
+When = Annotated[datetime | None, WHEN]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +36,7 @@ class PartyInput:
     """The party (行政相对人) as the ledger records it; an existing party of the tenant with
     this code is kept as it is."""
 
-    code: str
+    code: Annotated[str, Doc("统一社会信用代码或身份证号 / credit code or ID")]
     name: str
     kind: PartyKind
     address: str = ""
@@ -32,16 +47,18 @@ class PartyInput:
 
 @dataclass(frozen=True, slots=True)
 class RegisterClue:
-    tenant: str
+    tenant: Annotated[str, Doc("办案机构 / the town or street")]
     source: ClueSource
     item_code: str
     party: PartyInput
     title: str
     facts: str
     registered_by: str  # an officer (or auxiliary) of the tenant
-    source_event_id: str | None = None  # the grid event (also behind a 12345 ticket)
+    source_event_id: Annotated[
+        str | None, Doc("网格事件 / the grid event (GRID_EVENT, HOTLINE_12345)")
+    ] = None  # also behind a 12345 ticket
     source_ref: str | None = None  # the 12345 ticket or the incoming transfer
-    at: datetime | None = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +67,15 @@ class FileCase:
     officers: tuple[str, ...]
     complex: bool = False  # complex legal relations: legal review and discussion needed
     note: str = ""
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
 class EvidenceInput:
-    kind: str  # 现场照片, 执法记录仪视频, 询问笔录 ...
+    kind: Annotated[str, Doc("现场照片, 执法记录仪视频, 询问笔录 …")]
     title: str
-    sha256: str
+    sha256: Annotated[str, Doc("文件摘要 / the file's SHA-256, hex")]
     collected_at: datetime
     collected_by: str
 
@@ -69,8 +86,8 @@ class RecordEvidence:
     officers: tuple[str, ...]
     items: tuple[EvidenceInput, ...]
     note: str = ""
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +100,8 @@ class NotifyPenalty:
     content: str
     fine: int | None = None
     note: str = ""
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +110,8 @@ class RecordDefence:
     officers: tuple[str, ...]
     kind: DefenceKind
     statement: str = ""
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +123,8 @@ class ReviewCase:
     reviewer_id: str
     approved: bool
     opinion: str
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +135,8 @@ class DiscussCase:
     chair_id: str
     participant_ids: tuple[str, ...]
     conclusion: str
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +148,8 @@ class DecideCase:
     content: str
     penalty_kind: PenaltyKind | None = None
     fine: int | None = None
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +157,8 @@ class ServeDecision:
     number: str
     officers: tuple[str, ...]
     method: str = "直接送达"
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +166,8 @@ class ExecuteDecision:
     number: str
     officers: tuple[str, ...]
     note: str = ""
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +175,8 @@ class CloseCase:
     number: str
     closed_by: str
     note: str = ""
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +188,8 @@ class DecideSummary:
     penalty_kind: PenaltyKind
     content: str
     fine: int | None = None
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +199,8 @@ class DropClue:
     number: str
     decided_by: str
     reason: str
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +210,8 @@ class MarkComplex:
     number: str
     marked_by: str
     reason: str
-    expected_version: int | None = None
-    at: datetime | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
 
 
 Command = (
@@ -213,11 +230,6 @@ Command = (
     | DropClue
     | MarkComplex
 )
-
-
-def command_input(command: Command) -> dict[str, Any]:
-    """The command's input as the idempotency hash sees it."""
-    return asdict(command)
 
 
 @dataclass(frozen=True, slots=True)

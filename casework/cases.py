@@ -1,0 +1,586 @@
+"""The commands of a case's life (DOMAIN §4), one use case each: check the procedure rules
+(`domain.procedure`) on the ledger's facts, then change the case, append the step and queue what
+the provincial platform, the credit system and the smart-city platform are owed, in one unit of
+work; after the commit, wake the outbox relay and publish the case event.
+
+Every command on an existing case reads the same way:
+
+    run = await self._start(...)                 # the case's tenant, the key: answered before?
+    certificates = await self._certificates(...) # the provincial platform, outside the lock
+    async with unit(self.ledger, run) as uow:    # one transaction
+        act = await Act.open(uow, ...)           # the case locked, its version and timeline
+        check_...(...)                           # the rules, in domain/
+        run.answer = await act.advance(...)      # the change, the step, the outbox rows
+    return await self._finish(run)               # after the commit: the hooks
+
+The GraphQL mutations stay thin (schemas/cases/mutations.py): they pass the caller's tenant
+filter for the action the mutation needs and the idempotency key; the graph maps refusals
+(`LedgerError`, `RuleViolation`) to error codes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from casework.acts import CLOCK_SKEW, Act, OnACase, dated, names, penalty_of
+from casework.commands import (
+    CloseCase,
+    CommandResult,
+    DecideCase,
+    DecideSummary,
+    DiscussCase,
+    DropClue,
+    ExecuteDecision,
+    FileCase,
+    MarkComplex,
+    NotifyPenalty,
+    RecordDefence,
+    RecordEvidence,
+    RegisterClue,
+    ReviewCase,
+    ServeDecision,
+)
+from casework.ports import AfterCommit, CertificateLookup, Ledger, UnitOfWork
+from casework.units import Run, finish, start, unit
+from connectors.events import CaseEvent
+from connectors.provincial.records import CertificateRecord
+from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, InvalidCommand
+from connectors.store.tables import EnforcementCase, Evidence, Org, Party
+from domain.calendar import HolidayCalendar, local_date
+from domain.deadlines import DeadlinePolicy
+from domain.enums import CaseStatus, ClueSource, Procedure
+from domain.identifiers import InvalidIdentifier, parse_case_number, validate_party_code
+from domain.procedure import (
+    DecisionFacts,
+    DefenceKind,
+    Penalty,
+    StepFact,
+    check_before_decision,
+    check_close,
+    check_decision,
+    check_leader,
+    check_not_auxiliary,
+    check_penalty_in_item,
+    check_reviewer,
+    check_silence,
+    check_summary,
+    check_transition,
+)
+from domain.tenancy import TenantFilter
+
+CASE_KIND = "综执罚"  # the document kind in a case number: 东岭综执罚〔2026〕17号
+HEX = frozenset("0123456789abcdefABCDEF")
+ALLOCATION_RETRIES = 5  # a case number or a party taken concurrently: the clue is registered again
+
+CaseRun = Run[CommandResult]
+
+
+class CaseWork:
+    """The case commands over the ledger, with the officers' certificates from `certificates`
+    (the provincial platform), working days from `calendar` and the gateway's after-commit
+    `hooks`."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        certificates: CertificateLookup,
+        *,
+        calendar: HolidayCalendar,
+        hooks: AfterCommit | None = None,
+        policy: DeadlinePolicy = DeadlinePolicy(),
+    ) -> None:
+        self.ledger = ledger
+        self.certificates = certificates
+        self.calendar = calendar
+        self.hooks = hooks or AfterCommit()
+        self.policy = policy
+
+    # --- the clue ----------------------------------------------------------------------------
+
+    async def register_clue(
+        self, command: RegisterClue, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """登记线索: a new case at CLUE, with the next number of the body's year."""
+        if not tenants.allows(command.tenant):
+            raise Forbidden(f"无权在 {command.tenant} 登记案件 / may not write {command.tenant}")
+        try:
+            party_code = validate_party_code(command.party.code)
+        except InvalidIdentifier as exc:
+            raise InvalidCommand(str(exc)) from exc
+        with_event = command.source in (ClueSource.GRID_EVENT, ClueSource.HOTLINE_12345)
+        if with_event and not command.source_event_id:
+            raise InvalidCommand("网格事件/12345 线索须关联事件 / name the grid event")
+        if command.source is ClueSource.TRANSFER_IN and not command.source_ref:
+            raise InvalidCommand("移送线索须注明移送 / name the incoming transfer")
+        run = await start(
+            self.ledger, CommandResult, "registerClue", command.tenant, idempotency_key, command
+        )
+        if run.answer is not None:
+            return run.answer
+        for _ in range(ALLOCATION_RETRIES):
+            try:
+                async with unit(self.ledger, run) as uow:
+                    run.answer = await self._open_case(uow, command, party_code)
+            except AllocationCollision:  # a number or the party taken concurrently: again
+                continue
+            return await self._finish(run)
+        raise Conflict("标识分配冲突,请重试 / could not allocate an identifier, try again")
+
+    async def drop_clue(
+        self, command: DropClue, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """不予立案, by a leader."""
+        run = await self._start("dropClue", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            check_transition(act.case.procedure, act.case.status, CaseStatus.DROPPED)
+            leader = await act.person(command.decided_by)
+            check_leader(leader, "不予立案", "dropping a clue")
+            run.answer = await act.advance(
+                CaseStatus.DROPPED, leader.id, f"不予立案:{command.reason}"
+            )
+        return await self._finish(run)
+
+    # --- the general procedure ---------------------------------------------------------------
+
+    async def file_case(
+        self, command: FileCase, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """立案, by two certified officers (art. 54)."""
+        run = await self._start("fileCase", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        certificates = await self._certificates(run.tenant, command.officers)
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants, certificates)
+            case = act.case
+            check_transition(case.procedure, case.status, CaseStatus.FILED)
+            await act.check_granted()
+            officers = await act.enforcers(command.officers)
+            note = f"立案:承办人 {names(officers)}" + (f";{command.note}" if command.note else "")
+            run.answer = await act.advance(
+                CaseStatus.FILED,
+                officers[0].id,
+                note,
+                changes={"filed_on": act.on, "major": case.major or command.complex},
+                report=True,
+                feedback=f"已立案查处,案号 {case.number}",
+            )
+        return await self._finish(run)
+
+    async def record_evidence(
+        self, command: RecordEvidence, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """调查取证: the evidence's metadata (the files stay in the archive)."""
+        if not command.items:
+            raise InvalidCommand("至少登记一项证据 / record at least one piece of evidence")
+        run = await self._start("recordEvidence", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        certificates = await self._certificates(run.tenant, command.officers)
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants, certificates)
+            case = act.case
+            check_transition(case.procedure, case.status, CaseStatus.INVESTIGATING)
+            officers = await act.enforcers(command.officers)
+            await uow.officers(case.tenant, [item.collected_by for item in command.items])
+            ids: list[str] = []
+            for item in command.items:
+                self._check_evidence(item.sha256, item.collected_at, act.at)
+                ids.append(f"EV{uuid.uuid4().hex[:16].upper()}")
+                uow.add(
+                    Evidence(
+                        id=ids[-1],
+                        tenant=case.tenant,
+                        case_number=case.number,
+                        kind=item.kind,
+                        title=item.title,
+                        sha256=item.sha256.lower(),
+                        collected_at=item.collected_at,
+                        collected_by=item.collected_by,
+                    )
+                )
+            note = f"调查取证:{len(ids)} 项证据,执法人员 {names(officers)}"
+            run.answer = await act.advance(
+                CaseStatus.INVESTIGATING,
+                officers[0].id,
+                note + (f";{command.note}" if command.note else ""),
+                evidence_ids=ids,
+                report=case.status is not CaseStatus.INVESTIGATING,
+            )
+        return await self._finish(run)
+
+    async def mark_complex(
+        self, command: MarkComplex, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """认定为重大复杂案件, by a leader: legal review and collective discussion needed."""
+        run = await self._start("markComplex", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            check_before_decision(act.case.status)
+            leader = await act.person(command.marked_by)
+            check_leader(leader, "认定重大复杂案件", "marking a case complex")
+            note = f"认定为重大复杂案件:{command.reason}"
+            run.answer = await act.advance(
+                act.case.status, leader.id, note, changes={"major": True}
+            )
+        return await self._finish(run)
+
+    async def notify_penalty(
+        self, command: NotifyPenalty, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """事先告知 (art. 44): the intended penalty, within the item's limits."""
+        run = await self._start("notifyPenalty", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        certificates = await self._certificates(run.tenant, command.officers)
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants, certificates)
+            check_transition(act.case.procedure, act.case.status, CaseStatus.NOTIFIED)
+            penalty = penalty_of(command.penalty_kind, command.fine)
+            check_penalty_in_item(penalty, await act.item_limits())
+            officers = await act.enforcers(command.officers)
+            run.answer = await act.advance(
+                CaseStatus.NOTIFIED,
+                officers[0].id,
+                f"事先告知:拟{command.content},执法人员 {names(officers)}",
+                changes={
+                    "penalty_kind": penalty.kind,
+                    "fine": penalty.fine,
+                    "penalty_content": command.content,
+                },
+                report=True,
+            )
+        return await self._finish(run)
+
+    async def record_defence(
+        self, command: RecordDefence, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """陈述申辩 or 听证 after the notice, or the party's silence once its period ended."""
+        run = await self._start("recordDefence", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        certificates = await self._certificates(run.tenant, command.officers)
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants, certificates)
+            case = act.case
+            check_transition(case.procedure, case.status, CaseStatus.DEFENDED)
+            if command.kind is DefenceKind.SILENT:
+                notice = next(s for s in reversed(act.steps) if s.status is CaseStatus.NOTIFIED)
+                check_silence(local_date(notice.at), act.on, self.calendar, self.policy)
+            officers = await act.enforcers(command.officers)
+            said = f":{command.statement}" if command.statement else ""
+            run.answer = await act.advance(
+                CaseStatus.DEFENDED,
+                officers[0].id,
+                f"{command.kind.label}{said},执法人员 {names(officers)}",
+                # art. 58: a case that went through a hearing needs a legal review
+                changes={"major": case.major or command.kind is DefenceKind.HEARING},
+                report=True,
+            )
+        return await self._finish(run)
+
+    async def review_case(
+        self, command: ReviewCase, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """法制审核 by a legal reviewer; not approved, the case goes back to investigation."""
+        run = await self._start("reviewCase", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            case = act.case
+            target = CaseStatus.REVIEWED if command.approved else CaseStatus.INVESTIGATING
+            check_transition(case.procedure, case.status, target)
+            reviewer = await act.person(command.reviewer_id)
+            check_reviewer(reviewer, await uow.handler_ids(case.number), case.decider_id)
+            verdict = "法制审核通过" if command.approved else "法制审核未通过,退回补充调查"
+            run.answer = await act.advance(
+                target,
+                reviewer.id,
+                f"{verdict}:{command.opinion}",
+                changes={"reviewer_id": reviewer.id} if command.approved else {},
+                report=True,
+            )
+        return await self._finish(run)
+
+    async def discuss_case(
+        self, command: DiscussCase, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """集体讨论 of the body's leaders, chaired by one of them."""
+        run = await self._start("discussCase", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            check_transition(act.case.procedure, act.case.status, CaseStatus.DISCUSSED)
+            chair = await act.person(command.chair_id)
+            check_leader(chair, "集体讨论", "a collective discussion")
+            present = await uow.officers(act.case.tenant, command.participant_ids)
+            note = f"集体讨论:{command.conclusion};主持 {chair.name},参加 {names(present)}"
+            run.answer = await act.advance(CaseStatus.DISCUSSED, chair.id, note, report=True)
+        return await self._finish(run)
+
+    async def decide_case(
+        self, command: DecideCase, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """作出决定, by a leader, after every step the case needs (art. 57, 58)."""
+        run = await self._start("decideCase", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            case = act.case
+            check_transition(case.procedure, case.status, CaseStatus.DECIDED)
+            penalty = (
+                penalty_of(command.penalty_kind, command.fine) if command.penalty_kind else None
+            )
+            if penalty is not None:
+                check_penalty_in_item(penalty, await act.item_limits())
+            decider = await act.person(command.decider_id)
+            check_decision(
+                DecisionFacts(
+                    steps=[StepFact(s.status, s.at) for s in act.steps],
+                    major=case.major,
+                    discussion_required=case.major,
+                    handler_ids=await uow.handler_ids(case.number),
+                    reviewer_id=case.reviewer_id,
+                    decider=decider,
+                    notified=Penalty(case.penalty_kind, case.fine) if case.penalty_kind else None,
+                    penalty=penalty,
+                )
+            )
+            outcome = command.content if penalty else f"不予行政处罚:{command.content}"
+            run.answer = await act.advance(
+                CaseStatus.DECIDED,
+                decider.id,
+                f"作出决定:{outcome}",
+                changes={
+                    "decided_on": act.on,
+                    "decider_id": decider.id,
+                    "penalty_kind": penalty.kind if penalty else None,
+                    "fine": penalty.fine if penalty else None,
+                    "penalty_content": command.content,
+                },
+                report=True,
+                publish=penalty is not None,
+            )
+        return await self._finish(run)
+
+    async def serve_decision(
+        self, command: ServeDecision, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """送达 the decision (art. 61)."""
+        run = await self._start("serveDecision", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        certificates = await self._certificates(run.tenant, command.officers)
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants, certificates)
+            check_transition(act.case.procedure, act.case.status, CaseStatus.SERVED)
+            officers = await act.enforcers(command.officers)
+            run.answer = await act.advance(
+                CaseStatus.SERVED,
+                officers[0].id,
+                f"送达:{command.method},执法人员 {names(officers)}",
+                changes={"served_on": act.on},
+                report=True,
+            )
+        return await self._finish(run)
+
+    async def execute_decision(
+        self, command: ExecuteDecision, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """执行: the decision carried out."""
+        run = await self._start("executeDecision", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        certificates = await self._certificates(run.tenant, command.officers)
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants, certificates)
+            check_transition(act.case.procedure, act.case.status, CaseStatus.EXECUTED)
+            officers = await act.enforcers(command.officers)
+            note = f"执行完毕,执法人员 {names(officers)}"
+            run.answer = await act.advance(
+                CaseStatus.EXECUTED,
+                officers[0].id,
+                note + (f";{command.note}" if command.note else ""),
+                report=True,
+            )
+        return await self._finish(run)
+
+    async def close_case(
+        self, command: CloseCase, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """结案: approved by a leader in the general procedure."""
+        run = await self._start("closeCase", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            case = act.case
+            check_close(case.procedure, case.status, case.penalty_kind)
+            closer = await act.person(command.closed_by)
+            if case.procedure is Procedure.GENERAL:
+                check_leader(closer, "结案审批", "closing a case")
+            else:
+                check_not_auxiliary(closer, "结案", "closing a case")
+            run.answer = await act.advance(
+                CaseStatus.CLOSED,
+                closer.id,
+                "结案" + (f":{command.note}" if command.note else ""),
+                changes={"closed_on": act.on},
+                report=True,
+            )
+        return await self._finish(run)
+
+    # --- the summary procedure ---------------------------------------------------------------
+
+    async def decide_summary(
+        self, command: DecideSummary, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """简易程序: decided on the spot from the clue by the officers present (art. 51, 52)."""
+        run = await self._start("decideSummary", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        certificates = await self._certificates(run.tenant, command.officers)
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants, certificates)
+            case = act.case
+            check_transition(Procedure.SUMMARY, case.status, CaseStatus.DECIDED)
+            penalty = penalty_of(command.penalty_kind, command.fine)
+            party = await uow.party(case.tenant, case.party_code)
+            assert party is not None
+            check_summary(penalty, party.kind)
+            check_penalty_in_item(penalty, await act.item_limits())
+            await act.check_granted()
+            officers = await act.enforcers(command.officers)
+            run.answer = await act.advance(
+                CaseStatus.DECIDED,
+                officers[0].id,
+                f"简易程序当场处罚:{command.content},执法人员 {names(officers)}",
+                changes={
+                    "procedure": Procedure.SUMMARY,
+                    "major": False,
+                    "filed_on": act.on,
+                    "decided_on": act.on,
+                    "served_on": act.on,  # handed over on the spot (art. 52)
+                    "decider_id": officers[0].id,
+                    "penalty_kind": penalty.kind,
+                    "fine": penalty.fine,
+                    "penalty_content": command.content,
+                },
+                report=True,
+                publish=True,
+                feedback=f"已当场处罚,决定书文号 {case.number}",
+            )
+        return await self._finish(run)
+
+    # --- the steps every command shares ------------------------------------------------------
+
+    async def _start(
+        self, name: str, command: OnACase, tenants: TenantFilter, idempotency_key: str
+    ) -> CaseRun:
+        """The run of a command on a case, keyed under the case's tenant."""
+        tenant = await self.ledger.case_tenant(command.number, tenants)
+        return await start(self.ledger, CommandResult, name, tenant, idempotency_key, command)
+
+    async def _certificates(
+        self, tenant: str, officer_ids: Sequence[str]
+    ) -> dict[str, CertificateRecord]:
+        """The acting officers' certificates on the provincial platform, asked outside the
+        transaction: the rules judge them as the platform holds them at this moment."""
+        numbers = await self.ledger.certificate_numbers(tenant, officer_ids)
+        if not numbers:
+            return {}
+        return {r.number: r for r in await self.certificates(numbers) if r is not None}
+
+    async def _finish(self, run: CaseRun) -> CommandResult:
+        """After the commit: wake the relay (when the unit queued messages), publish the event."""
+        assert run.answer is not None
+        event = CaseEvent(
+            number=run.answer.number,
+            tenant=run.tenant,
+            command=run.command,
+            status=run.answer.status.value,
+            version=run.answer.version,
+            seq=run.answer.seq,
+            at=self.ledger.clock().isoformat(),
+        )
+        return await finish(run, self.hooks, event)
+
+    async def _open_case(
+        self, uow: UnitOfWork, command: RegisterClue, party_code: str
+    ) -> CommandResult:
+        """The new case of `command`'s clue, with its party (kept when the tenant has it)."""
+        at = dated(command.at, uow.now)
+        org = await uow.org(command.tenant)
+        item = await uow.item(command.item_code)
+        if org is None:
+            raise InvalidCommand(f"无此单位 / no such body {command.tenant}")
+        if item is None:
+            raise InvalidCommand(f"无此执法事项 / no such item {command.item_code}")
+        registrar = (await uow.officers(command.tenant, [command.registered_by]))[0]
+        if command.source_event_id:
+            number = await uow.case_of_event(command.tenant, command.source_event_id)
+            if number is not None:
+                raise Conflict(
+                    f"事件 {command.source_event_id} 已登记为案件 {number} / "
+                    f"event already has case {number}"
+                )
+        if await uow.party(command.tenant, party_code) is None:
+            p = command.party
+            await uow.insert(
+                Party(
+                    tenant=command.tenant,
+                    code=party_code,
+                    name=p.name,
+                    kind=p.kind,
+                    address=p.address,
+                    phone=p.phone,
+                    legal_representative=p.legal_representative,
+                    legal_representative_id=p.legal_representative_id,
+                    county=command.tenant[:6],
+                )
+            )
+        case = EnforcementCase(
+            number=await self._next_number(uow, org, at),
+            tenant=command.tenant,
+            item_code=item.code,
+            party_code=party_code,
+            title=command.title,
+            facts=command.facts,
+            procedure=Procedure.GENERAL,
+            status=CaseStatus.CLUE,
+            clue_source=command.source,
+            source_event_id=command.source_event_id,
+            major=item.major,
+            registered_at=at,
+            created_at=uow.now,
+            updated_at=uow.now,
+        )
+        await uow.insert(case)
+        ref = f"({command.source_ref})" if command.source_ref else ""
+        note = f"线索登记:{command.source.label}{ref},登记人 {registrar.name}"
+        step = await uow.append_step(case, CaseStatus.CLUE, registrar.id, note, at)
+        return CommandResult(case.number, CaseStatus.CLUE, case.version, step.seq)
+
+    @staticmethod
+    def _check_evidence(sha256: str, collected_at: datetime, at: datetime) -> None:
+        if len(sha256) != 64 or not set(sha256) <= HEX:
+            raise InvalidCommand("sha256 须为 64 位十六进制 / sha256 is 64 hex digits")
+        if collected_at.utcoffset() is None or collected_at > at + CLOCK_SKEW:
+            raise InvalidCommand("取证时间无效 / collected_at must be an aware, past instant")
+
+    @staticmethod
+    async def _next_number(uow: UnitOfWork, org: Org, at: datetime) -> str:
+        """The next serial of the body's case numbers in the year of `at`."""
+        prefix = f"{org.short_name}{CASE_KIND}〔{local_date(at).year}〕"
+        serials = [parse_case_number(n).serial for n in await uow.case_numbers(org.code, prefix)]
+        return f"{prefix}{max(serials, default=0) + 1}号"

@@ -1,0 +1,358 @@
+"""The case mutations: one per `CaseWork` command, each declared once in `COMMANDS` (the command,
+the `case:<action>` scope it needs, the use case it calls, its description). The input types are
+made from the command dataclasses (casework/commands.py), the one declaration of their fields
+and descriptions: a command's fields in order, with the `version` last seen (its
+`expected_version`) and the `idempotencyKey` after the first, lists for tuples, and the nested
+inputs (`ClueParty`, `EvidenceItemInput`) made the same way.
+
+The mutations are thin: the rules, the versions and the idempotency are the use case's; a
+refusal leaves as RULE_VIOLATION (with `extensions.rule`), NOT_FOUND, FORBIDDEN, BAD_USER_INPUT
+or CONFLICT (schemas/errors.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import types
+import typing
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, TypeVar
+
+import strawberry
+from strawberry.types.field import StrawberryField
+
+from casework.cases import CaseWork
+from casework.commands import (
+    VERSION,
+    CloseCase,
+    CommandResult,
+    DecideCase,
+    DecideSummary,
+    DiscussCase,
+    Doc,
+    DropClue,
+    EvidenceInput,
+    ExecuteDecision,
+    FileCase,
+    MarkComplex,
+    NotifyPenalty,
+    PartyInput,
+    RecordDefence,
+    RecordEvidence,
+    RegisterClue,
+    ReviewCase,
+    ServeDecision,
+)
+from domain.procedure import DefenceKind
+from domain.tenancy import TenantFilter
+from schemas.context import Info
+from schemas.enums import CaseStatus, graphql_enum
+from schemas.fields import field
+from schemas.permissions import allowed, requires, tenants
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from schemas.cases.types import Case
+
+LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
+
+graphql_enum(DefenceKind, "陈述申辩情况 / how the party was heard")
+
+C = TypeVar("C", bound="DataclassInstance")
+C_contra = TypeVar("C_contra", contravariant=True)
+
+
+class UseCase(Protocol[C_contra]):
+    """A `CaseWork` command, as its unbound method: `CaseWork.decide_case`."""
+
+    def __call__(
+        self, work: CaseWork, command: C_contra, /, *, tenants: TenantFilter, idempotency_key: str
+    ) -> Awaitable[CommandResult]: ...
+
+
+@dataclass(frozen=True)
+class CaseCommand(Generic[C]):
+    """One mutation: its command (the input's fields), the `case:<action>` the caller needs on
+    the case's tenant, the use case it runs, and its description."""
+
+    command: type[C]
+    action: str
+    use_case: UseCase[C]
+    description: str
+    input_description: str  # the catalogue (schemas/descriptions.py) adds the English
+
+
+COMMANDS: tuple[CaseCommand[Any], ...] = (
+    CaseCommand(
+        RegisterClue,
+        "write",
+        CaseWork.register_clue,
+        "登记线索 / register a clue; allocates the case number",
+        "登记线索",
+    ),
+    CaseCommand(
+        DropClue, "write", CaseWork.drop_clue, "不予立案 / drop a clue (a leader)", "不予立案"
+    ),
+    CaseCommand(
+        FileCase,
+        "write",
+        CaseWork.file_case,
+        "立案 / file the clue as a case (two certified officers)",
+        "立案",
+    ),
+    CaseCommand(
+        RecordEvidence,
+        "write",
+        CaseWork.record_evidence,
+        "调查取证 / record evidence (two certified officers)",
+        "调查取证",
+    ),
+    CaseCommand(
+        MarkComplex,
+        "write",
+        CaseWork.mark_complex,
+        "认定为复杂案件 / legal review and discussion needed (a leader)",
+        "认定为复杂案件",
+    ),
+    CaseCommand(
+        NotifyPenalty,
+        "write",
+        CaseWork.notify_penalty,
+        "行政处罚事先告知 / notify the intended penalty",
+        "行政处罚事先告知",
+    ),
+    CaseCommand(
+        RecordDefence,
+        "write",
+        CaseWork.record_defence,
+        "陈述申辩/听证 / how the party was heard after the notice",
+        "陈述申辩/听证",
+    ),
+    CaseCommand(
+        ReviewCase,
+        "review",
+        CaseWork.review_case,
+        "法制审核 / legal review (a legal reviewer)",
+        "法制审核",
+    ),
+    CaseCommand(
+        DiscussCase,
+        "decide",
+        CaseWork.discuss_case,
+        "集体讨论 / collective discussion of the leaders",
+        "集体讨论",
+    ),
+    CaseCommand(
+        DecideCase,
+        "decide",
+        CaseWork.decide_case,
+        "作出处罚决定 / the decision (a leader); no penaltyKind: no penalty",
+        "作出处罚决定",
+    ),
+    CaseCommand(
+        ServeDecision,
+        "write",
+        CaseWork.serve_decision,
+        "送达决定书 / serve the decision",
+        "送达决定书",
+    ),
+    CaseCommand(
+        ExecuteDecision,
+        "write",
+        CaseWork.execute_decision,
+        "执行 / the decision executed",
+        "执行",
+    ),
+    CaseCommand(CloseCase, "write", CaseWork.close_case, "结案 / close the case", "结案"),
+    CaseCommand(
+        DecideSummary,
+        "write",
+        CaseWork.decide_summary,
+        "简易程序当场处罚 / summary decision on the spot from the clue",
+        "简易程序当场处罚",
+    ),
+)
+
+# The inputs inside a command's input: the graph's name and description of each.
+NESTED: dict[type, tuple[str, str]] = {
+    PartyInput: ("ClueParty", "当事人 / the party (an existing party of the tenant is kept)"),
+    EvidenceInput: (
+        "EvidenceItemInput",
+        "一份证据 / one piece of evidence (the file stays in the archive)",
+    ),
+}
+
+
+@strawberry.type(description="办案操作结果 / what a case command did")
+class CaseChange:
+    number: str = strawberry.field(description="案号 / the case number")
+    status: CaseStatus
+    version: int = strawberry.field(description="案件版本 / pass it to the next command")
+    seq: int = strawberry.field(description="本步骤在办案流程中的序号 / the step appended")
+    evidence_ids: list[str]
+    replayed: bool = strawberry.field(
+        description="重复请求,返回首次结果 / the answer stored for this idempotency key"
+    )
+
+    @field(description="案件(需 case:read) / the case as it is now")
+    async def case(self, info: Info) -> LazyCase | None:
+        from schemas.cases.types import Case
+
+        row = await info.context.loaders.case_by_number.load(self.number)
+        if row is None or not allowed(info, "case", row.tenant):
+            return None
+        return Case.from_row(row)
+
+    @classmethod
+    def of(cls, result: CommandResult) -> CaseChange:
+        return cls(
+            number=result.number,
+            status=result.status,
+            version=result.version,
+            seq=result.seq,
+            evidence_ids=list(result.evidence_ids),
+            replayed=result.replayed,
+        )
+
+
+# --- the input types, from the command dataclasses ---------------------------------------------
+
+_inputs: dict[type, type] = {}  # nested dataclass → its input type (made once, at import)
+
+
+def _unwrapped(hint: Any) -> tuple[Any, str | None]:
+    """The type behind `Annotated[type, Doc(...)]`, and the description."""
+    if typing.get_origin(hint) is Annotated:
+        base, *extras = typing.get_args(hint)
+        docs = [e.text for e in extras if isinstance(e, Doc)]
+        return base, docs[0] if docs else None
+    return hint, None
+
+
+def _graph_type(hint: Any) -> Any:
+    """The input annotation for a command field's type: tuples become lists, nested command
+    inputs their input types, the rest (scalars, the domain's enums) stays."""
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        (item, _ellipsis) = typing.get_args(hint)
+        return list[_graph_type(item)]  # type: ignore[misc]
+    if origin is types.UnionType:
+        kept = [_graph_type(a) for a in typing.get_args(hint)]
+        union = kept[0]
+        for other in kept[1:]:
+            union = union | other
+        return union
+    if hint in NESTED:
+        return _input_of(hint)
+    return hint
+
+
+def _entry(hint: Any, default: Any, description: str | None) -> tuple[Any, StrawberryField]:
+    if default is dataclasses.MISSING:
+        return hint, strawberry.field(description=description)
+    return hint, strawberry.field(default=default, description=description)
+
+
+def _make_input(command: type, name: str, description: str, *, keyed: bool) -> type:
+    """An input type with `command`'s fields; `keyed`: with `version` (for `expected_version`)
+    and `idempotencyKey` after the first field."""
+    hints = _hints(command)
+    entries: dict[str, tuple[Any, StrawberryField]] = {}
+    fields = dataclasses.fields(command)
+    for position, each in enumerate(fields):
+        if each.name == "expected_version":
+            continue
+        base, doc = _unwrapped(hints[each.name])
+        entries[each.name] = _entry(_graph_type(base), each.default, doc)
+        if keyed and position == 0:
+            if any(f.name == "expected_version" for f in fields):
+                entries["version"] = _entry(int, dataclasses.MISSING, VERSION.text)
+            entries["idempotency_key"] = _entry(str, dataclasses.MISSING, None)
+    namespace: dict[str, Any] = {name: entry for name, (_, entry) in entries.items()}
+    namespace["__annotations__"] = {name: hint for name, (hint, _) in entries.items()}
+    namespace["__module__"] = __name__
+    return strawberry.input(type(name, (), namespace), name=name, description=description)
+
+
+def _input_of(nested: type) -> type:
+    if nested not in _inputs:
+        name, description = NESTED[nested]
+        _inputs[nested] = _make_input(nested, name, description, keyed=False)
+    return _inputs[nested]
+
+
+def _value(hint: Any, value: Any) -> Any:
+    """An input's value as the command's field takes it."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin is Annotated:
+        return _value(typing.get_args(hint)[0], value)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        return tuple(_value(item, v) for v in value)
+    if origin is types.UnionType:
+        (kept,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _value(kept, value)
+    if hint in NESTED:
+        return _command_of(hint, value)
+    return value
+
+
+@functools.cache
+def _hints(command: type) -> dict[str, Any]:
+    return typing.get_type_hints(command, include_extras=True)
+
+
+def _command_of(command: type[C], data: Any) -> C:
+    """The command `data` (an instance of its input type) asks for."""
+    hints = _hints(command)
+    values = {
+        each.name: data.version
+        if each.name == "expected_version"
+        else _value(hints[each.name], getattr(data, each.name))
+        for each in dataclasses.fields(command)
+    }
+    return command(**values)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _mutation(spec: CaseCommand[C]) -> StrawberryField:
+    """The mutation field of `spec`: build the command from the input, run the use case with
+    the tenants where the caller may `case:<action>`."""
+    name = spec.command.__name__
+    input_type = _make_input(spec.command, f"{name}Input", spec.input_description, keyed=True)
+
+    async def resolve(info: Info, input: Any) -> CaseChange:
+        command = _command_of(spec.command, input)
+        result = await spec.use_case(
+            info.context.services.casework,
+            command,
+            tenants=tenants(info, "case", spec.action),
+            idempotency_key=input.idempotency_key,
+        )
+        return CaseChange.of(result)
+
+    resolve.__name__ = _snake(name)
+    resolve.__annotations__ = {"info": Info, "input": input_type, "return": CaseChange}
+    return strawberry.mutation(
+        resolve, description=spec.description, extensions=[requires(f"case:{spec.action}")]
+    )
+
+
+CaseMutation: type = strawberry.type(
+    type(
+        "CaseMutation",
+        (),
+        {"__module__": __name__, **{_snake(s.command.__name__): _mutation(s) for s in COMMANDS}},
+    )
+)
+
+__all__ = ["COMMANDS", "CaseChange", "CaseCommand", "CaseMutation", "DefenceKind"]
