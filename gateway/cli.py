@@ -1,9 +1,10 @@
-"""The `gateway` command: serve, schema, db upgrade|seed, sandbox serve, outbox."""
+"""The `gateway` command: serve, schema, db upgrade|seed, sandbox serve, outbox, tokens, keys,
+clients, documents. What needs the sandbox (`serve --demo`, `db seed`, `sandbox serve`) goes
+through the demo (gateway/demo/), the one part of the product that imports it."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import date
 from typing import Any
@@ -59,35 +60,18 @@ def _schema(args: argparse.Namespace) -> None:
 
 
 def _db(args: argparse.Namespace) -> None:
-    from connectors.store import async_url, create_engine, seed, upgrade
-    from gateway.services import build_clock
-    from sandbox.world import demo_world
-
     settings = Settings()
     if args.today is not None:
         settings = settings.model_copy(update={"today": args.today})
     if args.action == "upgrade":
+        from connectors.store import upgrade
+
         upgrade(settings.owner_database_url, sqlite_path=settings.sqlite_path)
         print("store migrated to head")
         return
+    from gateway.demo.cli import seed_demo_world
 
-    async def run_seed() -> None:
-        engine = create_engine(async_url(settings.owner_database_url, settings.sqlite_path))
-        try:
-            today = build_clock(settings).today()
-            report = await seed(engine, demo_world(args.seed or settings.world_seed, today))
-            print(report)
-        finally:
-            await engine.dispose()
-
-    upgrade(settings.owner_database_url, sqlite_path=settings.sqlite_path)
-    asyncio.run(run_seed())
-
-
-def _sandbox(args: argparse.Namespace) -> None:
-    from sandbox.cli import run_serve
-
-    run_serve(args)
+    seed_demo_world(settings, args.seed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,13 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument(*TODAY_ARGUMENT, **TODAY_OPTIONS)
     db.set_defaults(func=_db)
 
-    sandbox = sub.add_parser("sandbox", help="the reference upstream systems")
-    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
-    from sandbox.cli import add_serve_arguments
+    from gateway.demo.cli import add_sandbox_commands
 
-    sandbox_serve = sandbox_sub.add_parser("serve", help="run them standalone")
-    add_serve_arguments(sandbox_serve)
-    sandbox_serve.set_defaults(func=_sandbox)
+    add_sandbox_commands(sub)
 
     from gateway.tokens_cli import add_token_commands
 

@@ -50,7 +50,8 @@ def sandbox(sandbox_session: Any) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory, world: World) -> str:
     """Path of a migrated SQLite store holding the demo world."""
-    from connectors.store import async_url, create_engine, seed, upgrade
+    from connectors.store import async_url, create_engine, upgrade
+    from gateway.demo.seed import seed
 
     path = str(tmp_path_factory.mktemp("store") / "gateway.db")
     upgrade(None, sqlite_path=path)

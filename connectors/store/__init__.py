@@ -1,7 +1,9 @@
 """The local store: each town/street's ledger (台账) and the gateway's own tables.
 
-SQLModel tables, an async engine (SQLite by default, PostgreSQL by URL), Alembic migrations, the
-demo-world seed, and a repository whose every tenant-owned query takes the caller's tenant filter.
+SQLModel tables, an async engine (SQLite by default, PostgreSQL by URL), Alembic migrations, a
+first load of an empty store (`seed_tables`: the demo's world is mapped to rows by the demo,
+gateway/demo/seed.py), and a repository whose every tenant-owned query takes the caller's tenant
+filter.
 """
 
 from connectors.store.engine import (
@@ -23,7 +25,13 @@ from connectors.store.repository import (
     set_transaction_tenants,
     tenant_clause,
 )
-from connectors.store.seed import SeedReport, seed, seeded_with
+from connectors.store.seeding import (
+    SeedReport,
+    TableRows,
+    case_registered_at,
+    is_seeded,
+    seed_tables,
+)
 from connectors.store.tables import (
     AuditEvent,
     CaseOfficer,
@@ -74,17 +82,19 @@ __all__ = [
     "SeedReport",
     "SigningKey",
     "Store",
+    "TableRows",
     "TransferStatus",
     "alembic_config",
     "async_url",
     "case_cursor",
+    "case_registered_at",
     "create_engine",
     "current",
     "dialect_of",
     "head",
+    "is_seeded",
     "rls_setting",
-    "seed",
-    "seeded_with",
+    "seed_tables",
     "set_transaction_tenants",
     "sync_url",
     "tenant_clause",

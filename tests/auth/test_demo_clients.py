@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gateway.demo import EXAMPLE_QUERY, showcase_case
-from gateway.demo_clients import DemoAccess, banner_lines, register_demo_clients
+from gateway.demo.clients import DemoAccess, banner_lines, register_demo_clients
 from sandbox.world import World
 
 

@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from connectors.store import async_url, create_engine, seed, seeded_with, upgrade
+from connectors.store import async_url, create_engine, upgrade
 from domain.clock import TickingClock, day_start
+from gateway.demo.seed import seed, seeded_with
 from sandbox.world import DEFAULT_SEED, World, demo_world
 from tests.clock import TESTS_DAY
 

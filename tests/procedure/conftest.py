@@ -23,7 +23,8 @@ import pytest_asyncio
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.store import async_url, create_engine, seed, upgrade
+from connectors.store import async_url, create_engine, upgrade
+from gateway.demo.seed import seed
 from sandbox.world import World
 from tests.upstreams import CertificateLookup, certificate_lookup
 

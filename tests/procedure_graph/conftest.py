@@ -26,7 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.principal import Principal
 from auth.scopes import parse_scopes
-from connectors.store import async_url, create_engine, seed, upgrade
+from connectors.store import async_url, create_engine, upgrade
+from gateway.demo.seed import seed
 from sandbox.world import World
 from tests.upstreams import serving
 

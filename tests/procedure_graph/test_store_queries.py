@@ -14,11 +14,12 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from connectors.store import Store, async_url, create_engine, seed, upgrade
+from connectors.store import Store, async_url, create_engine, upgrade
 from connectors.store.stats import LedgerFigures, ledger_figures
 from connectors.store.sync import deliveries_by_case_numbers
 from domain.calendar import default_calendar
 from domain.tenancy import TenantFilter
+from gateway.demo.seed import seed
 from sandbox.world import World
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

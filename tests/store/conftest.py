@@ -18,7 +18,8 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
-from connectors.store import SeedReport, Store, async_url, create_engine, seed, upgrade
+from connectors.store import SeedReport, Store, async_url, create_engine, upgrade
+from gateway.demo.seed import seed
 from sandbox.world import World
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -19,9 +19,9 @@ from connectors.store import (
     create_engine,
     upgrade,
 )
-from connectors.store.seed import world_time
 from domain.enums import CaseStatus, ClueSource, PartyKind, Procedure
 from domain.tenancy import TenantFilter
+from gateway.demo.seed import world_time
 from sandbox.world import World
 
 ALL = TenantFilter.all()

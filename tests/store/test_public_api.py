@@ -13,4 +13,4 @@ def test_public_names_are_exactly_the_exported_ones() -> None:
         if not name.startswith("_") and not isinstance(value, ModuleType)
     }
     assert public == set(store.__all__)
-    assert callable(store.seed)
+    assert callable(store.seed_tables)

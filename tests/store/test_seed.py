@@ -17,12 +17,11 @@ from connectors.store import (
     Officer,
     Store,
     TransferStatus,
-    seed,
 )
-from connectors.store.seed import world_rows, world_time
 from connectors.store.tables import CaseOfficer, Party
 from domain.enums import CaseStatus, OfficerRole, PenaltyKind, Procedure, PublicityStatus
 from domain.tenancy import TenantFilter
+from gateway.demo.seed import seed, world_rows, world_time
 from sandbox.world import World
 
 if TYPE_CHECKING:

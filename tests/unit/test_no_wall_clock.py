@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT = ("auth", "bench", "connectors", "domain", "gateway", "sandbox", "schemas")
+PRODUCT = ("auth", "bench", "casework", "connectors", "domain", "gateway", "sandbox", "schemas")
 # The one place allowed to read the wall clock. Nothing else is allow-listed.
 ALLOWED = {Path("domain/clock.py")}
 

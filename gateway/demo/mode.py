@@ -1,5 +1,6 @@
-"""Demo mode: the sandbox upstreams on loopback ports, a migrated and seeded store, the IDE, and
-demo clients of the built-in issuer (real tokens); prints an example query that joins one case
+"""Demo mode (`gateway serve --demo`): the sandbox upstreams on loopback ports, a migrated store
+seeded with the demo world (gateway/demo/seed.py), the IDE, and demo clients of the built-in
+issuer (real tokens, gateway/demo/clients.py); prints an example query that joins one case
 across the four systems, with a ready token to run it."""
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ import asyncio
 import sys
 from pathlib import Path
 
-from connectors.store import async_url, create_engine, seed, seeded_with, upgrade
+from connectors.store import upgrade
 from domain.clock import Clock
-from gateway.demo_clients import DemoAccess, banner_lines, register_demo_clients
+from gateway.demo.clients import DemoAccess, banner_lines, register_demo_clients
+from gateway.demo.seed import seed_store, store_holds
 from gateway.settings import Settings
 from sandbox.runner import Sandbox, start_sandbox
 from sandbox.world import World
@@ -61,9 +63,12 @@ def prepare(settings: Settings, clock: Clock) -> tuple[Settings, Sandbox, DemoAc
         }
     )
     upgrade(settings.database_url, sqlite_path=settings.sqlite_path)
-    if asyncio.run(_seeded_with(settings, sandbox.world)) is False:
+    if (
+        asyncio.run(store_holds(settings.database_url, settings.sqlite_path, sandbox.world))
+        is False
+    ):
         _replace_stale_store(settings)
-    asyncio.run(_seed(settings, sandbox.world))
+    asyncio.run(seed_store(settings.database_url, settings.sqlite_path, sandbox.world))
     world = sandbox.world
     number = showcase_case(world)
     owner = next(c.tenant for c in world.cases if c.number == number)
@@ -87,22 +92,6 @@ def _replace_stale_store(settings: Settings) -> None:
         stale.unlink(missing_ok=True)
     print(f"{path} held the demo world of another day: made afresh", file=sys.stderr)
     upgrade(None, sqlite_path=settings.sqlite_path)
-
-
-async def _seeded_with(settings: Settings, world: World) -> bool | None:
-    engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
-    try:
-        return await seeded_with(engine, world)
-    finally:
-        await engine.dispose()
-
-
-async def _seed(settings: Settings, world: World) -> None:
-    engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
-    try:
-        await seed(engine, world)
-    finally:
-        await engine.dispose()
 
 
 def banner(settings: Settings, sandbox: Sandbox, access: DemoAccess) -> str:

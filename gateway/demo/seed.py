@@ -1,20 +1,26 @@
-"""Load the demo world into an empty, migrated store, in one transaction of bulk inserts.
+"""The demo world in the store: the mapping of `sandbox.world.World` to the store's rows (the
+demo's, not the store's: the store offers only the loading, connectors/store/seeding.py), the
+seed itself, and whether a store holds a given world.
 
 The world's datetimes are naive local times of its (Chinese) city; they become UTC here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel, col
 
+from connectors.store import (
+    SeedReport,
+    TableRows,
+    async_url,
+    case_registered_at,
+    create_engine,
+    is_seeded,
+    seed_tables,
+)
 from connectors.store.tables import (
     HANDLER,
     CaseOfficer,
@@ -32,9 +38,7 @@ from connectors.store.tables import (
     TransferStatus,
     enum_member,
 )
-
-if TYPE_CHECKING:
-    from sandbox.world import World
+from sandbox.world import World
 
 WORLD_TIMEZONE = timezone(timedelta(hours=8), "CST")  # China Standard Time, no DST
 
@@ -46,22 +50,7 @@ def world_time(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class SeedReport:
-    already_seeded: bool
-    inserted: Mapping[str, int] = field(default_factory=dict)  # table name -> rows
-
-    @property
-    def total(self) -> int:
-        return sum(self.inserted.values())
-
-    def __str__(self) -> str:
-        if self.already_seeded:
-            return "store already seeded: nothing inserted"
-        return f"seeded {self.total} rows into {len(self.inserted)} tables"
-
-
-def world_rows(world: World) -> list[tuple[type[SQLModel], list[dict[str, Any]]]]:
+def world_rows(world: World) -> list[TableRows]:
     """Every table's rows for `world`, parents before children."""
     orgs = [
         {
@@ -240,44 +229,31 @@ async def seeded_with(engine: AsyncEngine, world: World) -> bool | None:
     """Whether the store holds `world`: None when it holds no directory yet, False when it was
     seeded with another world (another seed, or the world of another day: the demo world is
     generated for the day it runs on), True when its first case is there as `world` has it."""
+    if not await is_seeded(engine):
+        return None
     first = world.cases[0]
-    async with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(text("SELECT set_config('gateway.tenants', '*', true)"))
-        if not (await connection.execute(select(func.count()).select_from(Org))).scalar_one():
-            return None
-        registered = (
-            await connection.execute(
-                select(col(EnforcementCase.registered_at)).where(
-                    col(EnforcementCase.number) == first.number
-                )
-            )
-        ).scalar_one_or_none()
-    return registered is not None and _utc(registered) == world_time(first.registered_at)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    registered = await case_registered_at(engine, first.number)
+    return registered is not None and registered == world_time(first.registered_at)
 
 
 async def seed(engine: AsyncEngine, world: World) -> SeedReport:
     """Load `world` unless the store already holds a directory; never inserts twice."""
+    return await seed_tables(engine, world_rows(world))
+
+
+async def seed_store(database_url: str | None, sqlite_path: str, world: World) -> SeedReport:
+    """`seed` on a store given by its URL (None: the SQLite file), on an engine of its own."""
+    engine = create_engine(async_url(database_url, sqlite_path))
     try:
-        async with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # Row-level security (0003) is forced on the owner too: the seed writes every tenant.
-                await connection.execute(text("SELECT set_config('gateway.tenants', '*', true)"))
-            if (await connection.execute(select(func.count()).select_from(Org))).scalar_one():
-                return SeedReport(already_seeded=True)
-            inserted: dict[str, int] = {}
-            for model, rows in world_rows(world):
-                if rows:
-                    await connection.execute(insert(model), rows)
-                inserted[str(model.__tablename__)] = len(rows)
-    except IntegrityError:
-        # Another process seeded between our check and our insert; its rows stand.
-        async with engine.connect() as connection:
-            if (await connection.execute(select(func.count()).select_from(Org))).scalar_one():
-                return SeedReport(already_seeded=True)
-        raise
-    return SeedReport(already_seeded=False, inserted=inserted)
+        return await seed(engine, world)
+    finally:
+        await engine.dispose()
+
+
+async def store_holds(database_url: str | None, sqlite_path: str, world: World) -> bool | None:
+    """`seeded_with` on a store given by its URL, on an engine of its own."""
+    engine = create_engine(async_url(database_url, sqlite_path))
+    try:
+        return await seeded_with(engine, world)
+    finally:
+        await engine.dispose()
