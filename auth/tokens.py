@@ -22,6 +22,7 @@ from auth.principal import Principal
 from auth.scopes import ScopeError, parse_scopes
 from domain.clock import SystemClock
 from domain.tenancy import is_tenant_code
+from domain.text import forbidden_character
 
 MAX_TOKEN_BYTES = 8192
 # RFC 9068 access tokens say `at+jwt`; most issuers still say `JWT` or nothing.
@@ -140,7 +141,9 @@ class TokenValidator:
         except ScopeError as exc:
             raise InvalidToken("invalid scope claim") from exc
         subject = claims["sub"]
+        if not isinstance(subject, str) or forbidden_character(subject) is not None:
+            raise InvalidToken("invalid claim sub")  # it reaches the ledger and the audit trail
         client_id = claims.get("client_id") or claims.get("azp") or subject
-        if not isinstance(client_id, str):
+        if not isinstance(client_id, str) or forbidden_character(client_id) is not None:
             raise InvalidToken("invalid claim client_id")
         return Principal(subject=subject, client_id=client_id, tenant=tenant, scopes=scopes)

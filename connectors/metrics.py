@@ -13,6 +13,13 @@ which the gateway's `/metrics` serves.
 | `gateway_upstream_concurrency_waits_total` | system, result | calls that found every slot taken: result acquired (got one later) or timeout (gave up) |
 
 `route` is the path template (`/api/v1/events/{id}`), never a concrete path.
+
+And the access audit trail's writer (connectors/store/audit.py):
+
+| metric | labels | what |
+|---|---|---|
+| `gateway_audit_batch_fallbacks_total` | | batches the store refused, then written one event at a time |
+| `gateway_audit_events_lost_total` | | events the store refused on their own: not in `audit_event` (each logged with its trace id) |
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from __future__ import annotations
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
 __all__ = [
+    "AUDIT_BATCH_FALLBACKS",
+    "AUDIT_EVENTS_LOST",
     "BREAKER_STATE",
     "BREAKER_TRANSITIONS",
     "CALLS",
@@ -71,4 +80,12 @@ CONCURRENCY_WAITS = Counter(
     "gateway_upstream_concurrency_waits",
     "Calls that found the upstream's concurrency limit reached, by how the wait ended",
     ["system", "result"],
+)
+AUDIT_BATCH_FALLBACKS = Counter(
+    "gateway_audit_batch_fallbacks",
+    "Audit batches the store refused, then written one event at a time",
+)
+AUDIT_EVENTS_LOST = Counter(
+    "gateway_audit_events_lost",
+    "Audit events the store refused on their own (logged with their trace id, not stored)",
 )

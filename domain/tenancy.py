@@ -31,6 +31,29 @@ def matches(pattern: str, tenant: str) -> bool:
     return tenant == pattern
 
 
+def contains(outer: str, inner: str) -> bool:
+    """Whether every tenant `inner` matches, `outer` matches too (`99*` contains `990121*` and
+    `990121001`; `990121*` does not contain `99*`)."""
+    if outer == "*":
+        return True
+    if inner == "*":
+        return False
+    if outer.endswith("*"):
+        return inner.startswith(outer[:-1])
+    return inner == outer
+
+
+def meet(a: str, b: str) -> str | None:
+    """The one pattern matching exactly the tenants both `a` and `b` match, or None when no
+    tenant matches both. Two patterns either nest or share no tenant: a prefix set and a code
+    or another prefix set overlap only when one lies inside the other."""
+    if contains(a, b):
+        return b
+    if contains(b, a):
+        return a
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class TenantFilter:
     """The tenants a caller may see, as patterns; handed to every store query.
@@ -63,6 +86,24 @@ class TenantFilter:
 
     def allows(self, tenant: str) -> bool:
         return any(matches(p, tenant) for p in self.patterns)
+
+    def covers(self, other: TenantFilter) -> bool:
+        """Whether every tenant `other` matches, this filter matches too."""
+        return all(
+            any(contains(mine, theirs) for mine in self.patterns) for theirs in other.patterns
+        )
+
+    def intersection(self, other: TenantFilter) -> TenantFilter:
+        """The tenants both filters match, as the fewest patterns: never wider than either
+        (`990121*` ∩ `*` is `990121*`, `99*` ∩ `990121*` is `990121*`, `990121*` ∩ `990122*`
+        matches nothing). What a caller sees of what it asked for: its scope ∩ the request."""
+        met = {m for a in self.patterns for b in other.patterns if (m := meet(a, b)) is not None}
+        return TenantFilter.of(p for p in met if not any(q != p and contains(q, p) for q in met))
+
+    def narrowed(self, pattern: str | None) -> TenantFilter:
+        """This filter narrowed by a caller's `tenantPattern` (None: not narrowed); ValueError
+        for a malformed pattern."""
+        return self if pattern is None else self.intersection(TenantFilter((pattern,)))
 
     def exact_codes(self) -> tuple[str, ...]:
         return tuple(p for p in self.patterns if not p.endswith("*"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from redis.exceptions import RedisError
 from connectors.store.documents import ANY_CLIENT, APQ, MANIFEST, DocumentEntry, DocumentStore
 
 LOCAL_TTL = 30.0  # seconds: a registration made on another replica shows here within this
+SHA256 = re.compile(r"[0-9a-f]{64}")  # as `sha256_of` writes it: any other id names nothing
 
 
 class ManifestError(ValueError):
@@ -95,6 +97,8 @@ class DocumentRegistry:
         self._local: OrderedDict[str, tuple[float, Known]] = OrderedDict()
 
     async def lookup(self, sha256: str) -> Known | None:
+        if not SHA256.fullmatch(sha256):
+            return None  # never asked of the store (PostgreSQL refuses a NUL in text)
         known = self._local_get(sha256)
         if known is not None:
             return known

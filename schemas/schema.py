@@ -19,6 +19,7 @@ from schemas.errors import ShapeErrors
 from schemas.events.mutations import EventMutation
 from schemas.events.schema import Query as EventQuery
 from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
+from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
 from schemas.limits import DocumentLimits, limit_extensions
 from schemas.linked.schema import LinkedActionMutation
@@ -83,6 +84,7 @@ def build_schema(
             ShapeErrors,
             *limit_extensions(limits or DocumentLimits(), document_cache_size),  # parser cache
             lambda: ValidationCache(maxsize=document_cache_size),
+            InputCheck,  # last: after the trail (the name sent) and the validation cache
         ],
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none

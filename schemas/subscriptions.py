@@ -41,11 +41,10 @@ class CaseEvent:
         )
 
 
-def _narrowed(pattern: str | None) -> TenantFilter | None:
-    if pattern is None:
-        return None
+def _narrowed(visible: TenantFilter, pattern: str | None) -> TenantFilter:
+    """The caller's tenants ∩ the pattern it asked for (never wider than its scope)."""
     try:
-        return TenantFilter.of([pattern])
+        return visible.narrowed(pattern)
     except ValueError as exc:
         raise BadUserInput(str(exc), argument="tenantPattern") from exc
 
@@ -59,13 +58,9 @@ class Subscription:
     async def case_events(
         self, info: Info, tenant_pattern: str | None = None
     ) -> AsyncGenerator[CaseEvent, None]:
-        visible = tenants(info, "case")
-        narrowed = _narrowed(tenant_pattern)
+        visible = _narrowed(tenants(info, "case"), tenant_pattern)
         async with info.context.services.case_events.subscribe() as queue:
             while True:
                 event: Event = await queue.get()
-                if not visible.allows(event.tenant):
-                    continue
-                if narrowed is not None and not narrowed.allows(event.tenant):
-                    continue
-                yield CaseEvent.of(event)
+                if visible.allows(event.tenant):
+                    yield CaseEvent.of(event)

@@ -18,6 +18,7 @@ from auth.issuer.hashing import dummy_hash, hash_secret, is_secret_hash, verify_
 from auth.issuer.ports import ClientRecord, ClientRepository
 from auth.scopes import Scope, ScopeError, parse_scopes
 from domain.tenancy import is_tenant_code
+from domain.text import forbidden_character
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,8 @@ class ClientDirectory:
         self.store = store
 
     async def get(self, client_id: str) -> IssuerClient | None:
+        if forbidden_character(client_id) is not None:
+            return None  # no client has such an id; never asked of the store (NUL on PostgreSQL)
         if client_id in self.configured:
             return self.configured[client_id]
         if self.store is None:

@@ -2,32 +2,60 @@
 
 Writing never delays an answer: `submit` queues the event and returns; one writer task on the
 running loop inserts what is queued, in batches (one INSERT per batch, so one commit serves many
-operations under load). A failed write is logged with the whole event (so it is not lost from the
-logs) and never fails the operation. When too much is queued the next caller waits until it is
-written, so a slow database slows answers down instead of piling up memory. Reading is tenant-filtered and
-paged newest first. On PostgreSQL the application role may only INSERT and SELECT (0003).
+operations under load). Every string of a queued event loses its control characters first
+(`domain.text.without_controls`): PostgreSQL refuses NUL in text, and a line break in the trail
+only forges lines. When the store refuses a batch anyway, its events are written one at a time,
+so that one bad event loses only itself, never the other clients' events of its batch; an event
+refused on its own is lost: counted in `gateway_audit_events_lost_total` and logged with the whole
+event and its trace id, and it never fails the operation. When too much is queued the next caller
+waits until it is written, so a slow database slows answers down instead of piling up memory.
+Reading is tenant-filtered and paged newest first. On PostgreSQL the application role may only
+INSERT and SELECT (0003).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, String, cast, func, insert
 from sqlmodel import col, select
 
+from connectors.metrics import AUDIT_BATCH_FALLBACKS, AUDIT_EVENTS_LOST
 from connectors.store.repository import LIKE_ESCAPE, Store, escape_like, tenant_clause
 from connectors.store.tables import AuditEvent
 from domain.tenancy import TenantFilter
+from domain.text import without_controls
 
 log = logging.getLogger("gateway.audit")
 
 MAX_BATCH = 500  # events per INSERT
 MAX_QUEUED = 5000  # beyond this, submitting waits for the writer
+_TEXT = (
+    "tenant",
+    "principal",
+    "client_id",
+    "operation_name",
+    "document_hash",
+    "outcome",
+    "trace_id",
+)
+
+
+def cleaned(event: AuditEvent) -> AuditEvent:
+    """`event` with no control character in any of its strings (records included)."""
+    for name in _TEXT:
+        value = getattr(event, name)
+        if isinstance(value, str):
+            setattr(event, name, without_controls(value))
+    event.records = [without_controls(r) if isinstance(r, str) else r for r in event.records]
+    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +98,9 @@ def decode_audit_cursor(cursor: str) -> int:
 
 
 def _conditions(tenants: TenantFilter, filter: AuditFilter) -> list[ColumnElement[bool]]:
+    """`tenants` already narrowed by the filter's `tenant_pattern` (`AuditLog.page`)."""
     event = AuditEvent
     conditions = [tenant_clause(col(event.tenant), tenants)]
-    if filter.tenant_pattern is not None:
-        narrowed = TenantFilter((filter.tenant_pattern,))
-        conditions.append(tenant_clause(col(event.tenant), narrowed))
     if filter.principal is not None:
         conditions.append(col(event.principal) == filter.principal)
     if filter.client_id is not None:
@@ -101,22 +127,64 @@ class AuditLog:
         self._queue: list[AuditEvent] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def append(self, *events: AuditEvent) -> None:
+    async def _insert(self, events: Sequence[AuditEvent]) -> None:
         """One INSERT of `events`, in a transaction that may write only their own tenants."""
-        if not events:
-            return
         rows = [event.model_dump(exclude={"id"}) for event in events]
         tenants = TenantFilter.of(event.tenant for event in events)
         async with self._store.transaction(tenants) as session:
             connection = await session.connection()
             await connection.execute(insert(AuditEvent), rows)
 
+    async def append(self, *events: AuditEvent) -> list[AuditEvent]:
+        """Write `events` as they are: one INSERT, or, when the store refuses the batch, one
+        INSERT per event. Answers the events the store refused on their own (each logged with
+        its trace id and counted as lost); never raises for a refusal."""
+        if not events:
+            return []
+        try:
+            await self._insert(events)
+            return []
+        except Exception as exc:
+            if len(events) == 1:
+                self._lost(events[0], exc)
+                return list(events)
+            AUDIT_BATCH_FALLBACKS.inc()
+            log.warning(
+                "audit batch of %d events refused (%s), writing them one by one",
+                len(events),
+                type(exc).__name__,
+            )
+        lost: list[AuditEvent] = []
+        for event in events:
+            try:
+                await self._insert((event,))
+            except Exception as exc:
+                self._lost(event, exc)
+                lost.append(event)
+        return lost
+
+    @staticmethod
+    def _lost(event: AuditEvent, exc: Exception) -> None:
+        AUDIT_EVENTS_LOST.inc()
+        log.error(
+            "audit event not written (trace %s): %s",
+            event.trace_id,
+            event.model_dump_json(),
+            exc_info=exc,
+            extra={"trace_id": event.trace_id},
+        )
+
     async def submit(self, event: AuditEvent) -> None:
-        """Queue `event` for the writer and return at once, unless the queue is full: then wait
-        until it is written, so that a slow database slows answers instead of piling up."""
-        self._queue.append(event)
+        """Queue `event`, cleaned of control characters, for the writer and return at once,
+        unless the queue is full: then wait until it is written, so that a slow database slows
+        answers instead of piling up."""
+        self._queue.append(cleaned(event))
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._drain())
+            # A context of its own: the writer serves every request, so its log lines must not
+            # carry the trace, client and tenant of the request that happened to start it.
+            self._writer = asyncio.get_running_loop().create_task(
+                self._drain(), context=contextvars.Context()
+            )
         if len(self._queue) >= MAX_QUEUED:
             await self.flush()
 
@@ -127,9 +195,9 @@ class AuditLog:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
                 await self.append(*batch)
-            except Exception:
+            except Exception as exc:  # append answers refusals: this is a bug, never fatal
                 for event in batch:
-                    log.exception("audit event not written: %s", event.model_dump_json())
+                    self._lost(event, exc)
 
     async def flush(self) -> None:
         """Wait until every queued event is written (read-your-writes, and before shutdown)."""
@@ -142,6 +210,8 @@ class AuditLog:
         """Newest first; `after` is an `end_cursor` (ValueError if forged)."""
         if first < 0:
             raise ValueError("first must not be negative")
+        # The caller's tenants ∩ the pattern it asked for: the SQL and row-level security alike.
+        tenants = tenants.narrowed(filter.tenant_pattern)
         conditions = _conditions(tenants, filter)
         page = select(AuditEvent).where(*conditions)
         if after is not None:

@@ -176,7 +176,12 @@ def _party_clause(tenants: TenantFilter) -> ColumnElement[bool]:
 
 def rls_setting(*filters: TenantFilter) -> str:
     """The value of `gateway.tenants` for a transaction: the union of the filters' patterns,
-    comma-separated ('' allows nothing). Patterns never hold a comma (TenantFilter checks)."""
+    comma-separated ('' allows nothing). Patterns never hold a comma (TenantFilter checks).
+
+    Several filters are for a transaction that reads several resources, each within the caller's
+    scope for it (a case's handlers: case:read for the links, officer:read for the officers).
+    A caller's scope and the tenants it asked for are ONE filter, their intersection
+    (`TenantFilter.narrowed`), never two: a union would widen the setting to the request."""
     return ",".join(sorted({p for f in filters for p in f.patterns}))
 
 
@@ -190,6 +195,21 @@ async def set_transaction_tenants(session: AsyncSession, *tenants: TenantFilter)
             text("SELECT set_config('gateway.tenants', :tenants, true)"),
             {"tenants": rls_setting(*tenants)},
         )
+
+
+def case_scope(tenants: TenantFilter, pattern: str | None) -> TenantFilter:
+    """The tenants a case query narrowed by `pattern` hands to row-level security.
+
+    The pattern itself when the caller's tenants contain it (then it IS their intersection, and
+    every case the query may answer is visible to it); else the caller's tenants. Case
+    visibility runs through grants and transfers, so a case can be visible to both the caller
+    and a pattern that shares no tenant with it (a department asking for one town: the cases of
+    its items there); the SQL filter (`case_clause` of both) narrows those. Never wider than the
+    caller's tenants."""
+    if pattern is None:
+        return tenants
+    asked = TenantFilter((pattern,))
+    return asked if tenants.covers(asked) else tenants
 
 
 def _contains(column: Mapped[str] | ColumnElement[str], fragment: str) -> ColumnElement[bool]:
@@ -365,7 +385,7 @@ class Store:
             )
         page = page.order_by(*_CASE_ORDER).limit(first + 1)
         count = select(func.count()).select_from(EnforcementCase).where(*conditions)
-        async with self.transaction(tenants) as session:
+        async with self.transaction(case_scope(tenants, filter.tenant_pattern)) as session:
             rows = list((await session.exec(page)).all())
             total = (await session.exec(count)).one()
         has_next = len(rows) > first
@@ -458,10 +478,9 @@ class Store:
         return _one_per_key(ids, rows, lambda o: o.id)
 
     async def officers(self, tenants: TenantFilter, filter: OfficerFilter) -> list[Officer]:
+        # The caller's tenants ∩ the pattern it asked for: the SQL and row-level security alike.
+        tenants = tenants.narrowed(filter.tenant_pattern)
         statement = select(Officer).where(tenant_clause(col(Officer.tenant), tenants))
-        if filter.tenant_pattern is not None:
-            narrowed = TenantFilter((filter.tenant_pattern,))
-            statement = statement.where(tenant_clause(col(Officer.tenant), narrowed))
         if filter.role is not None:
             statement = statement.where(col(Officer.role) == filter.role)
         if filter.name:

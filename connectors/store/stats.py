@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 from sqlmodel import col
@@ -55,8 +56,10 @@ class LedgerFigures:
     unknown_years: tuple[int, ...] = ()
 
 
-def _ours(tenants: Sequence[TenantFilter]) -> ColumnElement[bool]:
-    return and_(*[tenant_clause(col(EnforcementCase.tenant), t) for t in tenants])
+def scope_of(tenants: Sequence[TenantFilter]) -> TenantFilter:
+    """The tenants every one of `tenants` allows (the caller's scope ∩ the pattern it asked
+    for): one filter for the SQL and for row-level security, never wider than any of them."""
+    return reduce(TenantFilter.intersection, tenants) if tenants else TenantFilter.none()
 
 
 async def ledger_figures(
@@ -71,7 +74,8 @@ async def ledger_figures(
     """Figures for the cases of every one of `tenants` (their intersection), decisions from
     `since` to `until` inclusive; the overdue counts are as of `today`, whatever the window."""
     case = EnforcementCase
-    ours = _ours(tenants)
+    scope = scope_of(tenants)
+    ours = tenant_clause(col(case.tenant), scope)
     in_window = and_(ours, col(case.decided_on) >= since, col(case.decided_on) <= until)
     penalised = col(case.penalty_kind).is_not(None)
     reviewed = col(case.reviewer_id).is_not(None)
@@ -103,9 +107,8 @@ async def ledger_figures(
         .where(ours, col(case.status) == CaseStatus.DECIDED, col(case.served_on).is_(None))
         .group_by(col(case.decided_on))
     )
-    officer_tenants = and_(*[tenant_clause(col(Officer.tenant), t) for t in tenants])
     certificates = select(col(Officer.certificate_no)).where(
-        officer_tenants,
+        tenant_clause(col(Officer.tenant), scope),
         col(Officer.certificate_no).is_not(None),
     )
     # 移送: sent or received by the tenants, still pending past the receiver's answer limit;
@@ -113,8 +116,8 @@ async def ledger_figures(
     window = unanswered_window(today, calendar)
     pending = and_(
         or_(
-            and_(*[tenant_clause(col(CaseTransfer.tenant), t) for t in tenants]),
-            and_(*[tenant_clause(col(CaseTransfer.to_tenant), t) for t in tenants]),
+            tenant_clause(col(CaseTransfer.tenant), scope),
+            tenant_clause(col(CaseTransfer.to_tenant), scope),
         ),
         col(CaseTransfer.status) == TransferStatus.PENDING,
     )
@@ -134,7 +137,7 @@ async def ledger_figures(
         .select_from(CaseTransfer)
         .where(pending, sent_before(window.judged_from), not_(sent_before(window.late_before)))
     )
-    async with store.transaction(*tenants) as session:
+    async with store.transaction(scope) as session:
         connection = await session.connection()  # plain Core rows, no ORM objects
         unanswered_transfers = int((await connection.execute(unanswered)).scalar_one())
         unjudged_transfers = (
@@ -203,7 +206,7 @@ async def ledger_figures(
     unjudged_publication: Sequence[str] = ()
     unjudged_service: Sequence[str] = ()
     if unjudged_published or unjudged_unserved:
-        async with store.transaction(*tenants) as session:
+        async with store.transaction(scope) as session:
             connection = await session.connection()
             if unjudged_published:
                 unjudged_publication = (

@@ -2,7 +2,10 @@
 name, sha256 of the document), which records it returned, how it ended and its trace id.
 
 The event is handed to the store's audit log after the operation, which writes it without holding
-up the answer (see connectors/store/audit.py). An operation without a principal touches nothing
+up the answer and without a control character in any of its strings (see
+connectors/store/audit.py). The operation name is the one the client sent, noted before anything
+runs, so a name refused as no GraphQL name (schemas/inputs.py) is on record too; a name longer
+than `MAX_NAME` characters is cut there (with `…`). Without one, the document's own. An operation without a principal touches nothing
 (every field refuses it) and is not recorded here: the authentication layer logs refusals.
 """
 
@@ -21,6 +24,7 @@ from schemas.codes import Code
 from schemas.errors import code_of
 
 OK = "ok"
+MAX_NAME = 200  # characters of an operation name kept in the trail
 
 
 def outcome(errors: Sequence[GraphQLError] | None) -> str:
@@ -44,17 +48,24 @@ def trace_id(context: object) -> str | None:
 
 class AuditTrail(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
+        # Before parsing, the name is the one the client sent (None when it sent none).
+        sent = self.execution_context.operation_name
+        if sent is not None and len(sent) > MAX_NAME:
+            sent = sent[:MAX_NAME] + "…"
         with collecting() as trail:
             try:
                 yield
             except Exception:
                 # Strawberry raises (rather than answers) for a document it cannot get an
                 # operation from; the endpoint turns that into QUERY_REJECTED.
-                await self._record(trail, trace_id(self.execution_context.context), failed=True)
+                context = self.execution_context.context
+                await self._record(trail, trace_id(context), sent, failed=True)
                 raise
-            await self._record(trail, trace_id(self.execution_context.context))
+            await self._record(trail, trace_id(self.execution_context.context), sent)
 
-    async def _record(self, trail: Trail, current_trace: str | None, failed: bool = False) -> None:
+    async def _record(
+        self, trail: Trail, current_trace: str | None, sent: str | None, failed: bool = False
+    ) -> None:
         execution = self.execution_context
         principal = getattr(execution.context, "principal", None)
         if principal is None:
@@ -65,10 +76,12 @@ class AuditTrail(SchemaExtension):
             result = execution.result
             errors = getattr(result, "errors", None) or execution.pre_execution_errors
             result_outcome = outcome(errors)
-        try:
-            operation_name = execution.operation_name
-        except Exception:  # a document that did not parse has no operation to name
-            operation_name = None
+        operation_name = sent
+        if operation_name is None:
+            try:
+                operation_name = execution.operation_name
+            except Exception:  # a document that did not parse has no operation to name
+                operation_name = None
         records = trail.records
         if trail.dropped:
             records.append(f"…:{trail.dropped} more")

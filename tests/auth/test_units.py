@@ -141,6 +141,12 @@ async def test_claims_become_the_principal() -> None:
     assert (await principal(tenant="990121:sfj")).tenant == "990121:sfj"
     with pytest.raises(InvalidToken, match="invalid claim client_id"):
         await principal(client_id=7)
+    with pytest.raises(InvalidToken, match="invalid claim client_id"):
+        await principal(client_id="app\x00")
+    with pytest.raises(InvalidToken, match="invalid claim sub"):
+        await principal(sub="user\x1b[2J")
+    with pytest.raises(InvalidToken, match="invalid claim sub"):
+        await principal(sub=7)
     with pytest.raises(InvalidToken, match="invalid scope claim"):
         await principal(scope=["case:read", 3])
     with pytest.raises(InvalidToken, match="untrusted issuer"):

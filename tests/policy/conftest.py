@@ -128,7 +128,8 @@ def _serve(
 
 
 async def _seed(url: str | None, sqlite_path: str, world: World) -> None:
-    from connectors.store import async_url, create_engine, seed
+    from connectors.store import async_url, create_engine
+    from gateway.demo.seed import seed
 
     engine = create_engine(async_url(url, sqlite_path))
     try:

@@ -213,7 +213,7 @@ def test_a_non_superuser_owner_migrates_and_seeds_under_forced_rls(
     applies to it as well, so without a setting even the owner reads no tenant rows."""
     import asyncio
 
-    from connectors.store import seed
+    from gateway.demo.seed import seed
 
     owner = f"gw_owner_{uuid.uuid4().hex[:10]}"
     database = make_url(pg_factory())
