@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     jwks_refetch_interval: float = Field(
         default=30.0, ge=0, description="At most one refetch on an unknown kid per this many s"
     )
+    issuer_keys_stale_if_error: float = Field(
+        default=3600.0,
+        ge=0,
+        description="While the store is down, the built-in issuer's last keys keep validating "
+        "for up to this many s beyond the JWKS TTL (fail static; 0: fail closed)",
+    )
     oauth_clients: list[dict[str, str | bool]] = Field(
         default_factory=list,
         description='JSON: [{"client_id", "tenant", "scope", "secret_hash"|"secret", "name"?}]',

@@ -11,6 +11,7 @@ from connectors.store.engine import (
     dialect_of,
     sync_url,
 )
+from connectors.store.errors import StoreUnavailable
 from connectors.store.migrate import alembic_config, current, head, upgrade
 from connectors.store.repository import (
     CaseFilter,
@@ -74,6 +75,7 @@ __all__ = [
     "SeedReport",
     "SigningKey",
     "Store",
+    "StoreUnavailable",
     "TransferStatus",
     "alembic_config",
     "async_url",

@@ -2,8 +2,9 @@
 
 Writing never delays an answer: `submit` queues the event and returns; one writer task on the
 running loop inserts what is queued, in batches (one INSERT per batch, so one commit serves many
-operations under load). A failed write is logged with the whole event (so it is not lost from the
-logs) and never fails the operation. When too much is queued the next caller waits until it is
+operations under load). A failed write (the store down: `StoreUnavailable`) is logged with the
+whole event (so it is not lost from the logs), counted in `gateway_audit_events_unwritten_total`
+(so the trail's gap is visible on the dashboard) and never fails the operation. When too much is queued the next caller waits until it is
 written, so a slow database slows answers down instead of piling up memory. Reading is tenant-filtered and
 paged newest first. On PostgreSQL the application role may only INSERT and SELECT (0003).
 """
@@ -20,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, String, cast, func, insert
 from sqlmodel import col, select
 
+from connectors.metrics import AUDIT_UNWRITTEN
 from connectors.store.repository import LIKE_ESCAPE, Store, escape_like, tenant_clause
 from connectors.store.tables import AuditEvent
 from domain.tenancy import TenantFilter
@@ -128,6 +130,7 @@ class AuditLog:
             try:
                 await self.append(*batch)
             except Exception:
+                AUDIT_UNWRITTEN.inc(len(batch))
                 for event in batch:
                     log.exception("audit event not written: %s", event.model_dump_json())
 

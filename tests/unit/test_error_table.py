@@ -30,6 +30,7 @@ from connectors.http import UpstreamUnreachable
 from connectors.outbox.delivery import UndeliverableMessage
 from connectors.resilience import CircuitOpen, DeadlineExceeded, NoSlot
 from connectors.smartcity.client import EventConflict
+from connectors.store.errors import StoreUnavailable
 from domain.calendar import CalendarError, UnknownYear
 from domain.identifiers import InvalidIdentifier
 from domain.procedure import Rule
@@ -106,6 +107,7 @@ EXPECTED: dict[type[BaseException], Code] = {
     UpstreamNotFound: Code.NOT_FOUND,
     UpstreamConflict: Code.CONFLICT,
     EventConflict: Code.CONFLICT,
+    StoreUnavailable: Code.STORE_UNAVAILABLE,
 }
 
 
