@@ -26,6 +26,7 @@ from connectors.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from connectors.events import EventsMissed
 from connectors.http import UpstreamUnreachable
 from connectors.outbox.delivery import UndeliverableMessage
 from connectors.resilience import CircuitOpen, DeadlineExceeded, NoSlot
@@ -108,6 +109,7 @@ EXPECTED: dict[type[BaseException], Code] = {
     UpstreamConflict: Code.CONFLICT,
     EventConflict: Code.CONFLICT,
     StoreUnavailable: Code.STORE_UNAVAILABLE,
+    EventsMissed: Code.EVENTS_MISSED,
 }
 
 
