@@ -189,6 +189,16 @@ class Settings(BaseSettings):
     persisted_apq: bool = Field(
         default=True, description="Automatic persisted queries: store a document sent with its hash"
     )
+    persisted_apq_max_bytes: int = Field(
+        default=16_384,
+        ge=0,
+        description="Largest document (UTF-8 bytes) APQ stores; larger ones run but are not kept",
+    )
+    persisted_apq_max_documents: int = Field(
+        default=10_000,
+        ge=0,
+        description="Documents APQ keeps in the store; beyond, the oldest are evicted",
+    )
     persisted_cache_size: int = Field(
         default=1024, ge=0, description="Documents kept in the in-process LRU cache"
     )
