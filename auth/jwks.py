@@ -4,7 +4,12 @@ The cache keeps the keys for `ttl` seconds after a successful fetch. A token nam
 `kid` triggers at most one refetch per `refetch_interval` seconds, and concurrent misses share
 that one fetch, so a flood of forged `kid`s cannot turn into a flood of requests to the issuer;
 a source that failed is not asked again within that interval either. It fails closed: when no
-fetch has succeeded within `ttl`, there are no keys and every token is invalid.
+fetch has succeeded within `ttl`, there are no keys and every token is invalid, unless
+`stale_if_error` allows more: then, while the source keeps failing, the last keys fetched stay
+in use for up to `stale_if_error` seconds beyond `ttl` (fail static, RFC 5861's stale-if-error).
+The built-in issuer's cache does that (its source is the gateway's own store: a store outage must
+not turn every valid token into a 401); a request meanwhile never waits on a fetch in progress
+while stale keys may still serve it. A successful fetch replaces the keys as always.
 
 Each key is pinned to one algorithm by its type (RSA → RS256, EC P-256 → ES256). Symmetric
 (`oct`) keys, encryption keys and other curves are never used, whatever the JWKS contains.
@@ -87,13 +92,16 @@ class JwksCache:
         *,
         ttl: float = 300.0,
         refetch_interval: float = 30.0,
+        stale_if_error: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
         self.ttl = ttl
+        self.stale_if_error = stale_if_error
         self.refetch_interval = refetch_interval
         self.clock = clock
         self.fetches = 0  # fetch attempts, for tests and metrics
+        self.stale_served = 0  # lookups answered from stale keys while the source failed
         self._keys: dict[str, VerificationKey] = {}
         self._fetched_at: float | None = None  # last success
         self._attempted_at: float | None = None  # last attempt, success or not
@@ -103,6 +111,23 @@ class JwksCache:
 
     def _fresh(self, now: float) -> bool:
         return self._fetched_at is not None and now - self._fetched_at < self.ttl
+
+    def _usable(self, now: float) -> bool:
+        """Fresh, or stale within `stale_if_error` (kept only while fetching fails)."""
+        return self._fetched_at is not None and now - self._fetched_at < (
+            self.ttl + self.stale_if_error
+        )
+
+    async def _ensure(self) -> None:
+        now = self.clock()
+        if self._fresh(now):
+            return
+        if self._lock.locked() and self._usable(now) and self._keys:
+            self.stale_served += 1  # a fetch is under way: serve what we have, do not queue
+            return
+        await self._refresh(unknown_kid=False)
+        if not self._fresh(self.clock()) and self._keys:
+            self.stale_served += 1
 
     def _may_fetch(self, now: float, unknown_kid: bool) -> bool:
         def waited(since: float | None) -> bool:
@@ -118,8 +143,7 @@ class JwksCache:
     async def get(self, kid: str | None) -> VerificationKey | None:
         """The key for `kid` (a token without `kid` gets the issuer's only key, if it has one)."""
         generation = self._generation
-        if not self._fresh(self.clock()):
-            await self._refresh(unknown_kid=False)
+        await self._ensure()
         key = self._lookup(kid)
         if key is None and kid is not None and self._generation == generation:
             await self._refresh(unknown_kid=True)
@@ -127,8 +151,7 @@ class JwksCache:
         return key
 
     async def keys(self) -> dict[str, VerificationKey]:
-        if not self._fresh(self.clock()):
-            await self._refresh(unknown_kid=False)
+        await self._ensure()
         return dict(self._keys)
 
     def _lookup(self, kid: str | None) -> VerificationKey | None:
@@ -143,7 +166,7 @@ class JwksCache:
                 return  # a concurrent caller fetched while this one waited: share its result
             now = self.clock()
             if not self._may_fetch(now, unknown_kid):
-                if not self._fresh(now):
+                if not self._usable(now):
                     self._keys = {}
                 return
             self._attempted_at = now
@@ -152,9 +175,15 @@ class JwksCache:
             self.fetches += 1
             try:
                 keys = verification_keys(await self.source.fetch())
-            except Exception as exc:  # any failure of any source: keep nothing stale
-                log.warning("JWKS fetch failed: %s", type(exc).__name__)
-                if not self._fresh(now):
+            except Exception as exc:  # any failure: nothing stale beyond `stale_if_error`
+                if self._usable(now) and not self._fresh(now):
+                    log.warning(
+                        "JWKS fetch failed: %s; serving the last keys (fail static)",
+                        type(exc).__name__,
+                    )
+                else:
+                    log.warning("JWKS fetch failed: %s", type(exc).__name__)
+                if not self._usable(now):
                     self._keys = {}
             else:
                 self._keys = keys

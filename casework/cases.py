@@ -580,7 +580,9 @@ class CaseWork:
 
     @staticmethod
     async def _next_number(uow: UnitOfWork, org: Org, at: datetime) -> str:
-        """The next serial of the body's case numbers in the year of `at`."""
+        """The next serial of the body's case numbers in the year of `at`: the body-year counter
+        bumped in this unit of work (concurrent registrations take turns on it), never below the
+        numbers already in the ledger (seeded or registered before the counter existed)."""
         prefix = f"{org.short_name}{CASE_KIND}〔{local_date(at).year}〕"
         serials = [parse_case_number(n).serial for n in await uow.case_numbers(org.code, prefix)]
-        return f"{prefix}{max(serials, default=0) + 1}号"
+        return f"{prefix}{await uow.next_serial(org.code, prefix, max(serials, default=0) + 1)}号"

@@ -11,6 +11,8 @@ which the gateway's `/metrics` serves.
 | `gateway_upstream_breaker_transitions_total` | system, state | how often the breaker entered each state |
 | `gateway_upstream_in_flight` | system | attempts on the wire now |
 | `gateway_upstream_concurrency_waits_total` | system, result | calls that found every slot taken: result acquired (got one later) or timeout (gave up) |
+| `gateway_store_unavailable_total` | backend | store calls that failed because the store could not be reached or answer (`STORE_UNAVAILABLE`) |
+| `gateway_audit_events_unwritten_total` | | audit events that could not be written (each also logged whole): the trail's gap |
 
 `route` is the path template (`/api/v1/events/{id}`), never a concrete path.
 
@@ -29,6 +31,7 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 __all__ = [
     "AUDIT_BATCH_FALLBACKS",
     "AUDIT_EVENTS_LOST",
+    "AUDIT_UNWRITTEN",
     "BREAKER_STATE",
     "BREAKER_TRANSITIONS",
     "CALLS",
@@ -38,6 +41,7 @@ __all__ = [
     "IN_FLIGHT",
     "REGISTRY",
     "RETRIES",
+    "STORE_UNAVAILABLE",
 ]
 
 CALLS = Counter(
@@ -88,4 +92,13 @@ AUDIT_BATCH_FALLBACKS = Counter(
 AUDIT_EVENTS_LOST = Counter(
     "gateway_audit_events_lost",
     "Audit events the store refused on their own (logged with their trace id, not stored)",
+)
+STORE_UNAVAILABLE = Counter(
+    "gateway_store_unavailable",
+    "Store calls that failed because the store could not be reached or answer",
+    ["backend"],
+)
+AUDIT_UNWRITTEN = Counter(
+    "gateway_audit_events_unwritten",
+    "Audit events that could not be written to the store (the trail's gap; each is logged whole)",
 )

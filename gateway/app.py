@@ -69,20 +69,27 @@ def create_app(
             services.smartcity,
         )
         services.hooks.on_outbox(relay.wake)
+    schema = build_schema(
+        settings.document_cache_size,
+        document_limits(settings),
+        settings.max_batch_operations,
+        open_sdl=settings.demo,  # federation `_service` without schema:read in demo mode
+    )
     graphql = GraphQLEndpoint(
-        build_schema(
-            settings.document_cache_size,
-            document_limits(settings),
-            settings.max_batch_operations,
-            open_sdl=settings.demo,  # federation `_service` without schema:read in demo mode
-        ),
+        schema,
         services,
         limits,
         ide=settings.ide_enabled,
         refusals=refusals,
     )
-    persisted = build_persisted(  # by hash
-        settings, services.store.engine, graphql, refusals, services.clock
+    persisted = build_persisted(  # by hash; APQ stores only what parses and validates
+        settings,
+        services.store.engine,
+        graphql,
+        refusals,
+        services.clock,
+        schema=schema._schema,
+        limits=document_limits(settings),
     )
 
     @asynccontextmanager

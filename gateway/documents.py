@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from connectors.store.documents import ANY_CLIENT, APQ, MANIFEST, DocumentEntry, DocumentStore
+from connectors.store.documents import ANY_CLIENT, MANIFEST, DocumentEntry, DocumentStore
 
 LOCAL_TTL = 30.0  # seconds: a registration made on another replica shows here within this
 SHA256 = re.compile(r"[0-9a-f]{64}")  # as `sha256_of` writes it: any other id names nothing
@@ -88,8 +88,10 @@ class DocumentRegistry:
         prefix: str = "gateway:documents",
         cache_size: int = 1024,
         cache_ttl: int = 3600,
+        apq_max_documents: int = 10_000,
     ) -> None:
         self.store = store
+        self.apq_max_documents = apq_max_documents
         self.redis = Redis.from_url(redis_url) if redis_url else None
         self.prefix = prefix
         self.cache_size = cache_size
@@ -127,9 +129,10 @@ class DocumentRegistry:
         return added
 
     async def remember(self, document: str) -> str:
-        """Store a document sent through APQ (not trusted for anyone); its hash."""
+        """Store a document sent through APQ (not trusted for anyone), within the bound on APQ
+        documents (the oldest are evicted); its hash."""
         sha256 = sha256_of(document)
-        await self.store.register([DocumentEntry(sha256, document)], ANY_CLIENT, APQ)
+        await self.store.remember(DocumentEntry(sha256, document), self.apq_max_documents)
         await self._forget(sha256)
         return sha256
 

@@ -4,6 +4,10 @@
   without `query` runs the stored document, or answers `PersistedQueryNotFound`
   (`extensions.code` `PERSISTED_QUERY_NOT_FOUND`), upon which the client sends the query with
   its hash once and it is stored;
+  Only a document that parses and validates against the schema (within the document limits) and
+  is at most `GATEWAY_PERSISTED_APQ_MAX_BYTES` long is stored, and at most
+  `GATEWAY_PERSISTED_APQ_MAX_DOCUMENTS` are kept (the oldest evicted): any other still runs (or
+  is refused) as a plain request, and is simply not kept;
 - plain persisted ids (`{"documentId": "<sha256>"}` as GraphQL Codegen sends them, or
   `{"id": ...}`) run a registered document;
 - clients named in `GATEWAY_PERSISTED_ONLY_CLIENTS` run only documents registered for them
@@ -16,8 +20,10 @@ The request body is rewritten to carry the document as `query` and handed on; ev
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +33,7 @@ from gateway.documents import DocumentRegistry, sha256_of
 from gateway.refusals import Refusals, refusal
 from gateway.settings import Settings
 from schemas.codes import Code
+from schemas.limits import DocumentLimits, validation_rules
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 
@@ -40,12 +47,17 @@ class PersistedDocuments:
         restricted: frozenset[str] = frozenset(),
         apq: bool = True,
         refusals: Refusals | None = None,
+        apq_check: Callable[[str], bool] | None = None,
+        apq_max_bytes: int = 16_384,
     ) -> None:
         self.app = app
         self.registry = registry
         self.restricted = restricted
         self.apq = apq
         self.refusals = refusals
+        self.apq_check = apq_check  # parses and validates (None: anything that is text)
+        self.apq_max_bytes = apq_max_bytes
+        self.apq_skipped = 0  # APQ documents not stored (too large, or not valid GraphQL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -74,10 +86,13 @@ class PersistedDocuments:
         query = payload.get("query")
         wanted = _persisted_id(payload, apq)
 
-        if isinstance(apq, dict) and query and self.apq:
+        if isinstance(apq, dict) and isinstance(query, str) and query and self.apq:
             if sha256_of(query) != wanted:
                 return self._refuse(scope, "provided sha does not match query", "PERSISTED_HASH")
-            await self.registry.remember(query)
+            if self._storable(query):
+                await self.registry.remember(query)
+            else:
+                self.apq_skipped += 1
         known = None
         if wanted and not query:
             known = await self.registry.lookup(wanted)
@@ -97,6 +112,12 @@ class PersistedDocuments:
         payload.pop("documentId", None)
         payload.pop("id", None)
         return None
+
+    def _storable(self, query: str) -> bool:
+        """Parse and validate before storing: only GraphQL this schema would run is kept."""
+        if len(query.encode("utf-8")) > self.apq_max_bytes:
+            return False
+        return self.apq_check is None or self.apq_check(query)
 
     def _refuse(self, scope: Scope, message: str, reason: str) -> JSONResponse:
         if self.refusals is not None:
@@ -139,15 +160,34 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
+def document_check(schema: GraphQLSchema, limits: DocumentLimits) -> Callable[[str], bool]:
+    """Whether a text is a GraphQL document that parses (within the token limit) and validates
+    against `schema` with the standard rules and the document limits."""
+    rules = (*specified_rules, *validation_rules(limits))
+
+    def check(query: str) -> bool:
+        try:
+            document = parse(query, max_tokens=limits.max_tokens)
+            return not validate(schema, document, rules)
+        except GraphQLError:
+            return False
+
+    return check
+
+
 def build_persisted(
     settings: Settings,
     engine: AsyncEngine,
     app: ASGIApp,
     refusals: Refusals | None = None,
     clock: Clock | None = None,
+    *,
+    schema: GraphQLSchema | None = None,
+    limits: DocumentLimits | None = None,
 ) -> PersistedDocuments:
     """The endpoint behind its persisted-document front, from the settings; registrations are
-    stamped by `clock` (the gateway's)."""
+    stamped by `clock` (the gateway's). APQ documents are checked against `schema` (and
+    `limits`) before they are stored."""
     from connectors.store.documents import DocumentStore
 
     registry = DocumentRegistry(
@@ -156,11 +196,15 @@ def build_persisted(
         prefix=settings.persisted_redis_prefix,
         cache_size=settings.persisted_cache_size,
         cache_ttl=settings.persisted_cache_ttl,
+        apq_max_documents=settings.persisted_apq_max_documents,
     )
+    check = None if schema is None else document_check(schema, limits or DocumentLimits())
     return PersistedDocuments(
         app,
         registry,
         restricted=frozenset(settings.persisted_only_clients),
         apq=settings.persisted_apq,
         refusals=refusals,
+        apq_check=check,
+        apq_max_bytes=settings.persisted_apq_max_bytes,
     )

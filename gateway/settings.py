@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     jwks_refetch_interval: float = Field(
         default=30.0, ge=0, description="At most one refetch on an unknown kid per this many s"
     )
+    issuer_keys_stale_if_error: float = Field(
+        default=3600.0,
+        ge=0,
+        description="While the store is down, the built-in issuer's last keys keep validating "
+        "for up to this many s beyond the JWKS TTL (fail static; 0: fail closed)",
+    )
     oauth_clients: list[dict[str, str | bool]] = Field(
         default_factory=list,
         description='JSON: [{"client_id", "tenant", "scope", "secret_hash"|"secret", "name"?}]',
@@ -182,6 +188,16 @@ class Settings(BaseSettings):
     )
     persisted_apq: bool = Field(
         default=True, description="Automatic persisted queries: store a document sent with its hash"
+    )
+    persisted_apq_max_bytes: int = Field(
+        default=16_384,
+        ge=0,
+        description="Largest document (UTF-8 bytes) APQ stores; larger ones run but are not kept",
+    )
+    persisted_apq_max_documents: int = Field(
+        default=10_000,
+        ge=0,
+        description="Documents APQ keeps in the store; beyond, the oldest are evicted",
     )
     persisted_cache_size: int = Field(
         default=1024, ge=0, description="Documents kept in the in-process LRU cache"

@@ -38,6 +38,7 @@ from auth.issuer import (
 from auth.jwks import JwksCache
 from auth.tokens import TokenValidator, TrustedIssuer
 from connectors.jwks import HttpJwksSource
+from connectors.store.errors import StoreUnavailable
 from connectors.store.issuer import StoreClientRepository, StoreKeyRepository
 from domain.clock import Clock
 from gateway.services import build_clock
@@ -128,12 +129,20 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
             IssuerJwksSource(issuer),
             ttl=settings.jwks_cache_ttl,
             refetch_interval=min(settings.jwks_refetch_interval, LOCAL_REFETCH_INTERVAL),
+            # The store is ours: its outage must not turn every valid token into a 401.
+            stale_if_error=settings.issuer_keys_stale_if_error,
         )
         trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys))
         max_age = int(min(settings.jwks_cache_ttl, 300))
         routes += [
-            Route(TOKEN_PATH, TokenEndpoint(issuer), methods=["POST"]),
-            Route(JWKS_PATH, jwks_endpoint(issuer, max_age), methods=["GET"]),
+            Route(
+                TOKEN_PATH, TokenEndpoint(issuer, unavailable=(StoreUnavailable,)), methods=["POST"]
+            ),
+            Route(
+                JWKS_PATH,
+                jwks_endpoint(issuer, max_age, unavailable=(StoreUnavailable,)),
+                methods=["GET"],
+            ),
             Route(METADATA_PATH, metadata_endpoint(issuer), methods=["GET"]),
         ]
     for external in external_issuers(settings):

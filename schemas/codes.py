@@ -19,6 +19,8 @@ class Code(StrEnum):
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"  # upstream codes carry `extensions.source`
     UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
     UPSTREAM_BAD_RESPONSE = "UPSTREAM_BAD_RESPONSE"
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # the gateway's own store is down: retry later
+    EVENTS_MISSED = "EVENTS_MISSED"  # on a subscription: events may be lost, re-read (it goes on)
     QUERY_REJECTED = "QUERY_REJECTED"  # refused before execution; `extensions.reason` says why
     RATE_LIMITED = "RATE_LIMITED"
     INTERNAL = "INTERNAL"  # message masked, request and trace ids kept

@@ -29,6 +29,8 @@ from connectors.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from connectors.events import EventsMissed
+from connectors.store.errors import StoreUnavailable
 from domain.identifiers import InvalidIdentifier
 from domain.procedure import RuleViolation as ProcedureViolation
 from schemas.codes import Code
@@ -133,6 +135,14 @@ ERRORS: Mapping[type[BaseException], Row] = {
     store.Forbidden: Row(Code.FORBIDDEN),
     store.InvalidCommand: Row(Code.BAD_USER_INPUT),
     store.Conflict: Row(Code.CONFLICT),  # VersionConflict, IdempotencyConflict
+    # The gateway's own store could not be reached or answer: retryable, never INTERNAL.
+    StoreUnavailable: Row(
+        Code.STORE_UNAVAILABLE,
+        lambda e: "存储暂不可用,请稍后重试 / the store is unavailable, try again",
+        lambda e: {"retryable": True},
+    ),
+    # A subscription's event channel reconnected: events may be lost; the stream carries on.
+    EventsMissed: Row(Code.EVENTS_MISSED, extensions=lambda e: {"after": e.after}),
     # The upstream systems, with `extensions.source`.
     UpstreamError: _upstream(Code.UPSTREAM_UNAVAILABLE),
     UpstreamUnavailable: _upstream(Code.UPSTREAM_UNAVAILABLE),  # CircuitOpen, unreachable

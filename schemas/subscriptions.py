@@ -1,15 +1,21 @@
 """`caseEvents`: the case commands as they commit, over graphql-transport-ws (the upgrade request
 carries the token in its Authorization header, like any query). A subscriber hears the events of
 the tenants where it may read cases, narrowed by `tenantPattern`, and never another tenant's:
-the filter is applied to every event, here, after the fan-out (connectors/events)."""
+the filter is applied to every event, here, after the fan-out (connectors/events).
+
+When the event channel was cut off (a Redis restart) and may have lost events, the subscriber gets
+one result with `data: null` and an error coded `EVENTS_MISSED` (`extensions.after`: the `at` of
+the last event heard before the gap), and the subscription carries on: re-read the cases shown."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import cast
 
 import strawberry
 
 from connectors.events import CaseEvent as Event
+from connectors.events import Delivery, EventsMissed
 from domain.tenancy import TenantFilter
 from schemas.context import Info
 from schemas.enums import CaseStatus
@@ -61,6 +67,11 @@ class Subscription:
         visible = _narrowed(tenants(info, "case"), tenant_pattern)
         async with info.context.services.case_events.subscribe() as queue:
             while True:
-                event: Event = await queue.get()
+                event: Delivery = await queue.get()
+                if isinstance(event, EventsMissed):
+                    # Yielded, not raised: graphql-core sends it as one result with an error
+                    # (EVENTS_MISSED, data null) and the subscription carries on.
+                    yield cast(CaseEvent, event)
+                    continue
                 if visible.allows(event.tenant):
                     yield CaseEvent.of(event)

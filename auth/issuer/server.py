@@ -37,6 +37,7 @@ TOKEN_PATH = "/oauth/token"
 JWKS_PATH = "/.well-known/jwks.json"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 FORM = "application/x-www-form-urlencoded"
+RETRY_AFTER = 5  # seconds, on a 503 while the store is unavailable
 
 Mint = Callable[[IssuerClient, tuple[Scope, ...]], dict[str, Any]]
 
@@ -120,6 +121,19 @@ def _error(error: OAuth2Error) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=dict(headers))
 
 
+def unavailable_response() -> JSONResponse:
+    """503 in the token endpoint's own JSON error form (RFC 6749 §5.2 shape, with the error of
+    §4.1.2.1): the store that holds the clients and keys cannot be reached; retry."""
+    return JSONResponse(
+        {
+            "error": "temporarily_unavailable",
+            "error_description": "the store is unavailable, try again later",
+        },
+        status_code=503,
+        headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER)},
+    )
+
+
 def _form(body: bytes) -> dict[str, str]:
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
@@ -142,8 +156,13 @@ def _named_client_id(headers: Mapping[str, str], form: Mapping[str, str]) -> str
 class TokenEndpoint:
     """`POST /oauth/token`: the client-credentials grant, client_secret_basic or _post."""
 
-    def __init__(self, issuer: Issuer) -> None:
+    def __init__(
+        self, issuer: Issuer, *, unavailable: tuple[type[BaseException], ...] = ()
+    ) -> None:
+        """`unavailable`: the errors of the store behind the issuer that mean "down, retry"
+        (given by the composition root: auth knows no connector); they answer a JSON 503."""
         self.issuer = issuer
+        self.unavailable = unavailable
         # authlib refuses plain HTTP except on loopback; the issuer URL is the public one.
         self.uri = issuer.config.issuer.rstrip("/") + TOKEN_PATH
 
@@ -163,18 +182,25 @@ class TokenEndpoint:
             client_id = _named_client_id(request.headers, form)
         except OAuth2Error as error:
             return _error(error)
-        client = await self.issuer.clients.get(client_id) if client_id else None
-        key = await self.issuer.signing_key()
+        try:
+            client = await self.issuer.clients.get(client_id) if client_id else None
+            key = await self.issuer.signing_key()
+        except self.unavailable:
+            return unavailable_response()
         server = TokenServer(client, lambda c, s: self.issuer.token_response(key, c, s))
         response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
         return response
 
 
-def jwks_endpoint(issuer: Issuer, max_age: int = 300) -> Callable[[Request], Any]:
+def jwks_endpoint(
+    issuer: Issuer, max_age: int = 300, *, unavailable: tuple[type[BaseException], ...] = ()
+) -> Callable[[Request], Any]:
     async def jwks(_: Request) -> JSONResponse:
-        return JSONResponse(
-            await issuer.jwks(), headers={"Cache-Control": f"public, max-age={max_age}"}
-        )
+        try:
+            document = await issuer.jwks()
+        except unavailable:
+            return unavailable_response()
+        return JSONResponse(document, headers={"Cache-Control": f"public, max-age={max_age}"})
 
     return jwks
 

@@ -13,6 +13,7 @@ from connectors.store.engine import (
     dialect_of,
     sync_url,
 )
+from connectors.store.errors import StoreUnavailable
 from connectors.store.migrate import alembic_config, current, head, upgrade
 from connectors.store.repository import (
     CaseFilter,
@@ -82,6 +83,7 @@ __all__ = [
     "SeedReport",
     "SigningKey",
     "Store",
+    "StoreUnavailable",
     "TableRows",
     "TransferStatus",
     "alembic_config",

@@ -7,7 +7,9 @@ operations under load). Every string of a queued event loses its control charact
 only forges lines. When the store refuses a batch anyway, its events are written one at a time,
 so that one bad event loses only itself, never the other clients' events of its batch; an event
 refused on its own is lost: counted in `gateway_audit_events_lost_total` and logged with the whole
-event and its trace id, and it never fails the operation. When too much is queued the next caller
+event and its trace id, and it never fails the operation. A failed write of a batch because the store is down
+(`StoreUnavailable`) is logged with each whole event and counted in
+`gateway_audit_events_unwritten_total`: the trail's gap is visible. When too much is queued the next caller
 waits until it is written, so a slow database slows answers down instead of piling up memory.
 Reading is tenant-filtered and paged newest first. On PostgreSQL the application role may only
 INSERT and SELECT (0003).
@@ -27,7 +29,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, String, cast, func, insert
 from sqlmodel import col, select
 
-from connectors.metrics import AUDIT_BATCH_FALLBACKS, AUDIT_EVENTS_LOST
+from connectors.metrics import AUDIT_BATCH_FALLBACKS, AUDIT_EVENTS_LOST, AUDIT_UNWRITTEN
+from connectors.store.errors import StoreUnavailable
 from connectors.store.repository import LIKE_ESCAPE, Store, escape_like, tenant_clause
 from connectors.store.tables import AuditEvent
 from domain.tenancy import TenantFilter
@@ -144,6 +147,17 @@ class AuditLog:
         try:
             await self._insert(events)
             return []
+        except StoreUnavailable:
+            # The store is down: one event at a time would fail the same way. The trail's gap.
+            AUDIT_UNWRITTEN.inc(len(events))
+            for event in events:
+                log.error(
+                    "audit event not written, store unavailable (trace %s): %s",
+                    event.trace_id,
+                    event.model_dump_json(),
+                    extra={"trace_id": event.trace_id},
+                )
+            return list(events)
         except Exception as exc:
             if len(events) == 1:
                 self._lost(events[0], exc)

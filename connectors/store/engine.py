@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from connectors.store.errors import store_unavailable
+
 DEFAULT_SQLITE_PATH = "var/gateway.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_POOL_SIZE = 10
@@ -86,16 +88,21 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for an `async_url(...)`; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An async engine for an `async_url(...)`; SQLite gets WAL, foreign keys and a busy timeout.
+    On both, a connection-level failure raises `StoreUnavailable` (connectors/store/errors.py)."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         ensure_sqlite_folder(url)
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
-        return engine
-    if backend == "postgresql":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE)
-    raise ValueError(f"unsupported database backend {backend!r}")
+    elif backend == "postgresql":
+        engine = create_async_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE
+        )
+    else:
+        raise ValueError(f"unsupported database backend {backend!r}")
+    event.listen(engine.sync_engine, "handle_error", store_unavailable)
+    return engine
 
 
 def dialect_of(engine: AsyncEngine) -> str:

@@ -26,6 +26,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel, col, select
@@ -34,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from connectors.store.repository import set_transaction_tenants, tenant_clause
 from connectors.store.tables import (
     CaseOfficer,
+    CaseSerial,
     CaseStep,
     CaseTransfer,
     EnforcementCase,
@@ -219,6 +221,27 @@ class LedgerUnit:
             col(EnforcementCase.number).startswith(prefix, autoescape=True),
         )
         return list((await self.session.exec(statement)).all())
+
+    async def next_serial(self, tenant: str, prefix: str, floor: int) -> int:
+        """The next serial of `tenant`'s numbers starting with `prefix`, at least `floor`,
+        taken in this transaction (migration 0006): the counter row is upserted, so a concurrent
+        registration of the same prefix waits on its lock until this transaction ends and then
+        counts on from what it committed (or from where it was, if this one rolled back)."""
+        table = CaseSerial.__table__  # type: ignore[attr-defined]
+        if self.session.sync_session.get_bind().dialect.name == "postgresql":
+            pg = postgresql.insert(table).values(tenant=tenant, prefix=prefix, last=floor)
+            statement: Any = pg.on_conflict_do_update(
+                index_elements=["tenant", "prefix"],
+                set_={"last": func.greatest(table.c.last + 1, floor)},
+            )
+        else:
+            lite = sqlite.insert(table).values(tenant=tenant, prefix=prefix, last=floor)
+            statement = lite.on_conflict_do_update(
+                index_elements=["tenant", "prefix"],
+                set_={"last": func.max(table.c.last + 1, floor)},
+            )
+        result = await self.session.exec(statement.returning(table.c.last))
+        return int(result.scalar_one())
 
     async def case_of_event(self, tenant: str, event_id: str) -> str | None:
         """The number of `tenant`'s case (other than a dropped clue) that came from the event."""

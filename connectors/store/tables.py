@@ -405,6 +405,19 @@ class IdempotencyRecord(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime())
 
 
+class CaseSerial(SQLModel, table=True):
+    """The last serial handed out for one issuer's case numbers of one year: `prefix` is the
+    number up to the serial (`东岭街综执罚〔2026〕`). A registration bumps the row in its own
+    transaction (`LedgerUnit.next_serial`): the row lock makes concurrent registrations take
+    turns instead of colliding on the case number; a rolled-back registration leaves no gap."""
+
+    __tablename__ = "case_serial"
+
+    tenant: str = Field(primary_key=True)
+    prefix: str = Field(primary_key=True)
+    last: int
+
+
 TENANT_OWNED: tuple[type[SQLModel], ...] = (
     ItemGrant,
     Officer,
@@ -418,6 +431,7 @@ TENANT_OWNED: tuple[type[SQLModel], ...] = (
     OutboxMessage,
     AuditEvent,
     IdempotencyRecord,
+    CaseSerial,
 )
 
 

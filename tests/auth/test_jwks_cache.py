@@ -106,6 +106,30 @@ async def test_fails_closed_when_the_source_is_down(
     assert idp.fetches == fetches + 1
 
 
+async def test_fails_static_within_stale_if_error(
+    source: HttpJwksSource, idp: IdentityProvider
+) -> None:
+    """The built-in issuer's cache (issue 10, item 9): while its source fails, the last keys
+    keep serving for `stale_if_error` beyond the TTL, then it fails closed all the same."""
+    clock = Clock()
+    keys = JwksCache(source, ttl=60, refetch_interval=30, stale_if_error=600, clock=clock)
+    kid = idp.keys[0].kid
+    assert (await keys.get(kid)) is not None
+    idp.down = True
+    clock.now += 61
+    assert (await keys.get(kid)) is not None  # aged out, renewal failed: the last keys serve
+    assert keys.stale_served >= 1
+    fetches = idp.fetches
+    clock.now += 10
+    assert (await keys.get(kid)) is not None
+    assert idp.fetches == fetches  # a failing source is still not hammered
+    clock.now += 600
+    assert (await keys.get(kid)) is None  # beyond stale_if_error: fail closed
+    idp.down = False
+    clock.now += 30
+    assert (await keys.get(kid)) is not None
+
+
 async def test_fails_closed_when_nothing_listens() -> None:
     source = HttpJwksSource("http://127.0.0.1:9/jwks", timeout=0.5, connect_timeout=0.5)
     try:

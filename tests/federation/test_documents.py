@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -218,3 +219,69 @@ def test_redis_cache_is_shared_by_two_gateways(
     client = redis.Redis.from_url(REDIS_URL)
     assert client.exists(f"{redis_prefix}:{sha(document)}")
     client.close()
+
+
+def apq_rows(store: str) -> dict[str, str]:
+    with sqlite3.connect(store) as connection:
+        rows = connection.execute(
+            "SELECT sha256, document FROM persisted_document WHERE source = 'apq'"
+        ).fetchall()
+    return dict(rows)
+
+
+def apq(document: str) -> dict[str, Any]:
+    return {
+        "query": document,
+        "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha(document)}},
+    }
+
+
+def test_apq_stores_only_what_parses_and_validates(
+    docs_gateway: AuthGateway, tokens: dict[str, str], store: str
+) -> None:
+    """Issue 10, item 6: APQ stored any text sent with its hash (10 MB of non-GraphQL bodies
+    from a transfer-only token). Now the document is parsed and validated first."""
+    before = apq_rows(store)
+    junk = [
+        "x" * 5000,  # not GraphQL
+        "{ cases(first: 1) { totalCount }",  # does not parse
+        "{ noSuchField }",  # does not validate
+        "query Deep { cases(first: 1) { " + "nodes { " * 40 + "number" + " }" * 41,
+    ]
+    for document in junk:
+        response = post(docs_gateway, tokens["police"], apq(document))
+        assert response.json()["errors"], document[:40]
+    assert apq_rows(store) == before
+    valid = f"query Kept{uuid.uuid4().hex[:8]} {{ cases(first: 1) {{ totalCount }} }}"
+    assert total(post(docs_gateway, tokens["police"], apq(valid))) > 0
+    assert set(apq_rows(store)) - set(before) == {sha(valid)}
+
+
+def test_apq_keeps_a_bounded_number_of_bounded_documents(
+    sandbox_session: Any, seeded_sqlite: str, settings_for: Any, tmp_path: Path
+) -> None:
+    store = copy_store(seeded_sqlite, tmp_path / "bounded.db")
+    with serve(
+        sandbox_session,
+        store,
+        settings_for,
+        persisted_apq_max_documents=3,
+        persisted_apq_max_bytes=120,
+    ) as gateway:
+        token = gateway.access_token("police-partner", "police-secret")
+        documents = [
+            f"query Bounded{n} {{ cases(first: {n + 1}) {{ totalCount }} }}" for n in range(5)
+        ]
+        for document in documents:
+            assert total(post(gateway, token, apq(document))) > 0
+        assert set(apq_rows(store)) == {sha(d) for d in documents[2:]}  # the oldest evicted
+        # An evicted document is asked for again, as for any APQ miss.
+        again = {"extensions": apq(documents[0])["extensions"]}
+        assert (
+            post(gateway, token, again).json()["errors"][0]["message"] == "PersistedQueryNotFound"
+        )
+        # Too large to keep: it runs, and is not stored.
+        large = "query Large { cases(first: 1) { totalCount } }" + " " * 100
+        assert total(post(gateway, token, apq(large))) > 0
+        assert sha(large) not in apq_rows(store)
+        assert len(apq_rows(store)) == 3

@@ -155,6 +155,34 @@ def test_the_audit_trail_is_append_only_for_the_app(app: psycopg.Connection[Any]
         )
 
 
+def test_the_app_may_evict_apq_documents_only(app: psycopg.Connection[Any]) -> None:
+    """Migration 0007: APQ rows are a bounded cache the app evicts; registered documents stay."""
+    for sha, source in (("a" * 64, "apq"), ("b" * 64, "manifest")):
+        app.execute(
+            "INSERT INTO persisted_document (sha256, client_id, source, document, created_at) "
+            "VALUES (%s, '*', %s, '{ x }', now())",
+            (sha, source),
+        )
+    app.execute("DELETE FROM persisted_document WHERE sha256 IN (%s, %s)", ("a" * 64, "b" * 64))
+    left = app.execute(
+        "SELECT source FROM persisted_document WHERE sha256 IN (%s, %s)", ("a" * 64, "b" * 64)
+    ).fetchall()
+    assert left == [("manifest",)]
+
+
+def test_case_serials_are_the_tenants_own(app: psycopg.Connection[Any]) -> None:
+    """Migration 0006: a registration bumps its own body's counter, never another's."""
+    allow(app, TOWN)
+    upsert = (
+        "INSERT INTO case_serial (tenant, prefix, last) VALUES (%s, 'p', 1) "
+        "ON CONFLICT (tenant, prefix) DO UPDATE SET last = case_serial.last + 1 RETURNING last"
+    )
+    assert app.execute(upsert, (TOWN,)).fetchone() == (1,)
+    assert app.execute(upsert, (TOWN,)).fetchone() == (2,)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        app.execute(upsert, ("990122001",))
+
+
 def test_a_reused_pooled_connection_sees_nothing_without_a_new_setting(
     rls_database: RlsDatabase,
 ) -> None:

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from auth.principal import Principal
 from sandbox.world import World
+from tests.faults import ThrowawayRedis
 from tests.procedure.scenario import town_of
 from tests.procedure_graph.conftest import (
     PRINCIPAL_HEADER,
     GraphGateway,
     encode,
     principal,
+    served_graph,
 )
 from tests.procedure_graph.support import GraphDriver
 
@@ -125,3 +130,49 @@ async def test_two_replicas_sharing_redis_both_deliver(
             )
         assert await heard_nothing(on_first)  # once per replica, not once per Redis listener
         assert await heard_nothing(other_town)
+
+
+async def test_a_subscriber_is_told_when_events_may_have_been_missed(
+    tmp_path: Path, graph_template: Path, world: World, settings_for: Any, fixed_clock: Any
+) -> None:
+    """Issue 10, item 11, over the websocket: Redis (a throwaway server) restarts under an open
+    subscription; the subscriber gets one result with an EVENTS_MISSED error and keeps hearing
+    the events committed after Redis is back (before: the listener died, and nothing came)."""
+    from gateway.app import create_app
+    from sandbox.runner import start_sandbox
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("no redis-server")
+    redis = ThrowawayRedis(tmp_path)
+    redis.start()
+    path = tmp_path / "ledger.db"
+    shutil.copy(graph_template, path)
+    sandbox = start_sandbox(world.seed, clock=fixed_clock)
+    settings = settings_for(
+        sandbox,
+        str(path),
+        redis_url=redis.url,
+        rate_limit_per_client=0,
+        rate_limit_per_tenant=0,
+        relay_enabled=False,
+    )
+    try:
+        with served_graph(create_app(settings, clock=fixed_clock), sandbox, str(path)) as gateway:
+            driver = GraphDriver(gateway, town_of(world))
+            async with subscribed(gateway, driver.me) as ws:
+                first = await asyncio.to_thread(driver.clue)
+                assert (await next_event(ws))["number"] == first
+                redis.stop()
+                await asyncio.sleep(1.0)
+                redis.start()
+                message = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                assert message["type"] == "next", message
+                assert message["payload"]["data"] is None
+                (error,) = message["payload"]["errors"]
+                assert error["extensions"]["code"] == "EVENTS_MISSED"
+                assert error["extensions"]["after"]  # the last event heard before the gap
+                second = await asyncio.to_thread(driver.clue)
+                assert (await next_event(ws))["number"] == second
+    finally:
+        sandbox.stop()
+        redis.stop()

@@ -95,3 +95,26 @@ def test_postgresql_engine_pools() -> None:
 def test_create_engine_rejects_other_backends() -> None:
     with pytest.raises(ValueError, match="mysql"):
         create_engine("mysql+aiomysql://root@db/x")
+
+
+async def test_a_store_that_cannot_be_reached_is_store_unavailable(tmp_path: Path) -> None:
+    """Issue 10, item 12: connection-level failures become `StoreUnavailable` at the engine
+    (the graph's STORE_UNAVAILABLE); a bug such as a missing table stays what it was."""
+    from sqlalchemy.exc import OperationalError
+
+    from connectors.store import StoreUnavailable
+
+    closed = create_engine("postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
+    try:
+        with pytest.raises(StoreUnavailable):
+            async with closed.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    finally:
+        await closed.dispose()
+    sqlite = create_engine(f"sqlite+aiosqlite:///{tmp_path}/bug.db")
+    try:
+        with pytest.raises(OperationalError):
+            async with sqlite.connect() as connection:
+                await connection.execute(text("SELECT * FROM no_such_table"))
+    finally:
+        await sqlite.dispose()

@@ -32,6 +32,7 @@ TABLES = {
     "signing_key",
     "oauth_client",
     "persisted_document",
+    "case_serial",
 }
 
 

@@ -26,10 +26,12 @@ from connectors.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from connectors.events import EventsMissed
 from connectors.http import UpstreamUnreachable
 from connectors.outbox.delivery import UndeliverableMessage
 from connectors.resilience import CircuitOpen, DeadlineExceeded, NoSlot
 from connectors.smartcity.client import EventConflict
+from connectors.store.errors import StoreUnavailable
 from domain.calendar import CalendarError, UnknownYear
 from domain.identifiers import InvalidIdentifier
 from domain.procedure import Rule
@@ -106,6 +108,8 @@ EXPECTED: dict[type[BaseException], Code] = {
     UpstreamNotFound: Code.NOT_FOUND,
     UpstreamConflict: Code.CONFLICT,
     EventConflict: Code.CONFLICT,
+    StoreUnavailable: Code.STORE_UNAVAILABLE,
+    EventsMissed: Code.EVENTS_MISSED,
 }
 
 
