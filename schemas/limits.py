@@ -18,7 +18,9 @@ With introspection off, a document that fails graphql-core's validation gets one
 (`reason: VALIDATION`) instead of messages that name the schema's types and fields
 ("Cannot query field 'zzz' on type 'Query'", "Field 'cases' of type 'CaseConnection!' must have a
 selection of subfields"): an attacker probing candidate names (clairvoyance) reads the same answer
-for every candidate, right or wrong. With introspection on (demo mode), the messages stay.
+for every candidate, right or wrong; a variable that does not coerce is named without saying why
+(the reason would name input fields and types). With introspection on (demo mode), the messages
+stay.
 """
 
 from __future__ import annotations
@@ -418,6 +420,27 @@ def opaque(errors: list[GraphQLError]) -> None:
     ]
 
 
+# graphql-core's variable coercion ("Variable '$f' has invalid value at .statuses: Value 'x' does
+# not exist in 'CaseStatus' enum.", "… not to include unknown field 'zzz' …") tells a prober which
+# input fields exist and names types the document never did.
+_INVALID_VARIABLE = re.compile(r"^Variable '\$([^']*)' (has|got) invalid value\b")
+
+
+def opaque_variables(errors: list[GraphQLError] | None) -> None:
+    """In place: a variable that does not coerce is named, and nothing of why (BAD_USER_INPUT, as
+    before). Idempotent."""
+    if not errors:
+        return
+    for i, error in enumerate(errors):
+        match = _INVALID_VARIABLE.match(error.message)
+        if match:
+            errors[i] = GraphQLError(
+                f"变量值无效 / variable '${match.group(1)}' got an invalid value",
+                nodes=error.nodes,
+                extensions={"code": Code.BAD_USER_INPUT, "variable": match.group(1)},
+            )
+
+
 def _entities_rejection(
     schema: GraphQLSchema,
     document: DocumentNode | None,
@@ -444,6 +467,13 @@ class DocumentLimitsExtension(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.validation_rules = (*self.rules, *context.validation_rules)
+        yield
+        if not self.limits.introspection:
+            opaque_variables(getattr(context.result, "errors", None))
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        if not self.limits.introspection:
+            opaque_variables(getattr(result, "errors", None))
         yield
 
     def on_validate(self) -> Iterator[None]:

@@ -61,6 +61,17 @@ def test_a_probe_learns_nothing(
         assert f"'{word}" not in answers[candidates[0]]
 
 
+def test_variables_tell_nothing_either(production: Any) -> None:
+    document = "query($f: CaseFilter) { cases(filter: $f) { totalCount } }"
+    answers = set()
+    for value in ({"statuses": "x"}, {"zzz": "x"}, {"tenantPattern": 1}, {"statusez": 1}):
+        body = production.query(document, {"f": value})
+        assert body.get("data") is None, body
+        [error] = body["errors"]
+        answers.add(error["message"])
+    assert answers == {"变量值无效 / variable '$f' got an invalid value"}
+
+
 def test_the_limits_and_introspection_still_say_why(production: Any) -> None:
     body = production.query("{ __schema { types { name } } zzz }")
     reasons = {e["extensions"]["reason"] for e in body["errors"]}
