@@ -309,3 +309,42 @@ async def test_with_introspection_on_socket_errors_still_suggest_nothing(
         error = first_error(await run(ws, "subscription { caseEvnts { number } }"))
     assert error["message"] == "Cannot query field 'caseEvnts' on type 'Subscription'."
     assert error["extensions"]["code"] == "QUERY_REJECTED"
+
+
+class BrokenEvents:
+    """A case-event hub that fails the way a bug would."""
+
+    def subscribe(self) -> Any:
+        from tests.hardening.test_masking import SECRET
+
+        raise RuntimeError(SECRET)
+
+
+async def test_internal_errors_are_masked_over_the_socket(
+    serve: Any, store: str, sandbox_session: Any, settings_for: Any
+) -> None:
+    import dataclasses
+
+    from gateway.services import build_services
+    from tests.hardening.test_masking import LEAKS, ExplodingStore
+
+    settings = settings_for(sandbox_session, store)
+    services = build_services(settings)
+    services = dataclasses.replace(
+        services, store=ExplodingStore(services.store), case_events=BrokenEvents()
+    )
+    served = gateway(serve, store, services=services, websocket_operations=True)
+    street = await asyncio.to_thread(token, served)
+    async with socket(served, headers=bearer(street)) as ws:
+        await acked(ws)
+        answers = [await run(ws, COUNT, "1")]
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "complete"
+        answers.append(await run(ws, SUBSCRIBE, "2"))
+    text = json.dumps(answers)
+    for leak in LEAKS:
+        assert leak not in text, (leak, text)
+    for answer in answers:
+        error = first_error(answer)
+        assert error["message"] == "内部错误 / internal error"
+        assert error["extensions"]["code"] == "INTERNAL"
+        assert error["extensions"]["requestId"]
