@@ -5,12 +5,17 @@ in the schema (FORBIDDEN naming the missing scope).
 Without a token, or with a bad one, a protected path answers HTTP 401 in the GraphQL error shape
 with `WWW-Authenticate` (RFC 6750 §3: no `error` attribute when no token was sent). A few paths
 need no token: probes, metrics, the token endpoint, the JWKS and the IDE page (GET /graphql).
+
+A websocket upgrade without a token is let through: a browser cannot set headers on a WebSocket,
+so the socket authenticates with the token in its `connection_init` payload
+(`connection_token`), checked by the same validator (gateway/websocket.py); nothing runs on it
+before. A bad token on the upgrade is refused here, as over HTTP.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -48,6 +53,26 @@ def bearer_token(headers: Headers) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return token.strip()
+
+
+def connection_token(payload: Mapping[str, object]) -> str | None:
+    """The bearer token of a graphql-transport-ws `connection_init` payload, as clients send it:
+    `{"Authorization": "Bearer …"}` (graphql-ws `connectionParams`, Apollo Client), any case of
+    that key, or `{"token": "…"}` (urql and others); "" for an empty or non-bearer value; None when
+    the payload carries no credentials."""
+    for key, value in payload.items():
+        if key.lower() == "authorization":
+            if not isinstance(value, str):
+                return ""
+            scheme, _, bearer = value.strip().partition(" ")
+            return bearer.strip() if scheme.lower() == "bearer" else ""
+    token = payload.get("token")
+    if token is None:
+        return None
+    if not isinstance(token, str):
+        return ""
+    scheme, _, bearer = token.strip().partition(" ")
+    return bearer.strip() if bearer and scheme.lower() == "bearer" else token.strip()
 
 
 def _quoted(text: str) -> str:
@@ -104,6 +129,11 @@ class AuthenticationMiddleware:
             return
         token = bearer_token(Headers(scope=scope))
         if token is None and reading and path in IDE_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if token is None and scope["type"] == "websocket":
+            # The token comes in `connection_init` (or the development principal serves it).
+            scope["user"] = self.development_principal
             await self.app(scope, receive, send)
             return
         try:

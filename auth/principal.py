@@ -13,6 +13,9 @@ class Principal:
     client_id: str
     tenant: str  # home tenant code
     scopes: tuple[Scope, ...] = field(default_factory=tuple)
+    # `exp` of the token it came from (seconds since the epoch, on the gateway's clock): an open
+    # websocket closes then. None: no token (the development principal, tests).
+    expires_at: float | None = field(default=None, compare=False)
 
     @property
     def scope_string(self) -> str:

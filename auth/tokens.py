@@ -146,4 +146,12 @@ class TokenValidator:
         client_id = claims.get("client_id") or claims.get("azp") or subject
         if not isinstance(client_id, str) or forbidden_character(client_id) is not None:
             raise InvalidToken("invalid claim client_id")
-        return Principal(subject=subject, client_id=client_id, tenant=tenant, scopes=scopes)
+        exp = claims.get("exp")
+        expires_at = float(exp) if isinstance(exp, int | float) else None
+        return Principal(
+            subject=subject,
+            client_id=client_id,
+            tenant=tenant,
+            scopes=scopes,
+            expires_at=expires_at,
+        )

@@ -21,7 +21,7 @@ from gateway.middleware.body_limit import BodySizeLimitMiddleware
 from gateway.middleware.csrf import CSRFGuardMiddleware
 from gateway.middleware.deadline import DeadlineMiddleware
 from gateway.middleware.metrics import MetricsMiddleware
-from gateway.middleware.ratelimit import RateLimitMiddleware
+from gateway.middleware.ratelimit import RateGate, RateLimitMiddleware
 from gateway.middleware.request_id import RequestIdMiddleware
 from gateway.middleware.tracing import TracingMiddleware
 from gateway.persisted import build_persisted
@@ -55,6 +55,7 @@ def create_app(
         default_page_size=settings.default_page_size,
         max_page_size=settings.max_page_size,
         loader_hops=settings.loader_dispatch_hops,
+        websocket_operations=settings.websocket_operations,
     )
     refusals = Refusals()  # hardening (docs/hardening.md): counted for the metrics endpoint
     rate_limiter = build_rate_limiter(settings.redis_url)
@@ -81,6 +82,17 @@ def create_app(
         limits,
         ide=settings.ide_enabled,
         refusals=refusals,
+        # the websocket's doors (gateway/websocket.py): the same validator, limits and rules
+        validator=tokens.validator,
+        development_principal=development_principal() if settings.dev_principal else None,
+        rate_gate=RateGate(
+            rate_limiter,
+            settings.rate_limit_per_client,
+            settings.rate_limit_per_tenant,
+            settings.rate_limit_prefix,
+            refusals,
+        ),
+        max_operations=settings.metrics_max_operations,
     )
     persisted = build_persisted(  # by hash; APQ stores only what parses and validates
         settings,
@@ -91,6 +103,7 @@ def create_app(
         schema=schema._schema,
         limits=document_limits(settings),
     )
+    graphql.persisted = persisted  # the websocket resolves documents through it too
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -22,4 +22,5 @@ def document_limits(settings: Settings) -> DocumentLimits:
         default_page_size=settings.default_page_size,
         max_page_size=settings.max_page_size,
         introspection=introspection_enabled(settings),
+        max_entities=settings.max_entities,
     )

@@ -14,7 +14,8 @@
   (QUERY_REJECTED, reason PERSISTED_ONLY), whichever way they send them.
 
 The request body is rewritten to carry the document as `query` and handed on; everything else
-(limits, validation, execution) is the endpoint's as for any request.
+(limits, validation, execution) is the endpoint's as for any request. The websocket puts every
+`subscribe` payload through the same `resolve` (gateway/websocket.py).
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from auth.principal import Principal
 from domain.clock import Clock
 from gateway.documents import DocumentRegistry, sha256_of
-from gateway.refusals import Refusals, refusal
+from gateway.refusals import Refusals, Refused
 from gateway.settings import Settings
 from schemas.codes import Code
 from schemas.limits import DocumentLimits, validation_rules
@@ -71,15 +72,14 @@ class PersistedDocuments:
         if not isinstance(payload, dict):  # not ours to judge: the endpoint answers it
             await self.app(scope, _replay(body), send)
             return
-        answer = await self._resolve(scope, payload)
-        if answer is not None:
-            await answer(scope, receive, send)
+        refused = await self.resolve(scope.get("user"), payload)
+        if refused is not None:
+            await refused.response(scope)(scope, receive, send)
             return
         await self.app(scope, _replay(json.dumps(payload).encode("utf-8")), send)
 
-    async def _resolve(self, scope: Scope, payload: dict[str, Any]) -> JSONResponse | None:
-        """Put the document in `payload["query"]`; or the answer refusing the request."""
-        principal = scope.get("user")
+    async def resolve(self, principal: Principal | None, payload: dict[str, Any]) -> Refused | None:
+        """Put the document in `payload["query"]`; or the refusal of the request."""
         client_id = getattr(principal, "client_id", None)
         extensions = payload.get("extensions") or {}
         apq = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
@@ -88,7 +88,7 @@ class PersistedDocuments:
 
         if isinstance(apq, dict) and isinstance(query, str) and query and self.apq:
             if sha256_of(query) != wanted:
-                return self._refuse(scope, "provided sha does not match query", "PERSISTED_HASH")
+                return self._refuse("provided sha does not match query", "PERSISTED_HASH")
             if self._storable(query):
                 await self.registry.remember(query)
             else:
@@ -98,14 +98,13 @@ class PersistedDocuments:
             known = await self.registry.lookup(wanted)
             if known is None or (not isinstance(apq, dict) and not known.trusted_for):
                 # An APQ miss asks the client to send the text; an unknown id is an error.
-                return refusal(scope, 200, "PersistedQueryNotFound", {"code": NOT_FOUND})
+                return Refused(200, "PersistedQueryNotFound", {"code": NOT_FOUND})
             payload["query"] = known.document
         if client_id in self.restricted:
             if known is None:
                 known = await self.registry.lookup(sha256_of(payload.get("query") or ""))
             if known is None or not known.trusted(client_id):
                 return self._refuse(
-                    scope,
                     "只允许已登记的操作 / only registered operations may run for this client",
                     "PERSISTED_ONLY",
                 )
@@ -119,10 +118,10 @@ class PersistedDocuments:
             return False
         return self.apq_check is None or self.apq_check(query)
 
-    def _refuse(self, scope: Scope, message: str, reason: str) -> JSONResponse:
+    def _refuse(self, message: str, reason: str) -> Refused:
         if self.refusals is not None:
             self.refusals.add(Code.QUERY_REJECTED, reason)
-        return refusal(scope, 400, message, {"code": Code.QUERY_REJECTED, "reason": reason})
+        return Refused(400, message, {"code": Code.QUERY_REJECTED, "reason": reason})
 
 
 def _persisted_id(payload: dict[str, Any], apq: object) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -45,3 +46,23 @@ def refusal(
         status_code=status,
         headers=dict(headers or {}),
     )
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A refusal decided once and answered on either transport: over HTTP as `refusal(...)`,
+    over the websocket as the `error` message of the operation it refuses."""
+
+    status: int
+    message: str
+    extensions: Mapping[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def response(self, scope: Scope) -> JSONResponse:
+        return refusal(scope, self.status, self.message, self.extensions, self.headers)
+
+    def error(self, request_id: str | None = None) -> dict[str, Any]:
+        extensions = dict(self.extensions)
+        if request_id:
+            extensions["requestId"] = request_id
+        return {"message": self.message, "extensions": extensions}

@@ -140,6 +140,13 @@ class Settings(BaseSettings):
     query_cost_list_size: int = Field(
         default=10, ge=1, description="Assumed length of a list field without first/limit"
     )
+    max_entities: int = Field(
+        default=200, ge=1, description="Representations in one federation `_entities` call"
+    )
+    websocket_operations: bool = Field(
+        default=False,
+        description="Queries and mutations over the websocket too (default: subscriptions only)",
+    )
     max_batch_operations: int = Field(
         default=0, ge=0, description="Operations in a batched (JSON array) request; 0: refused"
     )

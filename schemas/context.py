@@ -53,6 +53,7 @@ class Limits:
     default_page_size: int = 20
     max_page_size: int = 100
     loader_hops: int = 4
+    websocket_operations: bool = False  # queries and mutations over the websocket too
 
 
 @dataclass
@@ -62,6 +63,9 @@ class Context:
     limits: Limits
     request_id: str
     request: Request | WebSocket | None = None
+    over_websocket: bool = False  # an operation sent over graphql-transport-ws
+    # the `connection_init` payload of the websocket (Strawberry sets it)
+    connection_params: dict[str, object] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property

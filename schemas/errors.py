@@ -35,6 +35,7 @@ from domain.identifiers import InvalidIdentifier
 from domain.procedure import RuleViolation as ProcedureViolation
 from schemas.codes import Code
 from schemas.limits import DocumentRejected
+from schemas.suggestions import without_suggestions
 from schemas.tracing import current_trace_id
 
 log = logging.getLogger("gateway.errors")
@@ -200,8 +201,11 @@ def shape_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
 
 
 def shape_errors(errors: list[GraphQLError], request_id: str | None) -> list[GraphQLError]:
-    """Shape every error not shaped yet (idempotent: a shaped error keeps its code)."""
-    return [e if (e.extensions or {}).get("code") else shape_error(e, request_id) for e in errors]
+    """Shape every error not shaped yet (idempotent: a shaped error keeps its code), and strip
+    "Did you mean …" from every message, on either transport."""
+    shaped = [e if (e.extensions or {}).get("code") else shape_error(e, request_id) for e in errors]
+    without_suggestions(shaped)
+    return shaped
 
 
 class ShapeErrors(SchemaExtension):

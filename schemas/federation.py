@@ -6,6 +6,9 @@ representations of one `_entities` call that share an upstream go out as one bat
 (Strawberry calls `resolve_reference` once per representation and does not batch by itself). A
 representation is refused one by one, under the same policy as the type's root field: no scope is
 FORBIDDEN, an unknown key and a record of a tenant the caller may not see are both NOT_FOUND.
+Every entity type requires a scope (an Org: `case:read` or `item:read`). One call carries at most
+`GATEWAY_MAX_ENTITIES` representations and is costed by their number times its selection
+(schemas/limits.py), both decided before any representation is resolved.
 
 `_service { sdl }` needs `schema:read`, except in demo mode.
 """
@@ -31,11 +34,13 @@ from schemas.permissions import Requires, principal_of
 T = TypeVar("T")
 
 
-def entity_access(info: Info, *scopes: str) -> None:
-    """Refuse a representation unless the caller holds one of `scopes` (none: any principal)."""
+def entity_access(info: Info, scope: str, *others: str) -> None:
+    """Refuse a representation unless the caller holds one of these scopes: every entity type
+    names at least one, so no `_entities` call resolves for a token that holds none."""
     principal = principal_of(info)
+    scopes = (scope, *others)
     wanted = [s.split(":", 1) for s in scopes]
-    if wanted and not any(has_scope(principal, r, a) for r, a in wanted):
+    if not any(has_scope(principal, r, a) for r, a in wanted):
         scope = " | ".join(scopes)
         raise Forbidden(f"缺少权限 / missing scope {' or '.join(scopes)}", scope=scope)
 

@@ -7,13 +7,26 @@ text and the token limit, the validation cache on the document and these rule cl
 per schema, never per request).
 
 A refused document answers `QUERY_REJECTED` with `extensions.reason` (`TOKENS`, `DEPTH`,
-`ALIASES`, `DIRECTIVES`, `COST`, `INTROSPECTION`), `limit` and `actual`.
+`ALIASES`, `DIRECTIVES`, `COST`, `ENTITIES`, `INTROSPECTION`), `limit` and `actual`.
+
+Federation's `_entities(representations:)` is costed by the number of representations it really
+carries times its selection: a literal list when validating, a list given as a variable (the usual
+way) once the variables are known, before execution starts and before they are coerced; more than
+`max_entities` representations are refused outright (`ENTITIES`).
+
+With introspection off, a document that fails graphql-core's validation gets one generic error
+(`reason: VALIDATION`) instead of messages that name the schema's types and fields
+("Cannot query field 'zzz' on type 'Query'", "Field 'cases' of type 'CaseConnection!' must have a
+selection of subfields"): an attacker probing candidate names (clairvoyance) reads the same answer
+for every candidate, right or wrong; a variable that does not coerce is named without saying why
+(the reason would name input fields and types). With introspection on (demo mode), the messages
+stay.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +43,7 @@ from graphql import (
     GraphQLSyntaxError,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     Node,
     ObjectValueNode,
     OperationDefinitionNode,
@@ -68,6 +82,7 @@ class DocumentLimits:
     default_page_size: int = 20
     max_page_size: int = 100
     introspection: bool = False
+    max_entities: int = 200  # representations in one `_entities` call
 
 
 class DocumentRejected(ValidationAbortedError):
@@ -94,6 +109,7 @@ class Measure:
     aliases: int = 0
     directives: int = 0
     cost: int = 0
+    entities: int = 0  # representations of the largest `_entities` call
     # Cost of list fields without a size argument, counted once: they take their length from
     # the page size of the connection above them (`cases(first: 50) { edges … }`), else
     # from `list_size`.
@@ -104,6 +120,7 @@ class Measure:
         self.aliases += other.aliases
         self.directives += other.directives
         self.cost += other.cost
+        self.entities = max(self.entities, other.entities)
         self.per_item += other.per_item
 
     def total(self, length: int) -> int:
@@ -115,9 +132,16 @@ class Meter:
     document that spreads fragments into each other stays linear to measure. A spread that
     closes a cycle counts nothing here (NoFragmentCyclesRule reports it)."""
 
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, limits: DocumentLimits):
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        limits: DocumentLimits,
+        variables: Mapping[str, Any] | None = None,
+    ):
         self.schema = schema
         self.limits = limits
+        self.variables = variables
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -176,11 +200,18 @@ class Meter:
         child = self.selection_set(node.selection_set, child_type)
         into.aliases += child.aliases
         into.directives += child.directives
+        into.entities = max(into.entities, child.entities)
         if name.startswith("__"):
             # Introspection has its own switch and __typename is free: neither adds depth or
             # cost (as graphql-armor's ignoreIntrospection), though aliases and directives count.
             return
         into.depth = max(into.depth, 1 + child.depth)
+        if name == "_entities" and parent is self.schema.query_type:
+            # Each representation resolves the whole selection: cost it that many times.
+            count = self.representations(node)
+            into.entities = max(into.entities, count)
+            into.cost += 1 + count * child.total(self.limits.list_size)
+            return
         size = self.page_size(node, field.args if field is not None else {})
         if field is not None and _is_list(field.type):
             if size is None:
@@ -191,6 +222,20 @@ class Meter:
         else:
             # A connection hands its page size down to the lists right below it.
             into.cost += 1 + child.total(self.limits.list_size if size is None else size)
+
+    def representations(self, node: FieldNode) -> int:
+        """How many representations `_entities` is given: a literal list's length, a variable's
+        once the variables are known; 1 for a variable while validating (the document alone:
+        the call is measured again with its variables before execution)."""
+        value = next(
+            (a.value for a in node.arguments or () if a.name.value == "representations"), None
+        )
+        if isinstance(value, ListValueNode):
+            return len(value.values)
+        if isinstance(value, VariableNode) and self.variables is not None:
+            given = self.variables.get(value.name.value)
+            return len(given) if isinstance(given, list) else 1
+        return 1
 
     def page_size(self, node: FieldNode, args: dict[str, GraphQLArgument]) -> int | None:
         given = {a.name.value: a.value for a in node.arguments or ()}
@@ -228,11 +273,15 @@ def _is_list(type_: GraphQLOutputType) -> bool:
 
 
 def measure_document(
-    schema: GraphQLSchema, document: DocumentNode, limits: DocumentLimits
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    limits: DocumentLimits,
+    variables: Mapping[str, Any] | None = None,
 ) -> list[GraphQLError]:
-    """The limits this document exceeds, worst operation first (empty when it is within them)."""
-    meter = Meter(schema, document, limits)
-    depth = aliases = directives = cost = 0
+    """The limits this document exceeds (empty when it is within them); with `variables`, an
+    `_entities` call given its representations as a variable is counted and costed for real."""
+    meter = Meter(schema, document, limits, variables)
+    depth = aliases = directives = cost = entities = 0
     worst: OperationDefinitionNode | None = None
     try:
         for definition in document.definitions:
@@ -245,6 +294,7 @@ def measure_document(
             aliases = max(aliases, measure.aliases)
             directives = max(directives, measure.directives)
             cost = max(cost, total)
+            entities = max(entities, measure.entities)
     except RecursionError:
         return [
             rejection(
@@ -255,6 +305,7 @@ def measure_document(
             )
         ]
     checks = [
+        ("ENTITIES", "实体数量超限 / representations", entities, limits.max_entities),
         ("DEPTH", "查询深度超限 / query depth", depth, limits.max_depth),
         ("ALIASES", "别名数量超限 / aliases", aliases, limits.max_aliases),
         ("DIRECTIVES", "指令数量超限 / directives", directives, limits.max_directives),
@@ -338,15 +389,110 @@ class LimitedParserCache(ParserCache):
         yield
 
 
-class DocumentLimitsExtension(SchemaExtension):
-    """Puts the limit rules first, before graphql-core's specified rules."""
+# graphql-core's messages about the document alone (its fragments, variables, operations and
+# repeated names), true or false whatever the schema: they tell a prober nothing and stay.
+_DOCUMENT_ONLY = re.compile(
+    r"^(Cannot spread fragment '[^']*' within itself|Unknown fragment '|Fragment '[^']*' is never"
+    r" used|There can be only one |This anonymous operation must be the only|Variable '\$[^']*'"
+    r" is (never used|not defined))"
+)
 
-    def __init__(self, rules: tuple[type[ASTValidationRule], ...]) -> None:
+
+def opaque(errors: list[GraphQLError]) -> None:
+    """In place (the validation cache keeps this list): the errors of graphql-core's rules that
+    depend on the schema (and name its types and fields) become one generic error, without
+    locations; ours (with a code: limits, introspection) and those about the document alone stay.
+    Idempotent."""
+
+    def kept(error: GraphQLError) -> bool:
+        return bool((error.extensions or {}).get("code")) or bool(
+            _DOCUMENT_ONLY.match(error.message)
+        )
+
+    if all(kept(e) for e in errors):
+        return
+    errors[:] = [
+        *(e for e in errors if kept(e)),
+        GraphQLError(
+            "文档未通过校验 / the document is not valid for this schema",
+            extensions={"code": CODE, "reason": "VALIDATION"},
+        ),
+    ]
+
+
+# graphql-core's variable coercion ("Variable '$f' has invalid value at .statuses: Value 'x' does
+# not exist in 'CaseStatus' enum.", "… not to include unknown field 'zzz' …") tells a prober which
+# input fields exist and names types the document never did.
+_INVALID_VARIABLE = re.compile(r"^Variable '\$([^']*)' (has|got) invalid value\b")
+
+
+def opaque_variables(errors: list[GraphQLError] | None) -> None:
+    """In place: a variable that does not coerce is named, and nothing of why (BAD_USER_INPUT, as
+    before). Idempotent."""
+    if not errors:
+        return
+    for i, error in enumerate(errors):
+        match = _INVALID_VARIABLE.match(error.message)
+        if match:
+            errors[i] = GraphQLError(
+                f"变量值无效 / variable '${match.group(1)}' got an invalid value",
+                nodes=error.nodes,
+                extensions={"code": Code.BAD_USER_INPUT, "variable": match.group(1)},
+            )
+
+
+def _entities_rejection(
+    schema: GraphQLSchema,
+    document: DocumentNode | None,
+    query: str | None,
+    variables: Mapping[str, Any] | None,
+    limits: DocumentLimits,
+) -> GraphQLError | None:
+    """The first limit an `_entities` call exceeds once its variables are known."""
+    if document is None or not variables or "_entities" not in (query or "_entities"):
+        return None
+    errors = measure_document(schema, document, limits, variables)
+    return errors[0] if errors else None
+
+
+class DocumentLimitsExtension(SchemaExtension):
+    """Puts the limit rules first, before graphql-core's specified rules; with introspection off,
+    makes graphql-core's validation messages opaque; measures `_entities` again with its
+    variables before execution."""
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...], limits: DocumentLimits) -> None:
         self.rules = rules
+        self.limits = limits
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.validation_rules = (*self.rules, *context.validation_rules)
+        yield
+        if not self.limits.introspection:
+            opaque_variables(getattr(context.result, "errors", None))
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        if not self.limits.introspection:
+            opaque_variables(getattr(result, "errors", None))
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        errors = self.execution_context.pre_execution_errors
+        if errors and not self.limits.introspection:
+            opaque(errors)
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        refused = _entities_rejection(
+            context.schema._schema,
+            context.graphql_document,
+            context.query,
+            context.variables,
+            self.limits,
+        )
+        if refused is not None:
+            raise refused
         yield
 
 
@@ -356,6 +502,6 @@ def limit_extensions(
     """The schema extensions for these limits, in place of Strawberry's ParserCache."""
     rules = validation_rules(limits)
     return [
-        lambda: DocumentLimitsExtension(rules),
+        lambda: DocumentLimitsExtension(rules, limits),
         lambda: LimitedParserCache(maxsize=document_cache_size, max_tokens=limits.max_tokens),
     ]

@@ -26,7 +26,7 @@ from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
 from schemas.officers.schema import Query as OfficerQuery
 from schemas.subjects.schema import Query as SubjectQuery
-from schemas.subscriptions import Subscription
+from schemas.subscriptions import Subscription, WebSocketOperations
 from schemas.supervision.schema import Query as SupervisionQuery
 from schemas.tracing import OperationTracing
 from schemas.transfers.mutations import TransferMutation
@@ -82,6 +82,7 @@ def build_schema(
             OperationTracing,  # first: its span encloses everything, error shaping included
             AuditTrail,  # inside the span (its trace id), outside ShapeErrors (the final codes)
             ShapeErrors,
+            WebSocketOperations,
             *limit_extensions(limits or DocumentLimits(), document_cache_size),  # parser cache
             lambda: ValidationCache(maxsize=document_cache_size),
             InputCheck,  # last: after the trail (the name sent) and the validation cache

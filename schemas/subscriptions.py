@@ -1,5 +1,7 @@
-"""`caseEvents`: the case commands as they commit, over graphql-transport-ws (the upgrade request
-carries the token in its Authorization header, like any query). A subscriber hears the events of
+"""`caseEvents`: the case commands as they commit, over graphql-transport-ws (the token in the
+upgrade request's Authorization header, or in the `connection_init` payload: gateway/websocket.py).
+Over the websocket only subscriptions run, unless GATEWAY_WEBSOCKET_OPERATIONS allows queries and
+mutations too (`WebSocketOperations`). A subscriber hears the events of
 the tenants where it may read cases, narrowed by `tenantPattern`, and never another tenant's:
 the filter is applied to every event, here, after the fan-out (connectors/events).
 
@@ -9,14 +11,18 @@ the last event heard before the gap), and the subscription carries on: re-read t
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from typing import cast
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from connectors.events import CaseEvent as Event
 from connectors.events import Delivery, EventsMissed
 from domain.tenancy import TenantFilter
+from schemas.codes import Code
 from schemas.context import Info
 from schemas.enums import CaseStatus
 from schemas.errors import BadUserInput
@@ -75,3 +81,23 @@ class Subscription:
                     continue
                 if visible.allows(event.tenant):
                     yield CaseEvent.of(event)
+
+
+class WebSocketOperations(SchemaExtension):
+    """Over the websocket, only subscriptions run unless the gateway allows queries and mutations
+    there too (`Limits.websocket_operations`); refused before execution."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if (
+            getattr(context, "over_websocket", False)
+            and execution.operation_type is not OperationType.SUBSCRIPTION
+            and not context.limits.websocket_operations
+        ):
+            raise GraphQLError(
+                "websocket只用于订阅 / only subscriptions run over the websocket: send queries "
+                "and mutations with HTTP POST",
+                extensions={"code": Code.QUERY_REJECTED, "reason": "WEBSOCKET_OPERATION"},
+            )
+        yield

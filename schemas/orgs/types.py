@@ -29,8 +29,8 @@ class Org:
 
     @classmethod
     async def resolve_reference(cls, info: Info, code: str) -> Org:
-        # The directory of bodies is open to every authenticated caller, as under Case.org.
-        entity_access(info)
+        # The bodies behind the cases and the catalogue: for a caller who reads either.
+        entity_access(info, "case:read", "item:read")
         row = await info.context.loaders.org_by_code.load(code)
         return cls.from_row(found(row, "Org"))
 

@@ -32,6 +32,13 @@ CLIENTS = [
         "scope": "case:read@990121* event:read@990121* credit:read schema:read",
         "secret": "police-secret",
     },
+    {
+        # Reads transfers only: no entity type is open to it.
+        "client_id": "transfers-only",
+        "tenant": STREET,
+        "scope": "transfer:read",
+        "secret": "transfers-secret",
+    },
 ]
 
 

@@ -186,3 +186,93 @@ def test_the_sdl_shows_exactly_the_scopes_the_gateway_enforces() -> None:
                     printed[(node.name.value, field.name.value)] = scopes
     assert enforced and printed == enforced
     assert printed[("Query", "_service")] == ["schema:read"]
+
+
+# --- how many representations, and at what cost (issue 10, item 1) ---------------------------
+
+
+def test_ten_thousand_representations_are_refused_before_any_work(
+    fed_gateway: AuthGateway, street_token: str, world: World, sandbox: Any
+) -> None:
+    from sqlalchemy import event
+
+    case = next(c for c in world.cases if c.tenant == STREET)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "audit" not in statement.lower():  # the refusal itself is audited
+            statements.append(statement)
+
+    engine = fed_gateway.app.state.services.store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        body = entities(
+            fed_gateway, street_token, [{"__typename": "Case", "number": case.number}] * 10_000
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_REJECTED"
+    assert error["extensions"]["reason"] == "ENTITIES"
+    assert (error["extensions"]["limit"], error["extensions"]["actual"]) == (200, 10_000)
+    assert statements == []  # not one store query
+    assert data_routes(sandbox) == {"smartcity": {}, "provincial": {}, "credit": {}}
+
+
+def test_an_org_entity_needs_a_scope(fed_gateway: AuthGateway, street_token: str) -> None:
+    transfers_only = fed_gateway.access_token("transfers-only", "transfers-secret")
+    body = entities(fed_gateway, transfers_only, [{"__typename": "Org", "code": STREET}])
+    assert body["data"]["_entities"] == [None]
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert [e["extensions"]["scope"] for e in body["errors"]] == ["case:read | item:read"]
+    body = entities(fed_gateway, street_token, [{"__typename": "Org", "code": STREET}])
+    assert body.get("errors") is None and body["data"]["_entities"][0]["code"] == STREET
+
+
+def _run_entities(limits: Any, count: int, selection: str) -> list[Any]:
+    """`_entities` in process, without a principal: a refusal of the call comes before any
+    representation is resolved; an admitted call fails each representation UNAUTHENTICATED."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from schemas.schema import build_schema
+
+    schema = build_schema(limits=limits)
+    query = (
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { "
+        + selection
+        + " } } }"
+    )
+    representations = [{"__typename": "Case", "number": "x"} for _ in range(count)]
+    context = SimpleNamespace(principal=None, request_id="t", request=None)
+    result = asyncio.run(schema.execute(query, {"r": representations}, context_value=context))
+    return [
+        (e.extensions or {}).get("reason") or (e.extensions or {}).get("code")
+        for e in result.errors or ()
+    ]
+
+
+def test_the_representation_cap_is_a_setting() -> None:
+    from gateway.hardening import document_limits
+    from gateway.settings import Settings
+    from schemas.limits import DocumentLimits
+
+    assert document_limits(Settings(_env_file=None)).max_entities == 200
+    assert document_limits(Settings(_env_file=None, max_entities=3)).max_entities == 3
+    limits = DocumentLimits(max_entities=3)
+    assert _run_entities(limits, 4, "number") == ["ENTITIES"]
+    assert _run_entities(limits, 3, "number") == ["UNAUTHENTICATED"] * 3
+
+
+def test_entities_cost_their_number_times_the_selection() -> None:
+    from schemas.limits import DocumentLimits
+
+    # `number tenant supervision { bodyName }`: 4 per representation, 1 for `_entities`.
+    limits = DocumentLimits(max_cost=41)
+    assert (
+        _run_entities(limits, 10, "number tenant supervision { bodyName }")
+        == ["UNAUTHENTICATED"] * 10
+    )
+    assert _run_entities(limits, 11, "number tenant supervision { bodyName }") == ["COST"]
+    assert _run_entities(limits, 11, "number") == ["UNAUTHENTICATED"] * 11

@@ -39,7 +39,7 @@ def serve(sandbox_session: Any, seeded_sqlite: str, settings_for: Any) -> Iterat
     started: dict[Any, Served] = {}
 
     def start(fresh: bool = False, services: Any = None, **overrides: Any) -> Served:
-        key = (tuple(sorted(overrides.items())), uuid.uuid4().hex if fresh or services else "")
+        key = (repr(sorted(overrides.items())), uuid.uuid4().hex if fresh or services else "")
         if key not in started:
             sqlite_path = overrides.pop("sqlite_path", seeded_sqlite)
             settings = settings_for(sandbox_session, sqlite_path, **overrides)
