@@ -401,12 +401,17 @@ _DOCUMENT_ONLY = re.compile(
 def opaque(errors: list[GraphQLError]) -> None:
     """In place (the validation cache keeps this list): the errors of graphql-core's rules that
     depend on the schema (and name its types and fields) become one generic error, without
-    locations; ours (with a code: limits, introspection) and those about the document alone stay.
+    locations; ours (with a code: limits, introspection; or with the exception to shape: refused
+    input strings) and those about the document alone stay.
     Idempotent."""
 
     def kept(error: GraphQLError) -> bool:
-        return bool((error.extensions or {}).get("code")) or bool(
-            _DOCUMENT_ONLY.match(error.message)
+        # Ours carry a code, or the exception the error table shapes (schemas/inputs.py);
+        # graphql-core's own rules never carry either.
+        return (
+            bool((error.extensions or {}).get("code"))
+            or error.original_error is not None
+            or bool(_DOCUMENT_ONLY.match(error.message))
         )
 
     if all(kept(e) for e in errors):

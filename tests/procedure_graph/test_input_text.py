@@ -82,11 +82,14 @@ async def test_refused_over_the_websocket(
     assert error["extensions"]["argument"] == argument
 
 
-async def test_an_ordinary_query_answers_over_the_websocket(graph_gateway: GraphGateway) -> None:
+async def test_a_tab_passes_the_input_check_over_the_websocket(graph_gateway: GraphGateway) -> None:
+    # Queries over the socket are off by default (GATEWAY_WEBSOCKET_OPERATIONS): the answer is
+    # that later refusal, not BAD_USER_INPUT, so the tab got through the input check.
     payload = {"query": "query($t: String) { cases(filter: {text: $t}) { totalCount } }"}
     message = await over_websocket(graph_gateway, COUNTY, {**payload, "variables": {"t": "\t"}})
-    assert message["type"] == "next", message
-    assert message["payload"]["data"]["cases"]["totalCount"] == 0
+    assert message["type"] == "error", message
+    (error,) = message["payload"]
+    assert error["extensions"] == {"code": "QUERY_REJECTED", "reason": "WEBSOCKET_OPERATION"}
 
 
 def test_free_text_keeps_its_tabs_and_line_breaks(
