@@ -405,8 +405,12 @@ def opaque(errors: list[GraphQLError]) -> None:
     Idempotent."""
 
     def kept(error: GraphQLError) -> bool:
-        return bool((error.extensions or {}).get("code")) or bool(
-            _DOCUMENT_ONLY.match(error.message)
+        # ours: a code, or a refusal of schemas/inputs.py (BAD_USER_INPUT, by its original
+        # error); graphql-core's own rules set neither
+        return (
+            bool((error.extensions or {}).get("code"))
+            or error.original_error is not None
+            or bool(_DOCUMENT_ONLY.match(error.message))
         )
 
     if all(kept(e) for e in errors):

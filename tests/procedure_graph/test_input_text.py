@@ -82,11 +82,17 @@ async def test_refused_over_the_websocket(
     assert error["extensions"]["argument"] == argument
 
 
-async def test_an_ordinary_query_answers_over_the_websocket(graph_gateway: GraphGateway) -> None:
-    payload = {"query": "query($t: String) { cases(filter: {text: $t}) { totalCount } }"}
-    message = await over_websocket(graph_gateway, COUNTY, {**payload, "variables": {"t": "\t"}})
-    assert message["type"] == "next", message
-    assert message["payload"]["data"]["cases"]["totalCount"] == 0
+async def test_an_ordinary_subscription_opens_over_the_websocket(
+    graph_gateway: GraphGateway,
+) -> None:
+    # subscriptions only over the socket (GATEWAY_WEBSOCKET_OPERATIONS is off): a tab passes the
+    # check and the subscription stays open, waiting for events
+    payload = {
+        "query": "subscription($p: String) { caseEvents(tenantPattern: $p) { number } }",
+        "variables": {"p": "990121001", "note": "\t"},
+    }
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(over_websocket(graph_gateway, COUNTY, payload), 1)
 
 
 def test_free_text_keeps_its_tabs_and_line_breaks(
@@ -116,3 +122,48 @@ def test_free_text_keeps_its_tabs_and_line_breaks(
         as_=driver.me,
     )
     assert stored["data"]["case"]["title"] == "占道经营\t(复查)"
+
+
+@pytest.mark.parametrize("where", ["variable", "literal"])
+def test_a_megabyte_title_is_refused_before_anything_is_written(
+    graph_gateway: GraphGateway, world: World, where: str
+) -> None:
+    from schemas.inputs import MAX_STRING_CHARS
+
+    driver = GraphDriver(graph_gateway, town_of(world))
+    company = driver.town.company
+    count = "query($t: String) { cases(filter: {text: $t}) { totalCount } }"
+    total = "{ cases { totalCount } }"
+    before = driver.gateway.query(total, {}, as_=driver.me)
+    assert before["data"]["cases"]["totalCount"] > 0
+    title = "x" * 1_000_000
+    if where == "variable":
+        answer = driver.send(
+            "registerClue",
+            {
+                "tenant": driver.town.code,
+                "idempotencyKey": uuid.uuid4().hex,
+                "source": "INSPECTION",
+                "itemCode": driver.town.major_item,
+                "party": {"code": company.code, "name": company.name, "kind": company.kind.value},
+                "title": title,
+                "facts": "经查",
+                "registeredBy": driver.town.auxiliary,
+                "at": "2026-10-20T10:00:00+08:00",
+            },
+        )
+        argument = "variables.input.title"
+    else:
+        answer = driver.gateway.query(
+            f'{{ cases(filter: {{text: "{title}"}}) {{ totalCount }} }}', {}, as_=driver.me
+        )
+        argument = "literal"
+    assert answer.get("data") is None, str(answer)[:500]
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert error["extensions"]["argument"] == argument
+    assert str(MAX_STRING_CHARS) in error["message"]
+    after = driver.gateway.query(total, {}, as_=driver.me)  # nothing was registered
+    assert after["data"] == before["data"]
+    at_the_limit = driver.gateway.query(count, {"t": "x" * MAX_STRING_CHARS}, as_=driver.me)
+    assert "errors" not in at_the_limit, str(at_the_limit)[:500]
