@@ -86,7 +86,8 @@ class TokenValidator:
             signed = jws.extract_compact(token.encode("ascii"))
             header = signed.headers()
             claims = json.loads(signed.payload or b"")
-        except (JoseError, ValueError, UnicodeError) as exc:
+        except (JoseError, ValueError, UnicodeError, RecursionError) as exc:
+            # RecursionError: a header or payload nested thousands deep (issue 10, item 8)
             raise InvalidToken("malformed token") from exc
         if not isinstance(claims, dict):
             raise InvalidToken("malformed token")

@@ -93,6 +93,7 @@ def create_app(
             refusals,
         ),
         max_operations=settings.metrics_max_operations,
+        max_subscriptions=settings.max_subscriptions_per_client,
     )
     persisted = build_persisted(  # by hash; APQ stores only what parses and validates
         settings,

@@ -55,6 +55,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         development_principal: Principal | None = None,
         rate_gate: RateGate | None = None,
         max_operations: int = 200,
+        max_subscriptions: int = 20,
     ) -> None:
         super().__init__(
             schema,
@@ -75,6 +76,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # Set by the app factory: the trusted-document front wraps this endpoint.
         self.persisted: PersistedDocuments | None = None
         self.names = OperationNames(max_operations)
+        # Open sockets per client (this process): the cap counts their open operations.
+        self.max_subscriptions = max_subscriptions
+        self.sockets: dict[str, set[GatewaySocket]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -142,6 +146,25 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if self.persisted is not None:
             return await self.persisted.resolve(context.principal, payload)
         return None
+
+    def subscriptions_left(self, client: str) -> Refused | None:
+        """Before a `subscribe` starts: the refusal when the client already has
+        `max_subscriptions` operations open over its sockets (issue 10, item 8)."""
+        open_now = sum(len(socket.operations) for socket in self.sockets.get(client, ()))
+        if open_now < self.max_subscriptions:
+            return None
+        if self.refusals is not None:
+            self.refusals.add(Code.QUERY_REJECTED, "SUBSCRIPTIONS")
+        return Refused(
+            400,
+            f"订阅过多 / {open_now} operations are open for this client, the limit is "
+            f"{self.max_subscriptions}; complete one first",
+            {
+                "code": Code.QUERY_REJECTED,
+                "reason": "SUBSCRIPTIONS",
+                "limit": self.max_subscriptions,
+            },
+        )
 
     def record_operations(self, context: Context) -> None:
         """Count the operations that ended on a socket (their records, left by schemas/tracing.py

@@ -67,9 +67,22 @@ class PersistedDocuments:
         body = await _read(receive)
         try:
             payload = json.loads(body)
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):  # not ours to judge: the endpoint answers it
+        except RecursionError:  # nested thousands deep: refused before anything else reads it
+            bad: Refused | None = self._refuse("请求体嵌套过深 / JSON nested too deep", "BAD_JSON")
+        except ValueError:  # not JSON: the endpoint answers it
+            await self.app(scope, _replay(body), send)
+            return
+        else:
+            bad = None
+            if _not_an_operation(payload):  # `null`, `1`, `"x"`, `true`: never an operation
+                bad = self._refuse(
+                    "请求体须为 JSON 对象 / the body must be a JSON object (or a batch of them)",
+                    "BAD_JSON",
+                )
+        if bad is not None:
+            await bad.response(scope)(scope, receive, send)
+            return
+        if isinstance(payload, list):  # a batch: the endpoint caps and runs it
             await self.app(scope, _replay(body), send)
             return
         refused = await self.resolve(scope.get("user"), payload)
@@ -122,6 +135,13 @@ class PersistedDocuments:
         if self.refusals is not None:
             self.refusals.add(Code.QUERY_REJECTED, reason)
         return Refused(400, message, {"code": Code.QUERY_REJECTED, "reason": reason})
+
+
+def _not_an_operation(payload: object) -> bool:
+    """`null`, `1`, `"x"`, `true`, or a batch holding anything but objects."""
+    if isinstance(payload, list):
+        return not all(isinstance(item, dict) for item in payload)
+    return not isinstance(payload, dict)
 
 
 def _persisted_id(payload: dict[str, Any], apq: object) -> str | None:

@@ -3,7 +3,7 @@
 `Refusals` is the counter the metrics endpoint exposes as `gateway_refusals_total{code, reason}`
 (one instance per app, at `app.state.refusals`): `RATE_LIMITED` by `client` / `tenant`,
 `QUERY_REJECTED` by `DEPTH`, `ALIASES`, `TOKENS`, `DIRECTIVES`, `COST`, `INTROSPECTION`,
-`BATCH`, `CONTENT_TYPE`, `METHOD`, `REQUEST`.
+`BATCH`, `CONTENT_TYPE`, `METHOD`, `REQUEST`, `BAD_JSON`.
 """
 
 from __future__ import annotations

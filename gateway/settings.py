@@ -147,6 +147,11 @@ class Settings(BaseSettings):
         default=False,
         description="Queries and mutations over the websocket too (default: subscriptions only)",
     )
+    max_subscriptions_per_client: int = Field(
+        default=20,
+        ge=1,
+        description="Operations open at once over the websocket per client, across its sockets",
+    )
     max_batch_operations: int = Field(
         default=0, ge=0, description="Operations in a batched (JSON array) request; 0: refused"
     )

@@ -11,6 +11,8 @@ Every rule HTTP applies holds on the socket too (docs/hardening.md, "The websock
 - **rate limits**: every `subscribe` message takes a token from the caller's buckets, as an HTTP
   request does (`RATE_LIMITED` error message when one is empty);
 - **trusted documents**: the same `resolve` as HTTP (APQ, `documentId`, persisted-only clients);
+- **open operations**: at most `GATEWAY_MAX_SUBSCRIPTIONS_PER_CLIENT` at once per client, over
+  all its sockets in this process (`QUERY_REJECTED`, `reason: SUBSCRIPTIONS` error message);
 - **operation types**: only subscriptions, unless `GATEWAY_WEBSOCKET_OPERATIONS` allows queries
   and mutations (schemas/subscriptions.py, `WebSocketOperations`);
 - limits, opaque validation errors, no suggestions, masked errors and the audit trail are the
@@ -54,6 +56,7 @@ class GatewaySocket(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.expiry: asyncio.Task[None] | None = None
+        self.client: str | None = None  # the key of this socket in `endpoint.sockets`
 
     @property
     def endpoint(self) -> GraphQLEndpoint:
@@ -81,6 +84,9 @@ class GatewaySocket(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_connection_init(message)
         if self.connection_acknowledged:
             self._schedule_expiry()
+            principal = self.context.principal
+            self.client = getattr(principal, "client_id", None) or ""
+            self.endpoint.sockets.setdefault(self.client, set()).add(self)
 
     def _schedule_expiry(self) -> None:
         principal = self.context.principal
@@ -96,6 +102,11 @@ class GatewaySocket(BaseGraphQLTransportWSHandler[Context, None]):
         await self.websocket.close(code=UNAUTHORIZED, reason="Unauthorized: token expired")
 
     async def shutdown(self) -> None:
+        if self.client is not None:
+            sockets = self.endpoint.sockets.get(self.client, set())
+            sockets.discard(self)
+            if not sockets:
+                self.endpoint.sockets.pop(self.client, None)
         if self.expiry is not None:
             self.expiry.cancel()
             with suppress(asyncio.CancelledError):
@@ -112,7 +123,9 @@ class GatewaySocket(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_subscribe(message)  # Strawberry's own refusals
             return
         started = time.perf_counter()
-        refused = await self.endpoint.admit(self.context, cast("dict[str, Any]", payload))
+        refused = self.endpoint.subscriptions_left(self.client or "") or await self.endpoint.admit(
+            self.context, cast("dict[str, Any]", payload)
+        )
         if refused is not None:
             error = refused.error(self.context.request_id)
             await self.send_message(

@@ -6,7 +6,10 @@ graphql-transport-ws alike (both execute through the schema and its extensions):
   document (arguments, variable defaults, directive arguments) may hold a character
   `domain.text` refuses: C0 controls other than tab, line feed and carriage return, DEL, C1
   controls, lone surrogates. NUL above all, which PostgreSQL refuses in text and SQLite's LIKE
-  reads as the end of the pattern: every string that reaches SQL passes here first.
+  reads as the end of the pattern: every string that reaches SQL passes here first;
+- nor may any of them be longer than `MAX_STRING_CHARS` characters (issue 10, item 8): the
+  longest free text of the graph (a decision's content, a case's facts) fits many times over,
+  and a 1 MB title never reaches the ledger, the outbox or a provincial platform.
 
 A refusal is `BAD_USER_INPUT` (`extensions.argument` names the operation name, the variable's
 path or the literal) before any resolver runs, and the same on every store. The operation is
@@ -31,6 +34,7 @@ from schemas.errors import BadUserInput
 
 NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 MAX_DEPTH = 64  # variables nested deeper are refused (no input type of the graph nests so deep)
+MAX_STRING_CHARS = 10_000  # any one input string; a 处罚决定书 runs to a few thousand characters
 
 
 def is_name(value: str) -> bool:
@@ -49,17 +53,33 @@ def _forbidden(message: str, character: str, argument: str, node: Any = None) ->
     )
 
 
+def _too_long(what: str, value: str, argument: str, node: Any = None) -> GraphQLError | None:
+    if len(value) <= MAX_STRING_CHARS:
+        return None
+    return GraphQLError(
+        f"输入过长 / {what} is {len(value)} characters long, the limit is {MAX_STRING_CHARS}",
+        node,
+        original_error=BadUserInput(
+            f"{what} is longer than {MAX_STRING_CHARS} characters", argument=argument
+        ),
+    )
+
+
 def check_variables(value: Any, path: str = "variables", depth: int = 0) -> GraphQLError | None:
     """The refusal for the first string in `value` (a request's variables, as sent) that holds a
-    forbidden character, or None."""
+    forbidden character or is too long, or None."""
     if depth > MAX_DEPTH:
         return refusal("变量嵌套过深 / the variables are nested too deeply", path)
     if isinstance(value, str):
+        if (error := _too_long(path, value, path)) is not None:
+            return error
         character = forbidden_character(value)
         return None if character is None else _forbidden(path, character, path)
     if isinstance(value, dict):
         for key, item in value.items():
             name = str(key)
+            if (error := _too_long(f"a key of {path}", name, path)) is not None:
+                return error
             character = forbidden_character(name)
             if character is not None:
                 return _forbidden(f"a key of {path}", character, path)
@@ -76,6 +96,9 @@ class ControlCharacterRule(ValidationRule):
     """A string literal of the document (escaped as `\\u0000`) holding a forbidden character."""
 
     def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        if (error := _too_long("a string literal", node.value, "literal", node)) is not None:
+            self.report_error(error)
+            return
         character = forbidden_character(node.value)
         if character is not None:
             self.report_error(_forbidden("a string literal", character, "literal", node))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from authlib.oauth2.rfc6749 import ClientMixin
@@ -45,7 +45,9 @@ class IssuerClient(ClientMixin):  # type: ignore[misc]  # authlib ships no type 
         if not is_tenant_code(self.tenant):
             raise ValueError(f"client {self.client_id!r}: {self.tenant!r} is not a tenant code")
         if not is_secret_hash(self.secret_hash):
-            raise ValueError(f"client {self.client_id!r}: the secret hash is not scrypt:…")
+            raise ValueError(
+                f"client {self.client_id!r}: the secret hash is not sha256:… (or scrypt:…)"
+            )
 
     @classmethod
     def from_record(cls, record: ClientRecord) -> IssuerClient:
@@ -180,6 +182,24 @@ class ClientDirectory:
             return client
         named = [c for c in await self.list_all() if c.name == id_or_name]
         return named[0] if len(named) == 1 else None
+
+    async def rehash(self, client: IssuerClient, secret: str) -> None:
+        """Replace a legacy scrypt hash by the fast one, once `secret` has been verified against
+        it: a configured client in memory (its configuration is the operator's), a stored one
+        in the store."""
+        secret_hash = hash_secret(secret)
+        if client.client_id in self.configured:
+            self.configured[client.client_id] = replace(client, secret_hash=secret_hash)
+        elif self.store is not None:
+            await self.store.save(
+                client_id=client.client_id,
+                name=client.name,
+                secret_hash=secret_hash,
+                tenant=client.tenant,
+                allowed_scopes=client.scope_string,
+                disabled=client.disabled,
+            )
+        log.info("oauth client %r: secret hash migrated from scrypt to sha256", client.client_id)
 
     @staticmethod
     def _parsed(record: ClientRecord) -> IssuerClient | None:

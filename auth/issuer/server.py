@@ -3,12 +3,13 @@ authlib does not ship, plus the JWKS and the server metadata (RFC 8414).
 
 authlib is synchronous and the store is async, so the endpoint first loads (async) what the
 server will ask for (the client named in the request and the signing key), then runs one
-`AuthorizationServer` over them in a worker thread: client authentication costs a scrypt, which
-must not stall the event loop.
+`AuthorizationServer` over them in a worker thread (a legacy scrypt hash, verified once before it is
+replaced by the fast SHA-256 one, must not stall the event loop).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
@@ -30,6 +31,7 @@ from starlette.types import Scope as ASGIScope
 
 from auth.issuer.clients import AUTH_METHODS, GRANT_TYPE, IssuerClient, ScopeNotAllowed
 from auth.issuer.clients import unknown_client as _unknown_client
+from auth.issuer.hashing import needs_rehash
 from auth.issuer.issuer import Issuer
 from auth.scopes import Scope
 
@@ -153,6 +155,14 @@ def _named_client_id(headers: Mapping[str, str], form: Mapping[str, str]) -> str
     return basic_id or form.get("client_id") or None
 
 
+def _presented_secret(headers: Mapping[str, str], form: Mapping[str, str]) -> str | None:
+    try:
+        _, basic_secret = extract_basic_authorization(headers)
+    except (UnicodeDecodeError, ValueError):
+        basic_secret = None
+    return basic_secret or form.get("client_secret") or None
+
+
 class TokenEndpoint:
     """`POST /oauth/token`: the client-credentials grant, client_secret_basic or _post."""
 
@@ -189,6 +199,11 @@ class TokenEndpoint:
             return unavailable_response()
         server = TokenServer(client, lambda c, s: self.issuer.token_response(key, c, s))
         response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
+        if response.status_code == 200 and client is not None and needs_rehash(client.secret_hash):
+            secret = _presented_secret(request.headers, form)
+            if secret:  # verified just now: migrate the scrypt hash (issue 10, item 8)
+                with contextlib.suppress(*self.unavailable):  # the next success migrates it
+                    await self.issuer.clients.rehash(client, secret)
         return response
 
 

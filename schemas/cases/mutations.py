@@ -50,6 +50,7 @@ from domain.procedure import DefenceKind
 from domain.tenancy import TenantFilter
 from schemas.context import Info
 from schemas.enums import CaseStatus, graphql_enum
+from schemas.errors import NotFound
 from schemas.fields import field
 from schemas.permissions import allowed, requires, tenants
 
@@ -324,6 +325,21 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+async def _referenced_event_readable(info: Info, event_id: str | None) -> None:
+    """A write that names a grid event (`sourceEventId`) may name only one that exists on the
+    smart-city platform now and that the caller may read, exactly as `gridEvent` would answer it
+    (the same loader: the platform asked, the caller's event:read tenants applied): otherwise
+    NOT_FOUND before anything is written, one answer for both, so a write is no existence oracle
+    either, and filing never posts onto another county's event (issue 10, item 7)."""
+    if not event_id:
+        return
+    if await info.context.loaders.event_by_id.load(event_id) is None:
+        raise NotFound(
+            f"网格事件 {event_id} 不存在或无权查看 / grid event {event_id} not found",
+            argument="input.sourceEventId",
+        )
+
+
 def _mutation(spec: CaseCommand[C]) -> StrawberryField:
     """The mutation field of `spec`: build the command from the input, run the use case with
     the tenants where the caller may `case:<action>`."""
@@ -332,6 +348,7 @@ def _mutation(spec: CaseCommand[C]) -> StrawberryField:
 
     async def resolve(info: Info, input: Any) -> CaseChange:
         command = _command_of(spec.command, input)
+        await _referenced_event_readable(info, getattr(command, "source_event_id", None))
         result = await spec.use_case(
             info.context.services.casework,
             command,

@@ -315,7 +315,7 @@ class Case:
         description="移送记录 / the case's transfers (移送), oldest first",
         extensions=[requires("transfer:read")],
     )
-    async def transfers(self, info: Info) -> list[LazyTransfer]:
+    async def transfers(self, info: Info) -> list[LazyTransfer] | None:  # guarded: nullable
         from schemas.transfers.types import Transfer
 
         rows = await info.context.loaders.transfers_by_case.load(self.number)

@@ -91,7 +91,7 @@ async def test_stored_clients_and_validated_tokens(engine: AsyncEngine) -> None:
         allowed_scopes="case:read event:read",
     )
     (row,) = await clients.list_all()
-    assert row.name == "一号 (re-keyed)" and row.secret_hash.startswith("scrypt:")
+    assert row.name == "一号 (re-keyed)" and row.secret_hash.startswith("sha256:")
     directory = ClientDirectory([], clients)
     client = await directory.get("c1")
     assert client is not None

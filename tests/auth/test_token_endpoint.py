@@ -198,3 +198,76 @@ def test_clients_from_the_store(issuer: AuthGateway, auth_store: str) -> None:
     oauth_error(issuer.token("stored-app", "wrong"), 401, "invalid_client")
     asyncio.run(register(disabled=True))
     oauth_error(issuer.token("stored-app", "stored-secret"), 401, "invalid_client")
+
+
+@pytest.fixture
+def hash_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often the token endpoint ran scrypt, and how often it checked a secret at all."""
+    import auth.issuer.clients as clients
+    import auth.issuer.hashing as hashing
+
+    calls = {"scrypt": 0, "verify": 0}
+    real_scrypt, real_verify = hashing._scrypt, clients.verify_secret
+
+    def scrypt(*args: Any) -> bytes:
+        calls["scrypt"] += 1
+        return real_scrypt(*args)
+
+    def verify(secret: str, encoded: str) -> bool:
+        calls["verify"] += 1
+        return real_verify(secret, encoded)
+
+    monkeypatch.setattr(hashing, "_scrypt", scrypt)
+    monkeypatch.setattr(clients, "verify_secret", verify)
+    return calls
+
+
+def test_a_wrong_secret_costs_no_scrypt(issuer: AuthGateway, hash_calls: dict[str, int]) -> None:
+    oauth_error(issuer.token("street-app", "wrong"), 401, "invalid_client")
+    oauth_error(issuer.token("nobody", "wrong"), 401, "invalid_client")
+    assert hash_calls == {"scrypt": 0, "verify": 2}
+
+
+def test_a_legacy_scrypt_hash_is_verified_once_and_replaced(
+    issuer: AuthGateway, auth_store: str, hash_calls: dict[str, int]
+) -> None:
+    from auth.issuer.hashing import legacy_hash_secret
+
+    async def stored(secret_hash: str | None = None) -> str:
+        engine = create_engine(async_url(None, auth_store))
+        try:
+            repository = StoreClientRepository(engine)
+            if secret_hash is not None:
+                await repository.save(
+                    client_id="legacy-app",
+                    name="legacy",
+                    secret_hash=secret_hash,
+                    tenant="990121001",
+                    allowed_scopes="case:read",
+                )
+            record = await repository.get("legacy-app")
+            assert record is not None
+            return record.secret_hash
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(stored(legacy_hash_secret("legacy-secret"))).startswith("scrypt:")
+    calls_before = hash_calls["scrypt"]
+    response = issuer.token("legacy-app", "legacy-secret")
+    assert response.status_code == 200, response.text
+    assert hash_calls["scrypt"] == calls_before + 1
+    assert asyncio.run(stored()) == hash_secret("legacy-secret")  # rehashed in the store
+    oauth_error(issuer.token("legacy-app", "wrong"), 401, "invalid_client")
+    assert issuer.token("legacy-app", "legacy-secret").status_code == 200
+    assert hash_calls["scrypt"] == calls_before + 1  # never again
+
+
+def test_the_rate_limit_applies_before_any_secret_is_checked(
+    serve_gateway: Callable[..., Any], hash_calls: dict[str, int]
+) -> None:
+    with serve_gateway(
+        token_issuer="https://gateway.example.test", rate_limit_per_client=3
+    ) as gateway:
+        answers = [gateway.token("street-app", "wrong").status_code for _ in range(5)]
+    assert answers[:3] == [401] * 3 and answers[3:] == [429, 429]
+    assert hash_calls["verify"] == 3  # the refused requests never reached a secret check

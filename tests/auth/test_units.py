@@ -11,19 +11,39 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
 from auth.issuer import IssuerClient, ScopeNotAllowed, client_from_config, clients_from_config
-from auth.issuer.hashing import hash_secret, is_secret_hash, verify_secret
+from auth.issuer.hashing import (
+    hash_secret,
+    is_secret_hash,
+    legacy_hash_secret,
+    needs_rehash,
+    verify_secret,
+)
 from auth.jwks import JwksCache
 from auth.scopes import parse_scopes
 from auth.tokens import InvalidToken, TokenValidator, TrustedIssuer
 from tests.auth.support import unsigned_token
 
 
-def test_secrets_are_salted_scrypt_hashes() -> None:
-    first, second = hash_secret("s3cret"), hash_secret("s3cret")
-    assert first != second and first.startswith("scrypt:16384:8:1:")
+def test_secrets_are_sha256_hashes_and_legacy_scrypt_ones_still_verify() -> None:
+    fast = hash_secret("s3cret")
+    assert fast.startswith("sha256:") and is_secret_hash(fast) and not needs_rehash(fast)
+    assert verify_secret("s3cret", fast)
+    assert not verify_secret("s3cret!", fast) and not verify_secret("", fast)
+    first, second = legacy_hash_secret("s3cret"), legacy_hash_secret("s3cret")
+    assert first != second and first.startswith("scrypt:16384:8:1:") and needs_rehash(first)
     assert verify_secret("s3cret", first) and verify_secret("s3cret", second)
     assert not verify_secret("s3cret!", first) and not verify_secret("", first)
-    for bad in ("", "plain", "scrypt:1:8:1:AA:AA", "scrypt:16384:8:1:%%:%%", "bcrypt:x"):
+    for bad in (
+        "",
+        "plain",
+        "scrypt:1:8:1:AA:AA",
+        "scrypt:16384:8:1:%%:%%",
+        "bcrypt:x",
+        "sha256:",
+        "sha256:AA",
+        "sha256:%%",
+        fast + ":x",
+    ):
         assert not is_secret_hash(bad) and not verify_secret("s3cret", bad)
     greedy = "scrypt:1048576:64:1:" + first.split(":", 4)[4]
     assert not is_secret_hash(greedy)  # a hash that would cost gigabytes is refused

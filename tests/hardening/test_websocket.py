@@ -348,3 +348,37 @@ async def test_internal_errors_are_masked_over_the_socket(
         assert error["message"] == "内部错误 / internal error"
         assert error["extensions"]["code"] == "INTERNAL"
         assert error["extensions"]["requestId"]
+
+
+async def test_open_subscriptions_are_capped_per_client_across_its_sockets(
+    serve: Any, store: str
+) -> None:
+    served = gateway(serve, store, max_subscriptions_per_client=3, fresh=True)
+    headers = bearer(await asyncio.to_thread(token, served))
+
+    async def subscribe(ws: ClientConnection, id_: str) -> None:
+        message = {"id": id_, "type": "subscribe", "payload": {"query": SUBSCRIBE}}
+        await ws.send(json.dumps(message))
+
+    async with socket(served, headers=headers) as first, socket(served, headers=headers) as second:
+        await acked(first)
+        await acked(second)
+        for id_ in ("1", "2"):
+            await subscribe(first, id_)
+        assert await quiet(first)  # both open, waiting for events
+        await subscribe(second, "3")
+        assert await quiet(second)
+        answer = await run(second, SUBSCRIBE, "4")  # a fourth, on either socket: refused
+        assert answer["type"] == "error", answer
+        extensions = answer["payload"][0]["extensions"]
+        assert extensions["code"] == "QUERY_REJECTED" and extensions["reason"] == "SUBSCRIPTIONS"
+        assert extensions["limit"] == 3
+        await first.send(json.dumps({"id": "1", "type": "complete"}))  # one ends: room again
+        assert await quiet(first)
+        await subscribe(second, "5")
+        assert await quiet(second)
+    async with socket(served, headers=headers) as third:  # closed sockets free their share
+        await acked(third)
+        for id_ in ("1", "2", "3"):
+            await subscribe(third, id_)
+        assert await quiet(third)

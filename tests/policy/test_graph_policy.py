@@ -295,3 +295,41 @@ def test_a_department_reads_the_provincial_records_of_its_granted_cases(
     # supervision:read alone, without the case, reads nothing of another department's case
     other = next(c for c in reported if facts.case_granted_by[c.number] == "990121:yjj")
     assert data_of(policy_gateway.query(department, query, {"n": other.number})) == {"case": None}
+
+
+def test_a_guarded_list_without_its_scope_nulls_the_field_not_the_page(
+    policy_gateway: PolicyGateway,
+) -> None:
+    """`Case.transfers` needs transfer:read: without it each row answers `transfers: null` with one
+    FORBIDDEN error, and the page of cases still answers (issue 10, item 8)."""
+    street = principal(TOWN, "case:read")
+    body = policy_gateway.query(
+        street, "{ cases(first: 5) { edges { node { number transfers { id } } } } }", {}
+    )
+    assert body["data"] is not None, body
+    nodes = [edge["node"] for edge in body["data"]["cases"]["edges"]]
+    assert len(nodes) == 5 and all(n["number"] and n["transfers"] is None for n in nodes)
+    errors = errors_of(body)
+    assert len(errors) == len(nodes)
+    assert {e["extensions"]["code"] for e in errors} == {"FORBIDDEN"}
+    assert sorted(e["path"][2] for e in errors) == list(range(len(nodes)))
+
+
+def test_every_guarded_field_is_nullable() -> None:
+    """A field that may answer FORBIDDEN must be nullable, or its error nulls its parent."""
+    from graphql import GraphQLNonNull, GraphQLObjectType
+
+    from schemas.permissions import declared_scopes
+    from schemas.schema import build_schema
+
+    schema = build_schema()._schema
+    roots = {schema.query_type, schema.mutation_type, schema.subscription_type}
+    guarded = [
+        (f"{type_.name}.{name}", isinstance(field.type, GraphQLNonNull))
+        for type_ in schema.type_map.values()
+        if isinstance(type_, GraphQLObjectType) and type_ not in roots
+        for name, field in type_.fields.items()
+        if declared_scopes(field.extensions.get("strawberry-definition"))
+    ]
+    assert ("Case.transfers", False) in guarded
+    assert [name for name, non_null in guarded if non_null] == []

@@ -39,10 +39,17 @@ def principal(tenant: str, scope: str, subject: str = "tester") -> Principal:
 
 
 def town_principal(town: str) -> Principal:
-    """A town's case handler with every case scope on its own town."""
+    """A town's case handler with every case scope on its own town, and its grid events."""
     scopes = " ".join(
         f"{r}@{town}"
-        for r in ("case:read", "case:write", "case:review", "case:decide", "officer:read")
+        for r in (
+            "case:read",
+            "case:write",
+            "case:review",
+            "case:decide",
+            "officer:read",
+            "event:read",  # a clue from a grid event names one the handler may read
+        )
     )
     return principal(town, scopes)
 

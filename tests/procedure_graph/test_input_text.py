@@ -119,3 +119,48 @@ def test_free_text_keeps_its_tabs_and_line_breaks(
         as_=driver.me,
     )
     assert stored["data"]["case"]["title"] == "占道经营\t(复查)"
+
+
+@pytest.mark.parametrize("where", ["variable", "literal"])
+def test_a_megabyte_title_is_refused_before_anything_is_written(
+    graph_gateway: GraphGateway, world: World, where: str
+) -> None:
+    from schemas.inputs import MAX_STRING_CHARS
+
+    driver = GraphDriver(graph_gateway, town_of(world))
+    company = driver.town.company
+    count = "query($t: String) { cases(filter: {text: $t}) { totalCount } }"
+    total = "{ cases { totalCount } }"
+    before = driver.gateway.query(total, {}, as_=driver.me)
+    assert before["data"]["cases"]["totalCount"] > 0
+    title = "x" * 1_000_000
+    if where == "variable":
+        answer = driver.send(
+            "registerClue",
+            {
+                "tenant": driver.town.code,
+                "idempotencyKey": uuid.uuid4().hex,
+                "source": "INSPECTION",
+                "itemCode": driver.town.major_item,
+                "party": {"code": company.code, "name": company.name, "kind": company.kind.value},
+                "title": title,
+                "facts": "经查",
+                "registeredBy": driver.town.auxiliary,
+                "at": "2026-10-20T10:00:00+08:00",
+            },
+        )
+        argument = "variables.input.title"
+    else:
+        answer = driver.gateway.query(
+            f'{{ cases(filter: {{text: "{title}"}}) {{ totalCount }} }}', {}, as_=driver.me
+        )
+        argument = "literal"
+    assert answer.get("data") is None, str(answer)[:500]
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert error["extensions"]["argument"] == argument
+    assert str(MAX_STRING_CHARS) in error["message"]
+    after = driver.gateway.query(total, {}, as_=driver.me)  # nothing was registered
+    assert after["data"] == before["data"]
+    at_the_limit = driver.gateway.query(count, {"t": "x" * MAX_STRING_CHARS}, as_=driver.me)
+    assert "errors" not in at_the_limit, str(at_the_limit)[:500]
