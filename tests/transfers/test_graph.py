@@ -37,6 +37,14 @@ def police() -> Principal:
     )
 
 
+def procuratorate() -> Principal:
+    return principal(
+        PROCURATORATE,
+        f"case:read@{PROCURATORATE} transfer:read@{PROCURATORATE} transfer:write@{PROCURATORATE}",
+        subject="prosecutor",
+    )
+
+
 def run(gateway: GraphGateway, name: str, input: dict[str, Any], as_: Principal) -> dict[str, Any]:
     kind = name[0].upper() + name[1:]
     document = f"mutation($input: {kind}Input!) {{ {name}(input: $input) {{ {CHANGE} }} }}"
@@ -237,6 +245,21 @@ def test_a_criminal_transfer_after_the_decision_end_to_end(driver: GraphDriver) 
         "answerDaysWorking": False,
     }
     assert row["decidedOn"] is not None
+    # The procuratorate copied (抄送, 国务院令第310号 art. 3) sees the case and the transfer.
+    copied = gateway.query(TRANSFER, {"n": number}, as_=procuratorate())["data"]["case"]
+    assert copied["transfers"][0]["copyToTenant"] == PROCURATORATE
+    incoming = gateway.query(
+        "{ transfers(filter: {direction: INCOMING}) { edges { node { id } } } }",
+        as_=procuratorate(),
+    )["data"]["transfers"]
+    assert change["transferId"] in [e["node"]["id"] for e in incoming["edges"]]
+    refused = run(
+        gateway,
+        "answerTransfer",
+        {"transferId": change["transferId"], "idempotencyKey": key(), "accept": True},
+        procuratorate(),
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # only the police answer
     assert "依法折抵罚金" in seen["timeline"][-1]["note"]
     driver.step("serveDecision", number, officers=driver.officers())  # executed meanwhile
 

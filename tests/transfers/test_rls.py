@@ -65,7 +65,11 @@ async def test_the_receiver_sees_and_answers_a_transferred_case_under_rls(
     )
     assert len(raw(rls_database, POLICE, party_sql, number)) == 1
     assert raw(rls_database, NEIGHBOUR, case_sql, number) == []
-    assert raw(rls_database, "990121:jcy", case_sql, number) == []
+    # The procuratorate copied (0008) sees the case and its transfer, and writes nothing.
+    assert raw(rls_database, "990121:jcy", case_sql, number) == [(number,)]
+    transfer_sql = "SELECT copy_to_tenant FROM case_transfer WHERE case_number = %s"
+    assert raw(rls_database, "990121:jcy", transfer_sql, number) == [("990121:jcy",)]
+    assert raw(rls_database, "990121:jc*", case_sql, number) == [(number,)]  # a pattern, too
     assert raw(rls_database, "", case_sql, number) == []
 
     # 0008: the receiver of the PENDING transfer may put the case back to the status recorded

@@ -131,7 +131,7 @@ async def test_a_street_transfers_a_suspected_crime_to_the_county_police(
     assert await visible(engine, POLICE, number)
     assert await visible(engine, STREET, number)
     assert not await visible(engine, NEIGHBOUR, number)
-    assert not await visible(engine, PROCURATORATE, number)
+    assert await visible(engine, PROCURATORATE, number)  # copied (抄送, 国务院令第310号 art. 3)
     (timeline,) = await Store(engine).steps_by_case_numbers(only(POLICE), [number])
     last = timeline[-1]
     assert last.status is CaseStatus.TRANSFERRED and last.seq == sent.seq

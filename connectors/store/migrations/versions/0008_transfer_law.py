@@ -11,7 +11,9 @@ art. 5), the procuratorate copied (art. 3), and the decision that travels with a
 it (decided_on, penalty_kind, fine, fine_paid). Rows sent before take their kind from the
 receiver's kind of body.
 
-PostgreSQL only: a returned transfer (不予立案/退回) puts the case back where it stopped, written
+PostgreSQL only: the procuratorate copied sees the case like the receiver does: 0005's
+`gateway_case_transferred_to` matches `copy_to_tenant` as well as `to_tenant` (the downgrade
+puts 0005's body back). A returned transfer (不予立案/退回) puts the case back where it stopped, written
 by the receiver as it answers. One more UPDATE policy on enforcement_case (policies are
 permissive: 0003's own-tenant rule stays) admits exactly that: the old row is TRANSFERRED with a
 PENDING transfer to the caller, and the new row's status is the one recorded on that transfer
@@ -71,6 +73,38 @@ RETURN_USING = (
 RETURN_CHECK = f"{RETURNABLE_BY}(enforcement_case.number, enforcement_case.status, {PATTERNS})"
 
 
+TRANSFERRED_TO = "gateway_case_transferred_to"
+
+
+def _transferred_to(receivers: str) -> str:
+    """0005's function, matching the patterns against `receivers` (an SQL array of t's columns)."""
+    return f"""
+        CREATE OR REPLACE FUNCTION {TRANSFERRED_TO}(number text, patterns text)
+        RETURNS boolean
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            found boolean;
+        BEGIN
+            PERFORM set_config('gateway.tenants', '*', true);
+            SELECT EXISTS (
+                SELECT 1
+                FROM case_transfer t,
+                     unnest({receivers}) AS r(receiver),
+                     unnest(string_to_array(NULLIF(patterns, ''), ',')) AS p(pattern)
+                WHERE t.case_number = number
+                  AND r.receiver IS NOT NULL
+                  AND (p.pattern = '*'
+                       OR p.pattern = r.receiver
+                       OR (right(p.pattern, 1) = '*'
+                           AND starts_with(r.receiver, left(p.pattern, -1))))
+            ) INTO found;
+            PERFORM set_config('gateway.tenants', coalesce(patterns, ''), true);
+            RETURN found;
+        END
+        $$
+        """
+
+
 def _postgres() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
@@ -83,6 +117,7 @@ def upgrade() -> None:
     op.execute(BACKFILL)
     if not _postgres():
         return
+    op.execute(_transferred_to("ARRAY[t.to_tenant, t.copy_to_tenant]"))
     op.execute(
         f"""
         CREATE OR REPLACE FUNCTION {RETURNABLE_BY}(number text, back_to text, patterns text)
@@ -120,6 +155,7 @@ def downgrade() -> None:
     if _postgres():
         op.execute("DROP POLICY IF EXISTS transfer_return ON enforcement_case")
         op.execute(f"DROP FUNCTION IF EXISTS {RETURNABLE_BY}(text, text, text)")
+        op.execute(_transferred_to("ARRAY[t.to_tenant]"))
     op.drop_index(f"ix_{TABLE}_copy_to_tenant", table_name=TABLE)
     with op.batch_alter_table(TABLE) as batch:
         for column in reversed(_columns()):
