@@ -197,7 +197,7 @@ def world_rows(world: World) -> list[TableRows]:
             "answered_at": world_time(t.answered_at) if t.answered_at else None,
             "answer_note": None,
             "kind": demo_transfer_kind(t.to_tenant),
-            "copy_to_tenant": f"{t.to_tenant[:6]}:jcy" if t.to_tenant.endswith(":gaj") else None,
+            "copy_to_tenant": demo_transfer_copy(t.to_tenant),
         }
         for t in world.transfers
     ]
@@ -270,3 +270,9 @@ def demo_transfer_kind(to_tenant: str) -> TransferKind:
     if to_tenant.endswith(":jcy"):
         return TransferKind.PROCURATORATE
     return TransferKind.DEPARTMENT if ":" in to_tenant else TransferKind.OTHER_TOWN
+
+
+def demo_transfer_copy(to_tenant: str) -> str | None:
+    """The procuratorate copied on a demo world's transfer to the police (抄送, 国务院令第310号
+    art. 3): the county's."""
+    return f"{to_tenant[:6]}:jcy" if to_tenant.endswith(":gaj") else None
