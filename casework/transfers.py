@@ -22,16 +22,21 @@ from casework.units import finish, start, unit
 from connectors.store.ledger import InvalidCommand, NotFound
 from connectors.store.tables import CaseTransfer, EnforcementCase, TransferStatus
 from domain.enums import CaseStatus
-from domain.procedure import check_act_time
+from domain.procedure import Person, check_act_time
 from domain.tenancy import TenantFilter
 from domain.transfers import (
     SUSPECTED_CRIME,
     TransferKind,
     TransferState,
     check_answer,
+    check_approval,
+    check_copy,
     check_escalation,
+    check_not_pending,
     check_receiver,
     check_transfer,
+    keeps_status,
+    resumed_status,
 )
 
 NO_FINE_FOR_CRIME = "涉嫌犯罪依法移送,不得以罚代刑"
@@ -47,6 +52,9 @@ class TransferCase:
     evidence_ids: tuple[str, ...] = ()
     expected_version: int | None = None
     at: datetime | None = None
+    approved_by: str | None = None  # the leader approving a criminal transfer (an officer id)
+    copy_to_tenant: str | None = None  # the procuratorate copied on a transfer to the police
+    fine_paid: int | None = None  # yuan paid on the decision, travelling with the transfer
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +136,13 @@ class TransferWork:
                 raise InvalidCommand(f"无此单位 / no such body {command.to_tenant}")
             check_transfer(command.kind, case.status, case.tenant, receiver.code)
             check_receiver(command.kind, receiver.kind, receiver.code)
+            copied = await uow.org(command.copy_to_tenant) if command.copy_to_tenant else None
+            check_copy(command.kind, copied.kind if copied else None, command.copy_to_tenant)
+            approver = await self._approver(uow, act, command.approved_by)
+            check_approval(command.kind, approver)
             await self._check_evidence_of(uow, case.number, command.evidence_ids)
+            self._check_fine_paid(case, command.fine_paid)
+            check_not_pending(await uow.pending_transfer(case.number))
             transfer = CaseTransfer(
                 id=f"TR{uuid.uuid4().hex[:16].upper()}",
                 tenant=case.tenant,
@@ -138,22 +152,39 @@ class TransferWork:
                 evidence_ids=list(command.evidence_ids),
                 sent_at=act.at,
                 status=TransferStatus.PENDING,
+                kind=command.kind,
+                from_status=case.status,
+                approved_by=approver.id if approver else None,
+                copy_to_tenant=copied.code if copied else None,
+                decided_on=case.decided_on,
+                penalty_kind=case.penalty_kind if case.decided_on else None,
+                fine=case.fine if case.decided_on else None,
+                fine_paid=command.fine_paid,
             )
             uow.add(transfer)
-            version = await uow.update_case(case, None, status=CaseStatus.TRANSFERRED)
+            # After the decision a suspected crime leaves the case's status as it is (the
+            # decision goes on being executed); before it, the case goes to TRANSFERRED.
+            now = case.status if keeps_status(command.kind, case.status) else CaseStatus.TRANSFERRED
+            version = await uow.update_case(case, None, status=now)
             note = f"{command.kind.label}:移送 {receiver.name},理由:{command.reason}"
+            if approver is not None:
+                note += f";经负责人 {approver.name} 批准"
+            if copied is not None:
+                note += f";抄送 {copied.name}"
+            if case.decided_on is not None:
+                note += f";随案移送处罚决定({case.decided_on.isoformat()}"
+                if case.fine is not None:
+                    note += f",罚款{case.fine}元"
+                if command.fine_paid is not None:
+                    note += f",已缴纳{command.fine_paid}元,依法折抵罚金"
+                note += ",原处罚决定不停止执行)"
             if command.kind in SUSPECTED_CRIME:
                 note += f";{NO_FINE_FOR_CRIME}"
             step = await uow.append_step(
-                case, CaseStatus.TRANSFERRED, command.actor, note, act.at, command.evidence_ids
+                case, now, command.actor, note, act.at, command.evidence_ids
             )
             run.answer = TransferResult(
-                transfer.id,
-                TransferStatus.PENDING,
-                case.number,
-                CaseStatus.TRANSFERRED,
-                version,
-                step.seq,
+                transfer.id, TransferStatus.PENDING, case.number, now, version, step.seq
             )
         return await finish(run, self.hooks)
 
@@ -180,6 +211,16 @@ class TransferWork:
                 raise NotFound(f"移送 {command.transfer_id} 不存在 / no transfer")
             check_answer(TransferState(transfer.status.value))
             case, at = await self._case_of(uow, transfer, command.at)
+            version = case.version
+            resumed = resumed_status(command.accept, transfer.from_status)
+            back = ""
+            if resumed is not None and case.status is CaseStatus.TRANSFERRED:
+                # 不予立案/退回: the case goes back where it stopped and its procedure goes on
+                # (before the transfer is answered: 0008 lets the receiver of a PENDING transfer
+                # put the case back to the status recorded on it, and nothing else).
+                version = await uow.update_case(case, None, status=resumed)
+                case = await uow.reload(case)
+                back = f";案件恢复至「{resumed.label}」"
             status = TransferStatus.ACCEPTED if command.accept else TransferStatus.REJECTED
             transfer.status = status
             transfer.answered_at = at
@@ -190,10 +231,10 @@ class TransferWork:
             said = f":{command.note}" if command.note else ""
             verb = "接收移送" if command.accept else "退回移送"
             step = await uow.append_step(
-                case, case.status, command.actor, f"{name}{verb}{said}", at
+                case, case.status, command.actor, f"{name}{verb}{said}{back}", at
             )
             run.answer = TransferResult(
-                transfer.id, status, case.number, case.status, case.version, step.seq
+                transfer.id, status, case.number, case.status, version, step.seq
             )
         return await finish(run, self.hooks)
 
@@ -243,6 +284,24 @@ class TransferWork:
         at = dated(when, uow.now)
         check_act_time(steps[-1].at if steps else None, at)
         return case, at
+
+    @staticmethod
+    async def _approver(uow: UnitOfWork, act: Act, officer_id: str | None) -> Person | None:
+        if officer_id is None:
+            return None
+        return await act.person(officer_id)
+
+    @staticmethod
+    def _check_fine_paid(case: EnforcementCase, paid: int | None) -> None:
+        """The fine paid travels only with a decided fine, and is no more than it."""
+        if paid is None:
+            return
+        if case.fine is None or case.decided_on is None:
+            raise InvalidCommand(f"案件 {case.number} 无罚款决定 / no fine was decided")
+        if not 0 <= paid <= case.fine:
+            raise InvalidCommand(
+                f"已缴罚款须在 0 至 {case.fine} 元之间 / the fine paid is 0 to {case.fine} yuan"
+            )
 
     @staticmethod
     async def _check_evidence_of(uow: UnitOfWork, number: str, ids: Sequence[str]) -> None:

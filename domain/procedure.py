@@ -44,9 +44,11 @@ class Rule(LabelledEnum):
     PENALTY_OUT_OF_RANGE = ("PENALTY_OUT_OF_RANGE", "处罚超出事项清单的种类或幅度")
     GRANTED_POWERS = ("GRANTED_POWERS", "超出赋权事项范围,应当移送")
     STEP_ORDER = ("STEP_ORDER", "办案环节顺序")
-    TRANSFER_AFTER_DECISION = ("TRANSFER_AFTER_DECISION", "作出处罚决定后不得移送")
+    TRANSFER_AFTER_DECISION = ("TRANSFER_AFTER_DECISION", "作出处罚决定后不得移送(涉嫌犯罪除外)")
     TRANSFER_RECEIVER = ("TRANSFER_RECEIVER", "移送对象须为相应类别的机关")
     TRANSFER_STATE = ("TRANSFER_STATE", "移送办理状态")
+    TRANSFER_APPROVAL = ("TRANSFER_APPROVAL", "移送涉嫌犯罪案件须经负责人批准")
+    TRANSFER_COPY = ("TRANSFER_COPY", "移送涉嫌犯罪案件抄送同级人民检察院")
 
 
 class DefenceKind(LabelledEnum):

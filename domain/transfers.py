@@ -1,10 +1,13 @@
 """The rules of a transfer (移送, DOMAIN §4) over plain values: to whom a case may go, and when.
 
 A case outside the town's powers goes to another town or the department that holds the item
-before the decision; a suspected crime goes to the police or the procuratorate at any step
-before the decision, and never ends in a fine instead (行刑衔接: 不得以罚代刑). After the
-decision a case is not transferred. A receiver answers a pending transfer once; the sender may
-escalate a rejected one to coordination (争议协调).
+before the decision (after it, such a transfer is refused). A suspected crime goes to the police
+or the procuratorate at any step, a decided or closed case included (行政处罚法 arts. 27 and 35:
+the fine paid is credited against the criminal fine; 国务院令第310号 art. 11: 不得以罚代刑), with
+the approval of the agency's head (art. 5: 负责人批准) and, to the police, a copy to the
+procuratorate (art. 3: 抄送同级人民检察院). A receiver answers a pending transfer once, the police
+within 3 days (art. 8), others within 5 working days; a returned transfer (不予立案/退回) puts the
+case back where it stopped. The sender may escalate a rejected one to coordination (争议协调).
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.calendar import HolidayCalendar, UnknownYear
-from domain.enums import CaseStatus, LabelledEnum, OrgKind
-from domain.procedure import BEFORE_DECISION, Rule, RuleViolation
+from domain.enums import CaseStatus, LabelledEnum, OfficerRole, OrgKind
+from domain.procedure import Person, Rule, RuleViolation
 
 
 class TransferKind(LabelledEnum):
@@ -40,7 +43,9 @@ RECEIVERS: dict[TransferKind, frozenset[OrgKind]] = {
 SUSPECTED_CRIME = frozenset({TransferKind.POLICE, TransferKind.PROCURATORATE})
 # Not a crime: only while the case is still being found out (the general step order).
 ORDINARY_FROM = frozenset({CaseStatus.CLUE, CaseStatus.FILED, CaseStatus.INVESTIGATING})
-CRIME_FROM = frozenset({CaseStatus.CLUE}) | BEFORE_DECISION
+# A suspected crime: at any step (行政处罚法 art. 27; 国务院令第310号 art. 11), but not while the
+# case is with a receiver already.
+CRIME_FROM = frozenset(CaseStatus) - {CaseStatus.TRANSFERRED}
 DECIDED_OR_LATER = frozenset(
     {CaseStatus.DECIDED, CaseStatus.SERVED, CaseStatus.EXECUTED, CaseStatus.CLOSED}
 )
@@ -52,11 +57,11 @@ def check_transfer(kind: TransferKind, status: CaseStatus, sender: str, receiver
         raise RuleViolation(
             Rule.TRANSFER_RECEIVER, "不能移送给本单位", "a body cannot transfer a case to itself"
         )
-    if status in DECIDED_OR_LATER:
+    if kind not in SUSPECTED_CRIME and status in DECIDED_OR_LATER:
         raise RuleViolation(
             Rule.TRANSFER_AFTER_DECISION,
-            f"案件已「{status.label}」,作出处罚决定后不得移送",
-            f"a case at {status.value} has been decided and cannot be transferred",
+            f"案件已「{status.label}」,作出处罚决定后只能移送涉嫌犯罪案件",
+            f"a case at {status.value} has been decided: only a suspected crime is transferred",
         )
     allowed = CRIME_FROM if kind in SUSPECTED_CRIME else ORDINARY_FROM
     if status not in allowed:
@@ -78,6 +83,65 @@ def check_receiver(kind: TransferKind, receiver_kind: OrgKind | None, receiver: 
         )
 
 
+def check_not_pending(pending: bool) -> None:
+    """One transfer at a time: not while another of the case waits for its answer."""
+    if pending:
+        raise RuleViolation(
+            Rule.TRANSFER_STATE,
+            "本案已有待接收的移送,不能再次移送",
+            "a transfer of this case is still pending",
+        )
+
+
+def keeps_status(kind: TransferKind, status: CaseStatus) -> bool:
+    """A suspected crime transferred after the decision leaves the case where it is: the
+    decision already made is not suspended (国务院令第310号 art. 11: 不停止执行)."""
+    return kind in SUSPECTED_CRIME and status in DECIDED_OR_LATER
+
+
+def check_approval(kind: TransferKind, approver: Person | None) -> None:
+    """移送审批 (国务院令第310号 art. 5): a suspected crime is transferred with the approval of
+    the agency's head (负责人); other transfers need none."""
+    if kind not in SUSPECTED_CRIME:
+        return
+    if approver is None:
+        raise RuleViolation(
+            Rule.TRANSFER_APPROVAL,
+            f"{kind.label}须经行政执法机关负责人批准",
+            f"a {kind.value} transfer needs the approval of a leader (approvedBy)",
+        )
+    if approver.role is not OfficerRole.LEADER:
+        raise RuleViolation(
+            Rule.TRANSFER_APPROVAL,
+            f"{kind.label}须经行政执法机关负责人批准,{approver.name} 不是负责人",
+            f"a {kind.value} transfer needs a leader's approval; {approver.id} is not a leader",
+        )
+
+
+def check_copy(kind: TransferKind, copy_kind: OrgKind | None, copy_to: str | None) -> None:
+    """抄送 (国务院令第310号 art. 3): a transfer to the police goes with a copy to the
+    procuratorate; a copy goes nowhere else, and only with a transfer to the police."""
+    if kind is TransferKind.POLICE:
+        if copy_to is None or copy_kind is not OrgKind.PROCURATORATE:
+            raise RuleViolation(
+                Rule.TRANSFER_COPY,
+                f"移送公安机关须抄送同级人民检察院,{copy_to or '未指定'} 不是检察院",
+                f"a POLICE transfer is copied to a procuratorate; {copy_to} is not one",
+            )
+    elif copy_to is not None:
+        raise RuleViolation(
+            Rule.TRANSFER_COPY,
+            f"{kind.label}无需抄送",
+            f"only a POLICE transfer is copied (to the procuratorate), not a {kind.value} one",
+        )
+
+
+def resumed_status(accept: bool, before: CaseStatus | None) -> CaseStatus | None:
+    """Where a case stands after the answer: a returned transfer (不予立案/退回) puts it back at
+    the status it had before the transfer (None: it stays where it is, TRANSFERRED)."""
+    return None if accept else before
+
+
 def check_answer(state: TransferState) -> None:
     if state is not TransferState.PENDING:
         raise RuleViolation(
@@ -97,6 +161,29 @@ def check_escalation(state: TransferState) -> None:
 
 
 ANSWER_WORKING_DAYS = 5  # the receiver answers a transfer within 5 working days of receiving it
+# The police decide whether to open a case within 3 days of receiving it (国务院令第310号 art. 8).
+POLICE_ANSWER_DAYS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerLimit:
+    """How long a receiver of a kind has to answer: `days`, working days or calendar days."""
+
+    days: int
+    working: bool
+
+
+def answer_limit(kind: TransferKind | None) -> AnswerLimit:
+    """The answer limit of a transfer of `kind` (None: a transfer recorded before kinds were)."""
+    if kind is TransferKind.POLICE:
+        return AnswerLimit(POLICE_ANSWER_DAYS, working=False)
+    return AnswerLimit(ANSWER_WORKING_DAYS, working=True)
+
+
+def late_before_calendar(today: date, days: int) -> date:
+    """The first sending day not yet late `today` under a limit of `days` calendar days: sent on
+    day X, the answer is due by the end of day X + `days`."""
+    return today - timedelta(days=days)
 
 
 ANSWER_LOOKBACK = timedelta(days=3 * 366)  # how far back `unanswered_window` looks for a late day

@@ -48,6 +48,7 @@ from connectors.store.tables import (
     OutboxEntry,
     OutboxMessage,
     Party,
+    TransferStatus,
 )
 from domain.clock import SystemClock
 from domain.enums import CaseStatus
@@ -270,6 +271,14 @@ class LedgerUnit:
         if transfer is None:
             raise NotFound(f"移送 {transfer_id} 不存在 / no transfer {transfer_id}")
         return transfer
+
+    async def pending_transfer(self, number: str) -> bool:
+        """Whether a transfer of the case waits for its receiver's answer."""
+        statement = select(CaseTransfer.id).where(
+            col(CaseTransfer.case_number) == number,
+            col(CaseTransfer.status) == TransferStatus.PENDING,
+        )
+        return (await self.session.exec(statement)).first() is not None
 
     # --- writes --------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, text, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -100,14 +100,24 @@ def granted_clause(
     )
 
 
+def copied_to(transfer: type[CaseTransfer]) -> ColumnElement[str]:
+    """The transfer's copy (抄送) column, typed as the tenant columns are (NULL matches nothing)."""
+    return cast("ColumnElement[str]", transfer.copy_to_tenant)
+
+
 def transferred_clause(
     case_number: Mapped[str] | ColumnElement[str], tenants: TenantFilter
 ) -> ColumnElement[bool]:
-    """EXISTS a transfer (移送) of the case to a body the filter matches: the receiver sees it."""
+    """EXISTS a transfer (移送) of the case to a body the filter matches, or copied to one: the
+    receiver sees it, and so does the procuratorate copied on a transfer to the police (抄送,
+    国务院令第310号 art. 3)."""
     transfer = aliased(CaseTransfer)
     return exists().where(
         col(transfer.case_number) == case_number,
-        tenant_clause(col(transfer.to_tenant), tenants),
+        or_(
+            tenant_clause(col(transfer.to_tenant), tenants),
+            tenant_clause(copied_to(transfer), tenants),
+        ),
     )
 
 
@@ -525,7 +535,8 @@ class Store:
     async def transfers_by_case_numbers(
         self, tenants: TenantFilter, numbers: Sequence[str]
     ) -> list[list[CaseTransfer]]:
-        """Transfers of each case, visible to the sender, to the receiver, and with the case."""
+        """Transfers of each case, visible to the sender, to the receiver, to the procuratorate
+        copied, and with the case."""
         if not numbers:
             return []
         rows = await self._all(
@@ -537,6 +548,7 @@ class Store:
                         tenants, col(CaseTransfer.tenant), col(CaseTransfer.case_number)
                     ),
                     tenant_clause(col(CaseTransfer.to_tenant), tenants),
+                    tenant_clause(copied_to(CaseTransfer), tenants),
                 ),
             )
             .order_by(col(CaseTransfer.sent_at), col(CaseTransfer.id)),

@@ -23,7 +23,7 @@ from domain.calendar import CHINA_STANDARD_TIME, HolidayCalendar, UnknownYear
 from domain.deadlines import DeadlinePolicy, published_late, served_late
 from domain.enums import CaseStatus
 from domain.tenancy import TenantFilter
-from domain.transfers import unanswered_window
+from domain.transfers import TransferKind, answer_limit, late_before_calendar, unanswered_window
 
 UNDECIDED = (
     CaseStatus.FILED,
@@ -111,9 +111,16 @@ async def ledger_figures(
         tenant_clause(col(Officer.tenant), scope),
         col(Officer.certificate_no).is_not(None),
     )
-    # 移送: sent or received by the tenants, still pending past the receiver's answer limit;
-    # those sent on days the calendar cannot judge yet are counted apart.
-    window = unanswered_window(today, calendar)
+    # 移送: sent or received by the tenants, still pending past the receiver's answer limit (per
+    # kind: the police 3 days, 国务院令第310号 art. 8; others 5 working days); those sent on days
+    # the calendar cannot judge yet are counted apart.
+    police = answer_limit(TransferKind.POLICE)
+    others = answer_limit(None)
+    window = unanswered_window(today, calendar, others.days)
+    police_late_before = late_before_calendar(today, police.days)
+    to_police = and_(
+        col(CaseTransfer.kind).is_not(None), col(CaseTransfer.kind) == TransferKind.POLICE
+    )
     pending = and_(
         or_(
             tenant_clause(col(CaseTransfer.tenant), scope),
@@ -130,12 +137,23 @@ async def ledger_figures(
     unanswered = (
         select(func.count())
         .select_from(CaseTransfer)
-        .where(pending, sent_before(window.late_before))
+        .where(
+            pending,
+            or_(
+                and_(to_police, sent_before(police_late_before)),
+                and_(not_(to_police), sent_before(window.late_before)),
+            ),
+        )
     )
     undecidable = (
         select(func.count())
         .select_from(CaseTransfer)
-        .where(pending, sent_before(window.judged_from), not_(sent_before(window.late_before)))
+        .where(
+            pending,
+            not_(to_police),
+            sent_before(window.judged_from),
+            not_(sent_before(window.late_before)),
+        )
     )
     async with store.transaction(scope) as session:
         connection = await session.connection()  # plain Core rows, no ORM objects

@@ -42,6 +42,7 @@ from domain.enums import (
     Procedure,
     PublicityStatus,
 )
+from domain.transfers import TransferKind
 
 E = TypeVar("E", bound=Enum)
 
@@ -323,6 +324,17 @@ class CaseTransfer(SQLModel, table=True):
     status: TransferStatus = Field(sa_type=CodeEnum(TransferStatus))
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     answer_note: str | None = None
+    # Migration 0008 (issue 15): the kind (None: sent before kinds were recorded), the status the
+    # case had before (a returned transfer puts it back), the leader who approved a criminal
+    # transfer, the procuratorate copied, and the decision travelling with it (and the fine paid).
+    kind: TransferKind | None = Field(default=None, sa_type=CodeEnum(TransferKind))
+    from_status: CaseStatus | None = Field(default=None, sa_type=CodeEnum(CaseStatus))
+    approved_by: str | None = None
+    copy_to_tenant: str | None = Field(default=None, index=True)
+    decided_on: date | None = None
+    penalty_kind: PenaltyKind | None = Field(default=None, sa_type=CodeEnum(PenaltyKind))
+    fine: int | None = None  # yuan, as decided
+    fine_paid: int | None = None  # yuan, paid by the time of the transfer
 
 
 class LinkedAction(SQLModel, table=True):

@@ -11,7 +11,7 @@ from datetime import UTC
 from sqlalchemy import and_, or_
 from sqlmodel import col, func, select
 
-from connectors.store.repository import Store, decode_case_cursor, tenant_clause
+from connectors.store.repository import Store, copied_to, decode_case_cursor, tenant_clause
 from connectors.store.tables import CaseTransfer, TransferStatus
 from domain.tenancy import TenantFilter
 
@@ -46,7 +46,11 @@ async def transfers_page(
     """Transfers the caller sent (OUTGOING), received (INCOMING) or either (None).
     ValueError on a forged cursor."""
     sent = tenant_clause(col(CaseTransfer.tenant), tenants)
-    received = tenant_clause(col(CaseTransfer.to_tenant), tenants)
+    # Received: addressed to the caller, or copied to it (抄送 to the procuratorate).
+    received = or_(
+        tenant_clause(col(CaseTransfer.to_tenant), tenants),
+        tenant_clause(copied_to(CaseTransfer), tenants),
+    )
     side = {OUTGOING: sent, INCOMING: received}.get(direction or "", or_(sent, received))
     conditions = [side]
     if status is not None:

@@ -38,6 +38,7 @@ from connectors.store.tables import (
     TransferStatus,
     enum_member,
 )
+from domain.transfers import TransferKind
 from sandbox.world import World
 
 WORLD_TIMEZONE = timezone(timedelta(hours=8), "CST")  # China Standard Time, no DST
@@ -195,6 +196,8 @@ def world_rows(world: World) -> list[TableRows]:
             "status": enum_member(TransferStatus, t.status),
             "answered_at": world_time(t.answered_at) if t.answered_at else None,
             "answer_note": None,
+            "kind": demo_transfer_kind(t.to_tenant),
+            "copy_to_tenant": demo_transfer_copy(t.to_tenant),
         }
         for t in world.transfers
     ]
@@ -257,3 +260,19 @@ async def store_holds(database_url: str | None, sqlite_path: str, world: World) 
         return await seeded_with(engine, world)
     finally:
         await engine.dispose()
+
+
+def demo_transfer_kind(to_tenant: str) -> TransferKind:
+    """The kind of a demo world's transfer, from its receiver (the county police, a department,
+    or a town)."""
+    if to_tenant.endswith(":gaj"):
+        return TransferKind.POLICE
+    if to_tenant.endswith(":jcy"):
+        return TransferKind.PROCURATORATE
+    return TransferKind.DEPARTMENT if ":" in to_tenant else TransferKind.OTHER_TOWN
+
+
+def demo_transfer_copy(to_tenant: str) -> str | None:
+    """The procuratorate copied on a demo world's transfer to the police (抄送, 国务院令第310号
+    art. 3): the county's."""
+    return f"{to_tenant[:6]}:jcy" if to_tenant.endswith(":gaj") else None

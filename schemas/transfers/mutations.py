@@ -34,6 +34,19 @@ class TransferCaseInput:
     at: datetime | None = strawberry.field(
         default=None, description="行为时间 / when (default now)"
     )
+    approved_by: str | None = strawberry.field(
+        default=None,
+        description="批准移送的负责人(执法人员编号) / the leader approving a transfer of a "
+        "suspected crime (POLICE, PROCURATORATE: required, 国务院令第310号 art. 5)",
+    )
+    copy_to_tenant: str | None = strawberry.field(
+        default=None,
+        description="抄送检察院 / the procuratorate copied (POLICE: required, art. 3)",
+    )
+    fine_paid: int | None = strawberry.field(
+        default=None,
+        description="已缴罚款(元) / the fine paid on a decided case, travelling with it",
+    )
 
 
 @strawberry.input(description="答复移送 / the receiver's answer to a transfer")
@@ -74,6 +87,9 @@ class TransferMutation:
             evidence_ids=tuple(input.evidence_ids),
             expected_version=input.version,
             at=input.at,
+            approved_by=input.approved_by,
+            copy_to_tenant=input.copy_to_tenant,
+            fine_paid=input.fine_paid,
         )
         result = await info.context.services.transfers.transfer_case(
             command,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,9 +12,10 @@ from casework.transfers import TransferResult
 from connectors.store.tables import CaseTransfer
 from connectors.store.tables import TransferStatus as StoreTransferStatus
 from domain.transfers import TransferKind as DomainTransferKind
+from domain.transfers import answer_limit
 from schemas.cases.types import PageInfo
 from schemas.context import Info
-from schemas.enums import CaseStatus, graphql_enum
+from schemas.enums import CaseStatus, PenaltyKind, graphql_enum
 from schemas.fields import field
 from schemas.permissions import allowed
 
@@ -53,6 +54,50 @@ class Transfer:
     answer_note: str | None = strawberry.field(
         description="答复意见 / what the receiver said when it answered"
     )
+    kind: TransferKind | None = strawberry.field(
+        default=None, description="移送类别 / to whom (null: sent before kinds were recorded)"
+    )
+    from_status: CaseStatus | None = strawberry.field(
+        default=None,
+        description="移送前案件状态 / the case's status before the transfer (a returned "
+        "transfer puts the case back there)",
+    )
+    approved_by: str | None = strawberry.field(
+        default=None,
+        description="批准移送的负责人 / the leader who approved a criminal transfer "
+        "(国务院令第310号 art. 5)",
+    )
+    copy_to_tenant: str | None = strawberry.field(
+        default=None,
+        description="抄送检察院 / the procuratorate copied on a transfer to the police "
+        "(国务院令第310号 art. 3)",
+    )
+    decided_on: date | None = strawberry.field(
+        default=None, description="随案移送的处罚决定日期 / the decision travelling with it"
+    )
+    penalty_kind: PenaltyKind | None = strawberry.field(
+        default=None, description="随案移送的处罚种类 / the penalty decided"
+    )
+    fine: int | None = strawberry.field(default=None, description="决定罚款(元) / fine decided")
+    fine_paid: int | None = strawberry.field(
+        default=None,
+        description="已缴罚款(元),依法折抵罚金 / the fine paid, credited against a criminal fine "
+        "(行政处罚法 art. 35)",
+    )
+
+    @field(description="答复期限(日) / the receiver's answer limit in days")
+    def answer_days(self) -> int:
+        return answer_limit(self._kind()).days
+
+    @field(
+        description="答复期限是否按工作日计算 / whether the answer limit counts working days "
+        "(the police: 3 calendar days, 国务院令第310号 art. 8)"
+    )
+    def answer_days_working(self) -> bool:
+        return answer_limit(self._kind()).working
+
+    def _kind(self) -> DomainTransferKind | None:
+        return None if self.kind is None else DomainTransferKind(self.kind.value)
 
     @field(description="案件(需 case:read) / the case transferred")
     async def case(self, info: Info) -> LazyCase | None:
@@ -76,6 +121,14 @@ class Transfer:
             status=TransferStatus(row.status.value),
             answered_at=row.answered_at,
             answer_note=row.answer_note,
+            kind=None if row.kind is None else TransferKind(row.kind.value),
+            from_status=None if row.from_status is None else CaseStatus(row.from_status.value),
+            approved_by=row.approved_by,
+            copy_to_tenant=row.copy_to_tenant,
+            decided_on=row.decided_on,
+            penalty_kind=None if row.penalty_kind is None else PenaltyKind(row.penalty_kind.value),
+            fine=row.fine,
+            fine_paid=row.fine_paid,
         )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from auth.principal import Principal
 from domain.enums import PartyKind
+from gateway.demo.seed import demo_transfer_copy
 from sandbox.world import World
 
 
@@ -43,7 +44,11 @@ class Facts:
         self.officer_tenant = {o.id: o.tenant for o in world.officers}
         self.transferred_to: dict[str, set[str]] = {}
         for transfer in world.transfers:
-            self.transferred_to.setdefault(transfer.case_number, set()).add(transfer.to_tenant)
+            receivers = self.transferred_to.setdefault(transfer.case_number, set())
+            receivers.add(transfer.to_tenant)
+            copy = demo_transfer_copy(transfer.to_tenant)  # the procuratorate copied sees it too
+            if copy is not None:
+                receivers.add(copy)
         self.event_town = {e.id: e.town for e in world.events}
         self.provincial_division = {p.number: p.division for p in world.provincial_cases}
         persons = [s for s in world.subjects if s.kind is PartyKind.NATURAL_PERSON]
@@ -56,7 +61,8 @@ class Facts:
         self.person_addresses = {s.address for s in persons}
 
     def case_visible(self, p: Principal, number: str) -> bool:
-        """The town, the granting department, or a body the case was transferred to."""
+        """The town, the granting department, or a body the case was transferred (or copied)
+        to."""
         return (
             may(p, "case", self.case_tenant[number])
             or may(p, "case", self.case_granted_by[number])

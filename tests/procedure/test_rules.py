@@ -37,11 +37,19 @@ from domain.procedure import (
     next_steps,
 )
 from domain.transfers import (
+    CRIME_FROM,
     TransferKind,
     TransferState,
+    answer_limit,
     check_answer,
+    check_approval,
+    check_copy,
+    check_not_pending,
     check_receiver,
     check_transfer,
+    keeps_status,
+    late_before_calendar,
+    resumed_status,
 )
 
 TODAY = date(2026, 9, 15)
@@ -318,8 +326,38 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
     ),
     (
         Rule.TRANSFER_AFTER_DECISION,
-        "transferring a decided case",
-        lambda: check_transfer(TransferKind.POLICE, S.DECIDED, "990121001", "990121:gaj"),
+        "transferring a decided case to a department",
+        lambda: check_transfer(TransferKind.DEPARTMENT, S.DECIDED, "990121001", "990121:scjgj"),
+    ),
+    (
+        Rule.TRANSFER_STATE,
+        "a second transfer while one is pending",
+        lambda: check_not_pending(True),
+    ),
+    (
+        Rule.TRANSFER_APPROVAL,
+        "a criminal transfer without a leader's approval",
+        lambda: check_approval(TransferKind.POLICE, None),
+    ),
+    (
+        Rule.TRANSFER_APPROVAL,
+        "a criminal transfer approved by an ordinary officer",
+        lambda: check_approval(TransferKind.PROCURATORATE, OFFICER_A),
+    ),
+    (
+        Rule.TRANSFER_COPY,
+        "a transfer to the police without a copy to the procuratorate",
+        lambda: check_copy(TransferKind.POLICE, None, None),
+    ),
+    (
+        Rule.TRANSFER_COPY,
+        "a copy to a body that is not a procuratorate",
+        lambda: check_copy(TransferKind.POLICE, OrgKind.DEPARTMENT, "990121:scjgj"),
+    ),
+    (
+        Rule.TRANSFER_COPY,
+        "a copy with an ordinary transfer",
+        lambda: check_copy(TransferKind.DEPARTMENT, OrgKind.PROCURATORATE, "990121:jcy"),
     ),
     (
         Rule.TRANSFER_RECEIVER,
@@ -352,6 +390,60 @@ def test_rule_codes_are_stable() -> None:
 
 
 # --- what the rules allow ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", sorted(CRIME_FROM, key=lambda s: s.value))
+def test_a_suspected_crime_is_transferred_at_any_step(status: CaseStatus) -> None:
+    """行政处罚法 arts. 27, 35; 国务院令第310号 art. 11 (不得以罚代刑): after the decision too."""
+    for kind in (TransferKind.POLICE, TransferKind.PROCURATORATE):
+        check_transfer(kind, status, "990121001", "990121:gaj")
+    assert S.DECIDED in CRIME_FROM and S.CLOSED in CRIME_FROM
+    # Not while it is with a receiver already.
+    refused(
+        Rule.STEP_ORDER,
+        lambda: check_transfer(TransferKind.POLICE, S.TRANSFERRED, "990121001", "990121:gaj"),
+    )
+
+
+def test_a_criminal_transfer_after_the_decision_leaves_the_decision_running() -> None:
+    """国务院令第310号 art. 11: the decision made before the transfer is not suspended."""
+    assert keeps_status(TransferKind.POLICE, S.DECIDED)
+    assert keeps_status(TransferKind.PROCURATORATE, S.CLOSED)
+    assert not keeps_status(TransferKind.POLICE, S.INVESTIGATING)  # before it: TRANSFERRED
+    check_not_pending(False)
+
+
+def test_a_leader_approves_a_criminal_transfer_and_ordinary_ones_need_none() -> None:
+    check_approval(TransferKind.POLICE, LEADER)
+    check_approval(TransferKind.DEPARTMENT, None)
+    check_approval(TransferKind.OTHER_TOWN, OFFICER_A)
+
+
+def test_the_procuratorate_is_copied_on_a_transfer_to_the_police_only() -> None:
+    check_copy(TransferKind.POLICE, OrgKind.PROCURATORATE, "990121:jcy")
+    check_copy(TransferKind.PROCURATORATE, None, None)
+    check_copy(TransferKind.DEPARTMENT, None, None)
+
+
+def test_answer_limits_per_receiver_kind() -> None:
+    """国务院令第310号 art. 8: the police answer within 3 days; others within 5 working days."""
+    assert (answer_limit(TransferKind.POLICE).days, answer_limit(TransferKind.POLICE).working) == (
+        3,
+        False,
+    )
+    for kind in (TransferKind.DEPARTMENT, TransferKind.OTHER_TOWN, TransferKind.PROCURATORATE):
+        assert answer_limit(kind).days == 5 and answer_limit(kind).working
+    assert answer_limit(None).working  # a transfer recorded before its kind was
+    # Sent on the 27th, answerable through the 30th: late from the 31st.
+    assert late_before_calendar(date(2026, 10, 30), 3) == date(2026, 10, 27)
+    assert late_before_calendar(date(2026, 10, 31), 3) == date(2026, 10, 28)
+
+
+def test_a_returned_transfer_resumes_the_case_where_it_stopped() -> None:
+    assert resumed_status(False, S.DECIDED) is S.DECIDED
+    assert resumed_status(False, S.INVESTIGATING) is S.INVESTIGATING
+    assert resumed_status(True, S.DECIDED) is None  # accepted: the case stays TRANSFERRED
+    assert resumed_status(False, None) is None  # sent before the status was recorded
 
 
 def test_two_certified_officers_may_act_and_auxiliaries_only_assist() -> None:

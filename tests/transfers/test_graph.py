@@ -4,19 +4,22 @@ rejected one; refusals carry their rule; a retry replays the first answer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from auth.principal import Principal
 from sandbox.world import World
-from tests.procedure.scenario import day, town_of
+from tests.procedure.scenario import NOW, day, town_of
 from tests.procedure_graph.conftest import GraphGateway, principal, town_principal
 from tests.procedure_graph.support import GraphDriver, iso, key
 
 STREET = "990121001"
 NEIGHBOUR = "990121002"
 POLICE = "990121:gaj"
+PROCURATORATE = "990121:jcy"
+MARKET = "990121:scjgj"
 CHANGE = "transferId transferStatus number caseStatus version seq replayed"
 CASE = "query($n: String!) { case(number: $n) { number status timeline { note } } }"
 
@@ -31,6 +34,14 @@ def police() -> Principal:
         POLICE,
         f"case:read@{POLICE} transfer:read@{POLICE} transfer:write@{POLICE}",
         subject="police-officer",
+    )
+
+
+def procuratorate() -> Principal:
+    return principal(
+        PROCURATORATE,
+        f"case:read@{PROCURATORATE} transfer:read@{PROCURATORATE} transfer:write@{PROCURATORATE}",
+        subject="prosecutor",
     )
 
 
@@ -55,6 +66,8 @@ def transfer(driver: GraphDriver, number: str, **extra: Any) -> dict[str, Any]:
         "reason": "涉嫌犯罪,依法移送",
         "evidenceIds": [],
         "at": iso(day(12)),
+        "approvedBy": driver.town.leader,  # 移送审批 (国务院令第310号 art. 5)
+        "copyToTenant": PROCURATORATE,  # 抄送 (art. 3)
         **extra,
     }
     return run(driver.gateway, "transferCase", input, street())
@@ -141,7 +154,13 @@ def test_refusals_and_a_retry(driver: GraphDriver) -> None:
     first = transfer(driver, number, idempotencyKey=once)["data"]["transferCase"]
     second = transfer(driver, number, idempotencyKey=once)["data"]["transferCase"]
     assert second["replayed"] and second["transferId"] == first["transferId"]
-    stale = transfer(driver, number, toTenant="990121:jcy", kind="PROCURATORATE")
+    stale = transfer(
+        driver,
+        number,
+        toTenant="990121:jcy",
+        kind="PROCURATORATE",
+        copyToTenant=None,
+    )
     assert stale["errors"][0]["extensions"]["code"] == "CONFLICT"  # the version moved on
 
 
@@ -168,3 +187,185 @@ def test_supervision_counts_the_unanswered_transfers(driver: GraphDriver) -> Non
         police(),
     )
     assert count() == before
+
+
+TRANSFER = (
+    "query($n: String!) { case(number: $n) { status transfers { kind status fromStatus "
+    "approvedBy copyToTenant decidedOn penaltyKind fine finePaid answerDays answerDaysWorking } "
+    "timeline { note } } }"
+)
+
+
+def decided(driver: GraphDriver) -> str:
+    number = driver.clue()
+    driver.file(number)
+    driver.investigate(number)
+    driver.notify(number)
+    driver.defend(number)
+    driver.review(number)
+    driver.discuss(number)
+    driver.decide(number, fine=5000)
+    return number
+
+
+def test_a_criminal_transfer_after_the_decision_end_to_end(driver: GraphDriver) -> None:
+    """行政处罚法 arts. 27, 35 and 国务院令第310号 art. 11: a suspected crime found after the
+    penalty still goes to the police, with the decision and the fine paid; the police return it
+    (不予立案) and the case goes on from DECIDED."""
+    gateway = driver.gateway
+    number = decided(driver)
+    ordinary = transfer(
+        driver, number, toTenant=MARKET, kind="DEPARTMENT", approvedBy=None, copyToTenant=None
+    )
+    assert ordinary["errors"][0]["extensions"]["rule"] == "TRANSFER_AFTER_DECISION"
+
+    sent = transfer(driver, number, finePaid=5000)
+    assert "errors" not in sent, sent
+    change = sent["data"]["transferCase"]
+    # 国务院令第310号 art. 11: the decision already made is not suspended by the transfer.
+    assert change["caseStatus"] == "DECIDED"
+    driver.versions[number] = change["version"]
+    twice = transfer(
+        driver, number, toTenant=PROCURATORATE, kind="PROCURATORATE", copyToTenant=None
+    )
+    assert twice["errors"][0]["extensions"]["rule"] == "TRANSFER_STATE"  # one at a time
+    seen = gateway.query(TRANSFER, {"n": number}, as_=police())["data"]["case"]
+    (row,) = seen["transfers"]
+    assert row == {
+        "kind": "POLICE",
+        "status": "PENDING",
+        "fromStatus": "DECIDED",
+        "approvedBy": driver.town.leader,
+        "copyToTenant": PROCURATORATE,
+        "decidedOn": row["decidedOn"],
+        "penaltyKind": "FINE",
+        "fine": 5000,
+        "finePaid": 5000,
+        "answerDays": 3,
+        "answerDaysWorking": False,
+    }
+    assert row["decidedOn"] is not None
+    # The procuratorate copied (抄送, 国务院令第310号 art. 3) sees the case and the transfer.
+    copied = gateway.query(TRANSFER, {"n": number}, as_=procuratorate())["data"]["case"]
+    assert copied["transfers"][0]["copyToTenant"] == PROCURATORATE
+    incoming = gateway.query(
+        "{ transfers(filter: {direction: INCOMING}) { edges { node { id } } } }",
+        as_=procuratorate(),
+    )["data"]["transfers"]
+    assert change["transferId"] in [e["node"]["id"] for e in incoming["edges"]]
+    refused = run(
+        gateway,
+        "answerTransfer",
+        {"transferId": change["transferId"], "idempotencyKey": key(), "accept": True},
+        procuratorate(),
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # only the police answer
+    assert "依法折抵罚金" in seen["timeline"][-1]["note"]
+    driver.step("serveDecision", number, officers=driver.officers())  # executed meanwhile
+
+    returned = run(
+        gateway,
+        "answerTransfer",
+        {
+            "transferId": change["transferId"],
+            "idempotencyKey": key(),
+            "accept": False,
+            "note": "不予立案",
+        },
+        police(),
+    )["data"]["answerTransfer"]
+    assert (returned["transferStatus"], returned["caseStatus"]) == ("REJECTED", "SERVED")
+    assert returned["version"] == driver.versions[number]
+    # The case goes on: the decision is executed and the case closed.
+    driver.step("executeDecision", number, officers=driver.officers())
+    driver.step("closeCase", number, closedBy=driver.town.leader)
+    final = gateway.query(CASE, {"n": number}, as_=street())["data"]["case"]
+    assert final["status"] == "CLOSED"
+
+
+def test_a_returned_transfer_resumes_the_case_where_it_stopped(driver: GraphDriver) -> None:
+    """不予立案/退回: a case transferred while investigated goes back to INVESTIGATING, and its
+    procedure goes on (a new investigation step, the notice)."""
+    gateway = driver.gateway
+    number = driver.clue()
+    driver.file(number)
+    driver.investigate(number)
+    sent = transfer(driver, number)["data"]["transferCase"]
+    assert sent["caseStatus"] == "TRANSFERRED"
+    returned = run(
+        gateway,
+        "answerTransfer",
+        {"transferId": sent["transferId"], "idempotencyKey": key(), "accept": False},
+        police(),
+    )["data"]["answerTransfer"]
+    assert returned["caseStatus"] == "INVESTIGATING"
+    assert returned["version"] == sent["version"] + 1
+    driver.versions[number] = returned["version"]
+    driver.step(
+        "notifyPenalty",
+        number,
+        officers=driver.officers(),
+        penaltyKind="FINE",
+        content="罚款人民币5000元",
+        fine=5000,
+    )
+    assert gateway.query(CASE, {"n": number}, as_=street())["data"]["case"]["status"] == (
+        "NOTIFIED"
+    )
+
+
+def test_a_criminal_transfer_needs_a_leaders_approval(driver: GraphDriver) -> None:
+    """TRANSFER_APPROVAL: 国务院令第310号 art. 5 (负责人批准)."""
+    number = driver.clue()
+    for approver in (None, driver.town.officers[0]):
+        refused = transfer(driver, number, approvedBy=approver)
+        assert refused["errors"][0]["extensions"]["code"] == "RULE_VIOLATION"
+        assert refused["errors"][0]["extensions"]["rule"] == "TRANSFER_APPROVAL"
+
+
+def test_a_transfer_to_the_police_is_copied_to_the_procuratorate(driver: GraphDriver) -> None:
+    """TRANSFER_COPY: 国务院令第310号 art. 3 (抄送同级人民检察院)."""
+    number = driver.clue()
+    for copy_to in (None, MARKET):
+        refused = transfer(driver, number, copyToTenant=copy_to)
+        assert refused["errors"][0]["extensions"]["rule"] == "TRANSFER_COPY"
+    stray = transfer(driver, number, toTenant=MARKET, kind="DEPARTMENT", approvedBy=None)
+    assert stray["errors"][0]["extensions"]["rule"] == "TRANSFER_COPY"
+
+
+def test_the_police_answer_within_three_days(driver: GraphDriver) -> None:
+    """国务院令第310号 art. 8: a transfer to the police is late 3 (calendar) days after it was
+    sent; one to a department only after 5 working days."""
+    gateway = driver.gateway
+    query = (
+        '{ supervisionStats(tenantPattern: "990121*", from: "2026-01-01", to: "2026-12-31") '
+        "{ unansweredTransfers } }"
+    )
+    bureau = principal("990121:sfj", "stats:read@990121*")
+
+    def count() -> int:
+        answer = gateway.query(query, as_=bureau)
+        assert "errors" not in answer, answer
+        return int(answer["data"]["supervisionStats"]["unansweredTransfers"])
+
+    now = NOW  # the gateway's clock: a Friday
+    before = count()
+    police_number = driver.clue(at=now - timedelta(days=6))
+    fresh = transfer(driver, police_number, at=iso(now - timedelta(days=2)))
+    assert "errors" not in fresh, fresh
+    assert count() == before  # 2 days: not late yet
+    department_number = driver.clue(at=now - timedelta(days=6))
+    sent = transfer(
+        driver,
+        department_number,
+        toTenant=MARKET,
+        kind="DEPARTMENT",
+        approvedBy=None,
+        copyToTenant=None,
+        at=iso(now - timedelta(days=4)),
+    )
+    assert "errors" not in sent, sent
+    assert count() == before  # 4 calendar days: fewer than 5 working days
+    late = driver.clue(at=now - timedelta(days=6))
+    assert "errors" not in transfer(driver, late, at=iso(now - timedelta(days=4)))
+    assert count() == before + 1  # to the police, 4 days ago: late

@@ -51,7 +51,7 @@ async def test_the_receiver_sees_and_answers_a_transferred_case_under_rls(
     case_sql = "SELECT number FROM enforcement_case WHERE number = %s"
     assert raw(rls_database, POLICE, case_sql, number) == []
 
-    sent = await send(app_engine, number)
+    sent = await send(app_engine, number, approved_by=town_of(world, STREET).leader)
 
     assert raw(rls_database, POLICE, case_sql, number) == [(number,)]
     assert raw(rls_database, "990121:*", case_sql, number) == [(number,)]  # a pattern, too
@@ -65,16 +65,34 @@ async def test_the_receiver_sees_and_answers_a_transferred_case_under_rls(
     )
     assert len(raw(rls_database, POLICE, party_sql, number)) == 1
     assert raw(rls_database, NEIGHBOUR, case_sql, number) == []
-    assert raw(rls_database, "990121:jcy", case_sql, number) == []
+    # The procuratorate copied (0008) sees the case and its transfer, and writes nothing.
+    assert raw(rls_database, "990121:jcy", case_sql, number) == [(number,)]
+    transfer_sql = "SELECT copy_to_tenant FROM case_transfer WHERE case_number = %s"
+    assert raw(rls_database, "990121:jcy", transfer_sql, number) == [("990121:jcy",)]
+    assert raw(rls_database, "990121:jc*", case_sql, number) == [(number,)]  # a pattern, too
     assert raw(rls_database, "", case_sql, number) == []
 
-    # The receiver's answer (a transfer update and a step on the sender's case) passes RLS.
+    # 0008: the receiver of the PENDING transfer may put the case back to the status recorded
+    # on it, and to nothing else; a third tenant (the procuratorate too) updates nothing.
+    update = "UPDATE enforcement_case SET status = %s WHERE number = %s RETURNING number"
+    for tenants in (NEIGHBOUR, "990121:jcy"):
+        assert raw(rls_database, tenants, update, "INVESTIGATING", number) == []
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        raw(rls_database, POLICE, update, "CLOSED", number)
+    assert raw(rls_database, POLICE, update, "INVESTIGATING", number) == [(number,)]  # undone
+
+    # The receiver's answer (a transfer update, the case put back and a step on the sender's
+    # case) passes RLS.
     answered = await answer(app_engine, sent.transfer_id, accept=False)
     assert answered.seq == sent.seq + 1
     statuses = raw(
         rls_database, STREET, "SELECT status FROM case_transfer WHERE id = %s", sent.transfer_id
     )
     assert statuses == [("REJECTED",)]
+    # 退回 (migration 0008): the receiver put the case back where it stopped, as it answered.
+    assert answered.case_status.value == "INVESTIGATING"
+    back = "SELECT status, version FROM enforcement_case WHERE number = %s"
+    assert raw(rls_database, STREET, back, number) == [("INVESTIGATING", sent.version + 1)]
 
 
 def test_a_third_tenant_cannot_write_a_step_on_a_transferred_case(

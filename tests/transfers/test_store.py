@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from casework.transfers import (
     AnswerTransfer,
@@ -18,11 +20,11 @@ from casework.transfers import (
 )
 from connectors.store import Store
 from connectors.store.ledger import IdempotencyConflict, InvalidCommand, NotFound
-from connectors.store.tables import TransferStatus
-from domain.enums import CaseStatus
+from connectors.store.tables import Officer, TransferStatus
+from domain.enums import CaseStatus, OfficerRole
 from domain.procedure import Rule, RuleViolation
 from domain.tenancy import TenantFilter
-from domain.transfers import TransferKind
+from domain.transfers import SUSPECTED_CRIME, TransferKind
 from tests.procedure.scenario import NOW, Driver, day, key
 
 STREET = "990121001"
@@ -48,6 +50,18 @@ async def visible(engine: AsyncEngine, tenant: str, number: str) -> bool:
     return row is not None
 
 
+async def leader_of(engine: AsyncEngine, tenant: str = STREET) -> str:
+    """A leader (负责人) of `tenant`: the one who approves a criminal transfer."""
+    async with AsyncSession(engine) as session:
+        statement = select(Officer).where(
+            col(Officer.tenant) == tenant, col(Officer.role) == OfficerRole.LEADER
+        )
+        return (await session.exec(statement)).first().id  # type: ignore[union-attr]
+
+
+DEFAULT = "default"
+
+
 async def send(
     engine: AsyncEngine,
     number: str,
@@ -57,7 +71,16 @@ async def send(
     idempotency_key: str | None = None,
     version: int | None = None,
     evidence: tuple[str, ...] = (),
+    approved_by: str | None = DEFAULT,
+    copy_to: str | None = DEFAULT,
+    fine_paid: int | None = None,
 ) -> TransferResult:
+    """A transfer; a criminal one approved by the street's leader, one to the police copied to
+    the procuratorate, unless told otherwise."""
+    if approved_by == DEFAULT:
+        approved_by = await leader_of(engine) if kind in SUSPECTED_CRIME else None
+    if copy_to == DEFAULT:
+        copy_to = PROCURATORATE if kind is TransferKind.POLICE else None
     return await transfers(engine).transfer_case(
         TransferCase(
             number=number,
@@ -68,6 +91,9 @@ async def send(
             evidence_ids=evidence,
             expected_version=version,
             at=day(12),
+            approved_by=approved_by,
+            copy_to_tenant=copy_to,
+            fine_paid=fine_paid,
         ),
         tenants=only(STREET),
         idempotency_key=idempotency_key or key(),
@@ -105,7 +131,7 @@ async def test_a_street_transfers_a_suspected_crime_to_the_county_police(
     assert await visible(engine, POLICE, number)
     assert await visible(engine, STREET, number)
     assert not await visible(engine, NEIGHBOUR, number)
-    assert not await visible(engine, PROCURATORATE, number)
+    assert await visible(engine, PROCURATORATE, number)  # copied (抄送, 国务院令第310号 art. 3)
     (timeline,) = await Store(engine).steps_by_case_numbers(only(POLICE), [number])
     last = timeline[-1]
     assert last.status is CaseStatus.TRANSFERRED and last.seq == sent.seq
@@ -153,6 +179,8 @@ async def test_a_rejected_transfer_is_escalated_by_the_sender(
 
     rejected = await answer(engine, sent.transfer_id, accept=False, tenant=MARKET)
     assert rejected.transfer_status is TransferStatus.REJECTED
+    # 退回: the case is back where it stopped (FILED), its version moved on.
+    assert (rejected.case_status, rejected.version) == (CaseStatus.FILED, sent.version + 1)
     with pytest.raises(NotFound):  # the receiver does not escalate
         await work.escalate_transfer(
             EscalateTransfer(sent.transfer_id, actor="x"),
@@ -165,7 +193,7 @@ async def test_a_rejected_transfer_is_escalated_by_the_sender(
         idempotency_key=key(),
     )
     assert escalated.transfer_status is TransferStatus.ESCALATED
-    assert escalated.version == sent.version + 1
+    assert escalated.version == sent.version + 2
     (timeline,) = await steps(engine, number)
     assert [s.note for s in timeline[-2:]] == [
         next(s.note for s in timeline if "退回移送" in s.note),
@@ -202,7 +230,7 @@ async def test_a_suspected_crime_goes_at_any_step_before_the_decision(
     assert sent.case_status is CaseStatus.TRANSFERRED
 
 
-async def test_no_transfer_after_the_decision(engine: AsyncEngine, driver: Driver) -> None:
+async def decided(driver: Driver) -> str:
     number = await driver.clue()
     await driver.file(number)
     await driver.investigate(number)
@@ -210,11 +238,101 @@ async def test_no_transfer_after_the_decision(engine: AsyncEngine, driver: Drive
     await driver.defend(number)
     await driver.review(number)
     await driver.discuss(number)
-    await driver.decide(number)
+    await driver.decide(number, fine=5000)
+    return number
+
+
+async def test_no_ordinary_transfer_after_the_decision(engine: AsyncEngine, driver: Driver) -> None:
+    number = await decided(driver)
     with pytest.raises(RuleViolation) as refused:
-        await send(engine, number)
+        await send(engine, number, to=MARKET, kind=TransferKind.DEPARTMENT)
     assert refused.value.rule is Rule.TRANSFER_AFTER_DECISION
-    assert not await visible(engine, POLICE, number)
+    assert not await visible(engine, MARKET, number)
+
+
+async def test_a_suspected_crime_goes_after_the_decision_with_the_decision_and_the_fine_paid(
+    engine: AsyncEngine, driver: Driver
+) -> None:
+    """行政处罚法 arts. 27, 35; 国务院令第310号 art. 11: 不得以罚代刑. A returned transfer puts the
+    case back at DECIDED."""
+    number = await decided(driver)
+    with pytest.raises(InvalidCommand):  # more than the fine decided
+        await send(engine, number, fine_paid=6000)
+    sent = await send(engine, number, fine_paid=5000)
+    # 国务院令第310号 art. 11: the decision already made is not suspended; the case stays DECIDED.
+    assert sent.case_status is CaseStatus.DECIDED
+    with pytest.raises(RuleViolation) as twice:  # one pending transfer at a time
+        await send(engine, number, to=PROCURATORATE, kind=TransferKind.PROCURATORATE)
+    assert twice.value.rule is Rule.TRANSFER_STATE
+    (rows,) = await Store(engine).transfers_by_case_numbers(only(STREET), [number])
+    (row,) = rows
+    assert (row.kind, row.from_status, row.copy_to_tenant) == (
+        TransferKind.POLICE,
+        CaseStatus.DECIDED,
+        PROCURATORATE,
+    )
+    assert (row.fine, row.fine_paid, row.approved_by) == (5000, 5000, await leader_of(engine))
+    assert row.decided_on is not None
+    (timeline,) = await steps(engine, number)
+    assert "已缴纳5000元,依法折抵罚金" in timeline[-1].note
+    assert "抄送" in timeline[-1].note and "批准" in timeline[-1].note
+    assert "不停止执行" in timeline[-1].note
+    returned = await answer(engine, sent.transfer_id, accept=False)  # 不予立案
+    assert (returned.case_status, returned.version) == (CaseStatus.DECIDED, sent.version)
+
+
+async def test_a_returned_transfer_puts_the_case_back_where_it_stopped(
+    engine: AsyncEngine, driver: Driver
+) -> None:
+    number = await driver.clue()
+    await driver.file(number)
+    await driver.investigate(number)
+    sent = await send(engine, number)
+    assert sent.case_status is CaseStatus.TRANSFERRED
+    returned = await answer(engine, sent.transfer_id, accept=False)  # 不予立案
+    assert (returned.case_status, returned.version) == (
+        CaseStatus.INVESTIGATING,
+        sent.version + 1,
+    )
+    (timeline,) = await steps(engine, number)
+    assert f"案件恢复至「{CaseStatus.INVESTIGATING.label}」" in timeline[-1].note
+
+
+async def test_an_accepted_transfer_leaves_the_case_transferred(
+    engine: AsyncEngine, driver: Driver
+) -> None:
+    number = await driver.clue()
+    sent = await send(engine, number)
+    accepted = await answer(engine, sent.transfer_id, accept=True)
+    assert (accepted.case_status, accepted.version) == (CaseStatus.TRANSFERRED, sent.version)
+
+
+async def test_a_criminal_transfer_needs_a_leaders_approval(
+    engine: AsyncEngine, driver: Driver
+) -> None:
+    """国务院令第310号 art. 5: 移送审批 by the agency's head."""
+    number = await driver.clue()
+    for approver in (None, driver.town.officers[0]):
+        with pytest.raises(RuleViolation) as refused:
+            await send(engine, number, approved_by=approver)
+        assert refused.value.rule is Rule.TRANSFER_APPROVAL
+    # An ordinary transfer needs none.
+    sent = await send(engine, number, to=MARKET, kind=TransferKind.DEPARTMENT)
+    assert sent.case_status is CaseStatus.TRANSFERRED
+
+
+async def test_a_transfer_to_the_police_is_copied_to_the_procuratorate(
+    engine: AsyncEngine, driver: Driver
+) -> None:
+    """国务院令第310号 art. 3: 抄送同级人民检察院."""
+    number = await driver.clue()
+    for copy_to in (None, MARKET):
+        with pytest.raises(RuleViolation) as refused:
+            await send(engine, number, copy_to=copy_to)
+        assert refused.value.rule is Rule.TRANSFER_COPY
+    with pytest.raises(RuleViolation) as stray:  # a copy only with a transfer to the police
+        await send(engine, number, to=MARKET, kind=TransferKind.DEPARTMENT, copy_to=PROCURATORATE)
+    assert stray.value.rule is Rule.TRANSFER_COPY
 
 
 @pytest.mark.parametrize(

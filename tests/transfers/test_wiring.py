@@ -23,7 +23,7 @@ from sandbox.world import World
 from schemas.context import Context, Limits, Services
 from tests.procedure.scenario import key, party_of, town_of
 from tests.procedure_graph.conftest import principal
-from tests.transfers.test_store import POLICE, STREET
+from tests.transfers.test_store import MARKET, STREET
 
 # 2026-10-31 (the tests' day) is a Saturday: a transfer sent on Friday 2026-10-23 had its five
 # working days (Oct 26-30) before it, and is late, unless a calendar makes that week a holiday.
@@ -127,7 +127,10 @@ async def test_the_configured_calendar_decides_when_a_transfer_is_late(
             idempotency_key=key(),
         )
         await configured.transfers.transfer_case(
-            TransferCase(clue.number, POLICE, TransferKind.POLICE, "涉嫌犯罪", "tester", at=SENT),
+            # To a department: its limit counts working days (the police's, calendar days).
+            TransferCase(
+                clue.number, MARKET, TransferKind.DEPARTMENT, "不属于本机关管辖", "tester", at=SENT
+            ),
             tenants=street,
             idempotency_key=key(),
         )
