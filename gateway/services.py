@@ -122,7 +122,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         calendar=calendar,
         casework=CaseWork(
-            ledger, clients.provincial.certificates_by_numbers, calendar=calendar, hooks=hooks
+            ledger,
+            clients.provincial.certificates_by_numbers,
+            calendar=calendar,
+            hooks=hooks,
+            discussion_quorum=settings.discussion_quorum,
         ),
         transfers=TransferWork(ledger, hooks=hooks),
         linked_actions=LinkedActions(ledger, hooks=hooks),

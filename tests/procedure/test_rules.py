@@ -24,7 +24,12 @@ from domain.procedure import (
     check_before_decision,
     check_close,
     check_decision,
+    check_decision_in_time,
+    check_discussion,
     check_enforcers,
+    check_extension,
+    check_filing_approved,
+    check_filing_approver,
     check_granted,
     check_leader,
     check_not_auxiliary,
@@ -65,6 +70,9 @@ def certified(pid: str, until: date = date(2028, 1, 1), **kw: object) -> Person:
 
 
 OFFICER_A, OFFICER_B = certified("A"), certified("B")
+DEPUTY_1 = certified("D1", role=OfficerRole.LEADER)
+DEPUTY_2 = certified("D2", role=OfficerRole.LEADER)
+FILED = date(2026, 6, 1)  # 90 days later: 2026-08-30
 REVIEWER = certified("R", role=OfficerRole.LEGAL_REVIEWER)
 LEADER = certified("L", role=OfficerRole.LEADER)
 AUXILIARY = Person("X", "辅助X", OfficerRole.AUXILIARY)
@@ -369,6 +377,74 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
         "answering an answered transfer",
         lambda: check_answer(TransferState.ACCEPTED),
     ),
+    # 立案审批: 行政处罚法 art. 54 with the procedure rules' 立案审批表 (负责人批准)
+    (
+        Rule.FILING_APPROVAL,
+        "filing before a leader approved it",
+        lambda: check_filing_approved(None),
+    ),
+    (
+        Rule.FILING_APPROVAL,
+        "a filing approved by an ordinary officer",
+        lambda: check_filing_approver(OFFICER_A),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "approving a filing twice",
+        lambda: check_filing_approver(LEADER, approved_by="D1"),
+    ),
+    # art. 60: 经本行政机关负责人批准 (延长办案期限)
+    (
+        Rule.TIME_LIMIT_EXTENSION,
+        "an extension approved by an ordinary officer",
+        lambda: check_extension(OFFICER_A, FILED, None, date(2026, 8, 1), 30),
+    ),
+    (
+        Rule.TIME_LIMIT_EXTENSION,
+        "an extension approved after the 90 days ran out",
+        lambda: check_extension(LEADER, FILED, None, date(2026, 8, 31), 30),
+    ),
+    (
+        Rule.TIME_LIMIT_EXTENSION,
+        "an extension longer than 30 days",
+        lambda: check_extension(LEADER, FILED, None, date(2026, 8, 1), 31),
+    ),
+    (
+        Rule.TIME_LIMIT_EXTENSION,
+        "a second extension",
+        lambda: check_extension(LEADER, FILED, date(2026, 9, 29), date(2026, 9, 1), 10),
+    ),
+    # art. 60: 九十日内作出行政处罚决定
+    (
+        Rule.DECISION_TIME_LIMIT,
+        "a penalty decided on day 91 without an extension",
+        lambda: check_decision_in_time(
+            FILED, None, date(2026, 8, 31), Penalty(PenaltyKind.FINE, 1)
+        ),
+    ),
+    (
+        Rule.DECISION_TIME_LIMIT,
+        "a penalty decided after the extension ran out",
+        lambda: check_decision_in_time(
+            FILED, date(2026, 9, 29), date(2026, 9, 30), Penalty(PenaltyKind.WARNING)
+        ),
+    ),
+    # art. 57: 行政机关负责人集体讨论
+    (
+        Rule.DISCUSSION_QUORUM,
+        "a leader and two ordinary officers",
+        lambda: check_discussion(LEADER, [OFFICER_A, OFFICER_B], 3),
+    ),
+    (
+        Rule.DISCUSSION_QUORUM,
+        "two leaders where three are the quorum (the chair named again does not count twice)",
+        lambda: check_discussion(LEADER, [DEPUTY_1, LEADER, REVIEWER], 3),
+    ),
+    (
+        Rule.DECIDER_AUTHORITY,
+        "a discussion chaired by an officer",
+        lambda: check_discussion(OFFICER_A, [LEADER, DEPUTY_1, DEPUTY_2], 3),
+    ),
 ]
 
 
@@ -390,6 +466,23 @@ def test_rule_codes_are_stable() -> None:
 
 
 # --- what the rules allow ------------------------------------------------------------------
+
+
+def test_approvals_and_the_time_limit_allow() -> None:
+    """行政处罚法 arts. 57, 60; 立案审批."""
+    check_filing_approved("L")
+    check_filing_approver(LEADER)
+    # approved on the 90th day itself, for 30 days: the limit moves from 08-30 to 09-29
+    assert check_extension(LEADER, FILED, None, date(2026, 8, 30), 30) == date(2026, 9, 29)
+    # in time: day 90, or within the extension; past it, no penalty but a decision not to
+    check_decision_in_time(FILED, None, date(2026, 8, 30), Penalty(PenaltyKind.FINE, 1))
+    check_decision_in_time(
+        FILED, date(2026, 9, 29), date(2026, 9, 29), Penalty(PenaltyKind.FINE, 1)
+    )
+    check_decision_in_time(FILED, None, date(2026, 12, 1), None)
+    # three leaders, the chair among them; the legal reviewer attends (列席) without counting
+    check_discussion(LEADER, [DEPUTY_1, DEPUTY_2, REVIEWER], 3)
+    check_discussion(LEADER, [], 1)
 
 
 @pytest.mark.parametrize("status", sorted(CRIME_FROM, key=lambda s: s.value))
@@ -514,3 +607,20 @@ def test_the_summary_procedure_in_order() -> None:
     check_transition(P.SUMMARY, S.CLUE, S.DECIDED)
     check_close(P.SUMMARY, S.DECIDED, PenaltyKind.FINE)
     refused(Rule.STEP_ORDER, lambda: check_transition(P.SUMMARY, S.DECIDED, S.SERVED))
+
+
+def test_an_extension_moves_the_decision_limit_and_its_flag() -> None:
+    """行政处罚法 art. 60: the limit (`Case.deadlines.decideBy`) and the overdue flag follow an
+    approved extension."""
+    from domain.deadlines import CaseDates, deadlines_of, overdue
+
+    calendar = default_calendar()
+    plain, extended = (
+        CaseDates(filed_on=FILED),
+        CaseDates(filed_on=FILED, extended_until=date(2026, 9, 29)),
+    )
+    assert deadlines_of(plain, calendar).decide_by == date(2026, 8, 30)
+    assert deadlines_of(extended, calendar).decide_by == date(2026, 9, 29)
+    assert overdue(plain, date(2026, 9, 10), calendar).decision
+    assert not overdue(extended, date(2026, 9, 10), calendar).decision
+    assert overdue(extended, date(2026, 9, 30), calendar).decision
