@@ -128,7 +128,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             hooks=hooks,
             discussion_quorum=settings.discussion_quorum,
         ),
-        transfers=TransferWork(ledger, hooks=hooks),
+        transfers=TransferWork(ledger, hooks=hooks, calendar=calendar),
         linked_actions=LinkedActions(ledger, hooks=hooks),
         case_events=case_events,
         hooks=hooks,

@@ -43,11 +43,14 @@ from domain.procedure import (
 )
 from domain.transfers import (
     CRIME_FROM,
+    ApprovalTimes,
     TransferKind,
     TransferState,
     answer_limit,
+    answered_late,
     check_answer,
     check_approval,
+    check_approval_times,
     check_copy,
     check_not_pending,
     check_receiver,
@@ -377,6 +380,17 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
         "answering an answered transfer",
         lambda: check_answer(TransferState.ACCEPTED),
     ),
+    # 国务院令第310号 art. 5: the written report, then the head's approval, then the transfer
+    (
+        Rule.TRANSFER_APPROVAL,
+        "a criminal transfer approved before the written report",
+        lambda: check_approval_times(ApprovalTimes(at(5), at(4), at(6))),
+    ),
+    (
+        Rule.TRANSFER_APPROVAL,
+        "a criminal transfer approved after it was sent",
+        lambda: check_approval_times(ApprovalTimes(at(4), at(6), at(5))),
+    ),
     # 立案审批: 行政处罚法 art. 54 with the procedure rules' 立案审批表 (负责人批准)
     (
         Rule.FILING_APPROVAL,
@@ -624,3 +638,20 @@ def test_an_extension_moves_the_decision_limit_and_its_flag() -> None:
     assert overdue(plain, date(2026, 9, 10), calendar).decision
     assert not overdue(extended, date(2026, 9, 10), calendar).decision
     assert overdue(extended, date(2026, 9, 30), calendar).decision
+
+
+def test_late_approvals_sendings_and_answers_are_flagged_not_refused() -> None:
+    """国务院令第310号 art. 5 (approve within 3 days of the report, send within 24 hours) and
+    art. 8 (the police answer within 3 days): recorded as late, never refused."""
+    in_time = ApprovalTimes(at(1), at(4, 23), at(5, 22))
+    check_approval_times(in_time)
+    assert not in_time.approved_late and not in_time.sent_late
+    late = ApprovalTimes(at(1), at(5), at(6, 11))
+    check_approval_times(late)
+    assert late.approved_late and late.sent_late
+    calendar = default_calendar()
+    assert not answered_late(TransferKind.POLICE, date(2026, 9, 1), date(2026, 9, 4), calendar)
+    assert answered_late(TransferKind.POLICE, date(2026, 9, 1), date(2026, 9, 5), calendar)
+    # others: 5 working days (Tue 09-01 → Tue 09-08)
+    assert not answered_late(TransferKind.DEPARTMENT, date(2026, 9, 1), date(2026, 9, 8), calendar)
+    assert answered_late(TransferKind.DEPARTMENT, date(2026, 9, 1), date(2026, 9, 9), calendar)
