@@ -334,3 +334,33 @@ def test_scopes_and_tenants(driver: GraphDriver, world: World) -> None:
     answer = driver.send("fileCase", unknown)
     assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert current(driver, number) == {"status": "CLUE", "version": 1}
+
+
+def test_an_extension_takes_a_case_off_the_overdue_figures(driver: GraphDriver) -> None:
+    """行政处罚法 art. 60: `supervisionStats.overdue.decision` and `Case.overdue.decision` count
+    a case past its 90 days, and no longer once a leader extended its limit in time."""
+    town = driver.town
+    number = driver.clue(item=town.minor_item, at=datetime.fromisoformat(on(7, 19)))
+    driver.step("approveFiling", number, approvedBy=town.leader, at=on(7, 20, 9))
+    driver.step("fileCase", number, officers=driver.officers(), at=on(7, 20))  # until 10-18
+    bureau = principal(town.code, f"stats:read@{town.code} case:read@{town.code}")
+    stats = (
+        'query($p: String!) { supervisionStats(tenantPattern: $p, from: "2026-01-01", '
+        'to: "2026-10-31") { overdue { decision } } }'
+    )
+    flag = "query($n: String!) { case(number: $n) { overdue { decision } } }"
+
+    def figures() -> tuple[int, bool]:
+        counted = driver.gateway.query(stats, {"p": town.code}, as_=bureau)
+        shown = driver.gateway.query(flag, {"n": number}, as_=bureau)
+        return (
+            counted["data"]["supervisionStats"]["overdue"]["decision"],
+            shown["data"]["case"]["overdue"]["decision"],
+        )
+
+    before, flagged = figures()
+    assert flagged  # today (10-31) is past 10-18
+    extension = {"approvedBy": town.leader, "days": 30, "reason": "案情复杂"}
+    # approved on 10-18, the limit's last day: now 11-17
+    driver.step("extendTimeLimit", number, **extension, at=on(10, 18))
+    assert figures() == (before - 1, False)
