@@ -24,8 +24,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from casework.acts import CLOCK_SKEW, Act, OnACase, dated, names, penalty_of
+from casework.acts import CLOCK_SKEW, Act, OnACase, dated, names, penalty_of, person_of
 from casework.commands import (
+    ApproveFiling,
     CloseCase,
     CommandResult,
     DecideCase,
@@ -33,6 +34,7 @@ from casework.commands import (
     DiscussCase,
     DropClue,
     ExecuteDecision,
+    ExtendTimeLimit,
     FileCase,
     MarkComplex,
     NotifyPenalty,
@@ -50,9 +52,10 @@ from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, In
 from connectors.store.tables import EnforcementCase, Evidence, Org, Party
 from domain.calendar import HolidayCalendar, local_date
 from domain.deadlines import DeadlinePolicy
-from domain.enums import CaseStatus, ClueSource, Procedure
+from domain.enums import CaseStatus, ClueSource, OfficerRole, Procedure
 from domain.identifiers import InvalidIdentifier, parse_case_number, validate_party_code
 from domain.procedure import (
+    DISCUSSION_QUORUM,
     DecisionFacts,
     DefenceKind,
     Penalty,
@@ -60,6 +63,11 @@ from domain.procedure import (
     check_before_decision,
     check_close,
     check_decision,
+    check_decision_in_time,
+    check_discussion,
+    check_extension,
+    check_filing_approved,
+    check_filing_approver,
     check_leader,
     check_not_auxiliary,
     check_penalty_in_item,
@@ -80,7 +88,7 @@ CaseRun = Run[CommandResult]
 class CaseWork:
     """The case commands over the ledger, with the officers' certificates from `certificates`
     (the provincial platform), working days from `calendar` and the gateway's after-commit
-    `hooks`."""
+    `hooks`; a collective discussion needs `discussion_quorum` leaders."""
 
     def __init__(
         self,
@@ -90,12 +98,16 @@ class CaseWork:
         calendar: HolidayCalendar,
         hooks: AfterCommit | None = None,
         policy: DeadlinePolicy = DeadlinePolicy(),
+        discussion_quorum: int = DISCUSSION_QUORUM,
     ) -> None:
+        if discussion_quorum < 1:
+            raise ValueError("a collective discussion needs at least one leader")
         self.ledger = ledger
         self.certificates = certificates
         self.calendar = calendar
         self.hooks = hooks or AfterCommit()
         self.policy = policy
+        self.discussion_quorum = discussion_quorum
 
     # --- the clue ----------------------------------------------------------------------------
 
@@ -147,6 +159,55 @@ class CaseWork:
 
     # --- the general procedure ---------------------------------------------------------------
 
+    async def approve_filing(
+        self, command: ApproveFiling, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """立案审批, by a leader: the clue may then be filed (the case stays a CLUE)."""
+        run = await self._start("approveFiling", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            case = act.case
+            check_transition(case.procedure, case.status, CaseStatus.FILED)
+            leader = await act.person(command.approved_by)
+            check_filing_approver(leader, case.filing_approved_by)
+            said = f":{command.opinion}" if command.opinion else ""
+            run.answer = await act.advance(
+                CaseStatus.CLUE,
+                leader.id,
+                f"立案审批:负责人 {leader.name} 同意立案{said}",
+                changes={"filing_approved_by": leader.id},
+            )
+        return await self._finish(run)
+
+    async def extend_time_limit(
+        self, command: ExtendTimeLimit, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """延长办案期限 (art. 60), by a leader, before the 90 days run out (the step stays)."""
+        if not command.reason.strip():
+            raise InvalidCommand("须写明延长理由 / give the reason of the extension")
+        run = await self._start("extendTimeLimit", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            case = act.case
+            check_before_decision(case.status)
+            assert case.filed_on is not None  # filed: check_before_decision
+            leader = await act.person(command.approved_by)
+            until = check_extension(
+                leader, case.filed_on, case.extended_until, act.on, command.days, self.policy
+            )
+            note = (
+                f"延长办案期限 {command.days} 日至 {until.isoformat()}:{command.reason};"
+                f"经负责人 {leader.name} 批准"
+            )
+            run.answer = await act.advance(
+                case.status, leader.id, note, changes={"extended_until": until}
+            )
+        return await self._finish(run)
+
     async def file_case(
         self, command: FileCase, *, tenants: TenantFilter, idempotency_key: str
     ) -> CommandResult:
@@ -159,6 +220,7 @@ class CaseWork:
             act = await Act.open(uow, command, tenants, certificates)
             case = act.case
             check_transition(case.procedure, case.status, CaseStatus.FILED)
+            check_filing_approved(case.filing_approved_by)
             await act.check_granted()
             officers = await act.enforcers(command.officers)
             note = f"立案:承办人 {names(officers)}" + (f";{command.note}" if command.note else "")
@@ -321,9 +383,13 @@ class CaseWork:
             act = await Act.open(uow, command, tenants)
             check_transition(act.case.procedure, act.case.status, CaseStatus.DISCUSSED)
             chair = await act.person(command.chair_id)
-            check_leader(chair, "集体讨论", "a collective discussion")
             present = await uow.officers(act.case.tenant, command.participant_ids)
-            note = f"集体讨论:{command.conclusion};主持 {chair.name},参加 {names(present)}"
+            people = [person_of(o, {}) for o in present]
+            check_discussion(chair, people, self.discussion_quorum)
+            leaders = [o for o in present if o.role is OfficerRole.LEADER and o.id != chair.id]
+            attending = [o for o in present if o.role is not OfficerRole.LEADER]
+            note = f"集体讨论:{command.conclusion};主持 {chair.name},负责人 {names(leaders)}"
+            note += f",列席 {names(attending)}" if attending else ""
             run.answer = await act.advance(CaseStatus.DISCUSSED, chair.id, note, report=True)
         return await self._finish(run)
 
@@ -341,6 +407,7 @@ class CaseWork:
             penalty = (
                 penalty_of(command.penalty_kind, command.fine) if command.penalty_kind else None
             )
+            check_decision_in_time(case.filed_on, case.extended_until, act.on, penalty, self.policy)
             if penalty is not None:
                 check_penalty_in_item(penalty, await act.item_limits())
             decider = await act.person(command.decider_id)

@@ -62,6 +62,29 @@ class RegisterClue:
 
 
 @dataclass(frozen=True, slots=True)
+class ApproveFiling:
+    """立案审批: the body's head (负责人) approves filing the clue; `fileCase` needs it."""
+
+    number: str
+    approved_by: Annotated[str, Doc("批准立案的负责人 / the approving leader (an officer id)")]
+    opinion: str = ""
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendTimeLimit:
+    """延长办案期限 (art. 60): a leader approves more days to decide, before the limit ends."""
+
+    number: str
+    approved_by: Annotated[str, Doc("批准延长的负责人 / the approving leader (an officer id)")]
+    days: Annotated[int, Doc("延长日数 / days added to the limit (at most 30)")]
+    reason: str
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
+
+
+@dataclass(frozen=True, slots=True)
 class FileCase:
     number: str
     officers: tuple[str, ...]
@@ -129,7 +152,8 @@ class ReviewCase:
 
 @dataclass(frozen=True, slots=True)
 class DiscussCase:
-    """集体讨论 of the body's leaders, chaired by one of them."""
+    """集体讨论 of the body's leaders, chaired by one of them: at least the quorum of leaders
+    (GATEWAY_DISCUSSION_QUORUM, the chair included); others named attend (列席)."""
 
     number: str
     chair_id: str
@@ -216,6 +240,8 @@ class MarkComplex:
 
 Command = (
     RegisterClue
+    | ApproveFiling
+    | ExtendTimeLimit
     | FileCase
     | RecordEvidence
     | NotifyPenalty

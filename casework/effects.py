@@ -12,11 +12,20 @@ from connectors.outbox.messages import (
     case_report,
     event_feedback,
     penalty_publication,
+    transfer_report,
 )
-from connectors.provincial.records import CaseReport
-from connectors.store.tables import EnforcementCase, EnforcementItem, Org, OutboxEntry, Party
+from connectors.provincial.records import CaseReport, TransferReport
+from connectors.store.tables import (
+    CaseTransfer,
+    EnforcementCase,
+    EnforcementItem,
+    Org,
+    OutboxEntry,
+    Party,
+)
 from domain.deadlines import maximum_publicity_until, minimum_publicity_until
 from domain.enums import ClueSource, PenaltyKind
+from domain.transfers import TransferKind, TransferState
 
 YUAN_PER_WAN = 10_000
 
@@ -101,3 +110,39 @@ def effects(
         message = EventFeedback(case.source_event_id, case.number, feedback)
         entries.append(event_feedback(case.tenant, message, seq))
     return entries
+
+
+def transfer_owed(
+    transfer: CaseTransfer,
+    seq: int,
+    sender: Org,
+    receiver: Org,
+    copied: Org | None,
+    *,
+    tenant: str,
+) -> OutboxEntry:
+    """The transfer as the provincial platform's 行刑衔接 register gets it, after the step `seq`
+    (sending, answering or escalating it), queued under `tenant` (whoever acted)."""
+    kind = transfer.kind or (
+        TransferKind.DEPARTMENT if ":" in transfer.to_tenant else TransferKind.OTHER_TOWN
+    )
+    report = TransferReport(
+        transfer_id=transfer.id,
+        number=transfer.case_number,
+        kind=kind,
+        state=TransferState(transfer.status.value),
+        division=transfer.tenant[:6],
+        sender_name=sender.name,
+        sender_code=sender.credit_code,
+        receiver_name=receiver.name,
+        receiver_code=receiver.credit_code,
+        reason=transfer.reason,
+        sent_at=transfer.sent_at,
+        copy_to_name=copied.name if copied else None,
+        approver_id=transfer.approved_by,
+        reported_at=transfer.reported_at,
+        approved_at=transfer.approved_at,
+        answered_at=transfer.answered_at,
+        answer_note=transfer.answer_note,
+    )
+    return transfer_report(tenant, report, seq)

@@ -17,19 +17,25 @@ from datetime import datetime
 from typing import Any
 
 from casework.acts import Act, dated
+from casework.effects import transfer_owed
 from casework.ports import AfterCommit, Ledger, UnitOfWork
 from casework.units import finish, start, unit
 from connectors.store.ledger import InvalidCommand, NotFound
 from connectors.store.tables import CaseTransfer, EnforcementCase, TransferStatus
+from domain.calendar import HolidayCalendar, UnknownYear, default_calendar
+from domain.clock import local_date
 from domain.enums import CaseStatus
 from domain.procedure import Person, check_act_time
 from domain.tenancy import TenantFilter
 from domain.transfers import (
     SUSPECTED_CRIME,
+    ApprovalTimes,
     TransferKind,
     TransferState,
+    answered_late,
     check_answer,
     check_approval,
+    check_approval_times,
     check_copy,
     check_escalation,
     check_not_pending,
@@ -55,6 +61,10 @@ class TransferCase:
     approved_by: str | None = None  # the leader approving a criminal transfer (an officer id)
     copy_to_tenant: str | None = None  # the procuratorate copied on a transfer to the police
     fine_paid: int | None = None  # yuan paid on the decision, travelling with the transfer
+    # a suspected crime (国务院令第310号 art. 5): the handlers' written report and the head's
+    # approval (default: the approval at the transfer's time, the report at the approval's)
+    reported_at: datetime | None = None
+    approved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +122,16 @@ class TransferResult:
 class TransferWork:
     """The transfer commands over the ledger, with the gateway's after-commit `hooks`."""
 
-    def __init__(self, ledger: Ledger, *, hooks: AfterCommit | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        hooks: AfterCommit | None = None,
+        calendar: HolidayCalendar | None = None,
+    ) -> None:
         self.ledger = ledger
         self.hooks = hooks or AfterCommit()
+        self.calendar = calendar or default_calendar()
 
     async def transfer_case(
         self, command: TransferCase, *, tenants: TenantFilter, idempotency_key: str
@@ -140,6 +157,7 @@ class TransferWork:
             check_copy(command.kind, copied.kind if copied else None, command.copy_to_tenant)
             approver = await self._approver(uow, act, command.approved_by)
             check_approval(command.kind, approver)
+            times = self._approval_times(command, approver, act.at, uow.now)
             await self._check_evidence_of(uow, case.number, command.evidence_ids)
             self._check_fine_paid(case, command.fine_paid)
             check_not_pending(await uow.pending_transfer(case.number))
@@ -160,6 +178,8 @@ class TransferWork:
                 penalty_kind=case.penalty_kind if case.decided_on else None,
                 fine=case.fine if case.decided_on else None,
                 fine_paid=command.fine_paid,
+                reported_at=times.reported_at if times else None,
+                approved_at=times.approved_at if times else None,
             )
             uow.add(transfer)
             # After the decision a suspected crime leaves the case's status as it is (the
@@ -167,8 +187,12 @@ class TransferWork:
             now = case.status if keeps_status(command.kind, case.status) else CaseStatus.TRANSFERRED
             version = await uow.update_case(case, None, status=now)
             note = f"{command.kind.label}:移送 {receiver.name},理由:{command.reason}"
-            if approver is not None:
+            if approver is not None and times is not None:
                 note += f";经负责人 {approver.name} 批准"
+                if times.approved_late:
+                    note += "(超过报告后3日批准)"
+                if times.sent_late:
+                    note += "(批准后超过24小时移送)"
             if copied is not None:
                 note += f";抄送 {copied.name}"
             if case.decided_on is not None:
@@ -183,6 +207,7 @@ class TransferWork:
             step = await uow.append_step(
                 case, now, command.actor, note, act.at, command.evidence_ids
             )
+            await self._report(uow, transfer, step.seq, run.tenant)
             run.answer = TransferResult(
                 transfer.id, TransferStatus.PENDING, case.number, now, version, step.seq
             )
@@ -230,9 +255,12 @@ class TransferWork:
             name = body.name if body is not None else transfer.to_tenant
             said = f":{command.note}" if command.note else ""
             verb = "接收移送" if command.accept else "退回移送"
+            if self._answered_late(transfer, at):
+                verb += "(逾期答复)"
             step = await uow.append_step(
                 case, case.status, command.actor, f"{name}{verb}{said}{back}", at
             )
+            await self._report(uow, transfer, step.seq, run.tenant)
             run.answer = TransferResult(
                 transfer.id, status, case.number, case.status, version, step.seq
             )
@@ -268,6 +296,7 @@ class TransferWork:
             step = await uow.append_step(
                 case, case.status, command.actor, f"移送被退回,提请争议协调{said}", at
             )
+            await self._report(uow, transfer, step.seq, run.tenant)
             run.answer = TransferResult(
                 transfer.id, TransferStatus.ESCALATED, case.number, case.status, version, step.seq
             )
@@ -284,6 +313,43 @@ class TransferWork:
         at = dated(when, uow.now)
         check_act_time(steps[-1].at if steps else None, at)
         return case, at
+
+    @staticmethod
+    async def _report(uow: UnitOfWork, transfer: CaseTransfer, seq: int, tenant: str) -> None:
+        """What the step owes the provincial platform: the transfer as it now stands."""
+        sender, receiver = await uow.org(transfer.tenant), await uow.org(transfer.to_tenant)
+        copied = await uow.org(transfer.copy_to_tenant) if transfer.copy_to_tenant else None
+        assert sender is not None and receiver is not None
+        uow.enqueue(transfer_owed(transfer, seq, sender, receiver, copied, tenant=tenant))
+
+    def _answered_late(self, transfer: CaseTransfer, at: datetime) -> bool:
+        """Past the receiver's limit (the police: 3 days, 国务院令第310号 art. 8): the answer
+        is taken and recorded as late; a limit the calendar cannot judge is not claimed."""
+        try:
+            return answered_late(
+                transfer.kind, local_date(transfer.sent_at), local_date(at), self.calendar
+            )
+        except UnknownYear:
+            return False
+
+    @staticmethod
+    def _approval_times(
+        command: TransferCase, approver: Person | None, at: datetime, now: datetime
+    ) -> ApprovalTimes | None:
+        """The report, the approval and the sending of a suspected crime, in that order
+        (国务院令第310号 art. 5); dates given to any other transfer are refused."""
+        if approver is None or command.kind not in SUSPECTED_CRIME:
+            if command.reported_at is not None or command.approved_at is not None:
+                raise InvalidCommand(
+                    "只有经批准的涉嫌犯罪移送记录报告、批准时间 / reportedAt and approvedAt "
+                    "belong to an approved transfer of a suspected crime"
+                )
+            return None
+        approved = dated(command.approved_at, now) if command.approved_at else at
+        reported = dated(command.reported_at, now) if command.reported_at else approved
+        times = ApprovalTimes(reported_at=reported, approved_at=approved, sent_at=at)
+        check_approval_times(times)
+        return times
 
     @staticmethod
     async def _approver(uow: UnitOfWork, act: Act, officer_id: str | None) -> Person | None:

@@ -1,6 +1,7 @@
 """The time limits of a case (DOMAIN §4) and whether it broke them.
 
-- decide within 90 days of filing (行政处罚法 art. 60: calendar days);
+- decide within 90 days of filing (行政处罚法 art. 60: calendar days), or by the later day a
+  leader approved when extending it (经本行政机关负责人批准延长);
 - serve the decision within 7 days of it (art. 61); art. 85 makes the law's "七日" working days;
 - publish a penalty decision within 7 working days (国办发〔2018〕118号);
 - a party asks for a hearing within 5 (working) days of the notice (art. 64), so silence may be
@@ -27,6 +28,10 @@ from domain.calendar import HolidayCalendar, UnknownYear
 @dataclass(frozen=True, slots=True)
 class DeadlinePolicy:
     decide_days: int = 90
+    # One extension of the decision limit, at most (approved by a leader before the limit ends):
+    # art. 60 leaves the details to other rules (法律、法规、规章另有规定的,从其规定); the
+    # ministries' procedure rules allow 30 days (e.g. 《市场监督管理行政处罚程序规定》 art. 64).
+    extension_days: int = 30
     serve_working_days: int = 7
     publish_working_days: int = 7
     defence_working_days: int = 5
@@ -43,6 +48,7 @@ class CaseDates:
     published_on: date | None = None
     penalised: bool = True  # a penalty was decided: it must be published
     decision_expected: bool = True  # False once the case ended otherwise (transfer, dropped)
+    extended_until: date | None = None  # the decision limit as a leader extended it (art. 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,15 @@ class Overdue:
 
 def decide_by(filed_on: date, policy: DeadlinePolicy = DeadlinePolicy()) -> date:
     return filed_on + timedelta(days=policy.decide_days)
+
+
+def decision_limit(
+    filed_on: date, extended_until: date | None, policy: DeadlinePolicy = DeadlinePolicy()
+) -> date:
+    """The last day to decide: 90 days after filing, or the day an approved extension runs to
+    (an extension only ever moves the limit later)."""
+    limit = decide_by(filed_on, policy)
+    return max(limit, extended_until) if extended_until else limit
 
 
 def serve_by(
@@ -144,7 +159,7 @@ def deadlines_of(
             return None
 
     return Deadlines(
-        decide_by=decide_by(dates.filed_on, policy)
+        decide_by=decision_limit(dates.filed_on, dates.extended_until, policy)
         if dates.filed_on and dates.decision_expected
         else None,
         serve_by=working(serve_by, True),
@@ -178,11 +193,13 @@ def overdue(
             unknown.add(exc.year)
             return False
 
-    decision_limit = (
-        decide_by(dates.filed_on, policy) if dates.filed_on and dates.decision_expected else None
+    limit = (
+        decision_limit(dates.filed_on, dates.extended_until, policy)
+        if dates.filed_on and dates.decision_expected
+        else None
     )
     return Overdue(
-        decision=decision_limit is not None and (dates.decided_on or today) > decision_limit,
+        decision=limit is not None and (dates.decided_on or today) > limit,
         service=late(served_late, dates.served_on, True),
         publication=late(published_late, dates.published_on, dates.penalised),
         unknown_years=frozenset(unknown),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from domain.calendar import HolidayCalendar, UnknownYear
-from domain.deadlines import DeadlinePolicy, defence_period_ends
+from domain.deadlines import DeadlinePolicy, decision_limit, defence_period_ends
 from domain.enums import (
     CaseStatus,
     CertificateStatus,
@@ -27,6 +27,9 @@ from domain.enums import (
 MIN_ENFORCERS = 2  # art. 42: 执法人员不得少于两人
 SUMMARY_FINE_PERSON = 200  # art. 51, yuan: a citizen (公民)
 SUMMARY_FINE_ORGANISATION = 3000  # art. 51, yuan: a legal person or other organisation
+# art. 57: 行政机关负责人集体讨论. How many of the body's leaders make a discussion, chair
+# included (the default of GATEWAY_DISCUSSION_QUORUM).
+DISCUSSION_QUORUM = 3
 
 
 class Rule(LabelledEnum):
@@ -49,6 +52,10 @@ class Rule(LabelledEnum):
     TRANSFER_STATE = ("TRANSFER_STATE", "移送办理状态")
     TRANSFER_APPROVAL = ("TRANSFER_APPROVAL", "移送涉嫌犯罪案件须经负责人批准")
     TRANSFER_COPY = ("TRANSFER_COPY", "移送涉嫌犯罪案件抄送同级人民检察院")
+    FILING_APPROVAL = ("FILING_APPROVAL", "立案须经负责人审批")
+    TIME_LIMIT_EXTENSION = ("TIME_LIMIT_EXTENSION", "延长办案期限须经负责人在期限届满前批准")
+    DECISION_TIME_LIMIT = ("DECISION_TIME_LIMIT", "超过办案期限且未经批准延长,不得作出处罚决定")
+    DISCUSSION_QUORUM = ("DISCUSSION_QUORUM", "集体讨论须有规定人数的负责人参加")
 
 
 class DefenceKind(LabelledEnum):
@@ -293,6 +300,113 @@ def check_leader(person: Person, what_zh: str, what_en: str) -> None:
             Rule.DECIDER_AUTHORITY,
             f"{what_zh}须由行政机关负责人作出,{person.name} 不是负责人",
             f"{what_en} needs a leader; {person.id} is not one",
+        )
+
+
+# --- approvals and the time limit (负责人批准) ----------------------------------------------
+
+
+def check_filing_approver(approver: Person, approved_by: str | None = None) -> None:
+    """立案审批: the clue is filed with the approval of the body's head (负责人), once
+    (`approved_by`: the leader who approved it already). 行政处罚法 art. 54 (立案) with the
+    procedure rules' 立案审批表 (e.g. 《市场监督管理行政处罚程序规定》 art. 20)."""
+    if approved_by is not None:
+        raise RuleViolation(
+            Rule.STEP_ORDER,
+            "本案已经负责人批准立案",
+            f"filing was approved already (by {approved_by})",
+        )
+    if approver.role is not OfficerRole.LEADER:
+        raise RuleViolation(
+            Rule.FILING_APPROVAL,
+            f"立案须经行政机关负责人审批,{approver.name} 不是负责人",
+            f"filing needs a leader's approval; {approver.id} is not a leader",
+        )
+
+
+def check_filing_approved(approved_by: str | None) -> None:
+    """A case is filed only once a leader approved it (`approveFiling`)."""
+    if approved_by is None:
+        raise RuleViolation(
+            Rule.FILING_APPROVAL,
+            "立案须先经行政机关负责人审批(立案审批表)",
+            "filing needs a leader's approval first (approveFiling)",
+        )
+
+
+def check_extension(
+    approver: Person,
+    filed_on: date,
+    extended_until: date | None,
+    on: date,
+    days: int,
+    policy: DeadlinePolicy = DeadlinePolicy(),
+) -> date:
+    """延长办案期限 (art. 60, 经本行政机关负责人批准): a leader approves it, before the limit
+    has run out, once, by at most `policy.extension_days` days. Answers the new limit."""
+    if approver.role is not OfficerRole.LEADER:
+        raise RuleViolation(
+            Rule.TIME_LIMIT_EXTENSION,
+            f"延长办案期限须经行政机关负责人批准,{approver.name} 不是负责人",
+            f"extending the time limit needs a leader's approval; {approver.id} is not a leader",
+        )
+    if extended_until is not None:
+        raise RuleViolation(
+            Rule.TIME_LIMIT_EXTENSION,
+            f"办案期限已延长至 {extended_until},不能再次延长",
+            f"the time limit was extended already (to {extended_until}); it is extended once",
+        )
+    if not 1 <= days <= policy.extension_days:
+        raise RuleViolation(
+            Rule.TIME_LIMIT_EXTENSION,
+            f"延长期限须为 1 至 {policy.extension_days} 日",
+            f"an extension is 1 to {policy.extension_days} days, not {days}",
+        )
+    limit = decision_limit(filed_on, None, policy)
+    if on > limit:
+        raise RuleViolation(
+            Rule.TIME_LIMIT_EXTENSION,
+            f"办案期限已于 {limit} 届满,届满后不能批准延长",
+            f"the time limit ended on {limit}; an extension is approved before it ends",
+        )
+    return limit + timedelta(days=days)
+
+
+def check_decision_in_time(
+    filed_on: date | None,
+    extended_until: date | None,
+    on: date,
+    penalty: Penalty | None,
+    policy: DeadlinePolicy = DeadlinePolicy(),
+) -> None:
+    """Art. 60: a penalty is decided within 90 days of filing, or within the extension a leader
+    approved. Past it no penalty is imposed; a decision not to penalise (不予行政处罚) still
+    ends the case."""
+    if filed_on is None or penalty is None:
+        return
+    limit = decision_limit(filed_on, extended_until, policy)
+    if on > limit:
+        extended = "经批准延长的" if extended_until else ""
+        raise RuleViolation(
+            Rule.DECISION_TIME_LIMIT,
+            f"{extended}办案期限已于 {limit} 届满,未经批准延长,不得作出处罚决定",
+            f"the time limit ended on {limit} without an approved extension: no penalty can be "
+            "decided (a decision not to penalise still can)",
+        )
+
+
+def check_discussion(chair: Person, present: Sequence[Person], quorum: int) -> None:
+    """集体讨论 (art. 57): held by the body's leaders, chaired by one, with at least `quorum`
+    leaders (the chair included). Others present (the handlers reporting, the legal reviewer)
+    attend (列席) and do not count."""
+    check_leader(chair, "集体讨论", "a collective discussion")
+    leaders = {p.id for p in [chair, *present] if p.role is OfficerRole.LEADER}
+    if len(leaders) < quorum:
+        raise RuleViolation(
+            Rule.DISCUSSION_QUORUM,
+            f"集体讨论须至少 {quorum} 名负责人参加(含主持人),实到 {len(leaders)} 名",
+            f"a collective discussion needs at least {quorum} leaders (the chair included); "
+            f"{len(leaders)} took part",
         )
 
 

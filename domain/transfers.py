@@ -13,9 +13,10 @@ case back where it stopped. The sender may escalate a rejected one to coordinati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from domain.calendar import HolidayCalendar, UnknownYear
+from domain.clock import local_date
 from domain.enums import CaseStatus, LabelledEnum, OfficerRole, OrgKind
 from domain.procedure import Person, Rule, RuleViolation
 
@@ -116,6 +117,57 @@ def check_approval(kind: TransferKind, approver: Person | None) -> None:
             f"{kind.label}须经行政执法机关负责人批准,{approver.name} 不是负责人",
             f"a {kind.value} transfer needs a leader's approval; {approver.id} is not a leader",
         )
+
+
+# 国务院令第310号 art. 5: the head decides on the handlers' written report within 3 days of
+# receiving it; an approved transfer goes to the police within 24 hours.
+APPROVAL_DAYS = 3
+SEND_WITHIN = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalTimes:
+    """When the handlers reported a suspected crime in writing, when the head approved the
+    transfer, and when it was sent."""
+
+    reported_at: datetime
+    approved_at: datetime
+    sent_at: datetime
+
+    @property
+    def approved_late(self) -> bool:
+        """Approved after the 3 days from the report (art. 5: 自接到报告之日起3日内): the day
+        of the report does not count, the approval's day ends the count."""
+        return (local_date(self.approved_at) - local_date(self.reported_at)).days > APPROVAL_DAYS
+
+    @property
+    def sent_late(self) -> bool:
+        """Sent more than 24 hours after the approval (art. 5: 应当在24小时内移送)."""
+        return self.sent_at - self.approved_at > SEND_WITHIN
+
+
+def check_approval_times(times: ApprovalTimes) -> None:
+    """The report, the approval and the transfer happen in that order. A late approval or a late
+    sending is not refused but recorded (`approved_late`, `sent_late`): refusing it would hold a
+    suspected crime back from the police, the 以罚代刑 art. 11 forbids."""
+    if not times.reported_at <= times.approved_at <= times.sent_at:
+        raise RuleViolation(
+            Rule.TRANSFER_APPROVAL,
+            "负责人须在移送报告之后、移送之前批准",
+            "the leader approves after the written report and before the transfer is sent",
+        )
+
+
+def answered_late(
+    kind: TransferKind | None, sent: date, answered: date, calendar: HolidayCalendar
+) -> bool:
+    """Answered after the receiver's limit (the police: 3 days, art. 8; others 5 working days).
+    A late answer is taken, and recorded as late: refusing it would leave the case with no
+    answer at all. Raises `UnknownYear` when the calendar cannot tell."""
+    limit = answer_limit(kind)
+    if not limit.working:
+        return (answered - sent).days > limit.days
+    return calendar.ended_before(sent, limit.days, answered)
 
 
 def check_copy(kind: TransferKind, copy_kind: OrgKind | None, copy_to: str | None) -> None:

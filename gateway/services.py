@@ -122,9 +122,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         calendar=calendar,
         casework=CaseWork(
-            ledger, clients.provincial.certificates_by_numbers, calendar=calendar, hooks=hooks
+            ledger,
+            clients.provincial.certificates_by_numbers,
+            calendar=calendar,
+            hooks=hooks,
+            discussion_quorum=settings.discussion_quorum,
         ),
-        transfers=TransferWork(ledger, hooks=hooks),
+        transfers=TransferWork(ledger, hooks=hooks, calendar=calendar),
         linked_actions=LinkedActions(ledger, hooks=hooks),
         case_events=case_events,
         hooks=hooks,

@@ -189,6 +189,12 @@ class Settings(BaseSettings):
         description="JSON file of holidays and adjusted working days by year: adds the years the "
         "chinesecalendar package does not know yet and replaces those it names wholesale",
     )
+    # The procedure (docs/procedure.md)
+    discussion_quorum: int = Field(
+        default=3,
+        ge=1,
+        description="Leaders (the chair included) a collective discussion (集体讨论, art. 57) needs",
+    )
     # Case events (the caseEvents subscription): Redis pub/sub channel when REDIS_URL is set
     case_events_channel: str = Field(
         default="gateway:case-events", description="Redis channel the replicas share case events on"

@@ -100,6 +100,12 @@ CERTIFICATE_STATUS: dict[CertificateStatus, str] = {
     CertificateStatus.REVOKED: "4",
 }
 
+# 行刑衔接 register: 移送类型 and 办理状态
+TRANSFER_KIND = {"01": "移送其他乡镇(街道)", "02": "移送县级部门", "03": "涉嫌犯罪移送公安机关",
+                 "04": "涉嫌犯罪移送检察院"}  # fmt: skip
+TRANSFER_STATE = {"0": "待接收", "1": "已接收", "2": "已退回", "3": "争议协调"}
+TRANSFER_TEXT_FIELDS = ("ysbh", "ajbh", "ysdw", "ysdwdm", "jsdw", "jsdwdm", "ysly")
+
 DATE = "%Y-%m-%d"
 DATETIME = "%Y-%m-%d %H:%M:%S"
 REPORT_TEXT_FIELDS = ("ajbh", "ajmc", "dsrmc", "dsrdm", "zfzt", "zfztdm")
@@ -128,6 +134,8 @@ class PlatformState:
     tokens: dict[str, Client] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
     reports: Counter[str] = field(default_factory=Counter)  # distinct stored reports per ajbh
+    transfers: dict[str, dict[str, Any]] = field(default_factory=dict)  # by ysbh, the latest
+    transfer_reports: Counter[str] = field(default_factory=Counter)  # stored reports per ysbh
     rejected_tokens: int = 0  # answers with code 4010
 
     def revoke_tokens(self) -> None:
@@ -424,6 +432,50 @@ class Platform:
         self.state.idempotency[(client_id, key)] = (fingerprint, result)
         return result
 
+    async def transfer(self, body: Mapping[str, Any], request: Request, client_id: str) -> Any:
+        """移送 (行刑衔接 register): the latest report of a transfer replaces the one before."""
+        key = request.headers.get("idempotency-key", "").strip()
+        if not key:
+            raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
+        fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        seen = self.state.idempotency.get((client_id, key))
+        if seen is not None:
+            if seen[0] != fingerprint:
+                raise PlatformError(CONFLICT)
+            return seen[1]
+        record: dict[str, Any] = {k: _text(body, k) for k in TRANSFER_TEXT_FIELDS}
+        for code_field, table in (("yslx", TRANSFER_KIND), ("blzt", TRANSFER_STATE)):
+            if body.get(code_field) not in table:
+                raise PlatformError(BAD_REQUEST, f"{code_field} 代码无效")
+            record[code_field] = body[code_field]
+        division = _text(body, "xzqh")
+        if not (division.isdigit() and len(division) == 6):
+            raise PlatformError(BAD_REQUEST, "xzqh 应为 6 位行政区划代码")
+        record["xzqh"] = division
+        for moment in ("yssj", "bgsj", "pzsj", "dfsj"):
+            value = body.get(moment)
+            if value is None and moment != "yssj":
+                record[moment] = None
+                continue
+            try:
+                datetime.strptime(str(value), DATETIME)
+            except ValueError:
+                raise PlatformError(BAD_REQUEST, f"{moment} 应为 yyyy-MM-dd HH:mm:ss") from None
+            record[moment] = value
+        for optional in ("csdw", "pzr", "dfsm"):
+            value = body.get(optional)
+            record[optional] = str(value) if value is not None else None
+        if record["yslx"] == "03" and not (record["pzr"] and record["csdw"]):
+            raise PlatformError(BAD_REQUEST, "移送公安机关须有批准人(pzr)和抄送检察院(csdw)")
+        number = record["ysbh"]
+        existing = self.state.transfers.get(number)
+        record["jssj"] = self.clock.now().astimezone(CHINA_STANDARD_TIME).strftime(DATETIME)
+        self.state.transfers[number] = record
+        self.state.transfer_reports[number] += 1
+        result = {"ysbh": number, "jssj": record["jssj"], "lx": "更新" if existing else "新增"}
+        self.state.idempotency[(client_id, key)] = (fingerprint, result)
+        return result
+
     async def publicity(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
         records = []
         for case in self._cases(_text_list(body, "ajbhList")):
@@ -463,6 +515,10 @@ class Platform:
     async def reports(self, _: Request) -> Response:
         reports = self.state.reports
         return JSONResponse({"reports": dict(reports), "total": reports.total()})
+
+    async def transfer_register(self, _: Request) -> Response:
+        """The 行刑衔接 register as stored (tests and operators look inside)."""
+        return JSONResponse({"transfers": self.state.transfers})
 
     def _cases(self, numbers: list[str]) -> list[dict[str, Any]]:
         return [self.state.cases[n] for n in dict.fromkeys(numbers) if n in self.state.cases]
@@ -592,6 +648,40 @@ class ReportReceipt(BaseModel):
     gjlx: str = Field(description="新增 / 更新")
 
 
+class TransferReportWire(BaseModel):
+    """案件移送 (行刑衔接): one transfer as the enforcing body reports it, again at each answer."""
+
+    ysbh: str = Field(description="移送编号")
+    ajbh: str = Field(description="案号")
+    yslx: str = Field(
+        description="移送类型: " + ", ".join(f"{k} {v}" for k, v in TRANSFER_KIND.items()),
+        json_schema_extra={"enum": list(TRANSFER_KIND)},
+    )
+    blzt: str = Field(
+        description="办理状态: " + ", ".join(f"{k} {v}" for k, v in TRANSFER_STATE.items()),
+        json_schema_extra={"enum": list(TRANSFER_STATE)},
+    )
+    xzqh: str = Field(description="移送单位行政区划 (6 位)")
+    ysdw: str = Field(description="移送单位")
+    ysdwdm: str = Field(description="移送单位统一社会信用代码")
+    jsdw: str = Field(description="接收单位")
+    jsdwdm: str = Field(description="接收单位统一社会信用代码")
+    csdw: str | None = Field(None, description="抄送单位 (移送公安机关时: 同级人民检察院)")
+    ysly: str = Field(description="移送理由")
+    yssj: str = Field(description="移送时间 yyyy-MM-dd HH:mm:ss")
+    pzr: str | None = Field(None, description="批准人 (执法人员编号; 涉嫌犯罪移送必填)")
+    bgsj: str | None = Field(None, description="移送书面报告时间 yyyy-MM-dd HH:mm:ss")
+    pzsj: str | None = Field(None, description="负责人批准时间 yyyy-MM-dd HH:mm:ss")
+    dfsj: str | None = Field(None, description="答复时间 yyyy-MM-dd HH:mm:ss")
+    dfsm: str | None = Field(None, description="答复说明")
+
+
+class TransferReceipt(BaseModel):
+    ysbh: str = Field(description="移送编号")
+    jssj: str = Field(description="接收时间")
+    lx: str = Field(description="新增 / 更新")
+
+
 class PublicityList(BaseModel):
     records: list[Publicity]
 
@@ -704,6 +794,21 @@ API = Api(
             ],
         ),
         _api(
+            "reportTransfer",
+            "/api/zfjd/ajys",
+            "案件移送登记 (行刑衔接; 按移送编号新增或更新)",
+            TransferReportWire,
+            TransferReceipt,
+            parameters=[
+                Parameter(
+                    "Idempotency-Key",
+                    "header",
+                    "同键同体返回首次结果; 同键异体返回 4090",
+                    required=True,
+                )
+            ],
+        ),
+        _api(
             "publicityByNumbers", "/api/zfjd/gscx", "按案号查询公示状态", CaseNumbers, PublicityList
         ),
         _api(
@@ -744,6 +849,7 @@ def create_app(
         "certificatesByNumbers": platform.api(platform.certificates),
         "combinedQuery": platform.api(platform.combined),
         "reportCase": platform.api(platform.report),
+        "reportTransfer": platform.api(platform.transfer),
         "publicityByNumbers": platform.api(platform.publicity),
         "reviewScores": platform.api(platform.review_scores),
         "health": platform.health,
@@ -752,7 +858,10 @@ def create_app(
         controls or SandboxControls(NAME),
         API.routes(handlers),
         API.document(),
-        admin=[Route(f"{ADMIN_PREFIX}/reports", platform.reports, methods=["GET"])],
+        admin=[
+            Route(f"{ADMIN_PREFIX}/reports", platform.reports, methods=["GET"]),
+            Route(f"{ADMIN_PREFIX}/transfers", platform.transfer_register, methods=["GET"]),
+        ],
     )
     app.state.platform = platform.state
     return app

@@ -188,6 +188,7 @@ class Case:
     reported_to_province: bool
     publicity: PublicityStatus
     published_on: date | None
+    filing_approved_by: str | None = None  # the leader who approved the filing (立案审批)
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,11 @@ class Transfer:
     sent_at: datetime
     status: str  # PENDING / ACCEPTED / REJECTED / ESCALATED
     answered_at: datetime | None
+    # a suspected crime: the handlers' written report and the head's approval (国务院令第310号
+    # art. 5), by the sending town's leader
+    approved_by: str | None = None
+    reported_at: datetime | None = None
+    approved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -728,6 +734,21 @@ class _Gen:
                     (OfficerRole.LEADER, OfficerRole.OFFICER, OfficerRole.OFFICER), start=1
                 ):
                     self.w.officers.append(self._officer(org.code, org.county, serial, role))
+        self.deputy_leaders(first_serial=len(roles) + 2)
+
+    def deputy_leaders(self, first_serial: int) -> None:
+        """Two deputy leaders (副职负责人) per town, so its leaders can hold a collective
+        discussion (集体讨论, art. 57) with the quorum. Drawn from a generator of their own: every
+        other draw of the world stays what it was before they joined."""
+        main, self.r = self.r, random.Random(f"{self.w.seed}:deputy-leaders")
+        try:
+            for town in self.w.towns():
+                for serial in range(first_serial, first_serial + 2):
+                    self.w.officers.append(
+                        self._officer(town.code, town.county, serial, OfficerRole.LEADER)
+                    )
+        finally:
+            self.r = main
 
     def subjects(self) -> None:
         for county, county_name, _ in _COUNTIES:
@@ -1015,6 +1036,12 @@ class _Gen:
             ev_ids: tuple[str, ...] = ()
             if status is CaseStatus.FILED:
                 filed_on = at.date()
+                # 立案审批: the leader approved the filing an hour before (a later day than the
+                # clue's: filing comes at least a day after it)
+                approval = Step(
+                    CaseStatus.CLUE, at - timedelta(hours=1), leader.id, "立案审批:同意立案"
+                )
+                steps.append(approval)
             elif status is CaseStatus.INVESTIGATING:
                 for k in range(r.randrange(2, 5)):
                     ev = Evidence(
@@ -1081,6 +1108,7 @@ class _Gen:
             reported_to_province=reported,
             publicity=PublicityStatus.PUBLISHED if published_on else PublicityStatus.NOT_PUBLISHED,
             published_on=published_on,
+            filing_approved_by=leader.id if filed_on else None,
         )
 
     def _provincial_and_credit_for_local_cases(self) -> None:
@@ -1240,6 +1268,13 @@ class _Gen:
             )
             if answered is not None and answered.date() > self.w.today:
                 status, answered = "PENDING", None  # the answer is still to come
+            leader = None
+            if to.endswith(":gaj"):  # a suspected crime: approved by the town's leader
+                leader = next(
+                    o.id
+                    for o in self.w.officers
+                    if o.tenant == case.tenant and o.role is OfficerRole.LEADER
+                )
             self.w.transfers.append(
                 Transfer(
                     id=f"TR{n:04d}",
@@ -1253,6 +1288,9 @@ class _Gen:
                     sent_at=sent,
                     status=status,
                     answered_at=answered,
+                    approved_by=leader,
+                    reported_at=sent - timedelta(hours=2) if leader else None,
+                    approved_at=sent - timedelta(hours=1) if leader else None,
                 )
             )
         for n, (kind, title) in enumerate(

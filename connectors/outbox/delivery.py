@@ -18,12 +18,14 @@ from connectors.outbox.messages import (
     CASE_REPORT,
     EVENT_FEEDBACK,
     PENALTY_PUBLICATION,
+    TRANSFER_REPORT,
     feedback_of,
     publication_of,
     report_of,
+    transfer_report_of,
 )
 from connectors.outbox.queue import Claimed
-from connectors.provincial.records import CaseReport
+from connectors.provincial.records import CaseReport, TransferReport
 from connectors.resilience import CircuitOpen
 
 
@@ -33,6 +35,8 @@ class UndeliverableMessage(Exception):
 
 class CaseReporter(Protocol):
     async def report_case(self, report: CaseReport, idempotency_key: str) -> None: ...
+
+    async def report_transfer(self, report: TransferReport, idempotency_key: str) -> None: ...
 
 
 class PenaltyPublisher(Protocol):
@@ -79,6 +83,9 @@ class UpstreamDeliverer:
         try:
             if message.kind == CASE_REPORT:
                 return self.provincial.report_case(report_of(payload), message.dedupe_key)
+            if message.kind == TRANSFER_REPORT:
+                report = transfer_report_of(payload)
+                return self.provincial.report_transfer(report, message.dedupe_key)
             if message.kind == PENALTY_PUBLICATION:
                 # The credit system is idempotent on (decision number, issuing body).
                 return self.credit.publish_penalty(publication_of(payload))

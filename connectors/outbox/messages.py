@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from connectors.credit.records import PenaltyPublicityRecord
-from connectors.provincial.records import CaseReport
+from connectors.provincial.records import CaseReport, TransferReport
 from connectors.store.tables import CASE_NUMBER, OutboxEntry, OutboxTarget
 from domain.enums import CaseStatus, PartyKind, PenaltyKind
+from domain.transfers import TransferKind, TransferState
 
 __all__ = [
     "CASE_NUMBER",
     "CASE_REPORT",
     "EVENT_FEEDBACK",
     "PENALTY_PUBLICATION",
+    "TRANSFER_REPORT",
     "EventFeedback",
     "OutboxEntry",
     "case_report",
@@ -33,11 +35,14 @@ __all__ = [
     "penalty_publication",
     "publication_of",
     "report_of",
+    "transfer_report",
+    "transfer_report_of",
 ]
 
 CASE_REPORT = "case.report"  # 归集 to the provincial platform
 PENALTY_PUBLICATION = "penalty.publication"  # 双公示 to the credit system
 EVENT_FEEDBACK = "event.feedback"  # the case number back to the smart-city platform
+TRANSFER_REPORT = "transfer.report"  # 移送 to the provincial platform's 行刑衔接 register
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +62,10 @@ def dedupe_key(kind: str, case_number: str, seq: int) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, PartyKind | PenaltyKind | CaseStatus):
+    if isinstance(value, PartyKind | PenaltyKind | CaseStatus | TransferKind | TransferState):
         return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):
@@ -97,6 +104,46 @@ def report_of(payload: dict[str, Any]) -> CaseReport:
         decided_on=_date(payload.get("decided_on")),
         penalty_kind=PenaltyKind(kind) if kind else None,
         fine=payload.get("fine"),
+    )
+
+
+# --- 移送: a transfer as reported to the provincial platform ----------------------------------
+
+
+def transfer_report(tenant: str, report: TransferReport, seq: int) -> OutboxEntry:
+    """One per step of the case's timeline that a transfer command appended (sending,
+    answering, escalating); the provincial rows of a case keep their order."""
+    payload = {f.name: _plain(getattr(report, f.name)) for f in fields(report)}
+    payload[CASE_NUMBER] = report.number
+    key = dedupe_key(TRANSFER_REPORT, report.number, seq)
+    return OutboxEntry(tenant, OutboxTarget.PROVINCIAL, TRANSFER_REPORT, key, payload)
+
+
+def _instant(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def transfer_report_of(payload: dict[str, Any]) -> TransferReport:
+    sent_at = _instant(payload["sent_at"])
+    assert sent_at is not None
+    return TransferReport(
+        transfer_id=payload["transfer_id"],
+        number=payload["number"],
+        kind=TransferKind(payload["kind"]),
+        state=TransferState(payload["state"]),
+        division=payload["division"],
+        sender_name=payload["sender_name"],
+        sender_code=payload["sender_code"],
+        receiver_name=payload["receiver_name"],
+        receiver_code=payload["receiver_code"],
+        reason=payload["reason"],
+        sent_at=sent_at,
+        copy_to_name=payload.get("copy_to_name"),
+        approver_id=payload.get("approver_id"),
+        reported_at=_instant(payload.get("reported_at")),
+        approved_at=_instant(payload.get("approved_at")),
+        answered_at=_instant(payload.get("answered_at")),
+        answer_note=payload.get("answer_note"),
     )
 
 

@@ -30,6 +30,7 @@ from connectors.provincial.records import (
     ProvincialCaseRecord,
     PublicityRecord,
     ReviewScore,
+    TransferReport,
 )
 
 
@@ -133,6 +134,11 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         body = c.CaseReportBody.from_report(report).model_dump(mode="json")
         # Repeatable: the platform records one report per Idempotency-Key.
         await self._call(c.REPORT_PATH, body, {"Idempotency-Key": idempotency_key})
+
+    async def report_transfer(self, report: TransferReport, idempotency_key: str) -> None:
+        """移送 to the platform's 行刑衔接 register; repeatable under its Idempotency-Key."""
+        body = c.TransferReportBody.from_report(report).model_dump(mode="json")
+        await self._call(c.TRANSFER_PATH, body, {"Idempotency-Key": idempotency_key})
 
     async def publicity_by_numbers(self, numbers: Sequence[str]) -> list[PublicityRecord | None]:
         answers = await asyncio.gather(

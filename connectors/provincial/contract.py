@@ -17,8 +17,10 @@ from connectors.provincial.records import (
     PublicityRecord,
     ReviewGrade,
     ReviewScore,
+    TransferReport,
 )
 from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
+from domain.transfers import TransferKind, TransferState
 
 SOURCE = "provincial"
 MAX_BATCH = 500
@@ -37,6 +39,7 @@ PARTY_CASES_PATH = "/api/zfjd/ajcx/dsr"
 CERTIFICATES_PATH = "/api/zfjd/zjcx"
 COMBINED_PATH = "/api/zfjd/zhcx"
 REPORT_PATH = "/api/zfjd/ajgj"
+TRANSFER_PATH = "/api/zfjd/ajys"  # 案件移送 (行刑衔接 register)
 PUBLICITY_PATH = "/api/zfjd/gscx"
 REVIEW_SCORES_PATH = "/api/zfjd/pcdf"
 HEALTH_PATH = "/api/health"
@@ -84,6 +87,20 @@ CERTIFICATE_STATUS_BY_CODE: dict[str, CertificateStatus] = {
     "3": CertificateStatus.SUSPENDED,
     "4": CertificateStatus.REVOKED,
 }
+TRANSFER_KIND_BY_CODE: dict[str, TransferKind] = {
+    "01": TransferKind.OTHER_TOWN,
+    "02": TransferKind.DEPARTMENT,
+    "03": TransferKind.POLICE,
+    "04": TransferKind.PROCURATORATE,
+}
+TRANSFER_STATE_BY_CODE: dict[str, TransferState] = {
+    "0": TransferState.PENDING,
+    "1": TransferState.ACCEPTED,
+    "2": TransferState.REJECTED,
+    "3": TransferState.ESCALATED,
+}
+TRANSFER_KIND_CODE = {kind: code for code, kind in TRANSFER_KIND_BY_CODE.items()}
+TRANSFER_STATE_CODE = {state: code for code, state in TRANSFER_STATE_BY_CODE.items()}
 REVIEW_GRADE_BY_LABEL: dict[str, ReviewGrade] = {grade.label: grade for grade in ReviewGrade}
 
 CASE_STATUS_CODE = {status: code for code, status in CASE_STATUS_BY_CODE.items()}
@@ -245,6 +262,53 @@ class CaseReportBody(_Wire):
             cfjdrq=report.decided_on,
             cflb=PENALTY_KIND_CODE[report.penalty_kind] if report.penalty_kind else None,
             fkje=report.fine,
+        )
+
+
+def platform_time(at: datetime | None) -> str | None:
+    """An instant as the platform speaks it: Beijing time, no offset."""
+    return None if at is None else at.astimezone(PLATFORM_TZ).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class TransferReportBody(_Wire):
+    ysbh: str
+    ajbh: str
+    yslx: str
+    blzt: str
+    xzqh: str
+    ysdw: str
+    ysdwdm: str
+    jsdw: str
+    jsdwdm: str
+    csdw: str | None
+    ysly: str
+    yssj: str
+    pzr: str | None
+    bgsj: str | None
+    pzsj: str | None
+    dfsj: str | None
+    dfsm: str | None
+
+    @classmethod
+    def from_report(cls, report: TransferReport) -> TransferReportBody:
+        return cls(
+            ysbh=report.transfer_id,
+            ajbh=report.number,
+            yslx=TRANSFER_KIND_CODE[report.kind],
+            blzt=TRANSFER_STATE_CODE[report.state],
+            xzqh=report.division,
+            ysdw=report.sender_name,
+            ysdwdm=report.sender_code,
+            jsdw=report.receiver_name,
+            jsdwdm=report.receiver_code,
+            csdw=report.copy_to_name,
+            ysly=report.reason,
+            yssj=str(platform_time(report.sent_at)),
+            pzr=report.approver_id,
+            bgsj=platform_time(report.reported_at),
+            pzsj=platform_time(report.approved_at),
+            dfsj=platform_time(report.answered_at),
+            dfsm=report.answer_note,
         )
 
 

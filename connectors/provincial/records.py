@@ -13,6 +13,7 @@ from domain.enums import (
     PenaltyKind,
     PublicityStatus,
 )
+from domain.transfers import TransferKind, TransferState
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,30 @@ class CaseReport:
     decided_on: date | None = None
     penalty_kind: PenaltyKind | None = None
     fine: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferReport:
+    """A transfer (移送) as reported to the platform's 行刑衔接 register: sent, then answered or
+    escalated; each report replaces the platform's record of the transfer (keyed by its id)."""
+
+    transfer_id: str
+    number: str  # the case transferred
+    kind: TransferKind
+    state: TransferState
+    division: str  # 6-digit county code of the sender
+    sender_name: str
+    sender_code: str  # credit code
+    receiver_name: str
+    receiver_code: str  # credit code
+    reason: str
+    sent_at: datetime
+    copy_to_name: str | None = None  # the procuratorate copied (抄送)
+    approver_id: str | None = None  # the leader who approved a suspected crime's transfer
+    reported_at: datetime | None = None
+    approved_at: datetime | None = None
+    answered_at: datetime | None = None
+    answer_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

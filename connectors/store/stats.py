@@ -43,7 +43,7 @@ class LedgerFigures:
     published_in_time: int  # published within 7 working days of the decision
     major_decided: int
     major_reviewed: int  # major decisions with a legal review (法制审核)
-    overdue_decision: int  # open cases past 90 days from filing (as of `today`)
+    overdue_decision: int  # open cases past 90 days from filing or their extension (`today`)
     overdue_service: int  # decided, not served, past 7 working days (as of `today`)
     decided_numbers: tuple[str, ...]  # to reconcile with the provincial platform
     divisions: tuple[str, ...]  # counties of the decided cases (case-file review scores)
@@ -100,6 +100,8 @@ async def ledger_figures(
             ours,
             col(case.status).in_(UNDECIDED),
             col(case.filed_on) < today - timedelta(days=policy.decide_days),
+            # an extension a leader approved (art. 60) moves the limit
+            or_(col(case.extended_until).is_(None), col(case.extended_until) < today),
         )
     )
     unserved = (

@@ -249,6 +249,10 @@ class EnforcementCase(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(sa_type=UTCDateTime())
     updated_at: datetime = Field(sa_type=UTCDateTime())
+    # Migration 0009 (issue 15): the leader who approved the filing (立案审批), and the decision
+    # limit as a leader extended it (art. 60; None: 90 days after filing).
+    filing_approved_by: str | None = None
+    extended_until: date | None = None
 
 
 class CaseOfficer(SQLModel, table=True):
@@ -335,6 +339,10 @@ class CaseTransfer(SQLModel, table=True):
     penalty_kind: PenaltyKind | None = Field(default=None, sa_type=CodeEnum(PenaltyKind))
     fine: int | None = None  # yuan, as decided
     fine_paid: int | None = None  # yuan, paid by the time of the transfer
+    # Migration 0009: when the handlers reported the suspected crime in writing, and when the
+    # head approved the transfer (国务院令第310号 art. 5: within 3 days of the report).
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
 class LinkedAction(SQLModel, table=True):

@@ -152,6 +152,7 @@ def world_rows(world: World) -> list[TableRows]:
                 "version": 1,
                 "created_at": registered,
                 "updated_at": last_change,
+                "filing_approved_by": c.filing_approved_by,
             }
         )
         case_officers += [
@@ -198,6 +199,9 @@ def world_rows(world: World) -> list[TableRows]:
             "answer_note": None,
             "kind": demo_transfer_kind(t.to_tenant),
             "copy_to_tenant": demo_transfer_copy(t.to_tenant),
+            "approved_by": t.approved_by,
+            "reported_at": world_time(t.reported_at) if t.reported_at else None,
+            "approved_at": world_time(t.approved_at) if t.approved_at else None,
         }
         for t in world.transfers
     ]

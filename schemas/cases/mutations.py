@@ -27,6 +27,7 @@ from strawberry.types.field import StrawberryField
 from casework.cases import CaseWork
 from casework.commands import (
     VERSION,
+    ApproveFiling,
     CloseCase,
     CommandResult,
     DecideCase,
@@ -36,6 +37,7 @@ from casework.commands import (
     DropClue,
     EvidenceInput,
     ExecuteDecision,
+    ExtendTimeLimit,
     FileCase,
     MarkComplex,
     NotifyPenalty,
@@ -99,10 +101,17 @@ COMMANDS: tuple[CaseCommand[Any], ...] = (
         DropClue, "write", CaseWork.drop_clue, "不予立案 / drop a clue (a leader)", "不予立案"
     ),
     CaseCommand(
+        ApproveFiling,
+        "write",
+        CaseWork.approve_filing,
+        "立案审批 / a leader approves filing the clue (needed before fileCase)",
+        "立案审批",
+    ),
+    CaseCommand(
         FileCase,
         "write",
         CaseWork.file_case,
-        "立案 / file the clue as a case (two certified officers)",
+        "立案 / file the clue as a case (two certified officers, after the leader's approval)",
         "立案",
     ),
     CaseCommand(
@@ -118,6 +127,13 @@ COMMANDS: tuple[CaseCommand[Any], ...] = (
         CaseWork.mark_complex,
         "认定为复杂案件 / legal review and discussion needed (a leader)",
         "认定为复杂案件",
+    ),
+    CaseCommand(
+        ExtendTimeLimit,
+        "write",
+        CaseWork.extend_time_limit,
+        "延长办案期限 / a leader extends the 90-day limit before it ends (art. 60)",
+        "延长办案期限",
     ),
     CaseCommand(
         NotifyPenalty,
@@ -144,7 +160,7 @@ COMMANDS: tuple[CaseCommand[Any], ...] = (
         DiscussCase,
         "decide",
         CaseWork.discuss_case,
-        "集体讨论 / collective discussion of the leaders",
+        "集体讨论 / collective discussion of the leaders (a quorum, GATEWAY_DISCUSSION_QUORUM)",
         "集体讨论",
     ),
     CaseCommand(

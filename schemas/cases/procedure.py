@@ -41,7 +41,10 @@ def report_unknown_years(years: Iterable[int]) -> None:
 
 @strawberry.type(description="办案期限 / the case's time limits (none until they apply)")
 class CaseDeadlines:
-    decide_by: date | None = strawberry.field(description="立案后90日内决定 / art. 60")
+    decide_by: date | None = strawberry.field(
+        description="立案后90日内决定(经批准延长的,至延长期限) / art. 60: 90 days after filing, "
+        "or the extended limit"
+    )
     serve_by: date | None = strawberry.field(
         description="决定后7个工作日内送达 / art. 61 (null also when calendarKnown is false)"
     )
@@ -87,6 +90,7 @@ def case_dates(case: Case) -> CaseDates:
         published_on=case.published_on,
         penalised=case.penalty is not None,
         decision_expected=case.status not in ENDED_WITHOUT_DECISION,
+        extended_until=case.extended_until,
     )
 
 

@@ -220,6 +220,12 @@ class Case:
     source_event_id: strawberry.Private[str | None]
     reviewer_id: strawberry.Private[str | None]
     decider_id: strawberry.Private[str | None]
+    extended_until: date | None = strawberry.field(
+        default=None,
+        description="经负责人批准延长的办案期限 / the decision limit as a leader extended it "
+        "(art. 60; null: 90 days after filing)",
+    )
+    filing_approved_by: strawberry.Private[str | None] = None
 
     @strawberry.field
     def status_label(self) -> str:
@@ -306,6 +312,13 @@ class Case:
     async def decider(self, info: Info) -> LazyOfficer | None:
         return await _officer(info, self.decider_id)
 
+    @field(
+        description="批准立案的负责人 / the leader who approved the filing (立案审批)",
+        extensions=[requires("officer:read")],
+    )
+    async def filing_approver(self, info: Info) -> LazyOfficer | None:
+        return await _officer(info, self.filing_approved_by)
+
     @field(description="全过程记录 / the full-process record, oldest first")
     async def timeline(self, info: Info) -> list[CaseStep]:
         rows = await info.context.loaders.steps_by_case.load(self.number)
@@ -389,6 +402,8 @@ class Case:
             source_event_id=row.source_event_id,
             reviewer_id=row.reviewer_id,
             decider_id=row.decider_id,
+            extended_until=row.extended_until,
+            filing_approved_by=row.filing_approved_by,
         )
 
 

@@ -47,6 +47,16 @@ class TransferCaseInput:
         default=None,
         description="已缴罚款(元) / the fine paid on a decided case, travelling with it",
     )
+    reported_at: datetime | None = strawberry.field(
+        default=None,
+        description="移送书面报告时间 / when the handlers reported the suspected crime in "
+        "writing (default: the approval's time; 国务院令第310号 art. 5)",
+    )
+    approved_at: datetime | None = strawberry.field(
+        default=None,
+        description="负责人批准时间 / when the leader approved (default: the transfer's time); "
+        "due within 3 days of the report, the transfer within 24 hours of it (art. 5)",
+    )
 
 
 @strawberry.input(description="答复移送 / the receiver's answer to a transfer")
@@ -90,6 +100,8 @@ class TransferMutation:
             approved_by=input.approved_by,
             copy_to_tenant=input.copy_to_tenant,
             fine_paid=input.fine_paid,
+            reported_at=input.reported_at,
+            approved_at=input.approved_at,
         )
         result = await info.context.services.transfers.transfer_case(
             command,

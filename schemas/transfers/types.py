@@ -11,8 +11,10 @@ import strawberry
 from casework.transfers import TransferResult
 from connectors.store.tables import CaseTransfer
 from connectors.store.tables import TransferStatus as StoreTransferStatus
+from domain.calendar import UnknownYear
+from domain.clock import local_date
+from domain.transfers import ApprovalTimes, answer_limit, answered_late
 from domain.transfers import TransferKind as DomainTransferKind
-from domain.transfers import answer_limit
 from schemas.cases.types import PageInfo
 from schemas.context import Info
 from schemas.enums import CaseStatus, PenaltyKind, graphql_enum
@@ -84,6 +86,51 @@ class Transfer:
         description="已缴罚款(元),依法折抵罚金 / the fine paid, credited against a criminal fine "
         "(行政处罚法 art. 35)",
     )
+    reported_at: datetime | None = strawberry.field(
+        default=None,
+        description="移送书面报告时间 / when the handlers reported the suspected crime in writing",
+    )
+    approved_at: datetime | None = strawberry.field(
+        default=None, description="负责人批准时间 / when the leader approved the transfer"
+    )
+
+    @field(
+        description="逾期批准 / approved more than 3 days after the report (国务院令第310号 "
+        "art. 5); null without an approval"
+    )
+    def approved_late(self) -> bool | None:
+        times = self._times()
+        return None if times is None else times.approved_late
+
+    @field(
+        description="逾期移送 / sent more than 24 hours after the approval (国务院令第310号 "
+        "art. 5); null without an approval"
+    )
+    def sent_late(self) -> bool | None:
+        times = self._times()
+        return None if times is None else times.sent_late
+
+    @field(
+        description="逾期答复 / answered after the receiver's limit (the police: 3 days, art. 8); "
+        "null while unanswered or when the holiday calendar cannot tell"
+    )
+    def answered_late(self, info: Info) -> bool | None:
+        if self.answered_at is None:
+            return None
+        try:
+            return answered_late(
+                self._kind(),
+                local_date(self.sent_at),
+                local_date(self.answered_at),
+                info.context.services.calendar,
+            )
+        except UnknownYear:
+            return None
+
+    def _times(self) -> ApprovalTimes | None:
+        if self.reported_at is None or self.approved_at is None:
+            return None
+        return ApprovalTimes(self.reported_at, self.approved_at, self.sent_at)
 
     @field(description="答复期限(日) / the receiver's answer limit in days")
     def answer_days(self) -> int:
@@ -129,6 +176,8 @@ class Transfer:
             penalty_kind=None if row.penalty_kind is None else PenaltyKind(row.penalty_kind.value),
             fine=row.fine,
             fine_paid=row.fine_paid,
+            reported_at=row.reported_at,
+            approved_at=row.approved_at,
         )
 
 

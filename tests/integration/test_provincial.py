@@ -112,7 +112,7 @@ def test_openapi_lists_every_route(platform: Served) -> None:
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == set(routes)
     assert {path: set(ops) for path, ops in document["paths"].items()} == routes
-    assert len(routes) == 9
+    assert len(routes) == 10  # with 案件移送 (the 行刑衔接 register)
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flows["clientCredentials"]["tokenUrl"] == TOKEN
     for ref in (
@@ -122,6 +122,7 @@ def test_openapi_lists_every_route(platform: Served) -> None:
         "CaseReport",
         "Publicity",
         "ReviewScore",
+        "TransferReportWire",
     ):
         assert ref in document["components"]["schemas"]
 
@@ -418,6 +419,60 @@ async def test_concurrent_retries_of_one_report_store_it_once(
     await asyncio.gather(*(client.report_case(case_report(number), "key-9002") for _ in range(8)))
     assert platform.platform.reports[number] == 1
     assert platform.controls.count("/api/zfjd/ajgj") == 8
+
+
+async def test_a_transfer_is_registered_and_its_answer_replaces_it(
+    platform: Served, client: ProvincialClient
+) -> None:
+    """移送 to the 行刑衔接 register (国务院令第310号): the report with its approval times in
+    Beijing time, once per Idempotency-Key; the answer's report replaces the record."""
+    from datetime import UTC, datetime
+
+    from connectors.provincial.records import TransferReport
+    from domain.transfers import TransferKind, TransferState
+
+    sent = TransferReport(
+        transfer_id="TRTEST0001",
+        number="测试综执罚〔2026〕9100号",
+        kind=TransferKind.POLICE,
+        state=TransferState.PENDING,
+        division="990121",
+        sender_name="东岭区东岭街道",
+        sender_code="11990121MB0000000X",
+        receiver_name="东岭区公安分局",
+        receiver_code="11990121MB0000001X",
+        reason="涉嫌犯罪",
+        sent_at=datetime(2026, 9, 13, 2, 0, tzinfo=UTC),
+        copy_to_name="东岭区人民检察院",
+        approver_id="OF990121001-01",
+        reported_at=datetime(2026, 9, 12, 1, 0, tzinfo=UTC),
+        approved_at=datetime(2026, 9, 13, 1, 0, tzinfo=UTC),
+    )
+    await asyncio.gather(*(client.report_transfer(sent, "transfer-key-1") for _ in range(3)))
+    state = platform.platform
+    assert state.transfer_reports["TRTEST0001"] == 1
+    stored = state.transfers["TRTEST0001"]
+    assert (stored["yslx"], stored["blzt"], stored["pzr"]) == ("03", "0", "OF990121001-01")
+    assert (stored["bgsj"], stored["pzsj"], stored["yssj"]) == (
+        "2026-09-12 09:00:00",
+        "2026-09-13 09:00:00",
+        "2026-09-13 10:00:00",
+    )
+    answered = dataclasses.replace(
+        sent,
+        state=TransferState.ACCEPTED,
+        answered_at=datetime(2026, 9, 14, 2, 0, tzinfo=UTC),
+        answer_note="立案侦查",
+    )
+    await client.report_transfer(answered, "transfer-key-2")
+    assert state.transfer_reports["TRTEST0001"] == 2
+    assert state.transfers["TRTEST0001"]["blzt"] == "1"
+    assert state.transfers["TRTEST0001"]["dfsm"] == "立案侦查"
+    with pytest.raises(UpstreamConflict):  # the same key, another body
+        await client.report_transfer(dataclasses.replace(sent, reason="另一理由"), "transfer-key-1")
+    no_copy = dataclasses.replace(sent, transfer_id="TRTEST0002", copy_to_name=None)
+    with pytest.raises(UpstreamBadResponse):  # the platform wants the copy of a police transfer
+        await client.report_transfer(no_copy, "transfer-key-3")
 
 
 async def test_publicity_by_numbers(client: ProvincialClient, world: World) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from casework.cases import CaseWork
 from casework.commands import (
+    ApproveFiling,
     CloseCase,
     CommandResult,
     DecideCase,
@@ -61,6 +62,7 @@ class Town:
     auxiliary: str
     reviewer: str
     leader: str
+    deputies: tuple[str, ...]  # the town's other leaders: with `leader`, a discussion's quorum
     major_item: str
     minor_item: str  # not major; allows a warning and a fine
     ungranted_item: str
@@ -92,6 +94,7 @@ def town_of(world: World, code: str = "990121001") -> Town:
     granted = {g.item_code for g in world.grants if g.town == code}
     items = [i for i in world.items if i.code in granted]
     county = code[:6]
+    leaders = [o.id for o in staff if o.role is OfficerRole.LEADER]
     return Town(
         code=code,
         officers=(valid_officers[0], valid_officers[1]),
@@ -99,7 +102,8 @@ def town_of(world: World, code: str = "990121001") -> Town:
         expired=expired,
         auxiliary=next(o.id for o in staff if o.role is OfficerRole.AUXILIARY),
         reviewer=next(o.id for o in staff if o.role is OfficerRole.LEGAL_REVIEWER),
-        leader=next(o.id for o in staff if o.role is OfficerRole.LEADER),
+        leader=leaders[0],
+        deputies=tuple(leaders[1:]),
         major_item=next(i.code for i in items if i.major),
         minor_item=next(
             i.code
@@ -183,7 +187,22 @@ class Driver:
         self._keep(result)
         return result.number
 
-    async def file(self, number: str, *, officers: tuple[str, ...] | None = None) -> CommandResult:
+    async def approve(self, number: str, leader: str | None = None) -> CommandResult:
+        """立案审批 by the town's leader, on the filing's day before it."""
+        return self._keep(
+            await self.work.approve_filing(
+                ApproveFiling(number, leader or self.town.leader, "同意立案", at=day(1, 9)),
+                tenants=self.tenants,
+                idempotency_key=key(),
+            )
+        )
+
+    async def file(
+        self, number: str, *, officers: tuple[str, ...] | None = None, approve: bool = True
+    ) -> CommandResult:
+        """立案 (`approve`: after the leader's approval, which a case needs once)."""
+        if approve:
+            await self.approve(number)
         return self._keep(
             await self.work.file_case(
                 FileCase(number, officers or self.town.officers, at=day(1)),
@@ -241,7 +260,13 @@ class Driver:
     async def discuss(self, number: str) -> CommandResult:
         return self._keep(
             await self.work.discuss_case(
-                DiscussCase(number, self.town.leader, (self.town.reviewer,), "同意", at=day(9)),
+                DiscussCase(
+                    number,
+                    self.town.leader,
+                    (*self.town.deputies, self.town.reviewer),
+                    "同意",
+                    at=day(9),
+                ),
                 tenants=self.tenants,
                 idempotency_key=key(),
             )

@@ -17,9 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from casework.commands import (
+    ApproveFiling,
+    DecideCase,
     DecideSummary,
+    DiscussCase,
     EvidenceInput,
+    ExtendTimeLimit,
     FileCase,
+    NotifyPenalty,
     RecordDefence,
     RecordEvidence,
 )
@@ -39,6 +44,7 @@ from connectors.store.tables import (
     OutboxMessage,
     OutboxTarget,
 )
+from domain.calendar import CHINA_STANDARD_TIME
 from domain.enums import CaseStatus, PenaltyKind, Procedure
 from domain.procedure import DefenceKind, Rule, RuleViolation
 from domain.tenancy import TenantFilter
@@ -115,24 +121,27 @@ async def test_a_general_case_from_a_grid_event_to_its_close(
 
     case = await case_row(engine, number)
     assert case.status is CaseStatus.CLOSED and case.procedure is Procedure.GENERAL
-    assert case.version == 11 and case.major
+    assert case.version == 12 and case.major
     assert (case.filed_on, case.decided_on) == (day(1).date(), day(10).date())
     assert (case.served_on, case.closed_on) == (day(13).date(), day(15).date())
     assert (case.reviewer_id, case.decider_id) == (town.reviewer, town.leader)
     assert (case.penalty_kind, case.fine) == (PenaltyKind.FINE, 5000)
+    assert case.filing_approved_by == town.leader  # 立案审批
 
     steps = await timeline(engine, number)
-    assert [s[0] for s in steps] == list(range(1, 12))
+    assert [s[0] for s in steps] == list(range(1, 13))
     assert [s[1] for s in steps] == [
-        CaseStatus.CLUE, CaseStatus.FILED, CaseStatus.INVESTIGATING, CaseStatus.NOTIFIED,
-        CaseStatus.DEFENDED, CaseStatus.REVIEWED, CaseStatus.DISCUSSED, CaseStatus.DECIDED,
-        CaseStatus.SERVED, CaseStatus.EXECUTED, CaseStatus.CLOSED,
+        CaseStatus.CLUE, CaseStatus.CLUE, CaseStatus.FILED, CaseStatus.INVESTIGATING,
+        CaseStatus.NOTIFIED, CaseStatus.DEFENDED, CaseStatus.REVIEWED, CaseStatus.DISCUSSED,
+        CaseStatus.DECIDED, CaseStatus.SERVED, CaseStatus.EXECUTED, CaseStatus.CLOSED,
     ]  # fmt: skip
-    assert [s[3] for s in steps][5:8] == [town.reviewer, town.leader, town.leader]
+    assert steps[1][3] == town.leader  # the leader's approval, a step of its own
+    assert [s[3] for s in steps][6:9] == [town.reviewer, town.leader, town.leader]
 
     sent = await outbox(engine)
     reports = [s for s in sent if s[1] == CASE_REPORT]
-    assert [r[2] for r in reports] == [dedupe_key(CASE_REPORT, number, seq) for seq in range(2, 12)]
+    # reported from the filing on (the approval of a clue is not reported)
+    assert [r[2] for r in reports] == [dedupe_key(CASE_REPORT, number, seq) for seq in range(3, 13)]
     assert [s[:2] for s in sent if s[0] is not OutboxTarget.PROVINCIAL] == [
         (OutboxTarget.SMARTCITY, "event.feedback"),  # at filing
         (OutboxTarget.CREDIT, PENALTY_PUBLICATION),  # at the decision
@@ -214,13 +223,14 @@ async def test_an_exception_in_a_unit_of_work_rolls_everything_back(
 async def test_a_refused_command_writes_nothing(driver: Driver, engine: AsyncEngine) -> None:
     town = driver.town
     number = await driver.clue()
+    await driver.approve(number)
     before = await counts(engine, number)
     for officers, rule in [
         ((town.officers[0], town.expired), Rule.CERTIFIED_OFFICERS),
         ((*town.officers, town.auxiliary), Rule.NO_AUXILIARY_ENFORCEMENT),
     ]:
         with pytest.raises(RuleViolation) as refused:
-            await driver.file(number, officers=officers)
+            await driver.file(number, officers=officers, approve=False)
         assert refused.value.rule is rule
     assert await counts(engine, number) == before
 
@@ -276,6 +286,107 @@ async def test_rules_on_the_ledgers_facts(driver: Driver) -> None:
         )
         is Rule.SUMMARY_LIMITS
     )
+
+
+async def test_filing_needs_a_leaders_approval(driver: Driver, engine: AsyncEngine) -> None:
+    """立案审批 (行政处罚法 art. 54; 负责人批准): none, or by an officer, is refused; a leader's
+    approval is a step of its own, once."""
+    town = driver.town
+    number = await driver.clue()
+    before = await counts(engine, number)
+    with pytest.raises(RuleViolation) as refused:
+        await driver.file(number, approve=False)
+    assert refused.value.rule is Rule.FILING_APPROVAL
+    with pytest.raises(RuleViolation) as refused:
+        await driver.approve(number, leader=town.officers[0])
+    assert refused.value.rule is Rule.FILING_APPROVAL
+    assert await counts(engine, number) == before
+    await driver.approve(number)
+    with pytest.raises(RuleViolation) as refused:
+        await driver.approve(number, leader=town.deputies[0])
+    assert refused.value.rule is Rule.STEP_ORDER
+    await driver.file(number, approve=False)
+    case = await case_row(engine, number)
+    assert case.status is CaseStatus.FILED and case.filing_approved_by == town.leader
+    # no approval after the filing: the clue is filed
+    filed = ApproveFiling(number, town.leader, at=day(1, 11))
+    with pytest.raises(RuleViolation) as refused:
+        await driver.work.approve_filing(filed, tenants=driver.tenants, idempotency_key=key())
+    assert refused.value.rule is Rule.STEP_ORDER
+
+
+def on(month: int, d: int, hour: int = 10) -> Any:
+    from datetime import datetime
+
+    return datetime(2026, month, d, hour, tzinfo=CHINA_STANDARD_TIME)
+
+
+async def heard_in_june(driver: Driver) -> str:
+    """A minor case filed on 06-20 (its 90 days end on 09-18) and heard on 06-25."""
+    town, work, tenants = driver.town, driver.work, driver.tenants
+    number = await driver.clue(item=town.minor_item, at=on(6, 19))
+    await work.approve_filing(ApproveFiling(number, town.leader, at=on(6, 20, 9)),
+                              tenants=tenants, idempotency_key=key())  # fmt: skip
+    await work.file_case(FileCase(number, town.officers, at=on(6, 20)), tenants=tenants,
+                         idempotency_key=key())  # fmt: skip
+    item = EvidenceInput("现场照片", "现场照片", "ab" * 32, on(6, 21), town.officers[0])
+    await work.record_evidence(RecordEvidence(number, town.officers, (item,), at=on(6, 21)),
+                               tenants=tenants, idempotency_key=key())  # fmt: skip
+    notice = NotifyPenalty(number, town.officers, PenaltyKind.FINE, "罚款500元", 500, at=on(6, 24))
+    await work.notify_penalty(notice, tenants=tenants, idempotency_key=key())
+    heard = RecordDefence(number, town.officers, DefenceKind.STATEMENT, "陈述", at=on(6, 25))
+    await work.record_defence(heard, tenants=tenants, idempotency_key=key())
+    return number
+
+
+async def test_the_time_limit_and_its_extension(driver: Driver, engine: AsyncEngine) -> None:
+    """行政处罚法 art. 60: a penalty 91 days after filing is refused; a leader extends the
+    limit before it ends (经本行政机关负责人批准), and the decision is in time again."""
+    town, work, tenants = driver.town, driver.work, driver.tenants
+    number = await heard_in_june(driver)
+
+    async def rule_of(call: Any) -> Rule:
+        with pytest.raises(RuleViolation) as refused:
+            await call
+        return refused.value.rule
+
+    def decide(at: Any) -> Any:
+        command = DecideCase(number, town.leader, "罚款500元", PenaltyKind.FINE, 500, at=at)
+        return work.decide_case(command, tenants=tenants, idempotency_key=key())
+
+    def extend(at: Any, by: str, days: int = 30) -> Any:
+        command = ExtendTimeLimit(number, by, days, "需补充鉴定", at=at)
+        return work.extend_time_limit(command, tenants=tenants, idempotency_key=key())
+
+    assert await rule_of(decide(on(9, 19))) is Rule.DECISION_TIME_LIMIT
+    assert await rule_of(extend(on(9, 19), town.leader)) is Rule.TIME_LIMIT_EXTENSION
+    assert await rule_of(extend(on(9, 10), town.officers[0])) is Rule.TIME_LIMIT_EXTENSION
+    assert await rule_of(extend(on(9, 10), town.leader, days=31)) is Rule.TIME_LIMIT_EXTENSION
+    await extend(on(9, 10), town.leader)
+    case = await case_row(engine, number)
+    assert case.extended_until == on(10, 18).date() and case.status is CaseStatus.DEFENDED
+    assert await rule_of(extend(on(9, 11), town.deputies[0])) is Rule.TIME_LIMIT_EXTENSION
+    assert await rule_of(decide(on(10, 19))) is Rule.DECISION_TIME_LIMIT  # past 10-18 too
+    assert (await decide(on(10, 18))).status is CaseStatus.DECIDED
+
+
+async def test_a_decision_not_to_penalise_ends_a_case_past_its_limit(driver: Driver) -> None:
+    """Art. 60 bars a late penalty, not the end of the case (不予行政处罚)."""
+    number = await heard_in_june(driver)
+    late = DecideCase(number, driver.town.leader, "不予处罚", at=on(10, 1))
+    case = await driver.work.decide_case(late, tenants=driver.tenants, idempotency_key=key())
+    assert case.status is CaseStatus.DECIDED
+
+
+async def test_a_discussion_needs_the_quorum_of_leaders(driver: Driver) -> None:
+    """行政处罚法 art. 57 (负责人集体讨论), GATEWAY_DISCUSSION_QUORUM (default 3)."""
+    town = driver.town
+    number = await driver.general_case(until=CaseStatus.REVIEWED)
+    officers_only = DiscussCase(number, town.leader, town.officers, "同意", at=day(9))
+    with pytest.raises(RuleViolation) as refused:
+        await driver.work.discuss_case(officers_only, tenants=driver.tenants, idempotency_key=key())
+    assert refused.value.rule is Rule.DISCUSSION_QUORUM
+    await driver.discuss(number)
 
 
 async def test_the_reviewer_may_not_act_as_a_handler(driver: Driver) -> None:
@@ -362,7 +473,7 @@ async def test_concurrent_changes_of_one_case_conflict(driver: Driver, engine: A
     lost = [o for o in outcomes if isinstance(o, BaseException)]
     assert len(won) == 1 and won[0].version == version + 1
     assert len(lost) == 2 and all(isinstance(e, VersionConflict) for e in lost), lost
-    assert len(await timeline(engine, number)) == 3
+    assert len(await timeline(engine, number)) == 4  # clue, approval, filing, the winner
 
 
 async def test_commands_on_one_case_take_turns(driver: Driver, engine: AsyncEngine) -> None:
@@ -386,7 +497,7 @@ async def test_commands_on_one_case_take_turns(driver: Driver, engine: AsyncEngi
         )
     )
     assert sorted(r.version for r in results) == [version + 1, version + 2, version + 3]
-    assert [s[0] for s in await timeline(engine, number)] == [1, 2, 3, 4, 5]
+    assert [s[0] for s in await timeline(engine, number)] == [1, 2, 3, 4, 5, 6]
 
 
 # --- idempotency -----------------------------------------------------------------------------
@@ -394,6 +505,7 @@ async def test_commands_on_one_case_take_turns(driver: Driver, engine: AsyncEngi
 
 async def test_a_retry_returns_the_first_result(driver: Driver, engine: AsyncEngine) -> None:
     number = await driver.clue()
+    await driver.approve(number)
     command = FileCase(number, driver.town.officers, at=day(1))
     first = await driver.work.file_case(
         command,
@@ -418,6 +530,7 @@ async def test_a_reused_key_with_other_input_is_a_conflict(
     driver: Driver, engine: AsyncEngine
 ) -> None:
     number = await driver.clue()
+    await driver.approve(number)
     await driver.work.file_case(
         FileCase(number, driver.town.officers, at=day(1)),
         tenants=driver.tenants,
@@ -444,6 +557,7 @@ async def test_a_reused_key_with_other_input_is_a_conflict(
 
 async def test_concurrent_retries_run_the_command_once(driver: Driver, engine: AsyncEngine) -> None:
     number = await driver.clue()
+    await driver.approve(number)
     command = FileCase(number, driver.town.officers, at=day(1))
     results = await asyncio.gather(
         *(
@@ -457,7 +571,7 @@ async def test_concurrent_retries_run_the_command_once(driver: Driver, engine: A
     )
     assert len({(r.version, r.seq) for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
-    assert len(await timeline(engine, number)) == 2
+    assert len(await timeline(engine, number)) == 3  # the clue, the approval, the filing
 
 
 async def test_keys_belong_to_their_tenant(
@@ -468,6 +582,7 @@ async def test_keys_belong_to_their_tenant(
     theirs = Driver(work, town_of(world, "990121003"))
     a, b = await ours.clue(), await theirs.clue()
     for driver, number in ((ours, a), (theirs, b)):
+        await driver.approve(number)
         result = await driver.work.file_case(
             FileCase(number, driver.town.officers, at=day(1)),
             tenants=driver.tenants,
@@ -506,11 +621,12 @@ async def test_the_timeline_is_append_only(driver: Driver, engine: AsyncEngine) 
         snapshots.append(await timeline(engine, number))
     for earlier, later in itertools.pairwise(snapshots):
         assert later[: len(earlier)] == earlier  # nothing rewritten
-    assert len(snapshots[-1]) == 5 and snapshots[-1] == snapshots[-2]
+    assert len(snapshots[-1]) == 6 and snapshots[-1] == snapshots[-2]
     touching = [s for s in seen if re.search(r"\b(UPDATE|DELETE)\b[^;]*\bcase_step\b", s, re.I)]
     assert touching == []
-    assert snapshots[-1][1][3] == town.officers[0]  # who
-    assert snapshots[-1][1][2] == day(1)  # when
+    assert snapshots[-1][1][3] == town.leader  # who approved the filing
+    assert snapshots[-1][2][3] == town.officers[0]  # who filed
+    assert snapshots[-1][2][2] == day(1)  # when
 
 
 async def test_case_numbers_count_on_per_issuer_and_year(

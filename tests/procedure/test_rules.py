@@ -24,7 +24,12 @@ from domain.procedure import (
     check_before_decision,
     check_close,
     check_decision,
+    check_decision_in_time,
+    check_discussion,
     check_enforcers,
+    check_extension,
+    check_filing_approved,
+    check_filing_approver,
     check_granted,
     check_leader,
     check_not_auxiliary,
@@ -38,11 +43,14 @@ from domain.procedure import (
 )
 from domain.transfers import (
     CRIME_FROM,
+    ApprovalTimes,
     TransferKind,
     TransferState,
     answer_limit,
+    answered_late,
     check_answer,
     check_approval,
+    check_approval_times,
     check_copy,
     check_not_pending,
     check_receiver,
@@ -65,6 +73,9 @@ def certified(pid: str, until: date = date(2028, 1, 1), **kw: object) -> Person:
 
 
 OFFICER_A, OFFICER_B = certified("A"), certified("B")
+DEPUTY_1 = certified("D1", role=OfficerRole.LEADER)
+DEPUTY_2 = certified("D2", role=OfficerRole.LEADER)
+FILED = date(2026, 6, 1)  # 90 days later: 2026-08-30
 REVIEWER = certified("R", role=OfficerRole.LEGAL_REVIEWER)
 LEADER = certified("L", role=OfficerRole.LEADER)
 AUXILIARY = Person("X", "辅助X", OfficerRole.AUXILIARY)
@@ -369,6 +380,85 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
         "answering an answered transfer",
         lambda: check_answer(TransferState.ACCEPTED),
     ),
+    # 国务院令第310号 art. 5: the written report, then the head's approval, then the transfer
+    (
+        Rule.TRANSFER_APPROVAL,
+        "a criminal transfer approved before the written report",
+        lambda: check_approval_times(ApprovalTimes(at(5), at(4), at(6))),
+    ),
+    (
+        Rule.TRANSFER_APPROVAL,
+        "a criminal transfer approved after it was sent",
+        lambda: check_approval_times(ApprovalTimes(at(4), at(6), at(5))),
+    ),
+    # 立案审批: 行政处罚法 art. 54 with the procedure rules' 立案审批表 (负责人批准)
+    (
+        Rule.FILING_APPROVAL,
+        "filing before a leader approved it",
+        lambda: check_filing_approved(None),
+    ),
+    (
+        Rule.FILING_APPROVAL,
+        "a filing approved by an ordinary officer",
+        lambda: check_filing_approver(OFFICER_A),
+    ),
+    (
+        Rule.STEP_ORDER,
+        "approving a filing twice",
+        lambda: check_filing_approver(LEADER, approved_by="D1"),
+    ),
+    # art. 60: 经本行政机关负责人批准 (延长办案期限)
+    (
+        Rule.TIME_LIMIT_EXTENSION,
+        "an extension approved by an ordinary officer",
+        lambda: check_extension(OFFICER_A, FILED, None, date(2026, 8, 1), 30),
+    ),
+    (
+        Rule.TIME_LIMIT_EXTENSION,
+        "an extension approved after the 90 days ran out",
+        lambda: check_extension(LEADER, FILED, None, date(2026, 8, 31), 30),
+    ),
+    (
+        Rule.TIME_LIMIT_EXTENSION,
+        "an extension longer than 30 days",
+        lambda: check_extension(LEADER, FILED, None, date(2026, 8, 1), 31),
+    ),
+    (
+        Rule.TIME_LIMIT_EXTENSION,
+        "a second extension",
+        lambda: check_extension(LEADER, FILED, date(2026, 9, 29), date(2026, 9, 1), 10),
+    ),
+    # art. 60: 九十日内作出行政处罚决定
+    (
+        Rule.DECISION_TIME_LIMIT,
+        "a penalty decided on day 91 without an extension",
+        lambda: check_decision_in_time(
+            FILED, None, date(2026, 8, 31), Penalty(PenaltyKind.FINE, 1)
+        ),
+    ),
+    (
+        Rule.DECISION_TIME_LIMIT,
+        "a penalty decided after the extension ran out",
+        lambda: check_decision_in_time(
+            FILED, date(2026, 9, 29), date(2026, 9, 30), Penalty(PenaltyKind.WARNING)
+        ),
+    ),
+    # art. 57: 行政机关负责人集体讨论
+    (
+        Rule.DISCUSSION_QUORUM,
+        "a leader and two ordinary officers",
+        lambda: check_discussion(LEADER, [OFFICER_A, OFFICER_B], 3),
+    ),
+    (
+        Rule.DISCUSSION_QUORUM,
+        "two leaders where three are the quorum (the chair named again does not count twice)",
+        lambda: check_discussion(LEADER, [DEPUTY_1, LEADER, REVIEWER], 3),
+    ),
+    (
+        Rule.DECIDER_AUTHORITY,
+        "a discussion chaired by an officer",
+        lambda: check_discussion(OFFICER_A, [LEADER, DEPUTY_1, DEPUTY_2], 3),
+    ),
 ]
 
 
@@ -390,6 +480,23 @@ def test_rule_codes_are_stable() -> None:
 
 
 # --- what the rules allow ------------------------------------------------------------------
+
+
+def test_approvals_and_the_time_limit_allow() -> None:
+    """行政处罚法 arts. 57, 60; 立案审批."""
+    check_filing_approved("L")
+    check_filing_approver(LEADER)
+    # approved on the 90th day itself, for 30 days: the limit moves from 08-30 to 09-29
+    assert check_extension(LEADER, FILED, None, date(2026, 8, 30), 30) == date(2026, 9, 29)
+    # in time: day 90, or within the extension; past it, no penalty but a decision not to
+    check_decision_in_time(FILED, None, date(2026, 8, 30), Penalty(PenaltyKind.FINE, 1))
+    check_decision_in_time(
+        FILED, date(2026, 9, 29), date(2026, 9, 29), Penalty(PenaltyKind.FINE, 1)
+    )
+    check_decision_in_time(FILED, None, date(2026, 12, 1), None)
+    # three leaders, the chair among them; the legal reviewer attends (列席) without counting
+    check_discussion(LEADER, [DEPUTY_1, DEPUTY_2, REVIEWER], 3)
+    check_discussion(LEADER, [], 1)
 
 
 @pytest.mark.parametrize("status", sorted(CRIME_FROM, key=lambda s: s.value))
@@ -514,3 +621,37 @@ def test_the_summary_procedure_in_order() -> None:
     check_transition(P.SUMMARY, S.CLUE, S.DECIDED)
     check_close(P.SUMMARY, S.DECIDED, PenaltyKind.FINE)
     refused(Rule.STEP_ORDER, lambda: check_transition(P.SUMMARY, S.DECIDED, S.SERVED))
+
+
+def test_an_extension_moves_the_decision_limit_and_its_flag() -> None:
+    """行政处罚法 art. 60: the limit (`Case.deadlines.decideBy`) and the overdue flag follow an
+    approved extension."""
+    from domain.deadlines import CaseDates, deadlines_of, overdue
+
+    calendar = default_calendar()
+    plain, extended = (
+        CaseDates(filed_on=FILED),
+        CaseDates(filed_on=FILED, extended_until=date(2026, 9, 29)),
+    )
+    assert deadlines_of(plain, calendar).decide_by == date(2026, 8, 30)
+    assert deadlines_of(extended, calendar).decide_by == date(2026, 9, 29)
+    assert overdue(plain, date(2026, 9, 10), calendar).decision
+    assert not overdue(extended, date(2026, 9, 10), calendar).decision
+    assert overdue(extended, date(2026, 9, 30), calendar).decision
+
+
+def test_late_approvals_sendings_and_answers_are_flagged_not_refused() -> None:
+    """国务院令第310号 art. 5 (approve within 3 days of the report, send within 24 hours) and
+    art. 8 (the police answer within 3 days): recorded as late, never refused."""
+    in_time = ApprovalTimes(at(1), at(4, 23), at(5, 22))
+    check_approval_times(in_time)
+    assert not in_time.approved_late and not in_time.sent_late
+    late = ApprovalTimes(at(1), at(5), at(6, 11))
+    check_approval_times(late)
+    assert late.approved_late and late.sent_late
+    calendar = default_calendar()
+    assert not answered_late(TransferKind.POLICE, date(2026, 9, 1), date(2026, 9, 4), calendar)
+    assert answered_late(TransferKind.POLICE, date(2026, 9, 1), date(2026, 9, 5), calendar)
+    # others: 5 working days (Tue 09-01 → Tue 09-08)
+    assert not answered_late(TransferKind.DEPARTMENT, date(2026, 9, 1), date(2026, 9, 8), calendar)
+    assert answered_late(TransferKind.DEPARTMENT, date(2026, 9, 1), date(2026, 9, 9), calendar)

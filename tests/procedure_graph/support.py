@@ -116,7 +116,20 @@ class GraphDriver:
     def officers(self) -> list[str]:
         return list(self.town.officers)
 
-    def file(self, number: str, **extra: Any) -> dict[str, Any]:
+    def approve(self, number: str, leader: str | None = None) -> dict[str, Any]:
+        """立案审批 by the town's leader, on the filing's day before it."""
+        return self.step(
+            "approveFiling",
+            number,
+            approvedBy=leader or self.town.leader,
+            opinion="同意立案",
+            at=iso(day(1, 9)),
+        )
+
+    def file(self, number: str, *, approve: bool = True, **extra: Any) -> dict[str, Any]:
+        """立案 (`approve`: after the leader's approval, which a case needs once)."""
+        if approve:
+            self.approve(number)
         return self.step("fileCase", number, officers=self.officers(), at=iso(day(1)), **extra)
 
     def investigate(self, number: str, n: int = 2) -> dict[str, Any]:
@@ -167,7 +180,7 @@ class GraphDriver:
             "discussCase",
             number,
             chairId=self.town.leader,
-            participantIds=[self.town.reviewer],
+            participantIds=[*self.town.deputies, self.town.reviewer],
             conclusion="同意",
             at=iso(day(9)),
         )

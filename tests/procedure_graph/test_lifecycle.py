@@ -64,7 +64,8 @@ def test_a_general_and_a_summary_case_through_the_graph(
         "EXECUTED",
         "CLOSED",
     ]
-    assert driver.versions[general] == 11  # one per command, from 1 at registration
+    # one per command, from 1 at registration; the leader's approval (立案审批) before filing
+    assert driver.versions[general] == 12
 
     summary = driver.clue(item=town.minor_item, event=town.events[1], subject=town.person)
     assert driver.summary(summary)["status"] == "DECIDED"

@@ -83,6 +83,7 @@ async def test_subscribers_hear_their_tenants_only(
         await asyncio.to_thread(driver.file, number)
         for ws in (own, whole_county):
             first, second = await next_event(ws), await next_event(ws)
+            third = await next_event(ws)
             assert first == {
                 "number": number,
                 "tenant": town.code,
@@ -92,9 +93,14 @@ async def test_subscribers_hear_their_tenants_only(
                 "seq": first["seq"],
             }
             assert (second["command"], second["status"], second["version"]) == (
+                "approveFiling",
+                "CLUE",
+                2,
+            )
+            assert (third["command"], third["status"], third["version"]) == (
                 "fileCase",
                 "FILED",
-                2,
+                3,
             )
         assert await heard_nothing(narrowed)
         assert await heard_nothing(stranger)

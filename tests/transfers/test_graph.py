@@ -4,7 +4,9 @@ rejected one; refusals carry their rule; a retry replays the first answer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +15,8 @@ from auth.principal import Principal
 from sandbox.world import World
 from tests.procedure.scenario import NOW, day, town_of
 from tests.procedure_graph.conftest import GraphGateway, principal, town_principal
-from tests.procedure_graph.support import GraphDriver, iso, key
+from tests.procedure_graph.support import GraphDriver, drained, iso, key
+from tests.upstreams import platform
 
 STREET = "990121001"
 NEIGHBOUR = "990121002"
@@ -369,3 +372,71 @@ def test_the_police_answer_within_three_days(driver: GraphDriver) -> None:
     late = driver.clue(at=now - timedelta(days=6))
     assert "errors" not in transfer(driver, late, at=iso(now - timedelta(days=4)))
     assert count() == before + 1  # to the police, 4 days ago: late
+
+
+TIMES = (
+    "query($n: String!) { case(number: $n) { transfers { id reportedAt approvedAt approvedLate "
+    "sentLate answeredLate status } timeline { note } } }"
+)
+
+
+def test_the_approval_and_answer_limits_of_a_criminal_transfer(driver: GraphDriver) -> None:
+    """国务院令第310号 art. 5: the head approves within 3 days of the written report and the case
+    goes within 24 hours of the approval; art. 8: the police answer within 3 days. A late
+    approval, sending or answer is taken and shown as late (refusing it would hold a suspected
+    crime back, 以罚代刑, or leave it unanswered); an approval out of order is refused
+    (TRANSFER_APPROVAL). The provincial platform's 行刑衔接 register gets each state."""
+    gateway = driver.gateway
+    number = driver.clue()
+    driver.file(number)
+    backwards = transfer(driver, number, reportedAt=iso(day(11)), approvedAt=iso(day(10)))
+    assert backwards["errors"][0]["extensions"]["rule"] == "TRANSFER_APPROVAL"
+    after = transfer(driver, number, reportedAt=iso(day(5)), approvedAt=iso(day(12, 11)))
+    assert after["errors"][0]["extensions"]["rule"] == "TRANSFER_APPROVAL"  # after the sending
+    sent = transfer(driver, number, reportedAt=iso(day(5)), approvedAt=iso(day(9)))
+    assert "errors" not in sent, sent
+    transfer_id = sent["data"]["transferCase"]["transferId"]
+    # answered on day 16: the police had until the end of day 15
+    answer = {"transferId": transfer_id, "accept": True, "note": "立案侦查", "at": iso(day(16))}
+    accepted = run(gateway, "answerTransfer", {**answer, "idempotencyKey": key()}, police())
+    assert accepted["data"]["answerTransfer"]["transferStatus"] == "ACCEPTED", accepted
+    case = gateway.query(TIMES, {"n": number}, as_=street())["data"]["case"]
+    (shown,) = case["transfers"]
+    assert datetime.fromisoformat(shown["reportedAt"]) == day(5)
+    assert datetime.fromisoformat(shown["approvedAt"]) == day(9)
+    # approved 4 days after the report; sent 3 days after the approval; answered a day late
+    assert (shown["approvedLate"], shown["sentLate"], shown["answeredLate"]) == (True, True, True)
+    notes = [s["note"] for s in case["timeline"]]
+    assert "超过报告后3日批准" in notes[-2] and "批准后超过24小时移送" in notes[-2]
+    assert "逾期答复" in notes[-1]
+
+    # the outbox takes both states of the transfer to the provincial platform
+    rows = drained(gateway.sqlite_path)
+    kinds = Counter(n for target, _, n in rows if target == "PROVINCIAL" and n == number)
+    assert kinds[number] >= 3  # the filing's report, the sending, the answer
+    register = platform(gateway.sandbox)
+    deadline = time.monotonic() + 20
+    while register.transfer_reports[transfer_id] < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert register.transfer_reports[transfer_id] == 2  # sent, then answered: once each
+    stored = register.transfers[transfer_id]
+    assert (stored["ajbh"], stored["yslx"], stored["blzt"]) == (number, "03", "1")
+    assert stored["pzr"] == driver.town.leader and stored["csdw"].endswith("人民检察院")
+    assert stored["bgsj"] == "2026-09-06 10:00:00" and stored["pzsj"] == "2026-09-10 10:00:00"
+    assert stored["dfsm"] == "立案侦查" and stored["dfsj"] == "2026-09-17 10:00:00"
+
+
+def test_an_answer_in_time_is_not_late(driver: GraphDriver) -> None:
+    """国务院令第310号 art. 8: within 3 days of the transfer, the approval the same day."""
+    gateway = driver.gateway
+    number = driver.clue()
+    driver.file(number)
+    sent = transfer(driver, number)["data"]["transferCase"]
+    answer = {"transferId": sent["transferId"], "accept": True, "at": iso(day(15))}
+    run(gateway, "answerTransfer", {**answer, "idempotencyKey": key()}, police())
+    (shown,) = gateway.query(TIMES, {"n": number}, as_=street())["data"]["case"]["transfers"]
+    assert (shown["approvedLate"], shown["sentLate"], shown["answeredLate"]) == (
+        False,
+        False,
+        False,
+    )
