@@ -6,7 +6,7 @@ app (gateway/app.py) adds the outbox relay and registers its wake-up on `Service
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypedDict
 
 from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
@@ -33,8 +33,9 @@ class UpstreamOptions(TypedDict):
     resilience: Resilience
 
 
-def resilience_of(settings: Settings) -> Resilience:
+def resilience_of(settings: Settings, purpose: str = "live") -> Resilience:
     return Resilience(
+        purpose=purpose,
         retry=RetryPolicy(
             retries=settings.upstream_retries,
             base=settings.upstream_retry_base_ms / 1000,
@@ -67,13 +68,15 @@ class Clients:
     credit: CreditClient
 
 
-def build_clients(settings: Settings) -> Clients:
-    """The store on its engine and the upstream clients, configured from the settings."""
+def build_clients(settings: Settings, purpose: str = "live") -> Clients:
+    """The store on its engine and the upstream clients, configured from the settings; their
+    breakers and slots serve `purpose` ("live" for the request path, "outbox" for a relay of its
+    own process)."""
     timeouts: UpstreamOptions = {
         "timeout": settings.upstream_timeout,
         "connect_timeout": settings.upstream_connect_timeout,
         "max_connections": settings.upstream_max_connections,
-        "resilience": resilience_of(settings),
+        "resilience": resilience_of(settings, purpose),
     }
     engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
     return Clients(
@@ -97,6 +100,47 @@ def build_clients(settings: Settings) -> Clients:
                 app_key=settings.credit_app_key,
                 app_secret=settings.credit_app_secret,
                 **timeouts,
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class RelayClients:
+    """The outbox relay's own upstream clients: the same upstreams, credentials and settings as
+    the request path's, but their own pools, slots and breakers (purpose "outbox"), so that a
+    relay retrying a failing report route cannot open the breaker that live reads and
+    certificate checks go through (issue 10, item 10; docs/resilience.md)."""
+
+    smartcity: SmartCityClient
+    provincial: ProvincialClient
+    credit: CreditClient
+
+    async def aclose(self) -> None:
+        await asyncio.gather(
+            self.smartcity.aclose(),
+            self.provincial.aclose(),
+            self.credit.aclose(),
+            return_exceptions=True,
+        )
+
+
+def relay_clients(services: Services | Clients, purpose: str = "outbox") -> RelayClients:
+    """Clients like `services`' (same configs), with breakers and slots of their own."""
+
+    resilience = replace(services.provincial.config.resilience, purpose=purpose)
+    return RelayClients(
+        smartcity=SmartCityClient(
+            replace(
+                services.smartcity.config,
+                resilience=replace(services.smartcity.config.resilience, purpose=purpose),
+            )
+        ),
+        provincial=ProvincialClient(replace(services.provincial.config, resilience=resilience)),
+        credit=CreditClient(
+            replace(
+                services.credit.config,
+                resilience=replace(services.credit.config.resilience, purpose=purpose),
             )
         ),
     )
