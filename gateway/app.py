@@ -111,6 +111,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # The issuer's keys before the first request: a later store outage finds them cached.
+        await tokens.warm()
         try:
             async with running_relay(relay):
                 yield
