@@ -19,6 +19,7 @@ from connectors.smartcity import SmartCityClient, SmartCityConfig
 from connectors.store import Store, async_url, create_engine
 from connectors.store.ledger import Ledger
 from domain.clock import Clock, clock_for
+from gateway.lookups import build_person_lookups
 from gateway.relay import holiday_calendar
 from gateway.settings import Settings
 from schemas.context import Services
@@ -172,6 +173,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         linked_actions=LinkedActions(ledger, hooks=hooks),
         case_events=case_events,
         hooks=hooks,
+        person_lookups=build_person_lookups(settings),
     )
 
 
@@ -187,4 +189,5 @@ async def close_clients(clients: Clients | Services) -> None:
 
 async def close_services(services: Services) -> None:
     await services.case_events.aclose()
+    await services.person_lookups.aclose()
     await close_clients(services)
