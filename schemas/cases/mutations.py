@@ -336,7 +336,7 @@ async def _referenced_event_readable(
     NOT_FOUND before anything is written, one answer for both, so a write is no existence oracle
     either, and filing never posts onto another county's event (issue 10, item 7)."""
     if not event_id:
-        return
+        return None
     event = await info.context.loaders.event_by_id.load(event_id)
     if event is None:
         raise NotFound(
