@@ -327,9 +327,7 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-async def _referenced_event_readable(
-    info: Info, event_id: str | None
-) -> GridEventRecord | None:
+async def _referenced_event_readable(info: Info, event_id: str | None) -> GridEventRecord | None:
     """A write that names a grid event (`sourceEventId`) may name only one that exists on the
     smart-city platform now and that the caller may read, exactly as `gridEvent` would answer it
     (the same loader: the platform asked, the caller's event:read tenants applied): otherwise
