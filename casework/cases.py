@@ -126,6 +126,13 @@ class CaseWork:
             raise InvalidCommand("网格事件/12345 线索须关联事件 / name the grid event")
         if command.source is ClueSource.TRANSFER_IN and not command.source_ref:
             raise InvalidCommand("移送线索须注明移送 / name the incoming transfer")
+        if command.source is ClueSource.TRANSFER_IN and command.source_ref:
+            # The transfer it names exists and was sent to this body (issue 10, item 7): a
+            # made-up id and another body's transfer are both NotFound, before anything is
+            # written.
+            await self.ledger.addressed_transfer(
+                command.source_ref, TenantFilter.of([command.tenant]), incoming=True
+            )
         run = await start(
             self.ledger, CommandResult, "registerClue", command.tenant, idempotency_key, command
         )

@@ -7,8 +7,8 @@ which the gateway's `/metrics` serves.
 | `gateway_upstream_request_duration_seconds` | system, route | each attempt's time on the wire (histogram) |
 | `gateway_upstream_errors_total` | system, route, kind | failed attempts, by kind: timeout, unavailable, bad_response, ... |
 | `gateway_upstream_retries_total` | system, route | attempts repeated after a failure |
-| `gateway_upstream_breaker_state` | system | 0 closed, 1 half-open, 2 open |
-| `gateway_upstream_breaker_transitions_total` | system, state | how often the breaker entered each state |
+| `gateway_upstream_breaker_state` | system, purpose | 0 closed, 1 half-open, 2 open; purpose `live` (the request path) or `outbox` (the relay) |
+| `gateway_upstream_breaker_transitions_total` | system, purpose, state | how often the breaker entered each state |
 | `gateway_upstream_in_flight` | system | attempts on the wire now |
 | `gateway_upstream_concurrency_waits_total` | system, result | calls that found every slot taken: result acquired (got one later) or timeout (gave up) |
 | `gateway_store_unavailable_total` | backend | store calls that failed because the store could not be reached or answer (`STORE_UNAVAILABLE`) |
@@ -67,13 +67,13 @@ RETRIES = Counter(
 )
 BREAKER_STATE = Gauge(
     "gateway_upstream_breaker_state",
-    "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open",
-    ["system"],
+    "Circuit breaker state per upstream and purpose: 0 closed, 1 half-open, 2 open",
+    ["system", "purpose"],
 )
 BREAKER_TRANSITIONS = Counter(
     "gateway_upstream_breaker_transitions",
     "Circuit breaker state changes, by the state entered",
-    ["system", "state"],
+    ["system", "purpose", "state"],
 )
 IN_FLIGHT = Gauge(
     "gateway_upstream_in_flight",

@@ -67,6 +67,9 @@ class Resilience:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
     concurrency: int = 50  # attempts on the wire at once; more wait for a slot
+    # What the client's calls serve ("live": the request path; "outbox": the relay): each
+    # purpose gets its own client, hence its own breaker and slots, labelled so in the metrics.
+    purpose: str = "live"
 
 
 class CircuitOpen(UpstreamUnavailable):
@@ -114,12 +117,15 @@ class UpstreamGuard:
         draw: Callable[[], float] = random.random,
     ) -> None:
         self.system = system
+        self.purpose = resilience.purpose
         self.timeout = config.timeout
         self.resilience = resilience
         self.breaker = CircuitBreaker(resilience.breaker, clock=clock, on_change=self._changed)
         self._slots = asyncio.Semaphore(resilience.concurrency)
         self._draw = draw
-        metrics.BREAKER_STATE.labels(system).set_function(lambda: float(self.breaker.state))
+        metrics.BREAKER_STATE.labels(system, self.purpose).set_function(
+            lambda: float(self.breaker.state)
+        )
 
     @property
     def state(self) -> BreakerState:
@@ -250,12 +256,13 @@ class UpstreamGuard:
         return delay
 
     def _changed(self, state: BreakerState) -> None:
-        metrics.BREAKER_TRANSITIONS.labels(self.system, state.label).inc()
+        metrics.BREAKER_TRANSITIONS.labels(self.system, self.purpose, state.label).inc()
         if state is BreakerState.OPEN:
             log.warning(
-                "circuit breaker for %s opened: calls fail fast for %.1f s",
+                "circuit breaker for %s (%s) opened: calls fail fast for %.1f s",
                 self.system,
+                self.purpose,
                 self.resilience.breaker.cooldown,
             )
         else:
-            log.info("circuit breaker for %s is %s", self.system, state.label)
+            log.info("circuit breaker for %s (%s) is %s", self.system, self.purpose, state.label)

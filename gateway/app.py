@@ -29,7 +29,7 @@ from gateway.ratelimit import build_rate_limiter
 from gateway.refusals import Refusals
 from gateway.relay import build_relay, running_relay
 from gateway.routing import HTTPAndWebSocketRoute
-from gateway.services import build_services, close_services
+from gateway.services import RelayClients, build_services, close_services, relay_clients
 from gateway.settings import Settings
 from gateway.telemetry import setup_telemetry
 from gateway.tokens import build_token_services
@@ -60,14 +60,17 @@ def create_app(
     refusals = Refusals()  # hardening (docs/hardening.md): counted for the metrics endpoint
     rate_limiter = build_rate_limiter(settings.redis_url)
     relay = None
+    outbox_clients: RelayClients | None = None
     if settings.relay_enabled:  # the outbox; a commit that queued messages wakes it at once
+        # Its own clients and breakers: its retries never open the live reads' breakers.
+        outbox_clients = relay_clients(services)
         relay = build_relay(
             settings,
             services.store.engine,
             services.clock,
-            services.provincial,
-            services.credit,
-            services.smartcity,
+            outbox_clients.provincial,
+            outbox_clients.credit,
+            outbox_clients.smartcity,
         )
         services.hooks.on_outbox(relay.wake)
     schema = build_schema(
@@ -108,10 +111,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # The issuer's keys before the first request: a later store outage finds them cached.
+        await tokens.warm()
         try:
             async with running_relay(relay):
                 yield
         finally:
+            if outbox_clients is not None:
+                await outbox_clients.aclose()
             await tokens.aclose()
             await rate_limiter.aclose()
             await persisted.registry.aclose()
@@ -124,7 +131,7 @@ def create_app(
             HTTPAndWebSocketRoute("/graphql", persisted, methods=["GET", "POST"]),
             *([assets_mount()] if settings.ide_enabled else []),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz_endpoint(services), methods=["GET"]),
+            Route("/readyz", readyz_endpoint(services, outbox_clients), methods=["GET"]),
             *tokens.routes,
             *(
                 [
@@ -166,4 +173,5 @@ def create_app(
     app.state.refusals = refusals
     app.state.rate_limiter = rate_limiter
     app.state.relay = relay
+    app.state.relay_clients = outbox_clients
     return app

@@ -1,18 +1,23 @@
-"""`/healthz` (the process is alive) and `/readyz` (the store answers; each upstream's state)."""
+"""`/healthz` (the process is alive) and `/readyz` (the store answers; each upstream's state and
+each of its breakers: one per purpose, the request path's and the outbox relay's)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from schemas.context import Services
 
+if TYPE_CHECKING:
+    from gateway.services import RelayClients
+
 PROBE_TIMEOUT = 1.0
+UPSTREAMS = ("smartcity", "provincial", "credit")
 
 
 async def healthz(_: Request) -> JSONResponse:
@@ -31,9 +36,13 @@ async def _probe(check: Callable[[], Awaitable[None]]) -> dict[str, Any]:
     return state
 
 
-def readyz_endpoint(services: Services) -> Callable[[Request], Awaitable[JSONResponse]]:
+def readyz_endpoint(
+    services: Services, relay: RelayClients | None = None
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """`relay`: the outbox relay's own clients, whose breakers are shown beside the live ones."""
+
     async def readyz(_: Request) -> JSONResponse:
-        names = ("store", "smartcity", "provincial", "credit")
+        names = ("store", *UPSTREAMS)
         results = await asyncio.gather(
             _probe(services.store.ping),
             _probe(services.smartcity.ping),
@@ -41,14 +50,20 @@ def readyz_endpoint(services: Services) -> Callable[[Request], Awaitable[JSONRes
             _probe(services.credit.ping),
         )
         checks = dict(zip(names, results, strict=True))
-        for name in ("smartcity", "provincial", "credit"):
+        for name in UPSTREAMS:
             # closed / half-open / open: an open breaker fails that upstream's calls fast.
-            checks[name]["circuit"] = getattr(services, name).guard.state.label
+            # `circuit` is the request path's (what live reads meet); `circuits` names every
+            # breaker of the upstream by purpose.
+            live = getattr(services, name).guard.state.label
+            checks[name]["circuit"] = live
+            checks[name]["circuits"] = {"live": live}
+            if relay is not None:
+                checks[name]["circuits"]["outbox"] = getattr(relay, name).guard.state.label
         # Ready while the store answers: a down upstream degrades answers (partial results), it
         # does not make the replica useless.
         ready = checks["store"]["status"] == "up"
-        degraded = any(
-            c["status"] != "up" or c.get("circuit", "closed") != "closed" for c in results
+        degraded = any(c["status"] != "up" for c in results) or any(
+            state != "closed" for name in UPSTREAMS for state in checks[name]["circuits"].values()
         )
         body = {
             "status": "ready"

@@ -29,7 +29,7 @@ async def serve_relay(settings: Settings) -> None:
     from gateway.relay import build_relay
     from gateway.services import build_clients, build_clock, close_clients
 
-    clients = build_clients(settings)
+    clients = build_clients(settings, purpose="outbox")  # breakers labelled "outbox"
     clock = build_clock(settings)
     relay = build_relay(
         settings, clients.store.engine, clock, clients.provincial, clients.credit, clients.smartcity

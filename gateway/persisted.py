@@ -85,11 +85,16 @@ class PersistedDocuments:
         if isinstance(payload, list):  # a batch: the endpoint caps and runs it
             await self.app(scope, _replay(body), send)
             return
+        sent = (payload.get("query"), len(payload))
         refused = await self.resolve(scope.get("user"), payload)
         if refused is not None:
             await refused.response(scope)(scope, receive, send)
             return
-        await self.app(scope, _replay(json.dumps(payload).encode("utf-8")), send)
+        # Unchanged (no persisted document put in, no id taken out): the body as it came, not
+        # serialised again (a large body costs its size once more in CPU; issue 10, item 1).
+        unchanged = (payload.get("query"), len(payload)) == sent
+        replayed = body if unchanged else json.dumps(payload).encode("utf-8")
+        await self.app(scope, _replay(replayed), send)
 
     async def resolve(self, principal: Principal | None, payload: dict[str, Any]) -> Refused | None:
         """Put the document in `payload["query"]`; or the refusal of the request."""

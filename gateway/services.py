@@ -6,7 +6,7 @@ app (gateway/app.py) adds the outbox relay and registers its wake-up on `Service
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypedDict
 
 from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
@@ -19,6 +19,7 @@ from connectors.smartcity import SmartCityClient, SmartCityConfig
 from connectors.store import Store, async_url, create_engine
 from connectors.store.ledger import Ledger
 from domain.clock import Clock, clock_for
+from gateway.lookups import build_person_lookups
 from gateway.relay import holiday_calendar
 from gateway.settings import Settings
 from schemas.context import Services
@@ -33,8 +34,9 @@ class UpstreamOptions(TypedDict):
     resilience: Resilience
 
 
-def resilience_of(settings: Settings) -> Resilience:
+def resilience_of(settings: Settings, purpose: str = "live") -> Resilience:
     return Resilience(
+        purpose=purpose,
         retry=RetryPolicy(
             retries=settings.upstream_retries,
             base=settings.upstream_retry_base_ms / 1000,
@@ -67,13 +69,15 @@ class Clients:
     credit: CreditClient
 
 
-def build_clients(settings: Settings) -> Clients:
-    """The store on its engine and the upstream clients, configured from the settings."""
+def build_clients(settings: Settings, purpose: str = "live") -> Clients:
+    """The store on its engine and the upstream clients, configured from the settings; their
+    breakers and slots serve `purpose` ("live" for the request path, "outbox" for a relay of its
+    own process)."""
     timeouts: UpstreamOptions = {
         "timeout": settings.upstream_timeout,
         "connect_timeout": settings.upstream_connect_timeout,
         "max_connections": settings.upstream_max_connections,
-        "resilience": resilience_of(settings),
+        "resilience": resilience_of(settings, purpose),
     }
     engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
     return Clients(
@@ -97,6 +101,47 @@ def build_clients(settings: Settings) -> Clients:
                 app_key=settings.credit_app_key,
                 app_secret=settings.credit_app_secret,
                 **timeouts,
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class RelayClients:
+    """The outbox relay's own upstream clients: the same upstreams, credentials and settings as
+    the request path's, but their own pools, slots and breakers (purpose "outbox"), so that a
+    relay retrying a failing report route cannot open the breaker that live reads and
+    certificate checks go through (issue 10, item 10; docs/resilience.md)."""
+
+    smartcity: SmartCityClient
+    provincial: ProvincialClient
+    credit: CreditClient
+
+    async def aclose(self) -> None:
+        await asyncio.gather(
+            self.smartcity.aclose(),
+            self.provincial.aclose(),
+            self.credit.aclose(),
+            return_exceptions=True,
+        )
+
+
+def relay_clients(services: Services | Clients, purpose: str = "outbox") -> RelayClients:
+    """Clients like `services`' (same configs), with breakers and slots of their own."""
+
+    resilience = replace(services.provincial.config.resilience, purpose=purpose)
+    return RelayClients(
+        smartcity=SmartCityClient(
+            replace(
+                services.smartcity.config,
+                resilience=replace(services.smartcity.config.resilience, purpose=purpose),
+            )
+        ),
+        provincial=ProvincialClient(replace(services.provincial.config, resilience=resilience)),
+        credit=CreditClient(
+            replace(
+                services.credit.config,
+                resilience=replace(services.credit.config.resilience, purpose=purpose),
             )
         ),
     )
@@ -132,6 +177,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         linked_actions=LinkedActions(ledger, hooks=hooks),
         case_events=case_events,
         hooks=hooks,
+        person_lookups=build_person_lookups(settings),
     )
 
 
@@ -147,4 +193,5 @@ async def close_clients(clients: Clients | Services) -> None:
 
 async def close_services(services: Services) -> None:
     await services.case_events.aclose()
+    await services.person_lookups.aclose()
     await close_clients(services)

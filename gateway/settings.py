@@ -162,6 +162,19 @@ class Settings(BaseSettings):
         default=6000, ge=0, description="Requests per minute per tenant (0: off)"
     )
     rate_limit_prefix: str = Field(default="gateway:ratelimit", description="Redis key prefix")
+    # lookups by a natural person's ID number (auth/lookups.py, docs/hardening.md)
+    id_lookup_misses: int = Field(
+        default=20,
+        ge=0,
+        description="Lookups by ID number that find nobody, per principal without pii:read on "
+        "every tenant and window (0: no budget)",
+    )
+    id_lookup_window_s: float = Field(
+        default=3600.0, gt=0, description="The window of the ID-lookup miss budget, seconds"
+    )
+    id_lookup_prefix: str = Field(
+        default="gateway:idlookup", description="Redis key prefix of the ID-lookup budget"
+    )
 
     # tenant policy: the store's owner for migrations and seeds (docs/security.md); the
     # gateway itself connects through DATABASE_URL as a member of the role gateway_app

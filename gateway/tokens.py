@@ -13,6 +13,7 @@ The audience defaults to `GATEWAY_TOKEN_AUDIENCE` everywhere.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ from gateway.settings import Settings
 # `gateway keys rotate` just added) may re-read them often.
 LOCAL_REFETCH_INTERVAL = 1.0
 
+log = logging.getLogger("gateway.tokens")
+
 
 @dataclass(frozen=True)
 class ExternalIssuer:
@@ -62,6 +65,28 @@ class TokenServices:
     issuer: Issuer | None
     routes: list[Route]
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # The built-in issuer's key cache: loaded at start-up (`warm`).
+    issuer_keys: JwksCache | None = None
+
+    async def warm(self) -> int:
+        """Load the built-in issuer's verification keys now (the app's start-up), so that a
+        replica that has not validated a token yet still validates them during a later store
+        outage (fail static needs keys to fall back on). Never fails the start-up: a store that
+        is down now is tried again by the first request. Returns the number of keys loaded."""
+        if self.issuer_keys is None:
+            return 0
+        try:
+            loaded = await self.issuer_keys.keys()
+        except Exception as exc:  # the cache logs source failures; anything else is logged here
+            log.warning("issuer keys not loaded at start-up: %s", type(exc).__name__)
+            return 0
+        if loaded:
+            log.info("issuer keys loaded at start-up: %d", len(loaded))
+        else:
+            log.warning(
+                "issuer keys not loaded at start-up (store unavailable?): first use retries"
+            )
+        return len(loaded)
 
     async def aclose(self) -> None:
         for close in self._closers:
@@ -123,6 +148,7 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
     closers: list[Callable[[], Awaitable[None]]] = []
     routes: list[Route] = []
     issuer: Issuer | None = None
+    issuer_keys: JwksCache | None = None
     if settings.builtin_issuer:
         issuer = build_issuer(settings, engine, clock)
         keys = JwksCache(
@@ -132,6 +158,7 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
             # The store is ours: its outage must not turn every valid token into a 401.
             stale_if_error=settings.issuer_keys_stale_if_error,
         )
+        issuer_keys = keys
         trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys))
         max_age = int(min(settings.jwks_cache_ttl, 300))
         routes += [
@@ -159,4 +186,4 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
     if len({t.issuer for t in trusted}) != len(trusted):
         raise ValueError("the same issuer is configured twice")
     validator = TokenValidator(trusted, leeway=settings.token_leeway, clock=clock.timestamp)
-    return TokenServices(validator, issuer, routes, closers)
+    return TokenServices(validator, issuer, routes, closers, issuer_keys)

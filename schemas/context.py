@@ -11,6 +11,7 @@ import strawberry
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from auth.lookups import PersonLookups
 from auth.principal import Principal
 from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
 from connectors.credit import CreditClient
@@ -33,7 +34,7 @@ class Services:
     every "now" and "today" a resolver needs) and holiday calendar (GATEWAY_HOLIDAY_CALENDAR:
     every working day); the use cases the mutations call, all on one ledger with the same
     after-commit `hooks` (the relay's wake-up, the case events); the case-event hub the
-    `caseEvents` subscription listens to."""
+    `caseEvents` subscription listens to; the budget of lookups by ID number."""
 
     store: Store
     smartcity: SmartCityClient
@@ -46,6 +47,8 @@ class Services:
     linked_actions: LinkedActions
     case_events: CaseEventHub
     hooks: AfterCommit
+    # the miss budget of lookups by a person's ID number (auth/lookups.py)
+    person_lookups: PersonLookups
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 import connectors.store.ledger as store
+from auth.lookups import LookupBudgetSpent
 from connectors.errors import (
     UpstreamBadResponse,
     UpstreamConflict,
@@ -136,6 +137,11 @@ ERRORS: Mapping[type[BaseException], Row] = {
     store.Forbidden: Row(Code.FORBIDDEN),
     store.InvalidCommand: Row(Code.BAD_USER_INPUT),
     store.Conflict: Row(Code.CONFLICT),  # VersionConflict, IdempotencyConflict
+    # The principal's lookups by ID number that found nobody are spent (auth/lookups.py).
+    LookupBudgetSpent: Row(
+        Code.RATE_LIMITED,
+        extensions=lambda e: {"scope": "id-lookup", "limit": e.limit, "retryAfter": e.retry_after},
+    ),
     # The gateway's own store could not be reached or answer: retryable, never INTERNAL.
     StoreUnavailable: Row(
         Code.STORE_UNAVAILABLE,

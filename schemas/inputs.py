@@ -67,28 +67,56 @@ def _too_long(what: str, value: str, argument: str, node: Any = None) -> GraphQL
 
 def check_variables(value: Any, path: str = "variables", depth: int = 0) -> GraphQLError | None:
     """The refusal for the first string in `value` (a request's variables, as sent) that holds a
-    forbidden character or is too long, or None."""
+    forbidden character or is too long, or None. The walk builds no path until it finds
+    something (a 10,000-element list costs one pass, not 10,000 path strings)."""
+    found = _first_bad(value, depth)
+    if found is None:
+        return None
+    steps, what, string = found
+    where = path + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps)
+    if what == "depth":
+        return refusal("变量嵌套过深 / the variables are nested too deeply", where)
+    label = where if what == "value" else f"a key of {where}"
+    if (error := _too_long(label, string, where)) is not None:
+        return error
+    character = forbidden_character(string)
+    assert character is not None
+    return _forbidden(label, character, where)
+
+
+def _bad(string: str) -> bool:
+    return len(string) > MAX_STRING_CHARS or forbidden_character(string) is not None
+
+
+def _first_bad(value: Any, depth: int) -> tuple[list[str | int], str, str] | None:
+    """(the steps to it, "value" / "key" / "depth", the string) of the first refusal, or None."""
     if depth > MAX_DEPTH:
-        return refusal("变量嵌套过深 / the variables are nested too deeply", path)
+        return [], "depth", ""
     if isinstance(value, str):
-        if (error := _too_long(path, value, path)) is not None:
-            return error
-        character = forbidden_character(value)
-        return None if character is None else _forbidden(path, character, path)
+        return ([], "value", value) if _bad(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             name = str(key)
-            if (error := _too_long(f"a key of {path}", name, path)) is not None:
-                return error
-            character = forbidden_character(name)
-            if character is not None:
-                return _forbidden(f"a key of {path}", character, path)
-            if (error := check_variables(item, f"{path}.{name}", depth + 1)) is not None:
-                return error
+            if _bad(name):
+                return [], "key", name
+            if isinstance(item, str):
+                if _bad(item):
+                    return [name], "value", item
+            elif isinstance(item, dict | list):
+                found = _first_bad(item, depth + 1)
+                if found is not None:
+                    found[0].insert(0, name)
+                    return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            if (error := check_variables(item, f"{path}[{index}]", depth + 1)) is not None:
-                return error
+            if isinstance(item, str):
+                if _bad(item):
+                    return [index], "value", item
+            elif isinstance(item, dict | list):
+                found = _first_bad(item, depth + 1)
+                if found is not None:
+                    found[0].insert(0, index)
+                    return found
     return None
 
 

@@ -48,6 +48,8 @@ from casework.commands import (
     ReviewCase,
     ServeDecision,
 )
+from connectors.smartcity import GridEventRecord
+from domain.enums import ClueSource
 from domain.procedure import DefenceKind
 from domain.tenancy import TenantFilter
 from schemas.context import Info
@@ -341,18 +343,34 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-async def _referenced_event_readable(info: Info, event_id: str | None) -> None:
+async def _referenced_event_readable(info: Info, event_id: str | None) -> GridEventRecord | None:
     """A write that names a grid event (`sourceEventId`) may name only one that exists on the
     smart-city platform now and that the caller may read, exactly as `gridEvent` would answer it
     (the same loader: the platform asked, the caller's event:read tenants applied): otherwise
     NOT_FOUND before anything is written, one answer for both, so a write is no existence oracle
     either, and filing never posts onto another county's event (issue 10, item 7)."""
     if not event_id:
-        return
-    if await info.context.loaders.event_by_id.load(event_id) is None:
+        return None
+    event = await info.context.loaders.event_by_id.load(event_id)
+    if event is None:
         raise NotFound(
             f"网格事件 {event_id} 不存在或无权查看 / grid event {event_id} not found",
             argument="input.sourceEventId",
+        )
+    return event
+
+
+def _referenced_ticket(command: object, event: GridEventRecord | None) -> None:
+    """A 12345 clue's `sourceRef` names the hotline ticket behind its grid event: only the
+    ticket of the event just checked (one the caller may read), never another county's or a
+    made-up one (issue 10, item 7). NOT_FOUND, one answer for both."""
+    ticket = getattr(command, "source_ref", None)
+    if getattr(command, "source", None) is not ClueSource.HOTLINE_12345 or not ticket:
+        return
+    if event is None or event.ticket_id != ticket:
+        raise NotFound(
+            f"12345工单 {ticket} 不存在或无权查看 / hotline ticket {ticket} not found",
+            argument="input.sourceRef",
         )
 
 
@@ -364,7 +382,8 @@ def _mutation(spec: CaseCommand[C]) -> StrawberryField:
 
     async def resolve(info: Info, input: Any) -> CaseChange:
         command = _command_of(spec.command, input)
-        await _referenced_event_readable(info, getattr(command, "source_event_id", None))
+        event = await _referenced_event_readable(info, getattr(command, "source_event_id", None))
+        _referenced_ticket(command, event)
         result = await spec.use_case(
             info.context.services.casework,
             command,

@@ -5,7 +5,9 @@ system shows up in `sources`, the others' hits are still returned.
 The same policy as everywhere: only the systems the caller holds a scope for are asked (local:
 case:read, provincial: supervision:read, credit: credit:read); local hits come through the tenant
 filter, provincial records are kept only when their tenant is one the caller may read
-(schemas/attribution.py), credit records are public. `hits` counts only what is returned."""
+(schemas/attribution.py), credit records are public. A lookup by a natural person's ID number
+answers, without `pii:read`, only with records of the caller's own tenants, and is budgeted
+(auth/lookups.py). `hits` counts only what is returned."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from schemas.cases.types import Case, SupervisionRecord
 from schemas.context import Info
 from schemas.crosssystem.types import CrossSystemHit, CrossSystemResult, SourceStatus
 from schemas.enums import PenaltyKind, SourceOutcome, SourceSystem
+from schemas.lookups import person_lookup, person_visible
 from schemas.permissions import may, tenants
 from schemas.subjects.types import PenaltyRecord
 
@@ -68,13 +71,26 @@ async def _not_asked() -> None:
 async def cross_system_cases(
     info: Info, party_code: str | None, number: str | None
 ) -> CrossSystemResult:
+    async with person_lookup(info, party_code) as lookup:  # an ID number: budgeted
+        result = await _cross_system_cases(info, party_code, number)
+        lookup.hit = bool(result.hits)
+    return result
+
+
+async def _cross_system_cases(
+    info: Info, party_code: str | None, number: str | None
+) -> CrossSystemResult:
     services = info.context.services
+
+    def answers(tenant: str | None) -> bool:
+        # Lookups by a person's ID number: other tenants' records only with pii:read there.
+        return person_visible(info, party_code, tenant)
 
     async def local() -> Found[EnforcementCase]:
         rows = await services.store.search_cases(
             tenants(info, "case"), party_code=party_code, number=number
         )
-        return [(row, row.tenant) for row in rows]
+        return [(row, row.tenant) for row in rows if answers(row.tenant)]
 
     async def provincial() -> Found[ProvincialCaseRecord]:
         records: list[ProvincialCaseRecord]
@@ -85,7 +101,9 @@ async def cross_system_cases(
             records = await services.provincial.cases_by_party(party_code or "")
         visible = tenants(info, "supervision")
         owners = await provincial_tenants(info, records)
-        return [(r, t) for r, t in zip(records, owners, strict=True) if visible.allows(t)]
+        return [
+            (r, t) for r, t in zip(records, owners, strict=True) if visible.allows(t) and answers(t)
+        ]
 
     async def credit() -> Found[PenaltyPublicityRecord]:
         if number:
@@ -95,7 +113,7 @@ async def cross_system_cases(
             (found_for_party,) = await services.credit.penalties_by_subjects([party_code or ""])
             records = list(found_for_party)
         owners = await credit_tenants(info, records)
-        return list(zip(records, owners, strict=True))
+        return [(r, t) for r, t in zip(records, owners, strict=True) if answers(t)]
 
     # Only the systems the caller may read are asked.
     local_answer, provincial_answer, credit_answer = await asyncio.gather(

@@ -11,6 +11,7 @@ from domain.enums import PartyKind
 from domain.identifiers import validate_party_code
 from schemas.context import Info
 from schemas.fields import field
+from schemas.lookups import person_lookup, person_visible
 from schemas.permissions import may, requires
 from schemas.subjects.types import Subject, kind_of_code
 
@@ -33,6 +34,13 @@ class Query:
 async def find_subject(info: Info, code: str) -> Subject | None:
     """The subject as the root field and the federation entity see it (schemas/federation.py)."""
     code = validate_party_code(code)
+    async with person_lookup(info, code) as lookup:  # an ID number: budgeted (auth/lookups.py)
+        subject = await _find_subject(info, code)
+        lookup.hit = subject is not None
+    return subject
+
+
+async def _find_subject(info: Info, code: str) -> Subject | None:
     loaders = info.context.loaders
     is_person = kind_of_code(code) is PartyKind.NATURAL_PERSON
     # Only the systems the caller may read are asked: what the others know is not hinted at.
@@ -47,6 +55,9 @@ async def find_subject(info: Info, code: str) -> Subject | None:
     local_cases, profile = await asyncio.gather(
         cases_lookup, profile_lookup, return_exceptions=True
     )
+    if isinstance(local_cases, list):
+        # A person's number answers from the caller's own tenants only, without pii:read.
+        local_cases = [c for c in local_cases if person_visible(info, code, c.tenant)]
     if isinstance(local_cases, list) and local_cases:
         first = local_cases[0]
         party = await loaders.party_by_key.load((first.tenant, code))

@@ -54,7 +54,9 @@ def serve_gateway(
     from gateway.app import create_app
 
     @contextmanager
-    def serve(idp: IdentityProvider | None = None, **overrides: Any) -> Iterator[AuthGateway]:
+    def serve(
+        idp: IdentityProvider | None = None, *, lifespan: bool = False, **overrides: Any
+    ) -> Iterator[AuthGateway]:
         values: dict[str, Any] = {
             "dev_principal": False,
             "oauth_clients": CLIENTS,
@@ -64,7 +66,9 @@ def serve_gateway(
             values |= {"jwks_url": idp.jwks_url, "jwks_issuer": IDP_ISSUER}
         settings = settings_for(sandbox_session, auth_store, **(values | overrides))
         app = create_app(settings, clock=fixed_clock)  # the clock the IdP's tokens use
-        server = start_in_thread("auth-gateway", app, SandboxControls("auth-gateway"))
+        server = start_in_thread(
+            "auth-gateway", app, SandboxControls("auth-gateway"), lifespan=lifespan
+        )
         try:
             yield AuthGateway(server.url, settings, app)
         finally:

@@ -110,3 +110,23 @@ def test_a_store_outage_is_neither_401_nor_500_and_passes(
         assert time.monotonic() < deadline, after.text
         time.sleep(0.2)
     assert gateway.token("street-app", "street-secret").status_code == 200
+
+
+def test_a_replica_that_never_validated_a_token_keeps_validating_in_an_outage(
+    serve_gateway: Callable[..., Any], proxied_store: tuple[str, TcpProxy], postgres_url: str
+) -> None:
+    """The issuer's keys are loaded at start-up (the lifespan), not at the first token: a
+    replica started while the store was up, that has not seen a token yet, still validates one
+    once the store is gone (401 before: it had no keys to fall back on)."""
+    url, proxy = proxied_store
+    with serve_gateway(database_url=postgres_url) as issuing:  # another replica, direct
+        token = issuing.access_token("street-app", "street-secret")
+    with serve_gateway(database_url=url, jwks_cache_ttl=KEYS_TTL, lifespan=True) as replica:
+        proxy.cut()
+        try:
+            answer = replica.graphql(token)
+        finally:
+            proxy.restore()
+    assert answer.status_code == 200, answer.text
+    (error,) = answer.json()["errors"]
+    assert error["extensions"]["code"] == "STORE_UNAVAILABLE", error

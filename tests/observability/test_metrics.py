@@ -98,7 +98,7 @@ def test_upstream_health_is_in_the_metrics(gateway: Any) -> None:
         if name == "gateway_upstream_calls_total"
     }
     assert systems == set(SYSTEMS)
-    assert value(text, "gateway_upstream_breaker_state", system="smartcity") == 0
+    assert value(text, "gateway_upstream_breaker_state", system="smartcity", purpose="live") == 0
 
 
 def test_document_cache_hits_are_counted(gateway: Any) -> None:

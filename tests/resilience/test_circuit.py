@@ -21,7 +21,9 @@ PROFILES = "/v2/subjects/profiles:batchGet"
 
 
 def gauge(system: str) -> float | None:
-    return REGISTRY.get_sample_value("gateway_upstream_breaker_state", {"system": system})
+    return REGISTRY.get_sample_value(
+        "gateway_upstream_breaker_state", {"system": system, "purpose": "live"}
+    )
 
 
 def state(client: Any) -> BreakerState:
@@ -34,7 +36,9 @@ async def test_open_fail_fast_half_open_close(
 ) -> None:
     client = clients("credit", policy(threshold=3, cooldown=1.0))
     code = world.credit_profiles[0].code
-    opened = metric("gateway_upstream_breaker_transitions_total", system="credit", state="open")
+    opened = metric(
+        "gateway_upstream_breaker_transitions_total", system="credit", purpose="live", state="open"
+    )
     refused = metric(
         "gateway_upstream_calls_total", system="credit", route=PROFILES, outcome="circuit_open"
     )

@@ -109,7 +109,9 @@ def test_a_dead_upstream_costs_its_timeout_then_fails_fast(
         assert ready["checks"]["provincial"]["circuit"] == "open"
         assert ready["checks"]["provincial"]["status"] == "up"  # it answers its health check
         assert (
-            REGISTRY.get_sample_value("gateway_upstream_breaker_state", {"system": "provincial"})
+            REGISTRY.get_sample_value(
+                "gateway_upstream_breaker_state", {"system": "provincial", "purpose": "live"}
+            )
             == 2
         )
 

@@ -15,6 +15,7 @@ from graphql import GraphQLError
 import connectors.store.ledger as store
 from auth.issuer.clients import ScopeNotAllowed
 from auth.issuer.issuer import RotationError
+from auth.lookups import LookupBudgetSpent
 from auth.scopes import ScopeError
 from auth.tokens import InvalidToken
 from connectors.credit.client import PublicationRejected
@@ -110,6 +111,7 @@ EXPECTED: dict[type[BaseException], Code] = {
     EventConflict: Code.CONFLICT,
     StoreUnavailable: Code.STORE_UNAVAILABLE,
     EventsMissed: Code.EVENTS_MISSED,
+    LookupBudgetSpent: Code.RATE_LIMITED,
 }
 
 
