@@ -90,6 +90,7 @@ def test_a_co_officer_must_be_of_the_case_s_own_body(
 ) -> None:
     driver = GraphDriver(graph_gateway, town_of(world))
     number = driver.clue()
+    driver.approve(number)  # 立案审批 first, so the refusal is the stranger's
     stranger = (
         next(o.id for o in world.officers if o.tenant.startswith("990122") and o.certificate_no)
         if which == "other-county"
