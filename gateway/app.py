@@ -131,7 +131,11 @@ def create_app(
             HTTPAndWebSocketRoute("/graphql", persisted, methods=["GET", "POST"]),
             *([assets_mount()] if settings.ide_enabled else []),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz_endpoint(services, outbox_clients), methods=["GET"]),
+            Route(
+                "/readyz",
+                readyz_endpoint(services, outbox_clients, settings.readiness_timeout),
+                methods=["GET"],
+            ),
             *tokens.routes,
             *(
                 [

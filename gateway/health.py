@@ -16,7 +16,6 @@ from schemas.context import Services
 if TYPE_CHECKING:
     from gateway.services import RelayClients
 
-PROBE_TIMEOUT = 1.0
 UPSTREAMS = ("smartcity", "provincial", "credit")
 
 
@@ -24,10 +23,10 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def _probe(check: Callable[[], Awaitable[None]]) -> dict[str, Any]:
+async def _probe(check: Callable[[], Awaitable[None]], limit_s: float) -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(check(), PROBE_TIMEOUT)
+        await asyncio.wait_for(check(), limit_s)
     except Exception as exc:
         state: dict[str, Any] = {"status": "down", "error": type(exc).__name__}
     else:
@@ -37,17 +36,18 @@ async def _probe(check: Callable[[], Awaitable[None]]) -> dict[str, Any]:
 
 
 def readyz_endpoint(
-    services: Services, relay: RelayClients | None = None
+    services: Services, relay: RelayClients | None = None, timeout: float = 2.0
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
-    """`relay`: the outbox relay's own clients, whose breakers are shown beside the live ones."""
+    """`relay`: the outbox relay's own clients, whose breakers are shown beside the live ones;
+    `timeout`: seconds each probe may take (GATEWAY_READINESS_TIMEOUT)."""
 
     async def readyz(_: Request) -> JSONResponse:
         names = ("store", *UPSTREAMS)
         results = await asyncio.gather(
-            _probe(services.store.ping),
-            _probe(services.smartcity.ping),
-            _probe(services.provincial.ping),
-            _probe(services.credit.ping),
+            _probe(services.store.ping, timeout),
+            _probe(services.smartcity.ping, timeout),
+            _probe(services.provincial.ping, timeout),
+            _probe(services.credit.ping, timeout),
         )
         checks = dict(zip(names, results, strict=True))
         for name in UPSTREAMS:

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     upstream_timeout: float = Field(default=2.0, gt=0, description="Seconds for one upstream call")
     upstream_connect_timeout: float = Field(default=1.0, gt=0)
+    readiness_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds each /readyz probe (store, upstream) may take"
+    )
     upstream_max_connections: int = Field(default=100, ge=1)
     loader_dispatch_hops: int = Field(
         default=4, ge=1, le=32, description="Event-loop turns a loader waits to collect keys"
