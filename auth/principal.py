@@ -16,6 +16,12 @@ class Principal:
     # `exp` of the token it came from (seconds since the epoch, on the gateway's clock): an open
     # websocket closes then. None: no token (the development principal, tests).
     expires_at: float | None = field(default=None, compare=False)
+    # The signed-in person, as the officer id the store knows them by: set when the token is a
+    # person's (an OIDC login, or a client acting for a person by token exchange). None for a
+    # machine client (client credentials), which cannot perform an officer's act.
+    officer: str | None = None
+    # The login session the token belongs to (OIDC `sid`), recorded with every act.
+    session_id: str | None = field(default=None, compare=False)
 
     @property
     def scope_string(self) -> str:
