@@ -21,7 +21,7 @@ from schemas.events.schema import Query as EventQuery
 from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
 from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
-from schemas.limits import DocumentLimits, limit_extensions
+from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensions
 from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
 from schemas.officers.schema import Query as OfficerQuery
@@ -85,6 +85,7 @@ def build_schema(
             WebSocketOperations,
             *limit_extensions(limits or DocumentLimits(), document_cache_size),  # parser cache
             lambda: ValidationCache(maxsize=document_cache_size),
+            lambda: EntitiesWithVariables(limits or DocumentLimits()),  # after validation
             InputCheck,  # last: after the trail (the name sent) and the validation cache
         ],
     )
