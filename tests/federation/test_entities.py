@@ -249,6 +249,24 @@ def test_the_count_comes_before_any_walk_of_the_representations(
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
 
 
+def test_the_body_is_parsed_once(
+    fed_gateway: AuthGateway, street_token: str, world: World, monkeypatch: Any
+) -> None:
+    """The trusted-document front parses the body; the endpoint takes its payload rather than
+    parsing the same bytes again (a 1 MB body cost two JSON parses)."""
+    from strawberry.http.base import BaseView
+
+    parses: list[int] = []
+    real = BaseView.decode_json
+    monkeypatch.setattr(
+        BaseView, "decode_json", lambda self, data: parses.append(len(data)) or real(self, data)
+    )
+    case = next(c for c in world.cases if c.tenant == STREET)
+    body = entities(fed_gateway, street_token, [{"__typename": "Case", "number": case.number}])
+    assert body.get("errors") is None and body["data"]["_entities"][0]["number"] == case.number
+    assert parses == []
+
+
 def test_an_org_entity_needs_a_scope(fed_gateway: AuthGateway, street_token: str) -> None:
     transfers_only = fed_gateway.access_token("transfers-only", "transfers-secret")
     body = entities(fed_gateway, transfers_only, [{"__typename": "Org", "code": STREET}])
