@@ -52,7 +52,8 @@ from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, In
 from connectors.store.tables import EnforcementCase, Evidence, Org, Party
 from domain.calendar import HolidayCalendar, local_date
 from domain.deadlines import DeadlinePolicy
-from domain.enums import CaseStatus, ClueSource, OfficerRole, Procedure
+from domain.decisions import check_body_camera
+from domain.enums import CaseStatus, ClueSource, EvidenceKind, OfficerRole, Procedure
 from domain.identifiers import InvalidIdentifier, parse_case_number, validate_party_code
 from domain.procedure import (
     DISCUSSION_QUORUM,
@@ -83,6 +84,14 @@ HEX = frozenset("0123456789abcdefABCDEF")
 ALLOCATION_RETRIES = 5  # a case number or a party taken concurrently: the clue is registered again
 
 CaseRun = Run[CommandResult]
+
+
+def evidence_kind(kind: EvidenceKind | str) -> EvidenceKind:
+    """A kind of `EvidenceKind` (its code or its label); free text is refused."""
+    try:
+        return EvidenceKind(kind)
+    except ValueError as exc:
+        raise InvalidCommand(f"未知的证据种类 / unknown evidence kind {kind!r}") from exc
 
 
 class CaseWork:
@@ -260,13 +269,15 @@ class CaseWork:
             ids: list[str] = []
             for item in command.items:
                 self._check_evidence(item.sha256, item.collected_at, act.at)
+                kind = evidence_kind(item.kind)
+                check_body_camera(kind, item.collected_at, act.at)  # seed 001: within 24 hours
                 ids.append(f"EV{uuid.uuid4().hex[:16].upper()}")
                 uow.add(
                     Evidence(
                         id=ids[-1],
                         tenant=case.tenant,
                         case_number=case.number,
-                        kind=item.kind,
+                        kind=kind,
                         title=item.title,
                         sha256=item.sha256.lower(),
                         collected_at=item.collected_at,

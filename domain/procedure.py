@@ -56,6 +56,17 @@ class Rule(LabelledEnum):
     TIME_LIMIT_EXTENSION = ("TIME_LIMIT_EXTENSION", "延长办案期限须经负责人在期限届满前批准")
     DECISION_TIME_LIMIT = ("DECISION_TIME_LIMIT", "超过办案期限且未经批准延长,不得作出处罚决定")
     DISCUSSION_QUORUM = ("DISCUSSION_QUORUM", "集体讨论须有规定人数的负责人参加")
+    # Issue 15, item 3 (domain/decisions.py): withdrawal/change, credit repair, body cameras.
+    DECISION_WITHDRAWAL = (
+        "DECISION_WITHDRAWAL",
+        "撤销或变更行政处罚决定须经负责人对已作出的决定进行",
+    )
+    CREDIT_REPAIR_PERIOD = (
+        "CREDIT_REPAIR_PERIOD",
+        "信用修复须在最短公示期届满后、最长公示期内申请",
+    )
+    CREDIT_REPAIR_STATE = ("CREDIT_REPAIR_STATE", "信用修复须针对已公示且已履行的处罚决定")
+    BODY_CAMERA_FILING = ("BODY_CAMERA_FILING", "执法记录仪音视频须在24小时内归档")
 
 
 class DefenceKind(LabelledEnum):

@@ -24,6 +24,7 @@ from domain.enums import (
     CreditLevel,
     EventChannel,
     EventStatus,
+    EvidenceKind,
     OfficerRole,
     OrgKind,
     PartyKind,
@@ -147,7 +148,7 @@ class Step:
 class Evidence:
     id: str
     case_number: str
-    kind: str  # 现场照片, 执法记录仪视频, 询问笔录 ...
+    kind: EvidenceKind
     title: str
     sha256: str
     collected_at: datetime
@@ -548,7 +549,13 @@ _ROADS = (
     "光明路",
     "迎宾大道",
 )
-_EVIDENCE_KINDS = ("现场照片", "执法记录仪视频", "询问笔录", "现场检查笔录", "证据登记保存清单")
+_EVIDENCE_KINDS = (
+    EvidenceKind.SCENE_PHOTO,
+    EvidenceKind.BODY_CAMERA_VIDEO,  # collected at the step's time: filed within 24 hours
+    EvidenceKind.INQUIRY_RECORD,
+    EvidenceKind.ON_SITE_RECORD,
+    EvidenceKind.PRESERVATION_LIST,
+)
 
 
 class _Gen:
@@ -1048,7 +1055,7 @@ class _Gen:
                         id=f"EV{len(self.w.cases):04d}{k}",
                         case_number=number,
                         kind=r.choice(_EVIDENCE_KINDS),
-                        title=f"{item.name}{r.choice(_EVIDENCE_KINDS)}",
+                        title=f"{item.name}{r.choice(_EVIDENCE_KINDS).label}",
                         sha256=f"{r.getrandbits(256):064x}",
                         collected_at=at,
                         collected_by=actor,

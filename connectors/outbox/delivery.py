@@ -12,20 +12,32 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from connectors.credit.client import PublicationRejected
-from connectors.credit.records import PenaltyPublicityRecord, PublishResult
+from connectors.credit.records import (
+    CorrectionResult,
+    CreditRepair,
+    PenaltyPublicityRecord,
+    PublicityRetraction,
+    PublishResult,
+)
 from connectors.errors import UpstreamConflict, UpstreamNotFound
 from connectors.outbox.messages import (
     CASE_REPORT,
+    CREDIT_REPAIR,
     EVENT_FEEDBACK,
     PENALTY_PUBLICATION,
+    PENALTY_RETRACTION,
+    PUBLICITY_RETRACTION,
     TRANSFER_REPORT,
+    credit_repair_of,
     feedback_of,
+    penalty_retraction_of,
     publication_of,
+    publicity_retraction_of,
     report_of,
     transfer_report_of,
 )
 from connectors.outbox.queue import Claimed
-from connectors.provincial.records import CaseReport, TransferReport
+from connectors.provincial.records import CaseReport, RetractionReport, TransferReport
 from connectors.resilience import CircuitOpen
 
 
@@ -38,9 +50,15 @@ class CaseReporter(Protocol):
 
     async def report_transfer(self, report: TransferReport, idempotency_key: str) -> None: ...
 
+    async def report_retraction(self, report: RetractionReport, idempotency_key: str) -> None: ...
+
 
 class PenaltyPublisher(Protocol):
     async def publish_penalty(self, record: PenaltyPublicityRecord) -> PublishResult: ...
+
+    async def retract_penalty(self, retraction: PublicityRetraction) -> CorrectionResult: ...
+
+    async def repair_penalty(self, repair: CreditRepair) -> CorrectionResult: ...
 
 
 class FeedbackSender(Protocol):
@@ -89,6 +107,13 @@ class UpstreamDeliverer:
             if message.kind == PENALTY_PUBLICATION:
                 # The credit system is idempotent on (decision number, issuing body).
                 return self.credit.publish_penalty(publication_of(payload))
+            if message.kind == PENALTY_RETRACTION:
+                return self.credit.retract_penalty(penalty_retraction_of(payload))
+            if message.kind == PUBLICITY_RETRACTION:
+                report_r = publicity_retraction_of(payload)
+                return self.provincial.report_retraction(report_r, message.dedupe_key)
+            if message.kind == CREDIT_REPAIR:
+                return self.credit.repair_penalty(credit_repair_of(payload))
             if message.kind == EVENT_FEEDBACK:
                 feedback = feedback_of(payload)
                 return self.smartcity.send_feedback(

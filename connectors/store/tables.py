@@ -34,6 +34,7 @@ from sqlmodel import Field, SQLModel
 from domain.enums import (
     CaseStatus,
     ClueSource,
+    EvidenceKind,
     LabelledEnum,
     OfficerRole,
     OrgKind,
@@ -41,6 +42,7 @@ from domain.enums import (
     PenaltyKind,
     Procedure,
     PublicityStatus,
+    WithdrawalKind,
 )
 from domain.transfers import TransferKind
 
@@ -104,6 +106,20 @@ class CodeList(TypeDecorator[list[E]], Generic[E]):
 
     def process_result_value(self, value: list[str] | None, dialect: Dialect) -> list[E] | None:
         return None if value is None else [enum_member(self.enum, v) for v in value]
+
+
+class EvidenceKindText(TypeDecorator[EvidenceKind]):
+    """The evidence kind: written as its code; read from a code, or from the free text of the
+    rows written before the enum (a label reads as its member, anything else as OTHER)."""
+
+    impl = String()
+    cache_ok = True
+
+    def process_bind_param(self, value: EvidenceKind | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else EvidenceKind(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> EvidenceKind | None:
+        return None if value is None else EvidenceKind.read(value)
 
 
 class TransferStatus(LabelledEnum):
@@ -253,6 +269,15 @@ class EnforcementCase(SQLModel, table=True):
     # limit as a leader extended it (art. 60; None: 90 days after filing).
     filing_approved_by: str | None = None
     extended_until: date | None = None
+    # Migration 0010 (issue 15, item 3): the decision withdrawn or changed (art. 48) and the
+    # day its publicity retraction reached the credit system; the credit repair (NDRC Order 58)
+    # requested and granted.
+    withdrawal_kind: WithdrawalKind | None = Field(default=None, sa_type=CodeEnum(WithdrawalKind))
+    withdrawn_on: date | None = None
+    retraction_owed: bool | None = None  # a penalty's publicity to retract (None: no withdrawal)
+    retracted_on: date | None = None
+    repair_requested_on: date | None = None
+    repaired_on: date | None = None
 
 
 class CaseOfficer(SQLModel, table=True):
@@ -303,7 +328,7 @@ class Evidence(SQLModel, table=True):
     id: str = Field(primary_key=True)
     tenant: str = Field(index=True)
     case_number: str = Field(index=True)
-    kind: str  # 现场照片, 执法记录仪视频, 询问笔录 ...
+    kind: EvidenceKind = Field(sa_type=EvidenceKindText())  # old free text reads as a member
     title: str
     sha256: str
     collected_at: datetime = Field(sa_type=UTCDateTime())

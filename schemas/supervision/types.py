@@ -4,7 +4,11 @@ from datetime import date
 
 import strawberry
 
+from domain.tenancy import TenantFilter
+from schemas.cases.decisions import RetractionFigures, retraction_figures
+from schemas.context import Info
 from schemas.fields import field
+from schemas.permissions import tenants
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -121,3 +125,11 @@ class SupervisionStats:
         description="节假日历无法判断的事项 / cases and transfers the figures leave out because "
         "the holiday calendar does not know a year their limits depend on (empty when it knows)",
     )
+
+    @field(
+        description="公示撤回 / withdrawn or changed decisions owing the retraction of their "
+        "publicity, and those past 3 working days (art. 48), as of today"
+    )
+    async def retractions(self, info: Info) -> RetractionFigures:
+        pattern = TenantFilter.of([self.tenant_pattern])  # checked by supervisionStats
+        return await retraction_figures(info, [tenants(info, "stats"), pattern])

@@ -9,7 +9,18 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from domain.calendar import CHINA_STANDARD_TIME, default_calendar
-from domain.enums import CaseStatus, CertificateStatus, OfficerRole, OrgKind, PartyKind, PenaltyKind
+from domain.decisions import check_body_camera, check_repair_request, check_withdrawal
+from domain.enums import (
+    CaseStatus,
+    CertificateStatus,
+    EvidenceKind,
+    OfficerRole,
+    OrgKind,
+    PartyKind,
+    PenaltyKind,
+    PublicityStatus,
+    WithdrawalKind,
+)
 from domain.enums import Procedure as P
 from domain.procedure import (
     Certificate,
@@ -458,6 +469,52 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
         Rule.DECIDER_AUTHORITY,
         "a discussion chaired by an officer",
         lambda: check_discussion(OFFICER_A, [LEADER, DEPUTY_1, DEPUTY_2], 3),
+    ),
+]
+
+# Issue 15, item 3 (domain/decisions.py; each in depth in tests/procedure/test_decisions.py).
+REFUSALS += [
+    (
+        Rule.DECISION_WITHDRAWAL,
+        "a decision withdrawn by an officer (art. 48)",
+        lambda: check_withdrawal(
+            CaseStatus.DECIDED, None, OFFICER_A, WithdrawalKind.WITHDRAW, None, None
+        ),
+    ),
+    (
+        Rule.CREDIT_REPAIR_PERIOD,
+        "a repair asked a month after the decision (NDRC Order 58: 3 months)",
+        lambda: check_repair_request(
+            PublicityStatus.PUBLISHED,
+            CaseStatus.EXECUTED,
+            PenaltyKind.FINE,
+            FILED,
+            "市容环境",
+            None,
+            FILED + timedelta(days=30),
+        ),
+    ),
+    (
+        Rule.CREDIT_REPAIR_STATE,
+        "a repair of a penalty never published",
+        lambda: check_repair_request(
+            PublicityStatus.NOT_PUBLISHED,
+            CaseStatus.EXECUTED,
+            PenaltyKind.FINE,
+            FILED,
+            "市容环境",
+            None,
+            FILED + timedelta(days=200),
+        ),
+    ),
+    (
+        Rule.BODY_CAMERA_FILING,
+        "a body-camera video filed 5 days after it was collected (seed 001)",
+        lambda: check_body_camera(
+            EvidenceKind.BODY_CAMERA_VIDEO,
+            datetime(2026, 6, 1, 9, tzinfo=CHINA_STANDARD_TIME),
+            datetime(2026, 6, 6, 9, tzinfo=CHINA_STANDARD_TIME),
+        ),
     ),
 ]
 
