@@ -56,6 +56,12 @@ class Rule(LabelledEnum):
     TIME_LIMIT_EXTENSION = ("TIME_LIMIT_EXTENSION", "延长办案期限须经负责人在期限届满前批准")
     DECISION_TIME_LIMIT = ("DECISION_TIME_LIMIT", "超过办案期限且未经批准延长,不得作出处罚决定")
     DISCUSSION_QUORUM = ("DISCUSSION_QUORUM", "集体讨论须有规定人数的负责人参加")
+    # Issue 15 (supervision inputs, domain/supervision.py): the catalogue of granted powers and
+    # complaints about enforcement.
+    GRANT_AUTHORITY = ("GRANT_AUTHORITY", "赋权事项由主管部门对本县乡镇(街道)调整")
+    GRANT_STATE = ("GRANT_STATE", "赋权事项状态:已赋权的不重复赋权,未赋权的不能收回或调整")
+    GRANT_RETROACTIVE = ("GRANT_RETROACTIVE", "赋权调整不溯及既往")
+    COMPLAINT_STATE = ("COMPLAINT_STATE", "投诉举报已办结,不能再次答复")
 
 
 class DefenceKind(LabelledEnum):
