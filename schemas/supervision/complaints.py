@@ -22,6 +22,7 @@ from domain.supervision import (
     complaint_due,
     complaint_overdue,
 )
+from schemas.audit.trail import touched
 from schemas.context import Info
 from schemas.enums import graphql_enum
 from schemas.fields import field, mutation
@@ -67,6 +68,7 @@ class Complaint:
 
     @classmethod
     def from_row(cls, row: ComplaintRow, today: date, calendar: HolidayCalendar) -> Complaint:
+        touched("Complaint", row.id)  # the audit trail names what was read or written
         try:
             due: date | None = complaint_due(row.received_on, calendar)
         except UnknownYear:

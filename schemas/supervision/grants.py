@@ -16,6 +16,7 @@ from connectors.store.supervision_inputs import grant_catalogue
 from connectors.store.tables import ItemGrantChange
 from domain.calendar import CHINA_STANDARD_TIME
 from domain.supervision import GrantAction, GrantChange, granted_on
+from schemas.audit.trail import touched
 from schemas.context import Info
 from schemas.enums import graphql_enum
 from schemas.errors import Forbidden
@@ -45,6 +46,7 @@ class GrantHistoryEntry:
 
     @classmethod
     def from_row(cls, row: ItemGrantChange) -> GrantHistoryEntry:
+        touched("ItemGrantChange", str(row.id))
         return cls(
             action=row.action,
             effective_on=row.effective_on,

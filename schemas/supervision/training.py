@@ -13,6 +13,7 @@ from connectors.store.supervision_inputs import OfficerHours, training_records
 from connectors.store.tables import TrainingRecord as TrainingRow
 from domain.calendar import CHINA_STANDARD_TIME
 from domain.supervision import TRAINING_HOURS_PER_YEAR
+from schemas.audit.trail import touched
 from schemas.context import Info
 from schemas.fields import field, mutation
 from schemas.permissions import principal_of, requires, tenants
@@ -32,6 +33,7 @@ class TrainingRecord:
 
     @classmethod
     def from_row(cls, row: TrainingRow) -> TrainingRecord:
+        touched("TrainingRecord", str(row.id))
         return cls(
             id=strawberry.ID(str(row.id)),
             officer_id=row.officer_id,

@@ -37,8 +37,9 @@ def test_complaints_training_and_grants_by_tenant(
 ) -> None:
     gateway = policy_gateway
     case = next(c for c in world.cases if c.tenant == TOWN and c.handler_ids)
+    me = town()
     made = gateway.query(
-        town(),
+        me,
         """mutation($i: RegisterComplaintInput!) { registerComplaint(input: $i) { id tenant } }""",
         {
             "i": {
@@ -55,6 +56,15 @@ def test_complaints_training_and_grants_by_tenant(
         },
     )
     complaint_id = data_of(made)["registerComplaint"]["id"]
+    # The audit trail names the complaint written (schemas/audit: who, what, which records).
+    audit = gateway.query(
+        principal("990121:sfj", "audit:read@990121*"),
+        """query($f: AuditEventFilter) { auditEvents(filter: $f, first: 10) {
+             edges { node { records { type id } } } } }""",
+        {"f": {"principal": me.subject}},
+    )
+    (event,) = [e["node"] for e in data_of(audit)["auditEvents"]["edges"]]
+    assert {"type": "Complaint", "id": complaint_id} in event["records"]
     listed = "query($f: ComplaintFilter) { complaints(filter: $f) { id } }"
     bureau = principal("990121:sfj", "complaint:read@990121*")
     other_bureau = principal("990122:sfj", "complaint:read@990122*")
