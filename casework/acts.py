@@ -147,7 +147,7 @@ class Act:
         return ItemLimits(item.code, frozenset(item.penalty_kinds), item.max_fine, item.major)
 
     async def check_granted(self) -> None:
-        granted = await self.uow.granted_items(self.case.tenant)
+        granted = await self.uow.granted_items(self.case.tenant, self.on)  # as on the act's day
         check_granted(self.case.tenant, self.case.item_code, granted)
 
     async def advance(

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 from auth.lookups import PersonLookups
 from auth.principal import Principal
 from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
+from casework.supervision import SupervisionWork
 from connectors.credit import CreditClient
 from connectors.events import CaseEventHub
 from connectors.provincial import ProvincialClient
@@ -45,6 +46,7 @@ class Services:
     casework: CaseWork
     transfers: TransferWork
     linked_actions: LinkedActions
+    supervision: SupervisionWork  # complaints, granted powers, training (issue 15)
     case_events: CaseEventHub
     hooks: AfterCommit
     # the miss budget of lookups by a person's ID number (auth/lookups.py)

@@ -27,7 +27,13 @@ from schemas.linked.schema import Query as LinkedActionQuery
 from schemas.officers.schema import Query as OfficerQuery
 from schemas.subjects.schema import Query as SubjectQuery
 from schemas.subscriptions import Subscription, WebSocketOperations
+from schemas.supervision.complaints import ComplaintMutation
+from schemas.supervision.complaints import Query as ComplaintQuery
+from schemas.supervision.grants import GrantMutation
+from schemas.supervision.grants import Query as GrantQuery
 from schemas.supervision.schema import Query as SupervisionQuery
+from schemas.supervision.training import Query as TrainingQuery
+from schemas.supervision.training import TrainingMutation
 from schemas.tracing import OperationTracing
 from schemas.transfers.mutations import TransferMutation
 from schemas.transfers.schema import Query as TransferQuery
@@ -45,6 +51,9 @@ Query = merge_types(
         SupervisionQuery,
         TransferQuery,
         LinkedActionQuery,
+        ComplaintQuery,
+        GrantQuery,
+        TrainingQuery,
     ),
 )
 
@@ -74,7 +83,16 @@ def build_schema(
         query=merge_types("Query", (Query, service_query(open_sdl))),
         types=entity_types(),
         mutation=merge_types(
-            "Mutation", (CaseMutation, EventMutation, TransferMutation, LinkedActionMutation)
+            "Mutation",
+            (
+                CaseMutation,
+                EventMutation,
+                TransferMutation,
+                LinkedActionMutation,
+                ComplaintMutation,
+                GrantMutation,
+                TrainingMutation,
+            ),
         ),
         subscription=Subscription,
         config=StrawberryConfig(batching_config=batching),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -9,6 +10,10 @@ from schemas.cases.decisions import RetractionFigures, retraction_figures
 from schemas.context import Info
 from schemas.fields import field
 from schemas.permissions import tenants
+
+if TYPE_CHECKING:
+    from schemas.supervision.figures import ComplaintFigures
+    from schemas.supervision.training import TrainingFigures
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -133,3 +138,23 @@ class SupervisionStats:
     async def retractions(self, info: Info) -> RetractionFigures:
         pattern = TenantFilter.of([self.tenant_pattern])  # checked by supervisionStats
         return await retraction_figures(info, [tenants(info, "stats"), pattern])
+
+    # Issue 15: the supervision inputs (schemas/supervision/figures.py).
+    @field(description="投诉举报 / complaints about enforcement: in the window, and overdue today")
+    async def complaints(
+        self, info: Info
+    ) -> Annotated[ComplaintFigures, strawberry.lazy("schemas.supervision.figures")]:
+        from schemas.supervision.figures import complaint_figures
+
+        return await complaint_figures(info, self.tenant_pattern, self.from_, self.to)
+
+    @field(
+        description="执法人员年度培训学时(每年不少于60学时) / staff below the yearly training hours "
+        "(year: default the year of `to`)"
+    )
+    async def training(
+        self, info: Info, year: int | None = None
+    ) -> Annotated[TrainingFigures, strawberry.lazy("schemas.supervision.training")]:
+        from schemas.supervision.figures import training_figures
+
+        return await training_figures(info, self.tenant_pattern, year or self.to.year)
