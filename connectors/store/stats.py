@@ -1,7 +1,10 @@
 """The ledger's side of a judicial bureau's supervision figures (`supervisionStats`), computed
-with SQL aggregates over the tenants' cases (grouped by the dates the limits hang on), never by
-loading the cases. What the other systems know (the platform's copy, certificates, case-file
-review scores) is asked by the caller with the numbers this module returns.
+with SQL aggregates over the tenants' cases (grouped by tenant and by the dates the limits hang
+on), never by loading the cases: only the keys behind the as-of-today counts (case numbers,
+transfer ids) and the window's transfer times are read, so that each figure's list
+(`supervisionStats.overdueCases`, `flaggedTransfers` …) is exactly what it counts. What the other
+systems know (the platform's copy, certificates, case-file review scores) is asked by the caller
+with the numbers this module returns.
 
 A working-day limit the holiday calendar cannot judge (its deciding days lie in a year the
 calendar does not know) is counted neither way: the cases are named in `unjudged_publication` /

@@ -309,3 +309,19 @@ def test_a_pattern_outside_the_scope_is_refused_over_http(graph_gateway: GraphGa
     for pattern, counted in (("990121002", ["990121002"]), ("*", ["990121*"])):
         answer = graph_gateway.query(STATS, {"p": pattern}, as_=BUREAU)
         assert answer["data"]["supervisionStats"]["scope"] == counted, answer
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "before"),
+    [
+        (date(2026, 7, 1), date(2026, 9, 30), (date(2026, 4, 1), date(2026, 6, 30))),  # quarter
+        (date(2026, 1, 1), date(2026, 1, 31), (date(2025, 12, 1), date(2025, 12, 31))),
+        (date(2026, 1, 1), date(2026, 12, 31), (date(2025, 1, 1), date(2025, 12, 31))),
+        (date(2026, 3, 1), date(2026, 3, 31), (date(2026, 2, 1), date(2026, 2, 28))),
+        (date(2026, 3, 10), date(2026, 3, 19), (date(2026, 2, 28), date(2026, 3, 9))),  # 10 days
+    ],
+)
+def test_the_previous_period(since: date, until: date, before: tuple[date, date]) -> None:
+    from schemas.supervision.lists import previous_period
+
+    assert previous_period(since, until) == before
