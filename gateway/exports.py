@@ -11,8 +11,9 @@ the HTTP status of its code.
 
 Query parameters: `tenantPattern` (a tenant code, a prefix with `*`, or `*`), `from`, `to`
 (ISO dates, inclusive). CSV: UTF-8 with a byte-order mark (so that Excel reads the Chinese
-labels), long format `tenant,metric,label,value,previous`: the totals (tenant = the pattern,
-`previous` = the period of the same length just before), then each town's share. XLSX (openpyxl):
+labels), long format `tenant,name,metric,label,value,previous`: the totals (tenant = the pattern,
+`previous` = the period just before, as `supervisionStats.comparison`), then each town's share
+(with its name). XLSX (openpyxl):
 sheets 汇总 (summary, 本期/上期), 分镇 (per town), 省平台缺失 and 到期执法证 (the lists)."""
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ FIGURES = """
     transfers { sent approvedLate sentLate answeredLate unjudgedAnswers }
     unjudged { count transfers }
     byTown {
-      tenant decided penalised published publishedInTime publicityRate timeliness
+      tenant org { name } decided penalised published publishedInTime publicityRate timeliness
       majorDecided majorReviewed reviewRate overdueDecision overdueService
     }
     comparison {
@@ -162,7 +163,7 @@ def filename(stats: dict[str, Any], suffix: str) -> str:
 def as_csv(stats: dict[str, Any]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["tenant", "metric", "label", "value", "previous"])
+    writer.writerow(["tenant", "name", "metric", "label", "value", "previous"])
     pattern = stats["tenantPattern"]
     for metric, label, value, before in [
         ("from", "统计起始", stats["from"], stats["comparison"]["previous"]["from"]),
@@ -171,11 +172,16 @@ def as_csv(stats: dict[str, Any]) -> bytes:
         ("scope", "统计范围", " ".join(stats["scope"]), None),
         *summary_rows(stats),
     ]:
-        writer.writerow([pattern, metric, label, _cell(value), _cell(before)])
+        writer.writerow([pattern, "", metric, label, _cell(value), _cell(before)])
     for town in stats["byTown"]:
         for key, label in TOWN:
-            writer.writerow([town["tenant"], key, label, _cell(town[key]), ""])
+            name = _name(town)
+            writer.writerow([town["tenant"], name, key, label, _cell(town[key]), ""])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _name(town: dict[str, Any]) -> str:
+    return str((town.get("org") or {}).get("name") or "")
 
 
 def _cell(value: Value) -> Value:
@@ -196,10 +202,10 @@ def as_xlsx(stats: dict[str, Any]) -> bytes:
     for row in summary_rows(stats):
         summary.append(list(row))
     towns = book.create_sheet("分镇")
-    towns.append(["tenant", *(key for key, _ in TOWN)])
-    towns.append(["单位", *(label for _, label in TOWN)])
+    towns.append(["tenant", "name", *(key for key, _ in TOWN)])
+    towns.append(["单位代码", "单位", *(label for _, label in TOWN)])
     for town in stats["byTown"]:
-        towns.append([town["tenant"], *(town[key] for key, _ in TOWN)])
+        towns.append([town["tenant"], _name(town), *(town[key] for key, _ in TOWN)])
     missing = book.create_sheet("省平台缺失")
     missing.append(["案号 / decided, not on the provincial platform"])
     for number in stats["reconciliation"]["missingOnPlatform"]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from functools import reduce
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 from sqlmodel import col
 from sqlmodel import select as select_rows
 
@@ -415,3 +416,59 @@ async def transfers_by_ids(
         rows = (await session.exec(statement)).all()
     found = {row.id: row for row in rows}
     return [found[i] for i in ids if i in found]
+
+
+class DecidedList(StrEnum):
+    """Which of the window's decided cases (`decided_cases`)."""
+
+    PENALISED = "PENALISED"  # with a penalty (publicity.penalised)
+    UNPUBLISHED = "UNPUBLISHED"  # penalised, not published (penalised − published)
+    PUBLISHED_LATE = "PUBLISHED_LATE"  # published after 7 working days (judged ones only)
+    MAJOR_UNREVIEWED = "MAJOR_UNREVIEWED"  # major, no legal review (majorDecided − reviewed)
+
+
+async def decided_cases(
+    store: Store,
+    tenants: Sequence[TenantFilter],
+    since: date,
+    until: date,
+    which: DecidedList,
+    calendar: HolidayCalendar,
+    policy: DeadlinePolicy = DeadlinePolicy(),
+) -> tuple[str, ...]:
+    """The numbers of the window's decided cases of one kind, sorted: the cases behind one of
+    `ledger_figures`' window counts, judged the same way (a publication the calendar cannot judge
+    is in neither `published_in_time` nor here)."""
+    case = EnforcementCase
+    scope = scope_of(tenants)
+    conditions = [
+        tenant_clause(col(case.tenant), scope),
+        col(case.decided_on) >= since,
+        col(case.decided_on) <= until,
+    ]
+    if which is DecidedList.MAJOR_UNREVIEWED:
+        conditions += [col(case.major) == true(), col(case.reviewer_id).is_(None)]
+    else:
+        conditions.append(col(case.penalty_kind).is_not(None))
+    if which is DecidedList.UNPUBLISHED:
+        conditions.append(col(case.published_on).is_(None))
+    if which is DecidedList.PUBLISHED_LATE:
+        conditions.append(col(case.published_on).is_not(None))
+    statement = select(col(case.number), col(case.decided_on), col(case.published_on)).where(
+        *conditions
+    )
+    async with store.transaction(scope) as session:
+        connection = await session.connection()
+        rows = (await connection.execute(statement)).all()
+    if which is not DecidedList.PUBLISHED_LATE:
+        return tuple(sorted(number for number, _, _ in rows))
+    late: list[str] = []
+    for number, decided_on, published_on in rows:
+        if decided_on is None or published_on is None:  # not so: the query asked for both
+            continue
+        try:
+            if published_late(decided_on, published_on, calendar, policy):
+                late.append(number)
+        except UnknownYear:
+            continue  # unjudged: named in unjudged_publication
+    return tuple(sorted(late))

@@ -12,13 +12,21 @@ import bisect
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from connectors.store.stats import LedgerFigures, case_lines, ledger_figures, transfers_by_ids
+from connectors.store.stats import (
+    DecidedList,
+    LedgerFigures,
+    case_lines,
+    decided_cases,
+    ledger_figures,
+    transfers_by_ids,
+)
 from domain.tenancy import TenantFilter
 from schemas.cases.procedure import calendar_of, report_unknown_years
 from schemas.cases.types import PageInfo
 from schemas.context import Info
 from schemas.errors import BadUserInput
 from schemas.supervision.types import (
+    DecidedCaseKind,
     ExpiringCertificate,
     ExpiringCertificateEdge,
     ExpiringCertificates,
@@ -28,6 +36,7 @@ from schemas.supervision.types import (
     SupervisedCase,
     SupervisedCaseConnection,
     SupervisedCaseEdge,
+    SupervisionStats,
     TransferFlag,
 )
 from schemas.transfers.types import Transfer, TransferConnection, TransferEdge
@@ -92,6 +101,42 @@ async def overdue_page(
         if kind is OverdueKind.DECISION
         else figures.overdue_service_numbers
     )
+    return await cases_page(info, tenants, numbers, first, after)
+
+
+async def decided_page(
+    info: Info,
+    stats: SupervisionStats,
+    kind: DecidedCaseKind,
+    first: int | None,
+    after: str | None,
+) -> SupervisedCaseConnection:
+    assert stats.figures is not None and stats.tenants is not None
+    numbers: Sequence[str]
+    if kind is DecidedCaseKind.DECIDED:
+        numbers = stats.figures.decided_numbers
+    elif kind is DecidedCaseKind.MISSING_ON_PLATFORM:
+        numbers = sorted(stats.reconciliation.missing_on_platform)
+    else:
+        services = info.context.services
+        numbers = await decided_cases(
+            services.store,
+            stats.tenants,
+            stats.from_,
+            stats.to,
+            DecidedList(kind.value),
+            calendar_of(info),
+        )
+    return await cases_page(info, stats.tenants, numbers, first, after)
+
+
+async def cases_page(
+    info: Info,
+    tenants: list[TenantFilter],
+    numbers: Sequence[str],
+    first: int | None,
+    after: str | None,
+) -> SupervisedCaseConnection:
     page, page_info = window(info, numbers, first, after)
     lines = await case_lines(info.context.services.store, tenants, page)
     return SupervisedCaseConnection(

@@ -11,6 +11,7 @@ from schemas.cases.types import Case, PageInfo
 from schemas.context import Info
 from schemas.enums import CaseStatus
 from schemas.fields import field
+from schemas.orgs.types import Org, load_org
 from schemas.permissions import allowed
 from schemas.transfers.types import TransferConnection
 
@@ -108,6 +109,32 @@ class OverdueKind(Enum):
     )
     SERVICE = strawberry.enum_value(
         "SERVICE", description="决定后超过7个工作日未送达 / decided, not served in time"
+    )
+
+
+@strawberry.enum(description="窗口内决定案件清单 / which of the window's decided cases")
+class DecidedCaseKind(Enum):
+    DECIDED = strawberry.enum_value("DECIDED", description="已决定 / decided (= decided)")
+    PENALISED = strawberry.enum_value(
+        "PENALISED", description="处罚决定 / with a penalty (= publicity.penalised)"
+    )
+    UNPUBLISHED = strawberry.enum_value(
+        "UNPUBLISHED", description="未公示 / penalised, not published (penalised − published)"
+    )
+    PUBLISHED_LATE = strawberry.enum_value(
+        "PUBLISHED_LATE",
+        description="逾期公示 / published after 7 working days (published − publishedInTime − "
+        "unjudged.publication)",
+    )
+    MAJOR_UNREVIEWED = strawberry.enum_value(
+        "MAJOR_UNREVIEWED",
+        description="重大决定未法制审核 / major decisions without a legal review (majorDecided − "
+        "reviewed)",
+    )
+    MISSING_ON_PLATFORM = strawberry.enum_value(
+        "MISSING_ON_PLATFORM",
+        description="省平台无记录 / decided, not on the provincial platform "
+        "(= reconciliation.missingOnPlatform)",
     )
 
 
@@ -226,6 +253,10 @@ class TownFigures:
     @field(description="法制审核覆盖率 / reviewed ÷ major decided")
     def review_rate(self) -> float | None:
         return rate(self.major_reviewed, self.major_decided)
+
+    @field(description="机构 / the town, street or body (its name)")
+    async def org(self, info: Info) -> Org | None:
+        return await load_org(info, self.tenant)
 
 
 @strawberry.type(description="一个期间的统计 / the window's figures of one period")
@@ -389,6 +420,22 @@ class SupervisionStats:
 
         assert self.figures is not None and self.tenants is not None
         return await overdue_page(info, self.figures, self.tenants, kind, first, after)
+
+    @field(
+        description="窗口内决定案件清单 / the window's decided cases behind a figure (decided, "
+        "publicity, legal review, reconciliation), by number"
+    )
+    async def decided_cases(
+        self,
+        info: Info,
+        kind: DecidedCaseKind,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SupervisedCaseConnection:
+        from schemas.supervision.lists import decided_page
+
+        assert self.figures is not None and self.tenants is not None
+        return await decided_page(info, self, kind, first, after)
 
     @field(
         description="移送监督清单 / the transfers behind a transfer figure (unansweredTransfers, "

@@ -37,7 +37,7 @@ GRAPH = """query($p: String!, $from: Date!, $to: Date!) {
     unansweredTransfers
     transfers { sent approvedLate sentLate answeredLate }
     unjudged { count }
-    byTown { tenant decided penalised published publishedInTime publicityRate timeliness
+    byTown { tenant org { name } decided penalised published publishedInTime publicityRate timeliness
       majorDecided majorReviewed reviewRate overdueDecision overdueService }
     comparison { previous { from to decided penalised published publishedInTime publicityRate
       timeliness majorDecided majorReviewed reviewRate transfersSent approvedLate sentLate
@@ -164,7 +164,9 @@ def test_a_bureau_downloads_the_countys_figures_as_csv(served: AuthGateway) -> N
     towns = {
         (r["tenant"], r["metric"]): as_number(r["value"]) for r in rows if r not in totals.values()
     }
+    named = {r["tenant"]: r["name"] for r in rows if r not in totals.values()}
     for share in stats["byTown"]:
+        assert named[share["tenant"]] == share["org"]["name"] != ""
         for key in TOWN:
             assert towns[(share["tenant"], key)] == share[key], (share["tenant"], key)
     assert len(rows) == 4 + len(METRICS) + len(TOWN) * len(stats["byTown"])
@@ -192,10 +194,10 @@ def test_a_bureau_downloads_the_countys_figures_as_xlsx(served: AuthGateway) -> 
         want = (at(stats, now), None if then is None else at(previous, then))
         assert figures[metric] == want, metric
     towns = list(book["分镇"].iter_rows(values_only=True))
-    assert towns[0] == ("tenant", *TOWN)
+    assert towns[0] == ("tenant", "name", *TOWN)
     assert [row[0] for row in towns[2:]] == [t["tenant"] for t in stats["byTown"]]
     for row, share in zip(towns[2:], stats["byTown"], strict=True):
-        assert row[1:] == tuple(share[key] for key in TOWN)
+        assert row[1:] == (share["org"]["name"], *(share[key] for key in TOWN))
     missing = [row[0] for row in book["省平台缺失"].iter_rows(min_row=2, values_only=True)]
     assert missing == stats["reconciliation"]["missingOnPlatform"]
     expiring = [row[0] for row in book["到期执法证"].iter_rows(min_row=2, values_only=True)]

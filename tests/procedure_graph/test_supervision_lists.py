@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from domain.calendar import default_calendar
 from domain.clock import Clock
+from domain.deadlines import publish_by
 from sandbox.world import World
 from tests.procedure.scenario import day, town_of
 from tests.procedure_graph.conftest import GraphGateway, principal
@@ -325,3 +327,65 @@ def test_the_previous_period(since: date, until: date, before: tuple[date, date]
     from schemas.supervision.lists import previous_period
 
     assert previous_period(since, until) == before
+
+
+DECIDED = """query($p: String!, $from: Date!, $to: Date!, $kind: DecidedCaseKind!, $after: String) {
+  supervisionStats(tenantPattern: $p, from: $from, to: $to) {
+    decided publicity { penalised published publishedInTime }
+    legalReview { majorDecided reviewed } reconciliation { missingOnPlatform }
+    unjudged { publication }
+    decidedCases(kind: $kind, first: 100, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { number tenant decidedOn } }
+    }
+    byTown { tenant org { name } }
+  } }"""
+
+
+def test_the_decided_cases_behind_the_window_figures(gateway: Any, world: World) -> None:
+
+    calendar = default_calendar()
+    mine = [c for c in world.cases if c.tenant.startswith(COUNTY)]
+    decided = [c for c in mine if c.decided_on and SINCE <= c.decided_on <= UNTIL]
+    penalised = [c for c in decided if c.penalty is not None]
+    published = [c for c in penalised if c.published_on]
+    want = {
+        "DECIDED": decided,
+        "PENALISED": penalised,
+        "UNPUBLISHED": [c for c in penalised if not c.published_on],
+        "PUBLISHED_LATE": [
+            c
+            for c in published
+            if c.published_on > publish_by(c.decided_on, calendar)  # type: ignore[arg-type, operator]
+        ],
+        "MAJOR_UNREVIEWED": [c for c in decided if c.major and not c.reviewer_id],
+    }
+    variables = {"p": f"{COUNTY}*", "from": SINCE.isoformat(), "to": UNTIL.isoformat()}
+    figures: dict[str, int] = {}
+    for kind in [*want, "MISSING_ON_PLATFORM"]:
+        numbers: list[str] = []
+        after = None
+        while True:
+            answer = gateway.query(DECIDED, {**variables, "kind": kind, "after": after})
+            assert "errors" not in answer, answer
+            stats = answer["data"]["supervisionStats"]
+            page = stats["decidedCases"]
+            numbers += [e["node"]["number"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert page["totalCount"] == len(numbers), kind
+        figures[kind] = len(numbers)
+        if kind in want:
+            assert numbers == sorted(c.number for c in want[kind]), kind
+        else:
+            assert numbers == sorted(stats["reconciliation"]["missingOnPlatform"])
+    publicity, review = stats["publicity"], stats["legalReview"]
+    assert stats["unjudged"]["publication"] == []
+    assert figures["DECIDED"] == stats["decided"] > 100  # more than a page
+    assert figures["PENALISED"] == publicity["penalised"]
+    assert figures["UNPUBLISHED"] == publicity["penalised"] - publicity["published"] > 0
+    assert figures["PUBLISHED_LATE"] == publicity["published"] - publicity["publishedInTime"] > 0
+    assert figures["MAJOR_UNREVIEWED"] == review["majorDecided"] - review["reviewed"]
+    assert figures["MISSING_ON_PLATFORM"] > 0
+    names = {o.code: o.name for o in world.orgs}
+    assert all(t["org"]["name"] == names[t["tenant"]] for t in stats["byTown"])
