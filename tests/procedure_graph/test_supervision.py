@@ -140,10 +140,10 @@ def test_a_bureau_sees_its_own_tenants_only(
     assert len(county["expiringCertificates"]["numbers"]) > len(
         want["expiringCertificates"]["numbers"]
     )
+    # another town's figures are refused, not answered with zeros (issue 15)
     elsewhere = graph_gateway.query(STATS, {**variables, "p": "990121002"}, as_=town_bureau)
-    nothing = elsewhere["data"]["supervisionStats"]
-    assert (nothing["decided"], nothing["expiringCertificates"]["count"]) == (0, 0)
-    assert nothing["overdue"] == {"decision": 0, "service": 0}
+    assert elsewhere["data"] is None
+    assert elsewhere["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     no_scope = principal("990121001", "case:read@990121001")
     refused = graph_gateway.query(STATS, variables, as_=no_scope)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
