@@ -25,9 +25,11 @@ __all__ = [
     "CASE_REPORT",
     "EVENT_FEEDBACK",
     "PENALTY_PUBLICATION",
+    "TICKET_CLOSING",
     "TRANSFER_REPORT",
     "EventFeedback",
     "OutboxEntry",
+    "TicketClosing",
     "case_report",
     "dedupe_key",
     "event_feedback",
@@ -35,6 +37,8 @@ __all__ = [
     "penalty_publication",
     "publication_of",
     "report_of",
+    "ticket_closing",
+    "ticket_closing_of",
     "transfer_report",
     "transfer_report_of",
 ]
@@ -43,6 +47,9 @@ CASE_REPORT = "case.report"  # 归集 to the provincial platform
 PENALTY_PUBLICATION = "penalty.publication"  # 双公示 to the credit system
 EVENT_FEEDBACK = "event.feedback"  # the case number back to the smart-city platform
 TRANSFER_REPORT = "transfer.report"  # 移送 to the provincial platform's 行刑衔接 register
+TICKET_CLOSING = "ticket.closing"  # 办结 of the 12345 ticket behind the case's event
+
+FILED, DECIDED, CLOSED = "filed", "decided", "closed"  # the milestones the platform is told
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,16 @@ class EventFeedback:
     event_id: str
     case_number: str
     result: str
+    stage: str = FILED
+
+
+@dataclass(frozen=True, slots=True)
+class TicketClosing:
+    """The 12345 ticket of `event_id` (if it has one) closed with `reply`."""
+
+    event_id: str
+    case_number: str
+    reply: str
 
 
 def _digest(text: str) -> str:
@@ -198,10 +215,26 @@ def event_feedback(tenant: str, feedback: EventFeedback, seq: int) -> OutboxEntr
         "event_id": feedback.event_id,
         CASE_NUMBER: feedback.case_number,
         "result": feedback.result,
+        "stage": feedback.stage,
     }
     key = dedupe_key(EVENT_FEEDBACK, feedback.case_number, seq)
     return OutboxEntry(tenant, OutboxTarget.SMARTCITY, EVENT_FEEDBACK, key, payload)
 
 
 def feedback_of(payload: dict[str, Any]) -> EventFeedback:
-    return EventFeedback(payload["event_id"], payload[CASE_NUMBER], payload["result"])
+    # rows queued before milestones existed carry no stage: they were the filing's
+    stage = payload.get("stage", FILED)
+    return EventFeedback(payload["event_id"], payload[CASE_NUMBER], payload["result"], stage)
+
+
+def ticket_closing(tenant: str, closing: TicketClosing, seq: int) -> OutboxEntry:
+    """Queued after the closing feedback of the same step: the smart-city rows of a case keep
+    their order, so the event is closed before its ticket."""
+    payload = {"event_id": closing.event_id, CASE_NUMBER: closing.case_number}
+    payload["reply"] = closing.reply
+    key = dedupe_key(TICKET_CLOSING, closing.case_number, seq)
+    return OutboxEntry(tenant, OutboxTarget.SMARTCITY, TICKET_CLOSING, key, payload)
+
+
+def ticket_closing_of(payload: dict[str, Any]) -> TicketClosing:
+    return TicketClosing(payload["event_id"], payload[CASE_NUMBER], payload["reply"])
