@@ -1,6 +1,7 @@
 """`supervisionStats(tenantPattern, from, to)` (stats:read): the ledger's figures from SQL
 aggregates (connectors/store/stats.py), then the provincial platform asked in batches: which
-decided cases it lacks, which certificates expire within 30 days, the case-file review scores."""
+decided cases it lacks, which certificates expire within 30 days or already lapsed, the
+case-file review scores."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import strawberry
 from connectors.errors import UpstreamNotFound
 from connectors.provincial import ProvincialClient, ReviewGrade, ReviewScore
 from connectors.store.stats import ledger_figures
+from domain.enums import CertificateStatus
 from domain.tenancy import TenantFilter
 from schemas.cases.procedure import calendar_of, report_unknown_years
 from schemas.context import Info
@@ -78,10 +80,14 @@ class Query:
         )
         ours = set(figures.decided_numbers)
         reviewed = [s for batch in scores for s in batch if s.number in ours]
+        # Lapsed ones too (issue 15): an officer whose certificate already ended is more urgent
+        # than one whose certificate ends next week; a revoked one is not expiring.
         expiring = sorted(
             c.number
             for c in certificates
-            if c is not None and today <= c.valid_until <= today + EXPIRY_WINDOW
+            if c is not None
+            and c.valid_until <= today + EXPIRY_WINDOW
+            and c.status is not CertificateStatus.REVOKED
         )
         return SupervisionStats(
             tenant_pattern=tenant_pattern,
