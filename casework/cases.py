@@ -47,6 +47,7 @@ from casework.commands import (
 from casework.ports import AfterCommit, CertificateLookup, Ledger, UnitOfWork
 from casework.units import Run, finish, start, unit
 from connectors.events import CaseEvent
+from connectors.outbox.messages import CLOSED, DECIDED
 from connectors.provincial.records import CertificateRecord
 from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, InvalidCommand
 from connectors.store.tables import EnforcementCase, Evidence, Org, Party
@@ -92,6 +93,13 @@ def evidence_kind(kind: EvidenceKind | str) -> EvidenceKind:
         return EvidenceKind(kind)
     except ValueError as exc:
         raise InvalidCommand(f"未知的证据种类 / unknown evidence kind {kind!r}") from exc
+
+
+def intended(content: str) -> str:
+    """The notice's intended penalty as the note says it: 拟… once, whether or not the officer
+    wrote the 拟 (not "拟拟处罚款500元")."""
+    content = content.strip()
+    return content if content.startswith("拟") else f"拟{content}"
 
 
 class CaseWork:
@@ -169,7 +177,11 @@ class CaseWork:
             leader = await act.person(command.decided_by)
             check_leader(leader, "不予立案", "dropping a clue")
             run.answer = await act.advance(
-                CaseStatus.DROPPED, leader.id, f"不予立案:{command.reason}"
+                CaseStatus.DROPPED,
+                leader.id,
+                f"不予立案:{command.reason}",
+                feedback=f"不予立案:{command.reason}",
+                stage=CLOSED,
             )
         return await self._finish(run)
 
@@ -329,7 +341,7 @@ class CaseWork:
             run.answer = await act.advance(
                 CaseStatus.NOTIFIED,
                 officers[0].id,
-                f"事先告知:拟{command.content},执法人员 {names(officers)}",
+                f"事先告知:{intended(command.content)},执法人员 {names(officers)}",
                 changes={
                     "penalty_kind": penalty.kind,
                     "fine": penalty.fine,
@@ -455,6 +467,8 @@ class CaseWork:
                 },
                 report=True,
                 publish=penalty is not None,
+                feedback=f"已作出决定,决定书文号 {case.number}:{outcome}",
+                stage=DECIDED,
             )
         return await self._finish(run)
 
@@ -522,6 +536,9 @@ class CaseWork:
                 "结案" + (f":{command.note}" if command.note else ""),
                 changes={"closed_on": act.on},
                 report=True,
+                feedback=f"案件 {case.number} 已结案"
+                + (f":{command.note}" if command.note else ""),
+                stage=CLOSED,
             )
         return await self._finish(run)
 
@@ -564,6 +581,7 @@ class CaseWork:
                 report=True,
                 publish=True,
                 feedback=f"已当场处罚,决定书文号 {case.number}",
+                stage=DECIDED,
             )
         return await self._finish(run)
 

@@ -115,6 +115,13 @@ class Certificate:
         usable = self.status in (CertificateStatus.VALID, CertificateStatus.EXPIRED)
         return usable and day <= self.valid_until
 
+    def status_on(self, day: date) -> CertificateStatus:
+        """The status on `day`: a certificate the platform still calls valid is EXPIRED once
+        past its date (the platform's status can lag; the date cannot)."""
+        if self.status is CertificateStatus.VALID and day > self.valid_until:
+            return CertificateStatus.EXPIRED
+        return self.status
+
 
 @dataclass(frozen=True, slots=True)
 class Person:

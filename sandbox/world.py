@@ -133,6 +133,9 @@ class HotlineTicket:
     caller_phone: str
     created_at: datetime
     event_id: str
+    # 办结: the command center closes the ticket with a reply once the case behind it closes
+    closed_at: datetime | None = None
+    reply: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensio
 from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
 from schemas.officers.schema import Query as OfficerQuery
+from schemas.scalars import SCALAR_OVERRIDES
 from schemas.subjects.schema import Query as SubjectQuery
 from schemas.subscriptions import Subscription, WebSocketOperations
 from schemas.supervision.complaints import ComplaintMutation
@@ -96,6 +97,7 @@ def build_schema(
         ),
         subscription=Subscription,
         config=StrawberryConfig(batching_config=batching),
+        scalar_overrides=SCALAR_OVERRIDES,  # every instant in China time (schemas/scalars.py)
         extensions=[
             OperationTracing,  # first: its span encloses everything, error shaping included
             AuditTrail,  # inside the span (its trace id), outside ShapeErrors (the final codes)

@@ -1,6 +1,7 @@
 """`supervisionStats(tenantPattern, from, to)` (stats:read): the ledger's figures from SQL
 aggregates (connectors/store/stats.py), then the provincial platform asked in batches: which
-decided cases it lacks, which certificates expire within 30 days, the case-file review scores.
+decided cases it lacks, which certificates expire within 30 days or already lapsed, the
+case-file review scores.
 
 A pattern that shares no tenant with the caller's stats:read scope is refused (FORBIDDEN), not
 answered with zeros; a wider one is narrowed to the scope (`scope` says what was counted). The
@@ -18,6 +19,7 @@ import strawberry
 from connectors.errors import UpstreamNotFound
 from connectors.provincial import ProvincialClient, ReviewGrade, ReviewScore
 from connectors.store.stats import ledger_figures, scope_of
+from domain.enums import CertificateStatus
 from domain.tenancy import TenantFilter
 from schemas.cases.procedure import calendar_of, report_unknown_years
 from schemas.context import Info
@@ -103,7 +105,8 @@ class Query:
             for c in certificates
             if c is not None
             and c.number in holders
-            and today <= c.valid_until <= today + EXPIRY_WINDOW
+            and c.valid_until <= today + EXPIRY_WINDOW
+            and c.status is not CertificateStatus.REVOKED
         ]
         return SupervisionStats(
             tenant_pattern=tenant_pattern,
