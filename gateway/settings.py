@@ -243,6 +243,22 @@ class Settings(BaseSettings):
         default="gateway:documents", description="Redis key prefix of the document cache"
     )
 
+    # People log in (issue 14; auth/people.py, auth/issuer/login.py, docs/auth.md)
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="An OpenID provider whose access tokens are people's: its issuer URL "
+        "(discovery at <issuer>/.well-known/openid-configuration gives its JWKS)",
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="`aud` required of its tokens (default GATEWAY_TOKEN_AUDIENCE)"
+    )
+    oidc_officer_claim: str = Field(
+        default="sub", description="The claim of its tokens holding the officer id of the store"
+    )
+    people_cache_ttl: float = Field(
+        default=30.0, ge=0, description="Seconds an officer looked up for a person's token is kept"
+    )
+
     @property
     def owner_database_url(self) -> str | None:
         return self.migration_database_url or self.database_url

@@ -37,10 +37,12 @@ from auth.issuer import (
     metadata_endpoint,
 )
 from auth.jwks import JwksCache
+from auth.people import CachedDirectory, DirectoryUnavailable, OfficerRecord, PeopleMapping
 from auth.tokens import TokenValidator, TrustedIssuer
-from connectors.jwks import HttpJwksSource
+from connectors.jwks import HttpJwksSource, OidcDiscoveryJwksSource
 from connectors.store.errors import StoreUnavailable
 from connectors.store.issuer import StoreClientRepository, StoreKeyRepository
+from connectors.store.people import StoreOfficerDirectory
 from domain.clock import Clock
 from gateway.services import build_clock
 from gateway.settings import Settings
@@ -48,6 +50,8 @@ from gateway.settings import Settings
 # The built-in issuer's keys are a store query away, so an unknown kid (a key another replica or
 # `gateway keys rotate` just added) may re-read them often.
 LOCAL_REFETCH_INTERVAL = 1.0
+# The claim of the built-in issuer's login tokens that names the officer (auth/issuer/login.py).
+PERSON_CLAIM = "officer"
 
 log = logging.getLogger("gateway.tokens")
 
@@ -55,8 +59,22 @@ log = logging.getLogger("gateway.tokens")
 @dataclass(frozen=True)
 class ExternalIssuer:
     issuer: str
-    jwks_url: str
+    jwks_url: str  # "": found by OIDC discovery from the issuer URL
     audience: str
+    officer_claim: str | None = None  # set: its tokens are people's, mapped to officers
+
+
+class OfficerLookup:
+    """`auth.people.OfficerDirectory` on the store: a store outage is `DirectoryUnavailable`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.store = StoreOfficerDirectory(engine)
+
+    async def officer(self, officer_id: str) -> OfficerRecord | None:
+        try:
+            return await self.store.officer(officer_id)
+        except StoreUnavailable as exc:
+            raise DirectoryUnavailable(str(exc)) from exc
 
 
 @dataclass
@@ -121,7 +139,19 @@ def external_issuers(settings: Settings) -> list[ExternalIssuer]:
             raise ValueError("GATEWAY_TRUSTED_ISSUERS: every entry needs issuer and jwks_url")
         issuers.append(
             ExternalIssuer(
-                entry["issuer"], entry["jwks_url"], entry.get("audience") or settings.token_audience
+                entry["issuer"],
+                entry["jwks_url"],
+                entry.get("audience") or settings.token_audience,
+                entry.get("officer_claim") or None,
+            )
+        )
+    if settings.oidc_issuer:
+        issuers.append(
+            ExternalIssuer(
+                settings.oidc_issuer,
+                "",
+                settings.oidc_audience or settings.token_audience,
+                settings.oidc_officer_claim,
             )
         )
     return issuers
@@ -149,6 +179,7 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
     routes: list[Route] = []
     issuer: Issuer | None = None
     issuer_keys: JwksCache | None = None
+    officers = CachedDirectory(OfficerLookup(engine), settings.people_cache_ttl)
     if settings.builtin_issuer:
         issuer = build_issuer(settings, engine, clock)
         keys = JwksCache(
@@ -159,7 +190,9 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
             stale_if_error=settings.issuer_keys_stale_if_error,
         )
         issuer_keys = keys
-        trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys))
+        # Its login tokens (code flow) name the officer in `officer`; client tokens do not.
+        people = PeopleMapping(PERSON_CLAIM, officers, required=False)
+        trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys, people))
         max_age = int(min(settings.jwks_cache_ttl, 300))
         routes += [
             Route(
@@ -173,16 +206,27 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
             Route(METADATA_PATH, metadata_endpoint(issuer), methods=["GET"]),
         ]
     for external in external_issuers(settings):
-        source = HttpJwksSource(
-            external.jwks_url,
-            timeout=settings.upstream_timeout,
-            connect_timeout=settings.upstream_connect_timeout,
-        )
+        source: HttpJwksSource | OidcDiscoveryJwksSource
+        if external.jwks_url:
+            source = HttpJwksSource(
+                external.jwks_url,
+                timeout=settings.upstream_timeout,
+                connect_timeout=settings.upstream_connect_timeout,
+            )
+        else:
+            source = OidcDiscoveryJwksSource(
+                external.issuer,
+                timeout=settings.upstream_timeout,
+                connect_timeout=settings.upstream_connect_timeout,
+            )
         closers.append(source.aclose)
         cache = JwksCache(
             source, ttl=settings.jwks_cache_ttl, refetch_interval=settings.jwks_refetch_interval
         )
-        trusted.append(TrustedIssuer(external.issuer, external.audience, cache))
+        mapping = (
+            PeopleMapping(external.officer_claim, officers) if external.officer_claim else None
+        )
+        trusted.append(TrustedIssuer(external.issuer, external.audience, cache, mapping))
     if len({t.issuer for t in trusted}) != len(trusted):
         raise ValueError("the same issuer is configured twice")
     validator = TokenValidator(trusted, leeway=settings.token_leeway, clock=clock.timestamp)

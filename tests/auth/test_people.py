@@ -1,0 +1,131 @@
+"""People's tokens (issue 14, item 1): an OIDC provider's access token names a person, a
+configured claim maps them to an officer of the store, and their org and role give the principal
+its tenant and scopes (auth/people.py). Over real HTTP, against a real gateway and store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from auth.people import ROLE_SCOPES, scopes_for
+from auth.scopes import parse_scopes
+from tests.auth.support import IDP_ISSUER, IdentityProvider
+
+# From the demo world (sandbox/world.py): town 990121001's leader, legal reviewer, officers,
+# auxiliaries; the county 城管局's leader.
+LEADER, REVIEWER, OFFICER, AUXILIARY = (
+    "OF990121001-01",
+    "OF990121001-02",
+    "OF990121001-03",
+    "OF990121001-08",
+)
+CGJ_LEADER = "OF990121-CGJ-01"
+AUDIT = "{ auditEvents(first: 1) { totalCount } }"
+CASES = "{ cases(first: 1) { totalCount } }"
+
+
+def person(idp: IdentityProvider, staff_id: str | None, **claims: Any) -> str:
+    """A token as a county identity platform issues it: no `tenant`, an OIDC `scope`."""
+    values: dict[str, Any] = {
+        "sub": f"person-{staff_id}",
+        "staff_id": staff_id,
+        "tenant": None,
+        "scope": "openid profile",
+        "client_id": "county-portal",
+        "sid": "session-1",
+    }
+    return idp.token(**(values | claims))
+
+
+@pytest.fixture(scope="module")
+def people_gateway(serve_gateway: Any, idp_session: IdentityProvider) -> Any:
+    issuers = [
+        {"issuer": IDP_ISSUER, "jwks_url": idp_session.jwks_url, "officer_claim": "staff_id"}
+    ]
+    with serve_gateway(trusted_issuers=issuers) as gw:
+        yield gw
+
+
+def test_an_officer_logs_in_with_their_own_org_and_role(
+    people_gateway: Any, idp: IdentityProvider
+) -> None:
+    token = person(idp, OFFICER)
+    answer = people_gateway.graphql(token, CASES)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["cases"]["totalCount"] > 0
+    # an officer has no audit:read; the town's leader does (both on their own town only)
+    refused = people_gateway.graphql(token, AUDIT).json()
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "audit:read" in refused["errors"][0]["message"]
+    leader = people_gateway.graphql(person(idp, LEADER), AUDIT).json()
+    assert "errors" not in leader, leader
+
+
+def test_the_token_scope_claim_grants_nothing(people_gateway: Any, idp: IdentityProvider) -> None:
+    """A person's scopes come from their role, never from what the provider put in `scope`."""
+    token = person(idp, AUXILIARY, scope="audit:read@* case:decide@*")
+    refused = people_gateway.graphql(token, AUDIT).json()
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_an_unknown_person_is_refused_with_a_clear_code(
+    people_gateway: Any, idp: IdentityProvider
+) -> None:
+    answer = people_gateway.graphql(person(idp, "OF-NOBODY-99"), CASES)
+    assert answer.status_code == 403
+    error = answer.json()["errors"][0]
+    assert error["extensions"] == {"code": "FORBIDDEN", "reason": "UNKNOWN_OFFICER"}
+    assert "OF-NOBODY-99" in error["message"]
+
+
+def test_a_person_token_without_the_claim_is_invalid(
+    people_gateway: Any, idp: IdentityProvider
+) -> None:
+    answer = people_gateway.graphql(person(idp, None), CASES)
+    assert answer.status_code == 401
+    assert 'error_description="missing claim staff_id"' in answer.headers["www-authenticate"]
+
+
+def test_a_person_is_still_checked_like_any_token(
+    people_gateway: Any, idp: IdentityProvider
+) -> None:
+    expired = person(idp, OFFICER, exp=int(idp.clock.timestamp()) - 3600)
+    answer = people_gateway.graphql(expired, CASES)
+    assert answer.status_code == 401 and "token expired" in answer.headers["www-authenticate"]
+
+
+def test_the_principal_names_the_officer_and_the_session(
+    people_gateway: Any, idp: IdentityProvider
+) -> None:
+    """What the acts will record (issue 14, item 2): the officer, the token's `sub`, its client
+    and the login session."""
+    from connectors.store import async_url, create_engine
+    from gateway.tokens import build_token_services
+
+    settings = people_gateway.settings
+
+    async def principal() -> Any:
+        engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
+        tokens = build_token_services(settings, engine, people_gateway.clock)
+        try:
+            return await tokens.validator.validate(person(idp, REVIEWER))
+        finally:
+            await tokens.aclose()
+            await engine.dispose()
+
+    got = asyncio.run(principal())
+    assert (got.officer, got.session_id, got.tenant) == (REVIEWER, "session-1", "990121001")
+    assert got.subject == f"person-{REVIEWER}" and got.client_id == "county-portal"
+    assert "case:review" in got.scope_string and "case:decide" not in got.scope_string
+
+
+def test_the_scopes_of_each_role_on_its_own_org() -> None:
+    assert scopes_for("OFFICER", "990121001") == parse_scopes(ROLE_SCOPES["OFFICER"])
+    assert "case:decide" in json.dumps([str(s) for s in scopes_for("LEADER", "990121:cgj")])
+    supervisor = {str(s) for s in scopes_for("OFFICER", "990121:sfj")}
+    assert "case:read@990121*" in supervisor and "case:write" not in supervisor
+    assert all(s.pattern is None for s in scopes_for("LEGAL_REVIEWER", "990121001"))
+    assert not any(s.action == "write" for s in scopes_for("AUXILIARY", "990121001"))
