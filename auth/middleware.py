@@ -33,6 +33,7 @@ PUBLIC_PATHS = frozenset(
         "/readyz",
         "/metrics",
         "/oauth/token",
+        "/oauth/authorize",  # the built-in login's form (auth/issuer/login.py)
         "/.well-known/jwks.json",
         "/.well-known/oauth-authorization-server",
     }

@@ -258,6 +258,19 @@ class Settings(BaseSettings):
     people_cache_ttl: float = Field(
         default=30.0, ge=0, description="Seconds an officer looked up for a person's token is kept"
     )
+    login_accounts: list[dict[str, str]] = Field(
+        default_factory=list,
+        description='Built-in login (code flow + PKCE), JSON: [{"username", "officer", '
+        '"password_hash"|"password"}]',
+    )
+    login_clients: list[dict[str, str | list[str]]] = Field(
+        default_factory=list,
+        description='Public clients of the built-in login, JSON: [{"client_id", "redirect_uris"}] '
+        "(the IDE's is built in)",
+    )
+    refresh_token_ttl: int = Field(
+        default=28_800, ge=60, description="Seconds a built-in login's refresh token lives"
+    )
 
     @property
     def owner_database_url(self) -> str | None:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 
 from auth.issuer import (
+    AUTHORIZE_PATH,
     JWKS_PATH,
     METADATA_PATH,
     TOKEN_PATH,
@@ -31,9 +32,13 @@ from auth.issuer import (
     IssuerClient,
     IssuerConfig,
     IssuerJwksSource,
+    Login,
+    LoginState,
     TokenEndpoint,
+    accounts_from_config,
     clients_from_config,
     jwks_endpoint,
+    login_clients_from_config,
     metadata_endpoint,
 )
 from auth.jwks import JwksCache
@@ -171,6 +176,27 @@ def build_issuer(settings: Settings, engine: AsyncEngine, clock: Clock | None = 
     return Issuer(config, StoreKeyRepository(engine, clock), clients, clock.timestamp)
 
 
+def ide_redirect_uris(settings: Settings) -> list[str]:
+    """Where the IDE's login returns: the IDE page under the issuer URL and under the address the
+    gateway listens on (and `localhost` for a loopback address)."""
+    uris = [issuer_url(settings) + "/graphql", f"http://{settings.host}:{settings.port}/graphql"]
+    if settings.host in ("127.0.0.1", "::1"):
+        uris.append(f"http://localhost:{settings.port}/graphql")
+    return list(dict.fromkeys(uris))
+
+
+def build_login(settings: Settings, issuer: Issuer) -> Login | None:
+    """The built-in login (authorization code + PKCE) when login accounts are configured."""
+    if not settings.login_accounts:
+        return None
+    return Login(
+        accounts=accounts_from_config(settings.login_accounts),
+        clients=login_clients_from_config(settings.login_clients, ide_redirect_uris(settings)),
+        state=LoginState(issuer.clock, settings.refresh_token_ttl),
+        base=issuer.config.issuer.rstrip("/"),
+    )
+
+
 def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) -> TokenServices:
     """Issuer and validator on the same clock: `exp`, `nbf` and `iat` are judged by the time
     they were stamped with."""
@@ -194,16 +220,23 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
         people = PeopleMapping(PERSON_CLAIM, officers, required=False)
         trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys, people))
         max_age = int(min(settings.jwks_cache_ttl, 300))
+        login = build_login(settings, issuer)
+        if login is not None:
+            routes.append(Route(AUTHORIZE_PATH, login.authorize, methods=["GET", "POST"]))
         routes += [
             Route(
-                TOKEN_PATH, TokenEndpoint(issuer, unavailable=(StoreUnavailable,)), methods=["POST"]
+                TOKEN_PATH,
+                TokenEndpoint(issuer, unavailable=(StoreUnavailable,), login=login),
+                methods=["POST"],
             ),
             Route(
                 JWKS_PATH,
                 jwks_endpoint(issuer, max_age, unavailable=(StoreUnavailable,)),
                 methods=["GET"],
             ),
-            Route(METADATA_PATH, metadata_endpoint(issuer), methods=["GET"]),
+            Route(
+                METADATA_PATH, metadata_endpoint(issuer, login=login is not None), methods=["GET"]
+            ),
         ]
     for external in external_issuers(settings):
         source: HttpJwksSource | OidcDiscoveryJwksSource
