@@ -69,8 +69,9 @@ def login_settings(accounts: list[DemoAccount]) -> list[dict[str, str]]:
 
 def account_lines(base: str, accounts: list[DemoAccount]) -> list[str]:
     lines = [
-        f"Log in to the IDE ({base}/graphql, button 登录 / log in) as a demo officer;",
-        f"every account's password is {DEMO_PASSWORD!r} (demo only):",
+        f"Log in to the IDE as a demo officer: {base}/graphql?login",
+        f"(or the IDE's button 登录 / log in); every account's password is {DEMO_PASSWORD!r}",
+        "(demo only):",
     ]
     for a in accounts:
         lines.append(f"  {a.role:<28} {a.username:<16} {a.officer}  ({a.name}, {a.tenant})")

@@ -42,6 +42,7 @@ def test_six_demo_officers_of_the_showcase_town_and_county(world: World, owner: 
     assert {a.tenant for a in accounts.values()} >= {owner}
     text = "\n".join(account_lines("http://127.0.0.1:8000", list(accounts.values())))
     assert DEMO_PASSWORD in text and all(name in text for name in accounts)
+    assert "http://127.0.0.1:8000/graphql?login" in text  # the login link
 
 
 def test_each_demo_officer_logs_in_with_their_role(

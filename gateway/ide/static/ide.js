@@ -142,5 +142,7 @@
   document.getElementById("login").addEventListener("click", login);
   document.getElementById("logout").addEventListener("click", logout);
   show();
+  // `/graphql?login` (the link the demo prints) starts the login at once
+  if (new URLSearchParams(location.search).has("login")) { login(); return; }
   finishLogin().then(function () { input.value = localStorage.getItem(KEY) || ""; mount(); });
 })();

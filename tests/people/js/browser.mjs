@@ -15,6 +15,9 @@ const seen = { steps: [] };
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(30000);
+  await page.goto(IDE_URL + "?login");  // the link the demo prints goes straight to the login
+  await page.waitForURL(/\/oauth\/authorize\?.*code_challenge_method=S256/);
+  seen.steps.push("login-link");
   await page.goto(IDE_URL);
   await page.waitForSelector(".graphiql-container");
   seen.before = await page.textContent("#token-status");
