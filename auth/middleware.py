@@ -100,7 +100,7 @@ def people_unavailable() -> JSONResponse:
             "errors": [
                 {
                     "message": "人员信息暂不可用 / officer records unavailable, retry",
-                    "extensions": {"code": "UPSTREAM_UNAVAILABLE", "source": "store"},
+                    "extensions": {"code": "STORE_UNAVAILABLE", "retryable": True},
                 }
             ]
         },

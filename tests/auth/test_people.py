@@ -129,3 +129,39 @@ def test_the_scopes_of_each_role_on_its_own_org() -> None:
     assert "case:read@990121*" in supervisor and "case:write" not in supervisor
     assert all(s.pattern is None for s in scopes_for("LEGAL_REVIEWER", "990121001"))
     assert not any(s.action == "write" for s in scopes_for("AUXILIARY", "990121001"))
+
+
+def test_officer_records_are_cached_for_the_ttl() -> None:
+    from dataclasses import dataclass
+
+    from auth.people import CachedDirectory
+
+    @dataclass
+    class Record:
+        id: str
+        tenant: str
+        role: str
+
+    class Directory:
+        def __init__(self) -> None:
+            self.reads = 0
+            self.role = "OFFICER"
+
+        async def officer(self, officer_id: str) -> Record | None:
+            self.reads += 1
+            return Record(officer_id, "990121001", self.role)
+
+    now = [0.0]
+    source = Directory()
+    cached = CachedDirectory(source, ttl=30, clock=lambda: now[0])
+
+    async def role() -> str | None:
+        record = await cached.officer(OFFICER)
+        return record.role if record else None
+
+    assert asyncio.run(role()) == "OFFICER"
+    source.role = "LEADER"  # promoted in the store
+    now[0] = 29.0
+    assert asyncio.run(role()) == "OFFICER" and source.reads == 1
+    now[0] = 30.0
+    assert asyncio.run(role()) == "LEADER" and source.reads == 2
