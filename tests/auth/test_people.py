@@ -165,3 +165,28 @@ def test_officer_records_are_cached_for_the_ttl() -> None:
     assert asyncio.run(role()) == "OFFICER" and source.reads == 1
     now[0] = 30.0
     assert asyncio.run(role()) == "LEADER" and source.reads == 2
+
+
+def test_a_person_over_the_websocket(serve_gateway: Any, idp: IdentityProvider) -> None:
+    """The same mapping for a browser's socket (the token in `connection_init`): the officer's
+    scopes hold there, and a person who is no officer is closed out with 4403."""
+    from tests.hardening.test_websocket import acked, closed_with, first_error, run, socket
+
+    issuers = [{"issuer": IDP_ISSUER, "jwks_url": idp.jwks_url, "officer_claim": "staff_id"}]
+
+    async def scenario(gw: Any) -> tuple[Any, Any, int | None]:
+        payload = {"Authorization": f"Bearer {person(idp, OFFICER)}"}
+        async with socket(gw, payload) as ws:
+            await acked(ws)
+            cases = await run(ws, CASES)
+            assert json.loads(await ws.recv()) == {"id": "1", "type": "complete"}
+            audit = first_error(await run(ws, AUDIT, id_="2"))
+        async with socket(gw, {"Authorization": f"Bearer {person(idp, 'OF-NOBODY-98')}"}) as ws:
+            code = await closed_with(ws)
+        return cases, audit, code
+
+    with serve_gateway(trusted_issuers=issuers, websocket_operations=True) as gw:
+        cases, audit, code = asyncio.run(scenario(gw))
+    assert cases["type"] == "next" and cases["payload"]["data"]["cases"]["totalCount"] > 0
+    assert audit["extensions"]["code"] == "FORBIDDEN" and "audit:read" in audit["message"]
+    assert code == 4403
