@@ -56,6 +56,7 @@ class Rule(LabelledEnum):
     TIME_LIMIT_EXTENSION = ("TIME_LIMIT_EXTENSION", "延长办案期限须经负责人在期限届满前批准")
     DECISION_TIME_LIMIT = ("DECISION_TIME_LIMIT", "超过办案期限且未经批准延长,不得作出处罚决定")
     DISCUSSION_QUORUM = ("DISCUSSION_QUORUM", "集体讨论须有规定人数的负责人参加")
+    LATE_ENTRY_REASON = ("LATE_ENTRY_REASON", "补录须说明理由")  # issue 14: domain/entry.py
 
 
 class DefenceKind(LabelledEnum):

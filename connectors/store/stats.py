@@ -18,7 +18,13 @@ from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 from sqlmodel import col
 
 from connectors.store.repository import Store, tenant_clause
-from connectors.store.tables import CaseTransfer, EnforcementCase, Officer, TransferStatus
+from connectors.store.tables import (
+    CaseStep,
+    CaseTransfer,
+    EnforcementCase,
+    Officer,
+    TransferStatus,
+)
 from domain.calendar import CHINA_STANDARD_TIME, HolidayCalendar, UnknownYear
 from domain.deadlines import DeadlinePolicy, published_late, served_late
 from domain.enums import CaseStatus
@@ -54,6 +60,7 @@ class LedgerFigures:
     unjudged_service: tuple[str, ...] = ()  # decided, unserved: overdue or not?
     unjudged_transfers: int = 0  # pending transfers: late or not?
     unknown_years: tuple[int, ...] = ()
+    late_entries: int = 0  # steps entered late (补录) in the window (by their time of entry)
 
 
 def scope_of(tenants: Sequence[TenantFilter]) -> TenantFilter:
@@ -157,8 +164,21 @@ async def ledger_figures(
             not_(sent_before(window.late_before)),
         )
     )
+    # 补录: steps of the tenants' cases entered late, by their time of entry (issue 14)
+    late_entries = (
+        select(func.count())
+        .select_from(CaseStep)
+        .where(
+            tenant_clause(col(CaseStep.tenant), scope),
+            col(CaseStep.late_reason).is_not(None),
+            col(CaseStep.recorded_at) >= datetime.combine(since, time(), CHINA_STANDARD_TIME),
+            col(CaseStep.recorded_at)
+            < datetime.combine(until + timedelta(days=1), time(), CHINA_STANDARD_TIME),
+        )
+    )
     async with store.transaction(scope) as session:
         connection = await session.connection()  # plain Core rows, no ORM objects
+        late_entries_n = int((await connection.execute(late_entries)).scalar_one())
         unanswered_transfers = int((await connection.execute(unanswered)).scalar_one())
         unjudged_transfers = (
             int((await connection.execute(undecidable)).scalar_one()) if window.unknown_years else 0
@@ -272,4 +292,5 @@ async def ledger_figures(
         unjudged_service=tuple(sorted(unjudged_service)),
         unjudged_transfers=unjudged_transfers,
         unknown_years=tuple(sorted(unknown_years)),
+        late_entries=late_entries_n,
     )

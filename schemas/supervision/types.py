@@ -114,6 +114,11 @@ class SupervisionStats:
         description="超过5个工作日未答复的移送(截至今日) / transfers sent or received that are "
         "still pending after 5 working days, as of today",
     )
+    late_entries: int = strawberry.field(
+        default=0,
+        description="补录的办案步骤(按录入时间在统计区间内) / case steps entered late (dated more "
+        "than GATEWAY_LATE_ENTRY_HOURS before their entry), entered in the window",
+    )
     unjudged: UnjudgedFigures = strawberry.field(
         default_factory=lambda: UnjudgedFigures(
             unknown_years=[], publication=[], service=[], transfers=0
