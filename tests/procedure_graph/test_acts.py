@@ -288,3 +288,56 @@ def test_a_summary_decision_is_signed_by_the_officer(
     assert decision["kind"] == "PENALTY_DECISION" and decision["valid"] is True
     assert decision["signedBy"] == town.officers[0]
     assert '"procedure":"SUMMARY"' in decision["content"]
+
+
+def test_a_transfer_is_sent_by_the_officer_and_answered_by_the_system(
+    graph_gateway: GraphGateway, world: World
+) -> None:
+    """Sending is the signed-in officer's act; the receiving department's system answers as
+    itself; both steps name the token they came with, and both writes are on the transfer's
+    and the case's audit record."""
+    town = town_of(world)
+    driver = GraphDriver(graph_gateway, town)
+    number = driver.clue()
+    driver.file(number)
+    department = "990121:cgj"
+    scopes = f"case:read@{town.code} transfer:read@{town.code} transfer:write@{town.code}"
+    sender = principal(town.code, scopes, officer=town.officers[0], sid="s-send")
+    sent = graph_gateway.query(
+        "mutation($input: TransferCaseInput!) { transferCase(input: $input) { transferId } }",
+        {
+            "input": {
+                "number": number,
+                "version": driver.versions[number],
+                "idempotencyKey": key(),
+                "toTenant": department,
+                "kind": "DEPARTMENT",
+                "reason": "不属于本机关管辖,移送有管辖权的机关",
+                "at": iso(day(2)),
+            }
+        },
+        as_=sender,
+    )
+    assert "errors" not in sent, sent
+    transfer = sent["data"]["transferCase"]["transferId"]
+    system = principal(
+        department, f"transfer:read@{department} transfer:write@{department}", subject="cgj-system"
+    )
+    answered = graph_gateway.query(
+        "mutation($input: AnswerTransferInput!) { answerTransfer(input: $input) { number } }",
+        {"input": {"transferId": transfer, "idempotencyKey": key(), "accept": True}},
+        as_=system,
+    )
+    assert "errors" not in answered, answered
+    steps = graph_gateway.query(TIMELINE, {"n": number}, as_=reader(town.code))["data"]["case"][
+        "timeline"
+    ]
+    sending, answer = steps[-2:]
+    assert sending["actorId"] == town.officers[0]
+    assert sending["enteredBy"]["sessionId"] == "s-send"
+    assert answer["actorId"] == "cgj-system"
+    assert answer["enteredBy"] == {"subject": "cgj-system", "clientId": "test", "sessionId": None}
+    events = graph_gateway.query(
+        AUDIT, {"f": {"record": f"Transfer:{transfer}"}}, as_=reader(town.code)
+    )["data"]["auditEvents"]["edges"]
+    assert {e["node"]["operationName"] for e in events} >= {"transferCase"}
