@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from joserfc import jws
@@ -42,6 +42,9 @@ class TrustedIssuer:
     issuer: str  # the exact `iss`
     audience: str  # the `aud` this gateway requires from that issuer
     keys: JwksCache
+    # Its tokens may act for a person (RFC 8693 `act`, with `officer` and `sid`): only the
+    # built-in issuer's, which mints them by token exchange (auth/issuer/exchange.py).
+    acts_for_people: bool = False
 
 
 def _claims_error(error: ClaimError) -> InvalidToken:
@@ -129,7 +132,22 @@ class TokenValidator:
             registry.validate(claims)
         except ClaimError as exc:
             raise _claims_error(exc) from exc
-        return self._principal(claims)
+        principal = self._principal(claims)
+        if issuer.acts_for_people and "act" in claims:
+            return self._acting_for(principal, claims)
+        return principal
+
+    @staticmethod
+    def _acting_for(principal: Principal, claims: dict[str, Any]) -> Principal:
+        """A token a client got by token exchange: the person (`officer`, `sid`) it acts for."""
+        act, officer, sid = claims.get("act"), claims.get("officer"), claims.get("sid")
+        if not isinstance(act, dict) or act.get("sub") != principal.client_id:
+            raise InvalidToken("invalid claim act")
+        if not isinstance(officer, str) or not officer or forbidden_character(officer):
+            raise InvalidToken("invalid claim officer")
+        if sid is not None and (not isinstance(sid, str) or forbidden_character(sid)):
+            raise InvalidToken("invalid claim sid")
+        return replace(principal, officer=officer, session_id=sid)
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         tenant = claims.get("tenant")

@@ -36,6 +36,7 @@ from auth.issuer import (
     jwks_endpoint,
     metadata_endpoint,
 )
+from auth.issuer.exchange import TokenExchange
 from auth.jwks import JwksCache
 from auth.tokens import TokenValidator, TrustedIssuer
 from connectors.jwks import HttpJwksSource
@@ -149,6 +150,7 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
     routes: list[Route] = []
     issuer: Issuer | None = None
     issuer_keys: JwksCache | None = None
+    exchange: TokenExchange | None = None
     if settings.builtin_issuer:
         issuer = build_issuer(settings, engine, clock)
         keys = JwksCache(
@@ -159,11 +161,16 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
             stale_if_error=settings.issuer_keys_stale_if_error,
         )
         issuer_keys = keys
-        trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys))
+        trusted.append(
+            TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys, acts_for_people=True)
+        )
+        exchange = TokenExchange(issuer)  # validates subject tokens with `validator`, below
         max_age = int(min(settings.jwks_cache_ttl, 300))
         routes += [
             Route(
-                TOKEN_PATH, TokenEndpoint(issuer, unavailable=(StoreUnavailable,)), methods=["POST"]
+                TOKEN_PATH,
+                TokenEndpoint(issuer, unavailable=(StoreUnavailable,), exchange=exchange),
+                methods=["POST"],
             ),
             Route(
                 JWKS_PATH,
@@ -186,4 +193,6 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
     if len({t.issuer for t in trusted}) != len(trusted):
         raise ValueError("the same issuer is configured twice")
     validator = TokenValidator(trusted, leeway=settings.token_leeway, clock=clock.timestamp)
+    if exchange is not None:
+        exchange.validate = validator.validate
     return TokenServices(validator, issuer, routes, closers, issuer_keys)
