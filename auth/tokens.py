@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from joserfc import jws
@@ -60,6 +60,9 @@ class TrustedIssuer:
     keys: JwksCache
     # Its person tokens map to officers of the store (auth/people.py); None: machines only.
     people: PeopleMapping | None = None
+    # Its tokens may act for a person (RFC 8693 `act`, with `officer` and `sid`): only the
+    # built-in issuer's, which mints them by token exchange (auth/issuer/exchange.py).
+    acts_for_people: bool = False
 
 
 def _claims_error(error: ClaimError) -> InvalidToken:
@@ -147,6 +150,10 @@ class TokenValidator:
             registry.validate(claims)
         except ClaimError as exc:
             raise _claims_error(exc) from exc
+        if issuer.acts_for_people and "act" in claims:
+            # a client acting for a person by token exchange: checked before the person
+            # mapping, which would take the exchanged token for the person's own
+            return self._acting_for(self._principal(claims), claims)
         if issuer.people is not None and issuer.people.applies(claims):
             if not isinstance(claims["sub"], str) or forbidden_character(claims["sub"]) is not None:
                 raise InvalidToken("invalid claim sub")
@@ -162,6 +169,18 @@ class TokenValidator:
             except DirectoryUnavailable as exc:
                 raise PeopleUnavailable("officer records unavailable") from exc
         return self._principal(claims)
+
+    @staticmethod
+    def _acting_for(principal: Principal, claims: dict[str, Any]) -> Principal:
+        """A token a client got by token exchange: the person (`officer`, `sid`) it acts for."""
+        act, officer, sid = claims.get("act"), claims.get("officer"), claims.get("sid")
+        if not isinstance(act, dict) or act.get("sub") != principal.client_id:
+            raise InvalidToken("invalid claim act")
+        if not isinstance(officer, str) or not officer or forbidden_character(officer):
+            raise InvalidToken("invalid claim officer")
+        if sid is not None and (not isinstance(sid, str) or forbidden_character(sid)):
+            raise InvalidToken("invalid claim sid")
+        return replace(principal, officer=officer, session_id=sid)
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         tenant = claims.get("tenant")

@@ -7,11 +7,12 @@ the step and queues what the change owes the other systems (casework/effects.py)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import Field, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
+from casework.acting import stamp
 from casework.commands import CommandResult
 from casework.effects import effects
 from casework.ports import UnitOfWork
@@ -110,6 +111,7 @@ class Act:
         steps = await uow.steps(case.number)
         at = dated(command.at, uow.now)
         check_act_time(steps[-1].at if steps else None, at)
+        stamp(uow, at)  # who enters it, and a late entry's reason (casework/acting.py)
         return cls(uow, case, steps, at, certificates or {})
 
     @property
@@ -163,6 +165,7 @@ class Act:
         publish: bool = False,
         feedback: str | None = None,
         stage: str = FILED,
+        on_step: Callable[[CaseStep], None] | None = None,
     ) -> CommandResult:
         """Write the change (version-checked), append the step, queue what is owed: the 归集
         report (`report`), the 双公示 record (`publish`), the smart-city `feedback` on the
@@ -170,6 +173,8 @@ class Act:
         uow, case = self.uow, self.case
         version = await uow.update_case(case, None, **{"status": status, **(changes or {})})
         step = await uow.append_step(case, status, actor_id, note, self.at, evidence_ids)
+        if on_step is not None:  # the step's signed document (casework/documents.py)
+            on_step(step)
         if report or publish or feedback:
             case = await uow.reload(case)
             item = await uow.item(case.item_code)

@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 from connectors.events import CaseEvent
 from connectors.provincial.records import CertificateRecord
-from connectors.store.ledger import Idempotency
+from connectors.store.ledger import Idempotency, StepOrigin
 from connectors.store.tables import (
     CaseStep,
     CaseTransfer,
@@ -45,6 +45,8 @@ class UnitOfWork(Protocol):
 
     @property
     def queued(self) -> Sequence[OutboxEntry]: ...
+
+    origin: StepOrigin | None  # who enters the unit's steps (casework/acting.py)
 
     async def case(self, number: str, tenants: TenantFilter) -> EnforcementCase: ...
 
@@ -159,3 +161,12 @@ class AfterCommit:
         if event is not None:
             for publish in self._on_case_event:
                 await publish(event)
+
+
+class DocumentSigner(Protocol):
+    """Signs key documents (auth/signatures.py): `ready` loads the key outside the unit of work,
+    `sign` answers the detached signature of a document's bytes inside it."""
+
+    async def ready(self) -> None: ...
+
+    def sign(self, document: bytes) -> str: ...

@@ -73,6 +73,7 @@ class Rule(LabelledEnum):
     GRANT_STATE = ("GRANT_STATE", "赋权事项状态:已赋权的不重复赋权,未赋权的不能收回或调整")
     GRANT_RETROACTIVE = ("GRANT_RETROACTIVE", "赋权调整不溯及既往")
     COMPLAINT_STATE = ("COMPLAINT_STATE", "投诉举报已办结,不能再次答复")
+    LATE_ENTRY_REASON = ("LATE_ENTRY_REASON", "补录须说明理由")  # issue 14: domain/entry.py
 
 
 class DefenceKind(LabelledEnum):

@@ -211,6 +211,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Leaders (the chair included) a collective discussion (集体讨论, art. 57) needs",
     )
+    # Who changed a case, when (issue 14, docs/procedure.md "The record of who and when")
+    late_entry_hours: float = Field(
+        default=72,
+        ge=0,
+        description="Hours an act may be dated before its entry; beyond, it is entered late "
+        "(补录) and needs a reason (0: no act is late)",
+    )
     # Case events (the caseEvents subscription): Redis pub/sub channel when REDIS_URL is set
     case_events_channel: str = Field(
         default="gateway:case-events", description="Redis channel the replicas share case events on"

@@ -41,6 +41,7 @@ from auth.issuer import (
     login_clients_from_config,
     metadata_endpoint,
 )
+from auth.issuer.exchange import TokenExchange
 from auth.jwks import JwksCache
 from auth.people import CachedDirectory, DirectoryUnavailable, OfficerRecord, PeopleMapping
 from auth.tokens import TokenValidator, TrustedIssuer
@@ -206,6 +207,7 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
     issuer: Issuer | None = None
     issuer_keys: JwksCache | None = None
     officers = CachedDirectory(OfficerLookup(engine), settings.people_cache_ttl)
+    exchange: TokenExchange | None = None
     if settings.builtin_issuer:
         issuer = build_issuer(settings, engine, clock)
         keys = JwksCache(
@@ -218,7 +220,12 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
         issuer_keys = keys
         # Its login tokens (code flow) name the officer in `officer`; client tokens do not.
         people = PeopleMapping(PERSON_CLAIM, officers, required=False)
-        trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys, people))
+        trusted.append(
+            TrustedIssuer(
+                issuer.config.issuer, issuer.config.audience, keys, people, acts_for_people=True
+            )
+        )
+        exchange = TokenExchange(issuer)  # validates subject tokens with `validator`, below
         max_age = int(min(settings.jwks_cache_ttl, 300))
         login = build_login(settings, issuer)
         if login is not None:
@@ -226,7 +233,9 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
         routes += [
             Route(
                 TOKEN_PATH,
-                TokenEndpoint(issuer, unavailable=(StoreUnavailable,), login=login),
+                TokenEndpoint(
+                    issuer, unavailable=(StoreUnavailable,), login=login, exchange=exchange
+                ),
                 methods=["POST"],
             ),
             Route(
@@ -263,4 +272,6 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
     if len({t.issuer for t in trusted}) != len(trusted):
         raise ValueError("the same issuer is configured twice")
     validator = TokenValidator(trusted, leeway=settings.token_leeway, clock=clock.timestamp)
+    if exchange is not None:
+        exchange.validate = validator.validate
     return TokenServices(validator, issuer, routes, closers, issuer_keys)

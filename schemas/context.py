@@ -5,6 +5,7 @@ and this request's own loaders (never shared across requests)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeAlias
 
 import strawberry
@@ -13,6 +14,7 @@ from starlette.websockets import WebSocket
 
 from auth.lookups import PersonLookups
 from auth.principal import Principal
+from auth.signatures import DocumentSignatures
 from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
 from casework.supervision import SupervisionWork
 from connectors.credit import CreditClient
@@ -51,6 +53,10 @@ class Services:
     hooks: AfterCommit
     # the miss budget of lookups by a person's ID number (auth/lookups.py)
     person_lookups: PersonLookups
+    # an act dated more than this before its entry is late (补录, a reason needed); None: never
+    late_entry_window: timedelta | None = None
+    # checks the signatures of key documents (auth/signatures.py); None: not checked
+    signatures: DocumentSignatures | None = None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from starlette.types import Scope as ASGIScope
 
 from auth.issuer.clients import AUTH_METHODS, GRANT_TYPE, IssuerClient, ScopeNotAllowed
 from auth.issuer.clients import unknown_client as _unknown_client
+from auth.issuer.exchange import GRANT_TYPE as EXCHANGE_GRANT
+from auth.issuer.exchange import TokenExchange
 from auth.issuer.hashing import needs_rehash
 from auth.issuer.issuer import Issuer
 from auth.issuer.login import AUTHORIZE_PATH, Login
@@ -174,13 +176,16 @@ class TokenEndpoint:
         *,
         unavailable: tuple[type[BaseException], ...] = (),
         login: Login | None = None,
+        exchange: TokenExchange | None = None,
     ) -> None:
         """`unavailable`: the errors of the store behind the issuer that mean "down, retry"
         (given by the composition root: auth knows no connector); they answer a JSON 503.
-        `login`: people's grants (authorization code with PKCE, refresh token) are served too."""
+        `login`: people's grants (authorization code with PKCE, refresh token) are served too.
+        `exchange`: the token-exchange grant (RFC 8693, auth/issuer/exchange.py)."""
         self.issuer = issuer
         self.unavailable = unavailable
         self.login = login
+        self.exchange = exchange
         # authlib refuses plain HTTP except on loopback; the issuer URL is the public one.
         self.uri = issuer.config.issuer.rstrip("/") + TOKEN_PATH
 
@@ -207,6 +212,12 @@ class TokenEndpoint:
             key = await self.issuer.signing_key()
         except self.unavailable:
             return unavailable_response()
+        if form["grant_type"] == EXCHANGE_GRANT and self.exchange is not None:
+            try:
+                secret = _presented_secret(request.headers, form)
+                return await self.exchange.handle(client, secret, form)
+            except self.unavailable:
+                return unavailable_response()
         server = TokenServer(client, lambda c, s: self.issuer.token_response(key, c, s))
         response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
         if response.status_code == 200 and client is not None and needs_rehash(client.secret_hash):

@@ -138,6 +138,17 @@ class Idempotency:
         return f"{self.tenant}:{self.key}"
 
 
+@dataclass(frozen=True)
+class StepOrigin:
+    """Who enters the steps of a unit (issue 14): the token's subject, client and session, and
+    the reason given for an act entered late (补录)."""
+
+    subject: str
+    client_id: str
+    session_id: str | None = None
+    late_reason: str | None = None
+
+
 class LedgerUnit:
     """One transaction's view of the ledger (the port's `UnitOfWork`): what a command reads,
     locked where it matters, and what it writes, committed together by `commit`."""
@@ -147,6 +158,7 @@ class LedgerUnit:
         self.now = now
         self.idempotency = idempotency
         self.queued: list[OutboxEntry] = []
+        self.origin: StepOrigin | None = None  # set by the service layer for a caller's command
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -381,7 +393,13 @@ class LedgerUnit:
             actor_id=actor_id,
             note=note,
             evidence_ids=list(evidence_ids),
+            recorded_at=self.now,
         )
+        if self.origin is not None:
+            step.subject = self.origin.subject
+            step.client_id = self.origin.client_id
+            step.session_id = self.origin.session_id
+            step.late_reason = self.origin.late_reason
         self.session.add(step)
         return step
 

@@ -23,7 +23,13 @@ from sqlmodel import col
 from sqlmodel import select as select_rows
 
 from connectors.store.repository import Store, tenant_clause
-from connectors.store.tables import CaseTransfer, EnforcementCase, Officer, TransferStatus
+from connectors.store.tables import (
+    CaseStep,
+    CaseTransfer,
+    EnforcementCase,
+    Officer,
+    TransferStatus,
+)
 from domain.calendar import CHINA_STANDARD_TIME, HolidayCalendar, UnknownYear
 from domain.clock import local_date
 from domain.deadlines import DeadlinePolicy, published_late, served_late
@@ -82,6 +88,7 @@ class LedgerFigures:
     answered_late_ids: tuple[str, ...] = ()
     unjudged_answers: int = 0  # answered in the window's transfers the calendar cannot judge
     by_tenant: tuple[TenantFigures, ...] = ()  # the case figures per tenant (town), by code
+    late_entries: int = 0  # steps entered late (补录) in the window (by their time of entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +197,22 @@ async def ledger_figures(
         not_(_sent_before(since)),
         _sent_before(until + timedelta(days=1)),
     )
+    # 补录: steps of the tenants' cases entered late, by their time of entry (issue 14)
+    late_entries = (
+        select(func.count())
+        .select_from(CaseStep)
+        .where(
+            tenant_clause(col(CaseStep.tenant), scope),
+            col(CaseStep.late_reason).is_not(None),
+            col(CaseStep.recorded_at) >= datetime.combine(since, time(), CHINA_STANDARD_TIME),
+            col(CaseStep.recorded_at)
+            < datetime.combine(until + timedelta(days=1), time(), CHINA_STANDARD_TIME),
+        )
+    )
     async with store.transaction(scope) as session:
         connection = await session.connection()  # plain Core rows, no ORM objects
         unanswered_ids = (await connection.execute(unanswered)).scalars().all()
+        late_entries_n = int((await connection.execute(late_entries)).scalar_one())
         unjudged_transfers = (
             int((await connection.execute(undecidable)).scalar_one()) if window.unknown_years else 0
         )
@@ -334,6 +354,7 @@ async def ledger_figures(
         answered_late_ids=tuple(sorted(answered_late_ids)),
         unjudged_answers=unjudged_answers,
         by_tenant=shares,
+        late_entries=late_entries_n,
     )
 
 

@@ -320,6 +320,19 @@ class CaseStep(SQLModel, table=True):
     actor_id: str
     note: str
     evidence_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Who entered it and when (issue 14; NULL on steps written before): the server's time of
+    # entry beside the act's `at`, the token it came with, the reason of a late entry (补录).
+    recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    subject: str | None = None
+    client_id: str | None = None
+    session_id: str | None = None
+    late_reason: str | None = Field(default=None, sa_type=Text)
+    # The key document the step produced (立案审批表, 处罚决定书), as signed: canonical JSON,
+    # its SHA-256 and the detached JWS naming the person.
+    document_kind: str | None = None
+    document: str | None = Field(default=None, sa_type=Text)
+    document_hash: str | None = None
+    signature: str | None = Field(default=None, sa_type=Text)
 
 
 class Evidence(SQLModel, table=True):

@@ -143,6 +143,7 @@ class Query:
                 failed=sum(1 for s in reviewed if s.grade is ReviewGrade.FAIL),
             ),
             unanswered_transfers=figures.unanswered_transfers,
+            late_entries=figures.late_entries,
             unjudged=UnjudgedFigures(
                 unknown_years=list(figures.unknown_years),
                 publication=list(figures.unjudged_publication),

@@ -372,6 +372,11 @@ class SupervisionStats:
         "still pending past the receiver's limit (the police 3 days, others 5 working days), as "
         "of today; the list: flaggedTransfers(flag: UNANSWERED)",
     )
+    late_entries: int = strawberry.field(
+        default=0,
+        description="补录的办案步骤(按录入时间在统计区间内) / case steps entered late (dated more "
+        "than GATEWAY_LATE_ENTRY_HOURS before their entry), entered in the window",
+    )
     unjudged: UnjudgedFigures = strawberry.field(
         default_factory=lambda: UnjudgedFigures(
             unknown_years=[], publication=[], service=[], transfers=0
