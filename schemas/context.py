@@ -78,6 +78,10 @@ class Context:
     # the `connection_init` payload of the websocket (Strawberry sets it)
     connection_params: dict[str, object] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
+    # Authorization decided once per operation (schemas/permissions.py): field permissions and
+    # personal-data decisions per record tenant, for this context's principal.
+    decisions: dict[object, bool] = field(default_factory=dict, repr=False)
+    decisions_of: Principal | None = field(default=None, repr=False)  # whose decisions they are
 
     @property
     def loaders(self) -> Loaders:
