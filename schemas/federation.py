@@ -28,6 +28,7 @@ from strawberry.printer import print_schema
 from auth.policy import has_scope
 from schemas.context import Info
 from schemas.errors import Forbidden, NotFound
+from schemas.federation_sdl import SecurityMode, router_sdl
 from schemas.fields import field
 from schemas.permissions import Requires, principal_of
 
@@ -90,7 +91,8 @@ class SchemaReader(Requires):
 class Service:
     @field(description="联邦SDL / the subgraph SDL with its federation directives")
     def sdl(self, info: Info) -> str:
-        return print_schema(info.schema)
+        security: SecurityMode = getattr(info.schema, "federation_security", "subgraph")
+        return router_sdl(print_schema(info.schema), security)
 
 
 def service_query(open_sdl: bool) -> type:

@@ -138,12 +138,39 @@ def router(node_tools: Path, supergraph: Path) -> Iterator[str]:
     stop_node(process)
 
 
-def test_composition_keeps_our_entities_and_auth_directives(supergraph: Path) -> None:
+def test_composition_keeps_our_entities(supergraph: Path) -> None:
     text = supergraph.read_text("utf-8")
     assert '@join__type(graph: ENFORCEMENT, key: "number")' in text
     assert '@join__type(graph: POLICE, key: "number")' in text
-    assert '@requiresScopes(scopes: [["case:read"]])' in text
-    assert "@authenticated" in text
+    # the default (GATEWAY_FEDERATION_SECURITY=subgraph): no SECURITY feature, so stock
+    # @apollo/gateway (the `router` fixture, unedited) starts over it
+    assert "@requiresScopes" not in text and "@authenticated" not in text
+
+
+def test_declared_for_the_router_the_rules_compose(
+    node_tools: Path, police: str, tmp_path: Path
+) -> None:
+    from schemas.schema import federation_sdl
+
+    (tmp_path / "ours.graphql").write_text(federation_sdl("router"), "utf-8")
+    theirs = graphql(police, "{ _service { sdl } }")["data"]["_service"]["sdl"]
+    (tmp_path / "police.graphql").write_text(theirs, "utf-8")
+    result = subprocess.run(
+        [
+            "node",
+            "compose.mjs",
+            f"enforcement=http://enforcement/graphql={tmp_path / 'ours.graphql'}",
+            f"police={police}={tmp_path / 'police.graphql'}",
+        ],
+        cwd=node_tools,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    answer = json.loads(result.stdout)
+    assert answer.get("errors") is None, answer["errors"]
+    text = answer["supergraphSdl"]
+    assert '@requiresScopes(scopes: [["case:read"]])' in text and "@authenticated" in text
 
 
 def test_a_partner_query_joins_both_graphs_with_one_request_per_system(
