@@ -35,15 +35,27 @@ from schemas.permissions import Requires, principal_of
 T = TypeVar("T")
 
 
-def entity_access(info: Info, scope: str, *others: str) -> None:
-    """Refuse a representation unless the caller holds one of these scopes: every entity type
-    names at least one, so no `_entities` call resolves for a token that holds none."""
+def entity_scopes(entity: type) -> tuple[str, ...]:
+    """The scopes an entity type declares (`requires_scopes=[[...], ...]` on its
+    `@strawberry.federation.type`, printed as its `@requiresScopes`): any one of them admits."""
+    from strawberry.federation.schema_directives import RequiresScopes
+
+    definition = entity.__strawberry_definition__  # type: ignore[attr-defined]
+    for directive in definition.directives or ():
+        if isinstance(directive, RequiresScopes):
+            return tuple(scope for group in directive.scopes for scope in group)
+    raise TypeError(f"entity type {entity.__name__} declares no requires_scopes")
+
+
+def entity_access(info: Info, entity: type) -> None:
+    """Refuse a representation unless the caller holds one of the scopes the entity type
+    declares in the SDL: every entity type names at least one, so no `_entities` call resolves for
+    a token that holds none, and a router reading the SDL applies the same rule."""
     principal = principal_of(info)
-    scopes = (scope, *others)
+    scopes = entity_scopes(entity)
     wanted = [s.split(":", 1) for s in scopes]
     if not any(has_scope(principal, r, a) for r, a in wanted):
-        scope = " | ".join(scopes)
-        raise Forbidden(f"缺少权限 / missing scope {' or '.join(scopes)}", scope=scope)
+        raise Forbidden(f"缺少权限 / missing scope {' or '.join(scopes)}", scope=" | ".join(scopes))
 
 
 def found(value: T | None, typename: str) -> T:

@@ -190,6 +190,7 @@ class SupervisionRecord:
 @strawberry.federation.type(
     keys=["number"],
     authenticated=True,
+    requires_scopes=[["case:read"]],  # the entity's rule, as `_entities` applies it
     description="案件 / a case of a town's or street's ledger, joined with the other systems",
 )
 class Case:
@@ -353,7 +354,7 @@ class Case:
 
     @classmethod
     async def resolve_reference(cls, info: Info, number: str) -> Case:
-        entity_access(info, "case:read")
+        entity_access(info, cls)
         number = validate_case_number(number)
         loaders = info.context.loaders
         if may(info, "officer"):

@@ -71,3 +71,18 @@ async def test_service_answers_in_the_configured_mode(mode: Any) -> None:
     assert result.errors is None, result.errors
     assert result.data is not None
     assert result.data["_service"]["sdl"] + "\n" == federation_sdl(mode)
+
+
+def test_every_entity_type_declares_the_scope_entities_enforce() -> None:
+    from schemas.federation import entity_scopes, entity_types
+
+    declared = {}
+    for node in parse(federation_sdl("router")).definitions:
+        for directive in getattr(node, "directives", None) or ():
+            if directive.name.value == "requiresScopes" and node.kind.startswith("object"):
+                value: Any = directive.arguments[0].value
+                declared[node.name.value] = tuple(s.value for g in value.values for s in g.values)
+    enforced = {t.__name__: entity_scopes(t) for t in entity_types()}
+    assert set(enforced) == {"Case", "Subject", "Officer", "GridEvent", "Org"}
+    assert {name: declared.get(name) for name in enforced} == enforced
+    assert enforced["Subject"] == ("case:read", "credit:read")
