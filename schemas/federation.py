@@ -27,7 +27,7 @@ from strawberry.printer import print_schema
 
 from auth.policy import has_scope
 from schemas.context import Info
-from schemas.errors import Forbidden, NotFound
+from schemas.errors import BadUserInput, Forbidden, NotFound
 from schemas.federation_sdl import SecurityMode, router_sdl
 from schemas.fields import field
 from schemas.permissions import Requires, principal_of
@@ -80,12 +80,55 @@ class BatchedEntities(strawberry.federation.Schema):
     async def entities_resolver(  # type: ignore[override]
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
-        results = super().entities_resolver(info, representations)
+        checked = [representation_error(self, r) for r in representations]
+        valid = [r for r, error in zip(representations, checked, strict=True) if error is None]
+        resolved = iter(super().entities_resolver(info, valid))
+        results: list[Any] = [next(resolved) if e is None else e for e in checked]
         pending = [(i, r) for i, r in enumerate(results) if inspect.isawaitable(r)]
         settled = await asyncio.gather(*(r for _, r in pending), return_exceptions=True)
         for (i, _), value in zip(pending, settled, strict=True):
             results[i] = FederationAny(value)  # the entity, or the exception that is its error
         return results
+
+
+def entity_keys(schema: strawberry.federation.Schema) -> dict[str, frozenset[str]]:
+    """Entity type name → the fields its `@key`s name (one field per key in this graph)."""
+    from strawberry.federation.schema_directives import Key
+
+    keys: dict[str, frozenset[str]] = {}
+    for entity in entity_types():
+        definition = entity.__strawberry_definition__  # type: ignore[attr-defined]
+        fields = [d.fields for d in definition.directives or () if isinstance(d, Key)]
+        keys[definition.name] = frozenset(f for key in fields for f in str(key).split())
+    return keys
+
+
+def representation_error(
+    schema: strawberry.federation.Schema, representation: object
+) -> BadUserInput | None:
+    """Why a representation cannot be resolved (its own BAD_USER_INPUT at its index), or None.
+    A router sends `{"__typename": <entity>, <key field>: <string>}`; anything else (not an
+    object, an unknown or non-entity type, a missing, extra or non-string key) is refused alone,
+    so one bad item never fails the others (Strawberry would fail the whole call on an unknown
+    `__typename` and turn a wrong key into INTERNAL)."""
+    keys = getattr(schema, "_entity_keys", None)
+    if keys is None:
+        keys = schema._entity_keys = entity_keys(schema)  # type: ignore[attr-defined]
+    if not isinstance(representation, dict):
+        return BadUserInput("表示须为对象 / a representation is an object")
+    typename = representation.get("__typename")
+    if not isinstance(typename, str) or typename not in keys:
+        return BadUserInput("未知实体类型 / __typename is not an entity of this subgraph")
+    fields = set(representation) - {"__typename"}
+    if len(fields) != 1 or not fields <= keys[typename]:
+        return BadUserInput(
+            f"{typename} 的键字段不符 / {typename} is keyed by one of its @key fields"
+        )
+    (name,) = fields
+    value = representation[name]
+    if not isinstance(value, str) or not value:
+        return BadUserInput(f"{typename}.{name} 须为非空字符串 / must be a non-empty string")
+    return None
 
 
 class SchemaReader(Requires):
