@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 import strawberry
+from graphql import REMOVE, DirectiveNode, Visitor, visit
 from strawberry.federation.schema import FederationAny
 from strawberry.permission import PermissionExtension
 from strawberry.printer import print_schema
@@ -189,12 +190,14 @@ directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENU
 "需要的权限 / the scopes a field needs: any one inner list, all of its scopes"
 directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
 """
+_ROUTER_ONLY = frozenset({"shareable", "tag", "inaccessible", "cost", "listSize"})
 _FEDERATION_TYPES = frozenset({"_Service", "_Entity", "_Any", "link__Import", "link__Purpose"})
 
 
 def client_sdl(subgraph_sdl: str) -> str:
     """The SDL for front ends and client tools: the subgraph SDL without federation's plumbing
-    (`@link`, `_service`, `_entities`, `_Any`, `_Entity`, `_Service`), with the directives it
+    (`@link`, `_service`, `_entities`, `_Any`, `_Entity`, `_Service`, and the router-only
+    `@shareable`, `@tag`, `@inaccessible`, `@cost`, `@listSize`), with the directives it
     keeps (`@key`, `@authenticated`, `@requiresScopes`) defined, so it stands alone."""
     from graphql import (
         DefinitionNode,
@@ -218,4 +221,12 @@ def client_sdl(subgraph_sdl: str) -> str:
                 definition = replace(definition, fields=plain)
         kept.append(definition)
     directives = parse(_CLIENT_DIRECTIVES).definitions
-    return print_ast(DocumentNode(definitions=(*directives, *kept))) + "\n"
+    document = visit(DocumentNode(definitions=(*directives, *kept)), _RouterOnly())
+    return print_ast(document) + "\n"
+
+
+class _RouterOnly(Visitor):
+    """Drops the directives that speak to routers only (sharing, contracts, demand control)."""
+
+    def enter_directive(self, node: DirectiveNode, *_: object) -> object:
+        return REMOVE if node.name.value in _ROUTER_ONLY else None

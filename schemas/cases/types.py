@@ -191,6 +191,7 @@ class SupervisionRecord:
     keys=["number"],
     authenticated=True,
     requires_scopes=[["case:read"]],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="案件 / a case of a town's or street's ledger, joined with the other systems",
 )
 class Case:
@@ -417,7 +418,7 @@ async def _officer(info: Info, officer_id: str | None) -> Officer | None:
     return Officer.from_row(row) if row else None
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True, tags=["partner"])  # partners declare their own too
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None

@@ -26,6 +26,7 @@ LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
     keys=["id"],
     authenticated=True,
     requires_scopes=[["event:read"]],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="网格事件 / a grid event on the smart-city platform",
 )
 class GridEvent:

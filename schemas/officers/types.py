@@ -47,6 +47,7 @@ class Certificate:
     keys=["id"],
     authenticated=True,
     requires_scopes=[["officer:read"]],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="执法人员 / an officer, legal reviewer, leader or auxiliary of a body",
 )
 class Officer:

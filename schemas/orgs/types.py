@@ -13,6 +13,8 @@ from schemas.fields import field
     keys=["code"],
     authenticated=True,
     requires_scopes=[["case:read"], ["item:read"]],  # the entity's rule, as `_entities` applies it
+    shareable=True,  # a partner's graph may resolve an org's name and kind too
+    tags=["partner"],
     description="机构 / a town, street, county department or other body (a tenant)",
 )
 class Org:

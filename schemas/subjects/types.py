@@ -127,6 +127,7 @@ class PenaltyRecord:
         ["case:read"],
         ["credit:read"],
     ],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="行政相对人 / a subject (organisation, individual business or person) across systems",
 )
 class Subject:

@@ -209,3 +209,30 @@ def test_the_partner_token_reaches_us(router: str) -> None:
     assert body.get("errors")
     cases = (body.get("data") or {}).get("receivedCases") or []
     assert not any(c and c.get("title") for c in cases)
+
+
+def test_one_refused_case_of_ten_nulls_itself_only(
+    router: str, police_token: str, world: World
+) -> None:
+    """Entity-safe nullability (issue 11, item 3): the partner types its list `[Case]!`; one case
+    its token may not see (another county's) is null with its own error, nine are answered."""
+    county = [c for c in world.cases if c.tenant.startswith(COUNTY)][:9]
+    elsewhere = next(c for c in world.cases if not c.tenant.startswith(COUNTY))
+    numbers = [c.number for c in county[:4]] + [elsewhere.number] + [c.number for c in county[4:]]
+    query = "query($n: [String!]!) { casesByNumber(numbers: $n) { number title status } }"
+    response = httpx2.post(
+        router,
+        json={"query": query, "variables": {"n": numbers}},
+        headers={"Authorization": f"Bearer {police_token}"},
+        timeout=60,
+    )
+    body = response.json()
+    got = body["data"]["casesByNumber"]
+    assert len(got) == 10 and got[4] is None, got
+    titles = {c.number: c.title for c in world.cases}
+    assert [c["title"] for c in got if c] == [titles[n] for n in numbers if n != elsewhere.number]
+    assert elsewhere.title not in response.text
+    # the router puts our `_entities` error at the case's own path; hidden reads as unknown
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["casesByNumber", 4], "NOT_FOUND")
+    ]
