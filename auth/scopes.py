@@ -56,6 +56,13 @@ def parse_scope(text: str) -> Scope:
     return Scope(resource, action, pattern)
 
 
+def parse_pattern(text: object) -> str:
+    """A tenant pattern on its own (as `authorization_details` carries it, auth/grants.py)."""
+    if not isinstance(text, str) or not _PATTERN.match(text):
+        raise ScopeError(f"invalid tenant pattern {text!r}")
+    return text
+
+
 def parse_scopes(value: str | Iterable[str]) -> tuple[Scope, ...]:
     """Parse a space-separated scope string (or a list), skipping nothing: one bad scope fails all."""
     items = value.split() if isinstance(value, str) else list(value)

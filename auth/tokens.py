@@ -17,6 +17,7 @@ from joserfc import jws
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError, MissingClaimError
 from joserfc.jwt import JWTClaimsRegistry
 
+from auth.grants import with_tenants
 from auth.jwks import ALGORITHMS, JwksCache
 from auth.people import (
     DirectoryUnavailable,
@@ -192,6 +193,10 @@ class TokenValidator:
             scopes = parse_scopes(_scope_claim(claims))
         except ScopeError as exc:
             raise InvalidToken("invalid scope claim") from exc
+        try:  # tenant patterns beside the plain scopes (RFC 9396, auth/grants.py)
+            scopes = with_tenants(scopes, claims.get("authorization_details"))
+        except ScopeError as exc:
+            raise InvalidToken("invalid authorization_details claim") from exc
         subject = claims["sub"]
         if not isinstance(subject, str) or forbidden_character(subject) is not None:
             raise InvalidToken("invalid claim sub")  # it reaches the ledger and the audit trail

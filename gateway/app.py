@@ -79,6 +79,7 @@ def create_app(
         document_limits(settings),
         settings.max_batch_operations,
         open_sdl=settings.demo,  # federation `_service` without schema:read in demo mode
+        federation_security=settings.federation_security,
     )
     graphql = GraphQLEndpoint(
         schema,

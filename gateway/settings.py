@@ -7,6 +7,7 @@ field name upper-cased with the `GATEWAY_` prefix, except `DATABASE_URL` and `RE
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -277,6 +278,13 @@ class Settings(BaseSettings):
     )
     refresh_token_ttl: int = Field(
         default=28_800, ge=60, description="Seconds a built-in login's refresh token lives"
+    )
+
+    # Federation (schemas/federation_sdl.py, docs/partners.md)
+    federation_security: Literal["subgraph", "router"] = Field(
+        default="subgraph",
+        description="Security directives in the subgraph SDL: enforced here only (subgraph), or "
+        "also declared for routers that honour them (router)",
     )
 
     @property

@@ -19,6 +19,7 @@ from schemas.errors import ShapeErrors
 from schemas.events.mutations import EventMutation
 from schemas.events.schema import Query as EventQuery
 from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
+from schemas.federation_sdl import FEDERATION_VERSION, SecurityMode, router_sdl
 from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
 from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensions
@@ -60,6 +61,9 @@ Query = merge_types(
 
 
 class GatewaySchema(BatchedEntities):
+    # Whether `_service { sdl }` shows the security directives to routers (federation_sdl.py).
+    federation_security: SecurityMode = "subgraph"
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -73,11 +77,13 @@ def build_schema(
     limits: DocumentLimits | None = None,
     max_batch_operations: int = 0,
     open_sdl: bool = False,
+    federation_security: SecurityMode = "subgraph",
 ) -> strawberry.Schema:
     """Build once at start-up, never per request. Parsed and validated documents are cached
     (bounded LRU keyed by the document text): front ends send the same documents again and again.
     `limits` bound every document before execution; batched requests are refused unless
-    `max_batch_operations` allows them (schemas/limits.py, docs/hardening.md)."""
+    `max_batch_operations` allows them (schemas/limits.py, docs/hardening.md).
+    `federation_security`: whether routers see `@authenticated`/`@requiresScopes` (docs/partners.md)."""
     batching = BatchingConfig(max_operations=max_batch_operations) if max_batch_operations else None
     # A federation v2 subgraph (schemas/federation.py); `open_sdl`: `_service` without schema:read.
     schema = GatewaySchema(
@@ -98,6 +104,7 @@ def build_schema(
         subscription=Subscription,
         config=StrawberryConfig(batching_config=batching),
         scalar_overrides=SCALAR_OVERRIDES,  # every instant in China time (schemas/scalars.py)
+        federation_version=FEDERATION_VERSION,
         extensions=[
             OperationTracing,  # first: its span encloses everything, error shaping included
             AuditTrail,  # inside the span (its trace id), outside ShapeErrors (the final codes)
@@ -110,16 +117,18 @@ def build_schema(
         ],
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none
+    schema.federation_security = federation_security
     return schema
 
 
 def sdl() -> str:
     """The SDL for clients: the subgraph SDL without federation's plumbing, standing alone."""
-    return client_sdl(federation_sdl())
+    return client_sdl(federation_sdl("router"))  # the client SDL shows every rule
 
 
-def federation_sdl() -> str:
-    """What `_service { sdl }` answers: the SDL with its federation @link and directives."""
+def federation_sdl(federation_security: SecurityMode = "subgraph") -> str:
+    """What `_service { sdl }` answers: the SDL with its federation @link and directives (the
+    security directives only when declared for the router)."""
     from strawberry.printer import print_schema
 
-    return print_schema(build_schema()) + "\n"
+    return router_sdl(print_schema(build_schema()), federation_security) + "\n"

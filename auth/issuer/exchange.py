@@ -30,6 +30,7 @@ from joserfc import jwt
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
+from auth.grants import split
 from auth.issuer import keys
 from auth.issuer.clients import IssuerClient
 from auth.issuer.issuer import TOKEN_TYPE, Issuer
@@ -115,7 +116,8 @@ class TokenExchange:
         exp = now + issuer.config.ttl
         if person.expires_at is not None:
             exp = min(exp, int(person.expires_at))
-        scope = " ".join(str(s) for s in scopes)
+        # Plain scopes a router can match, the tenant patterns beside them (auth/grants.py).
+        scope, details = split(scopes, person.tenant)
         claims: dict[str, Any] = {
             "iss": issuer.config.issuer,
             "aud": issuer.config.audience,
@@ -130,6 +132,8 @@ class TokenExchange:
             "exp": exp,
             "jti": secrets.token_urlsafe(16),
         }
+        if details:
+            claims["authorization_details"] = details
         if person.session_id:
             claims["sid"] = person.session_id
         header = {"alg": key.algorithm, "kid": key.kid, "typ": TOKEN_TYPE}
@@ -140,4 +144,5 @@ class TokenExchange:
             "token_type": "Bearer",
             "expires_in": max(exp - now, 0),
             "scope": scope,
+            **({"authorization_details": details} if details else {}),  # RFC 9396 §7
         }

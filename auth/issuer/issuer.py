@@ -16,6 +16,7 @@ from typing import Any
 
 from joserfc import jwt
 
+from auth.grants import split
 from auth.issuer import keys
 from auth.issuer.clients import ClientDirectory, IssuerClient
 from auth.issuer.ports import KeyRepository, SigningKeyRecord
@@ -91,8 +92,9 @@ class Issuer:
     ) -> dict[str, Any]:
         """The token endpoint's answer (RFC 6749 §5.1) for `client`, signed with `key`."""
         now = int(self.clock())
-        scope = " ".join(str(s) for s in scopes)
-        claims = {
+        # Plain scopes a router can match, the tenant patterns beside them (auth/grants.py).
+        scope, details = split(scopes, client.tenant)
+        claims: dict[str, Any] = {
             "iss": self.config.issuer,
             "aud": self.config.audience,
             "sub": client.client_id,
@@ -104,11 +106,14 @@ class Issuer:
             "exp": now + self.config.ttl,
             "jti": secrets.token_urlsafe(16),
         }
+        if details:
+            claims["authorization_details"] = details
         return {
             "access_token": self._sign(key, claims),
             "token_type": "Bearer",
             "expires_in": self.config.ttl,
             "scope": scope,
+            **({"authorization_details": details} if details else {}),  # RFC 9396 §7
         }
 
     def person_response(

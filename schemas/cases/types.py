@@ -255,6 +255,8 @@ class SupervisionRecord:
 @strawberry.federation.type(
     keys=["number"],
     authenticated=True,
+    requires_scopes=[["case:read"]],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="案件 / a case of a town's or street's ledger, joined with the other systems",
 )
 class Case:
@@ -434,7 +436,7 @@ class Case:
 
     @classmethod
     async def resolve_reference(cls, info: Info, number: str) -> Case:
-        entity_access(info, "case:read")
+        entity_access(info, cls)
         number = validate_case_number(number)
         loaders = info.context.loaders
         if may(info, "officer"):
@@ -497,7 +499,7 @@ async def _officer(info: Info, officer_id: str | None) -> Officer | None:
     return Officer.from_row(row) if row else None
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True, tags=["partner"])  # partners declare their own too
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None

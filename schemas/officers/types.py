@@ -50,6 +50,8 @@ class Certificate:
 @strawberry.federation.type(
     keys=["id"],
     authenticated=True,
+    requires_scopes=[["officer:read"]],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="执法人员 / an officer, legal reviewer, leader or auxiliary of a body",
 )
 class Officer:
@@ -84,7 +86,7 @@ class Officer:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: str) -> Officer:
-        entity_access(info, "officer:read")
+        entity_access(info, cls)
         row = await info.context.loaders.officer_by_id.load(str(id))
         return cls.from_row(found(row, "Officer"))
 
