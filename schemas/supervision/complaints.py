@@ -135,6 +135,10 @@ class ComplaintFilter:
     )
     received_from: date | None = None
     received_to: date | None = None
+    case_number: str | None = strawberry.field(default=None, description="涉及该案件 / about it")
+    officer_id: str | None = strawberry.field(
+        default=None, description="涉及该执法人员 / about this officer"
+    )
     open_only: bool = strawberry.field(default=False, description="仅未办结 / unanswered only")
     overdue_only: bool = strawberry.field(
         default=False, description="仅超期 / only those answered late or overdue today"
@@ -197,6 +201,8 @@ class Query:
             received_from=f.received_from,
             received_to=f.received_to,
             open_only=f.open_only,
+            case_number=f.case_number,
+            officer_id=f.officer_id,
         )
         found = [Complaint.from_row(r, today, services.calendar) for r in rows]
         return [c for c in found if c.overdue] if f.overdue_only else found

@@ -177,6 +177,9 @@ def test_complaints_are_seen_by_their_town_and_its_countys_bureau_only(
         return {c["id"] for c in answer["data"]["complaints"]}
 
     assert complaint_id in seen(me)
+    case = case_of(world, TOWN)
+    assert complaint_id in seen(me, {"caseNumber": case.number, "officerId": case.handler_ids[0]})
+    assert complaint_id not in seen(me, {"officerId": town_of(world, TOWN).leader})
     # The bureau without case:read and officer:read: the links are null, each with FORBIDDEN.
     linked = graph_gateway.query(COMPLAINTS, {"f": {"tenantPattern": TOWN}}, as_=BUREAU)
     assert {e["extensions"]["code"] for e in linked["errors"]} == {"FORBIDDEN"}
