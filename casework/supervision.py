@@ -15,7 +15,7 @@ from typing import Any
 from casework.acts import dated
 from casework.ports import AfterCommit, Ledger, UnitOfWork
 from casework.units import finish, start, unit
-from connectors.store.ledger import Forbidden, InvalidCommand
+from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, InvalidCommand
 from connectors.store.tables import Complaint, ItemGrant, ItemGrantChange, TrainingRecord
 from domain.calendar import local_date
 from domain.supervision import (
@@ -214,6 +214,9 @@ class SupervisionWork:
                 town.kind if town else None,
                 town.county if town else None,
             )
+            # The current row first, locked (FOR UPDATE): changes of one grant take turns, each
+            # judged on the history the one before left.
+            current = await uow.grant(command.town, command.item_code)
             rows = await uow.grant_history(command.town, command.item_code)
             history = [GrantChange(r.action, r.effective_on) for r in rows]
             check_grant_change(history, command.action, command.effective_on, local_date(uow.now))
@@ -229,21 +232,29 @@ class SupervisionWork:
                 recorded_at=uow.now,
             )
             await uow.insert(change)
-            await self._apply(uow, command)
+            await self._apply(uow, command, current)
             run.answer = Recorded(str(change.id))
         return await finish(run, self.hooks)
 
     @staticmethod
-    async def _apply(uow: UnitOfWork, command: ChangeGrant) -> None:
-        """The catalogue's current row as the change leaves it."""
-        grant = await uow.grant(command.town, command.item_code)
+    async def _apply(uow: UnitOfWork, command: ChangeGrant, grant: ItemGrant | None) -> None:
+        """The catalogue's current row as the change leaves it (a first grant adds it: a
+        concurrent first grant of the same item makes this one a `Conflict`)."""
         if grant is None:
             grant = ItemGrant(
                 tenant=command.town,
                 item_code=command.item_code,
                 department=command.department,
                 granted_on=command.effective_on,
+                terms=command.terms,
             )
+            try:
+                await uow.insert(grant)
+            except AllocationCollision as exc:
+                raise Conflict(
+                    "该事项的赋权已被同时调整,请刷新后重试 / the grant changed concurrently"
+                ) from exc
+            return
         if command.action is GrantAction.GRANT:
             grant.granted_on, grant.revoked_on = command.effective_on, None
             grant.department = command.department

@@ -26,6 +26,8 @@ async def complaints(
     received_to: date | None = None,
     open_only: bool = False,
     complaint_id: str | None = None,
+    case_number: str | None = None,
+    officer_id: str | None = None,
 ) -> list[Complaint]:
     """The complaints against the bodies `tenants` matches, newest first."""
     if not tenants.patterns:
@@ -33,6 +35,10 @@ async def complaints(
     conditions = [tenant_clause(col(Complaint.tenant), tenants)]
     if complaint_id is not None:
         conditions.append(col(Complaint.id) == complaint_id)
+    if case_number is not None:
+        conditions.append(col(Complaint.case_number) == case_number)
+    if officer_id is not None:
+        conditions.append(col(Complaint.officer_id) == officer_id)
     if received_from is not None:
         conditions.append(col(Complaint.received_on) >= received_from)
     if received_to is not None:

@@ -7,6 +7,7 @@ it was or is late, `dueOn` the last day (null when the holiday calendar does not
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -29,6 +30,13 @@ from schemas.fields import field, mutation
 from schemas.masking import PersonalData, personal
 from schemas.permissions import principal_of, requires, tenants
 from schemas.supervision.scope import within
+
+if TYPE_CHECKING:
+    from schemas.cases.types import Case
+    from schemas.officers.types import Officer
+
+LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
+LazyOfficer = Annotated["Officer", strawberry.lazy("schemas.officers.types")]
 
 graphql_enum(ComplaintKind, "投诉举报类别 / a complaint (投诉) or a report (举报)")
 graphql_enum(ComplaintChannel, "投诉举报渠道 / how the complaint came in")
@@ -65,6 +73,24 @@ class Complaint:
     @field(description="类别 / 投诉 or 举报")
     def kind_label(self) -> str:
         return self.kind.label
+
+    @field(description="涉及案件 / the case it names", extensions=[requires("case:read")])
+    async def case(self, info: Info) -> LazyCase | None:
+        from schemas.cases.types import Case
+
+        if self.case_number is None:
+            return None
+        row = await info.context.loaders.case_by_number.load(self.case_number)
+        return None if row is None else Case.from_row(row)
+
+    @field(description="涉及执法人员 / the officer it names", extensions=[requires("officer:read")])
+    async def officer(self, info: Info) -> LazyOfficer | None:
+        from schemas.officers.types import Officer
+
+        if self.officer_id is None:
+            return None
+        row = await info.context.loaders.officer_by_id.load(self.officer_id)
+        return None if row is None else Officer.from_row(row)
 
     @classmethod
     def from_row(cls, row: ComplaintRow, today: date, calendar: HolidayCalendar) -> Complaint:
@@ -109,6 +135,10 @@ class ComplaintFilter:
     )
     received_from: date | None = None
     received_to: date | None = None
+    case_number: str | None = strawberry.field(default=None, description="涉及该案件 / about it")
+    officer_id: str | None = strawberry.field(
+        default=None, description="涉及该执法人员 / about this officer"
+    )
     open_only: bool = strawberry.field(default=False, description="仅未办结 / unanswered only")
     overdue_only: bool = strawberry.field(
         default=False, description="仅超期 / only those answered late or overdue today"
@@ -171,6 +201,8 @@ class Query:
             received_from=f.received_from,
             received_to=f.received_to,
             open_only=f.open_only,
+            case_number=f.case_number,
+            officer_id=f.officer_id,
         )
         found = [Complaint.from_row(r, today, services.calendar) for r in rows]
         return [c for c in found if c.overdue] if f.overdue_only else found

@@ -28,12 +28,13 @@ BUREAU = principal("990121:sfj", "complaint:read@990121* stats:read@990121*")
 OTHER_BUREAU = principal("990122:sfj", "complaint:read@990122* stats:read@990122*")
 
 COMPLAINT = """id tenant kind kindLabel channel complainant complainantPhone caseNumber officerId
-receivedOn dueOn overdue answeredOn answeredBy outcome answer"""
+receivedOn dueOn overdue answeredOn answeredBy outcome answer case { number } officer { id }"""
 REGISTER = f"""mutation($input: RegisterComplaintInput!) {{
   registerComplaint(input: $input) {{ {COMPLAINT} }} }}"""
 ANSWER = f"""mutation($input: AnswerComplaintInput!) {{
   answerComplaint(input: $input) {{ {COMPLAINT} }} }}"""
 COMPLAINTS = f"""query($f: ComplaintFilter) {{ complaints(filter: $f) {{ {COMPLAINT} }} }}"""
+IDS = """query($f: ComplaintFilter) { complaints(filter: $f) { id } }"""
 POWERS = """query($town: String!) { grantedPowers(town: $town) {
   itemCode department grantedOn revokedOn terms inForce
   history { action actionLabel effectiveOn department terms reason recordedBy recordedAt } } }"""
@@ -52,7 +53,7 @@ def town_writer(town: str = TOWN) -> Any:
     return principal(
         town,
         f"complaint:read@{town} complaint:write@{town} officer:read@{town} officer:write@{town} "
-        f"item:read@{town}",
+        f"item:read@{town} case:read@{town}",
     )
 
 
@@ -106,6 +107,9 @@ def test_a_complaint_links_a_case_and_an_officer_of_the_body(
     assert complaint["dueOn"] == complaint_due(received, default_calendar()).isoformat()
     assert complaint["overdue"] is True  # 30 days without an answer, today
     assert complaint["kindLabel"] == "投诉" and complaint["answeredOn"] is None
+    case = case_of(world, TOWN)
+    assert complaint["case"] == {"number": case.number}
+    assert complaint["officer"] == {"id": case.handler_ids[0]}
     assert complaint["complainantPhone"] == "13900001111"[:3] + "****" + "1111"  # no pii:read
 
     other_case = case_of(world, OTHER_TOWN)
@@ -168,11 +172,18 @@ def test_complaints_are_seen_by_their_town_and_its_countys_bureau_only(
     complaint_id = made["data"]["registerComplaint"]["id"]
 
     def seen(as_: Any, f: dict[str, Any] | None = None) -> set[str]:
-        answer = graph_gateway.query(COMPLAINTS, {"f": f}, as_=as_)
+        answer = graph_gateway.query(IDS, {"f": f}, as_=as_)
         assert "errors" not in answer, answer
         return {c["id"] for c in answer["data"]["complaints"]}
 
     assert complaint_id in seen(me)
+    case = case_of(world, TOWN)
+    assert complaint_id in seen(me, {"caseNumber": case.number, "officerId": case.handler_ids[0]})
+    assert complaint_id not in seen(me, {"officerId": town_of(world, TOWN).leader})
+    # The bureau without case:read and officer:read: the links are null, each with FORBIDDEN.
+    linked = graph_gateway.query(COMPLAINTS, {"f": {"tenantPattern": TOWN}}, as_=BUREAU)
+    assert {e["extensions"]["code"] for e in linked["errors"]} == {"FORBIDDEN"}
+    assert all(c["case"] is None for c in linked["data"]["complaints"])
     assert complaint_id in seen(BUREAU)
     assert complaint_id in seen(BUREAU, {"tenantPattern": TOWN})
     assert complaint_id not in seen(BUREAU, {"tenantPattern": OTHER_TOWN})
