@@ -136,6 +136,11 @@ class DecidedCaseKind(Enum):
         description="省平台无记录 / decided, not on the provincial platform "
         "(= reconciliation.missingOnPlatform)",
     )
+    REVIEW_FAILED = strawberry.enum_value(
+        "REVIEW_FAILED",
+        description="案卷评查不合格 / scored below 60 by the provincial platform "
+        "(= caseFileReviews.failed)",
+    )
 
 
 @strawberry.type(description="监督清单中的案件 / a case behind a supervision figure")
@@ -401,6 +406,7 @@ class SupervisionStats:
     figures: strawberry.Private[LedgerFigures | None] = None
     tenants: strawberry.Private[list[TenantFilter] | None] = None
     expiring: strawberry.Private[list[ExpiringCertificate] | None] = None
+    review_failed: strawberry.Private[list[str] | None] = None
 
     @field(
         description="30日内到期的执法证 / certificates that expire within 30 days; `first`/`after` "
