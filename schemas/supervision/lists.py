@@ -117,6 +117,8 @@ async def decided_page(
         numbers = stats.figures.decided_numbers
     elif kind is DecidedCaseKind.MISSING_ON_PLATFORM:
         numbers = sorted(stats.reconciliation.missing_on_platform)
+    elif kind is DecidedCaseKind.REVIEW_FAILED:
+        numbers = stats.review_failed or []
     else:
         services = info.context.services
         numbers = await decided_cases(

@@ -176,4 +176,5 @@ class Query:
             figures=figures,
             tenants=scope,
             expiring=expiring,
+            review_failed=sorted({s.number for s in reviewed if s.grade is ReviewGrade.FAIL}),
         )

@@ -142,6 +142,11 @@ class DecidedCaseKind(Enum):
         description="省平台无记录 / decided, not on the provincial platform "
         "(= reconciliation.missingOnPlatform)",
     )
+    REVIEW_FAILED = strawberry.enum_value(
+        "REVIEW_FAILED",
+        description="案卷评查不合格 / scored below 60 by the provincial platform "
+        "(= caseFileReviews.failed)",
+    )
 
 
 @strawberry.type(description="监督清单中的案件 / a case behind a supervision figure")
@@ -167,7 +172,7 @@ class SupervisedCase:
         return None if row is None else Case.from_row(row)
 
 
-@strawberry.type
+@strawberry.type(description="监督清单分页项 / one case of a page and its cursor")
 class SupervisedCaseEdge:
     cursor: str
     node: SupervisedCase
@@ -188,7 +193,7 @@ class ExpiringCertificate:
     tenant: str = strawberry.field(description="所属单位 / the officer's tenant")
 
 
-@strawberry.type
+@strawberry.type(description="执法证分页项 / one certificate of a page and its cursor")
 class ExpiringCertificateEdge:
     cursor: str
     node: ExpiringCertificate
@@ -240,11 +245,15 @@ class TransferFigures:
 class TownFigures:
     tenant: str = strawberry.field(description="单位代码 / the tenant (town, street or body)")
     decided: int
-    penalised: int
+    penalised: int = strawberry.field(description="处罚决定数 / decisions with a penalty")
     published: int
-    published_in_time: int
+    published_in_time: int = strawberry.field(
+        description="7个工作日内公示 / published within 7 working days"
+    )
     major_decided: int
-    major_reviewed: int
+    major_reviewed: int = strawberry.field(
+        description="经法制审核的重大决定 / major decisions with a legal review"
+    )
     overdue_decision: int = strawberry.field(description="超期未决定(截至今日) / as of today")
     overdue_service: int = strawberry.field(description="超期未送达(截至今日) / as of today")
 
@@ -270,15 +279,19 @@ class PeriodFigures:
     from_: date = strawberry.field(name="from")
     to: date
     decided: int
-    penalised: int
+    penalised: int = strawberry.field(description="处罚决定数 / decisions with a penalty")
     published: int
-    published_in_time: int
+    published_in_time: int = strawberry.field(
+        description="7个工作日内公示 / published within 7 working days"
+    )
     major_decided: int
-    major_reviewed: int
-    transfers_sent: int
-    approved_late: int
-    sent_late: int
-    answered_late: int
+    major_reviewed: int = strawberry.field(
+        description="经法制审核的重大决定 / major decisions with a legal review"
+    )
+    transfers_sent: int = strawberry.field(description="移送数 / transfers sent in the period")
+    approved_late: int = strawberry.field(description="逾期批准 / approved late (art. 5)")
+    sent_late: int = strawberry.field(description="逾期移送 / sent late (art. 5)")
+    answered_late: int = strawberry.field(description="逾期答复 / answered late (art. 8)")
 
     @field(description="公示率 / published ÷ penalised")
     def publicity_rate(self) -> float | None:
@@ -299,8 +312,8 @@ def _difference(now: float | None, then: float | None) -> float | None:
 
 @strawberry.type(description="同比/环比 / this period against a previous one")
 class PeriodComparison:
-    current: PeriodFigures
-    previous: PeriodFigures
+    current: PeriodFigures = strawberry.field(description="本期 / this window")
+    previous: PeriodFigures = strawberry.field(description="上期 / the period compared with")
 
     @field(description="决定数变化 / decided, current − previous")
     def decided_change(self) -> int:
@@ -433,6 +446,7 @@ class SupervisionStats:
     figures: strawberry.Private[LedgerFigures | None] = None
     tenants: strawberry.Private[list[TenantFilter] | None] = None
     expiring: strawberry.Private[list[ExpiringCertificate] | None] = None
+    review_failed: strawberry.Private[list[str] | None] = None
 
     @field(
         description="30日内到期的执法证 / certificates that expire within 30 days; `first`/`after` "

@@ -333,7 +333,7 @@ DECIDED = """query($p: String!, $from: Date!, $to: Date!, $kind: DecidedCaseKind
   supervisionStats(tenantPattern: $p, from: $from, to: $to) {
     decided publicity { penalised published publishedInTime }
     legalReview { majorDecided reviewed } reconciliation { missingOnPlatform }
-    unjudged { publication }
+    unjudged { publication } caseFileReviews { failed }
     decidedCases(kind: $kind, first: 100, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { number tenant decidedOn } }
     }
@@ -361,6 +361,14 @@ def test_the_decided_cases_behind_the_window_figures(gateway: Any, world: World)
     }
     variables = {"p": f"{COUNTY}*", "from": SINCE.isoformat(), "to": UNTIL.isoformat()}
     figures: dict[str, int] = {}
+    platform = {p.number: p for p in world.provincial_cases}
+    want["REVIEW_FAILED"] = [
+        c
+        for c in decided
+        if c.number in platform
+        and platform[c.number].review_score is not None
+        and platform[c.number].review_score < 60  # type: ignore[operator]
+    ]
     for kind in [*want, "MISSING_ON_PLATFORM"]:
         numbers: list[str] = []
         after = None
@@ -387,5 +395,40 @@ def test_the_decided_cases_behind_the_window_figures(gateway: Any, world: World)
     assert figures["PUBLISHED_LATE"] == publicity["published"] - publicity["publishedInTime"] > 0
     assert figures["MAJOR_UNREVIEWED"] == review["majorDecided"] - review["reviewed"]
     assert figures["MISSING_ON_PLATFORM"] > 0
+    assert figures["REVIEW_FAILED"] == stats["caseFileReviews"]["failed"]  # none in the world
     names = {o.code: o.name for o in world.orgs}
     assert all(t["org"]["name"] == names[t["tenant"]] for t in stats["byTown"])
+
+
+FAILED = """query($p: String!, $from: Date!, $to: Date!) {
+  supervisionStats(tenantPattern: $p, from: $from, to: $to) {
+    caseFileReviews { failed }
+    decidedCases(kind: REVIEW_FAILED, first: 100) { totalCount edges { node { number } } }
+  } }"""
+
+
+def test_the_cases_the_platform_scored_below_60(graph_gateway: GraphGateway, world: World) -> None:
+    """The demo world scores every case 60 or more: the platform's record of one is lowered."""
+    from tests.upstreams import platform
+
+    register = platform(graph_gateway.sandbox)
+    case = next(
+        c
+        for c in world.cases
+        if c.tenant.startswith(COUNTY)
+        and c.decided_on
+        and SINCE <= c.decided_on <= UNTIL
+        and c.number in register.cases
+        and register.cases[c.number]["pcdf"] is not None
+    )
+    variables = {"p": f"{COUNTY}*", "from": SINCE.isoformat(), "to": UNTIL.isoformat()}
+    before = graph_gateway.query(FAILED, variables, as_=BUREAU)["data"]["supervisionStats"]
+    assert before["decidedCases"]["totalCount"] == before["caseFileReviews"]["failed"] == 0
+    score = register.cases[case.number]["pcdf"]
+    register.cases[case.number]["pcdf"] = 45
+    try:
+        after = graph_gateway.query(FAILED, variables, as_=BUREAU)["data"]["supervisionStats"]
+    finally:
+        register.cases[case.number]["pcdf"] = score
+    assert after["caseFileReviews"]["failed"] == after["decidedCases"]["totalCount"] == 1
+    assert after["decidedCases"]["edges"] == [{"node": {"number": case.number}}]
