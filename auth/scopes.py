@@ -19,6 +19,7 @@ RESOURCES = frozenset(
         "stats",
         "pii",
         "schema",  # schema:read: a partner router fetching the federation SDL (`_service`)
+        "complaint",  # complaints and reports about enforcement (投诉举报): read, write
     }
 )
 ACTIONS = frozenset({"read", "write", "review", "decide", "dispatch"})

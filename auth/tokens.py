@@ -18,6 +18,13 @@ from joserfc.errors import ClaimError, ExpiredTokenError, JoseError, MissingClai
 from joserfc.jwt import JWTClaimsRegistry
 
 from auth.jwks import ALGORITHMS, JwksCache
+from auth.people import (
+    DirectoryUnavailable,
+    InvalidPersonToken,
+    PeopleMapping,
+    UnknownPerson,
+    person_principal,
+)
 from auth.principal import Principal
 from auth.scopes import ScopeError, parse_scopes
 from domain.clock import SystemClock
@@ -37,11 +44,22 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
+class UnknownOfficer(InvalidToken):
+    """A valid person's token naming no officer of the store: HTTP 403, code `UNKNOWN_OFFICER`
+    (logging in again does not help; the person must be registered as an officer)."""
+
+
+class PeopleUnavailable(InvalidToken):
+    """The officer records could not be read (the store is down): HTTP 503, retry."""
+
+
 @dataclass(frozen=True)
 class TrustedIssuer:
     issuer: str  # the exact `iss`
     audience: str  # the `aud` this gateway requires from that issuer
     keys: JwksCache
+    # Its person tokens map to officers of the store (auth/people.py); None: machines only.
+    people: PeopleMapping | None = None
     # Its tokens may act for a person (RFC 8693 `act`, with `officer` and `sid`): only the
     # built-in issuer's, which mints them by token exchange (auth/issuer/exchange.py).
     acts_for_people: bool = False
@@ -132,10 +150,25 @@ class TokenValidator:
             registry.validate(claims)
         except ClaimError as exc:
             raise _claims_error(exc) from exc
-        principal = self._principal(claims)
         if issuer.acts_for_people and "act" in claims:
-            return self._acting_for(principal, claims)
-        return principal
+            # a client acting for a person by token exchange: checked before the person
+            # mapping, which would take the exchanged token for the person's own
+            return self._acting_for(self._principal(claims), claims)
+        if issuer.people is not None and issuer.people.applies(claims):
+            if not isinstance(claims["sub"], str) or forbidden_character(claims["sub"]) is not None:
+                raise InvalidToken("invalid claim sub")
+            exp = claims.get("exp")
+            try:
+                return await person_principal(
+                    issuer.people, claims, float(exp) if isinstance(exp, int | float) else None
+                )
+            except InvalidPersonToken as exc:
+                raise InvalidToken(str(exc)) from exc
+            except UnknownPerson as exc:
+                raise UnknownOfficer(exc.reason) from exc
+            except DirectoryUnavailable as exc:
+                raise PeopleUnavailable("officer records unavailable") from exc
+        return self._principal(claims)
 
     @staticmethod
     def _acting_for(principal: Principal, claims: dict[str, Any]) -> Principal:

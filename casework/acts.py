@@ -16,6 +16,7 @@ from casework.acting import stamp
 from casework.commands import CommandResult
 from casework.effects import effects
 from casework.ports import UnitOfWork
+from connectors.outbox.messages import FILED
 from connectors.provincial.records import CertificateRecord
 from connectors.store.ledger import InvalidCommand, VersionConflict
 from connectors.store.tables import HANDLER, CaseOfficer, CaseStep, EnforcementCase, Officer
@@ -149,7 +150,7 @@ class Act:
         return ItemLimits(item.code, frozenset(item.penalty_kinds), item.max_fine, item.major)
 
     async def check_granted(self) -> None:
-        granted = await self.uow.granted_items(self.case.tenant)
+        granted = await self.uow.granted_items(self.case.tenant, self.on)  # as on the act's day
         check_granted(self.case.tenant, self.case.item_code, granted)
 
     async def advance(
@@ -163,10 +164,12 @@ class Act:
         report: bool = False,
         publish: bool = False,
         feedback: str | None = None,
+        stage: str = FILED,
         on_step: Callable[[CaseStep], None] | None = None,
     ) -> CommandResult:
         """Write the change (version-checked), append the step, queue what is owed: the 归集
-        report (`report`), the 双公示 record (`publish`), the smart-city `feedback`."""
+        report (`report`), the 双公示 record (`publish`), the smart-city `feedback` on the
+        case's milestone `stage`."""
         uow, case = self.uow, self.case
         version = await uow.update_case(case, None, **{"status": status, **(changes or {})})
         step = await uow.append_step(case, status, actor_id, note, self.at, evidence_ids)
@@ -179,7 +182,15 @@ class Act:
             org = await uow.org(case.tenant)
             assert item is not None and party is not None and org is not None
             owed = effects(
-                case, step.seq, item, party, org, report=report, publish=publish, feedback=feedback
+                case,
+                step.seq,
+                item,
+                party,
+                org,
+                report=report,
+                publish=publish,
+                feedback=feedback,
+                stage=stage,
             )
             for entry in owed:
                 uow.enqueue(entry)

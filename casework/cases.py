@@ -49,12 +49,14 @@ from casework.documents import FILING_APPROVAL, PENALTY_DECISION, document_of, s
 from casework.ports import AfterCommit, CertificateLookup, DocumentSigner, Ledger, UnitOfWork
 from casework.units import Run, finish, start, unit
 from connectors.events import CaseEvent
+from connectors.outbox.messages import CLOSED, DECIDED
 from connectors.provincial.records import CertificateRecord
 from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, InvalidCommand
 from connectors.store.tables import EnforcementCase, Evidence, Org, Party
 from domain.calendar import HolidayCalendar, local_date
 from domain.deadlines import DeadlinePolicy
-from domain.enums import CaseStatus, ClueSource, OfficerRole, Procedure
+from domain.decisions import check_body_camera
+from domain.enums import CaseStatus, ClueSource, EvidenceKind, OfficerRole, Procedure
 from domain.identifiers import InvalidIdentifier, parse_case_number, validate_party_code
 from domain.procedure import (
     DISCUSSION_QUORUM,
@@ -85,6 +87,21 @@ HEX = frozenset("0123456789abcdefABCDEF")
 ALLOCATION_RETRIES = 5  # a case number or a party taken concurrently: the clue is registered again
 
 CaseRun = Run[CommandResult]
+
+
+def evidence_kind(kind: EvidenceKind | str) -> EvidenceKind:
+    """A kind of `EvidenceKind` (its code or its label); free text is refused."""
+    try:
+        return EvidenceKind(kind)
+    except ValueError as exc:
+        raise InvalidCommand(f"未知的证据种类 / unknown evidence kind {kind!r}") from exc
+
+
+def intended(content: str) -> str:
+    """The notice's intended penalty as the note says it: 拟… once, whether or not the officer
+    wrote the 拟 (not "拟拟处罚款500元")."""
+    content = content.strip()
+    return content if content.startswith("拟") else f"拟{content}"
 
 
 class CaseWork:
@@ -164,7 +181,11 @@ class CaseWork:
             leader = await act.person(command.decided_by)
             check_leader(leader, "不予立案", "dropping a clue")
             run.answer = await act.advance(
-                CaseStatus.DROPPED, leader.id, f"不予立案:{command.reason}"
+                CaseStatus.DROPPED,
+                leader.id,
+                f"不予立案:{command.reason}",
+                feedback=f"不予立案:{command.reason}",
+                stage=CLOSED,
             )
         return await self._finish(run)
 
@@ -268,13 +289,15 @@ class CaseWork:
             ids: list[str] = []
             for item in command.items:
                 self._check_evidence(item.sha256, item.collected_at, act.at)
+                kind = evidence_kind(item.kind)
+                check_body_camera(kind, item.collected_at, act.at)  # seed 001: within 24 hours
                 ids.append(f"EV{uuid.uuid4().hex[:16].upper()}")
                 uow.add(
                     Evidence(
                         id=ids[-1],
                         tenant=case.tenant,
                         case_number=case.number,
-                        kind=item.kind,
+                        kind=kind,
                         title=item.title,
                         sha256=item.sha256.lower(),
                         collected_at=item.collected_at,
@@ -326,7 +349,7 @@ class CaseWork:
             run.answer = await act.advance(
                 CaseStatus.NOTIFIED,
                 officers[0].id,
-                f"事先告知:拟{command.content},执法人员 {names(officers)}",
+                f"事先告知:{intended(command.content)},执法人员 {names(officers)}",
                 changes={
                     "penalty_kind": penalty.kind,
                     "fine": penalty.fine,
@@ -465,6 +488,8 @@ class CaseWork:
                 },
                 report=True,
                 publish=penalty is not None,
+                feedback=f"已作出决定,决定书文号 {case.number}:{outcome}",
+                stage=DECIDED,
                 on_step=signed(decision, self.signer),
             )
         return await self._finish(run)
@@ -533,6 +558,9 @@ class CaseWork:
                 "结案" + (f":{command.note}" if command.note else ""),
                 changes={"closed_on": act.on},
                 report=True,
+                feedback=f"案件 {case.number} 已结案"
+                + (f":{command.note}" if command.note else ""),
+                stage=CLOSED,
             )
         return await self._finish(run)
 
@@ -589,6 +617,7 @@ class CaseWork:
                 report=True,
                 publish=True,
                 feedback=f"已当场处罚,决定书文号 {case.number}",
+                stage=DECIDED,
                 on_step=signed(decision, self.signer),
             )
         return await self._finish(run)

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from domain.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind
+from domain.enums import (
+    CaseStatus,
+    ClueSource,
+    EvidenceKind,
+    PartyKind,
+    PenaltyKind,
+    WithdrawalKind,
+)
 from domain.procedure import DefenceKind
 
 
@@ -96,7 +103,7 @@ class FileCase:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceInput:
-    kind: Annotated[str, Doc("现场照片, 执法记录仪视频, 询问笔录 …")]
+    kind: Annotated[EvidenceKind, Doc("证据种类 / the kind (a body-camera video within 24 h)")]
     title: str
     sha256: Annotated[str, Doc("文件摘要 / the file's SHA-256, hex")]
     collected_at: datetime
@@ -238,6 +245,47 @@ class MarkComplex:
     at: When = None
 
 
+@dataclass(frozen=True, slots=True)
+class WithdrawDecision:
+    """撤销/变更行政处罚决定 (art. 48), by a leader: the publicity is retracted within 3 working
+    days (the credit system and the provincial platform); a change publishes the new penalty."""
+
+    number: str
+    decided_by: Annotated[str, Doc("决定撤销/变更的负责人 / the leader (an officer id)")]
+    kind: WithdrawalKind
+    reason: Annotated[str, Doc("理由(复议、诉讼或自行纠错) / the reason, made public")]
+    penalty_kind: Annotated[PenaltyKind | None, Doc("变更后的处罚 / the changed penalty")] = None
+    fine: int | None = None
+    content: Annotated[str, Doc("变更后的处罚内容 / the changed decision's content")] = ""
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCreditRepair:
+    """信用修复申请 (NDRC Order 58): the party asks, after the minimum publicity period, once the
+    penalty was carried out; an officer of the body records the request."""
+
+    number: str
+    registered_by: Annotated[str, Doc("登记申请的工作人员 / who records it (an officer id)")]
+    applicant: Annotated[str, Doc("申请人 / the party's person making the request")]
+    reason: str
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecideCreditRepair:
+    """信用修复决定, by a leader: approved, the publicity ends and the credit system is told."""
+
+    number: str
+    decided_by: Annotated[str, Doc("决定的负责人 / the leader (an officer id)")]
+    approved: bool
+    opinion: str = ""
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
+
+
 Command = (
     RegisterClue
     | ApproveFiling
@@ -255,6 +303,9 @@ Command = (
     | DecideSummary
     | DropClue
     | MarkComplex
+    | WithdrawDecision
+    | RequestCreditRepair
+    | DecideCreditRepair
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlmodel import SQLModel
@@ -19,8 +19,11 @@ from connectors.store.ledger import Idempotency, StepOrigin
 from connectors.store.tables import (
     CaseStep,
     CaseTransfer,
+    Complaint,
     EnforcementCase,
     EnforcementItem,
+    ItemGrant,
+    ItemGrantChange,
     Officer,
     Org,
     OutboxEntry,
@@ -61,7 +64,15 @@ class UnitOfWork(Protocol):
 
     async def item(self, code: str) -> EnforcementItem | None: ...
 
-    async def granted_items(self, tenant: str) -> set[str]: ...
+    async def granted_items(self, tenant: str, on: date | None = None) -> set[str]: ...
+
+    async def grant_history(self, tenant: str, item_code: str) -> list[ItemGrantChange]: ...
+
+    async def grant(self, tenant: str, item_code: str) -> ItemGrant | None: ...
+
+    async def locked_complaint(self, complaint_id: str, tenants: TenantFilter) -> Complaint: ...
+
+    async def case_of(self, tenant: str, number: str) -> bool: ...
 
     async def party(self, tenant: str, code: str) -> Party | None: ...
 
@@ -119,6 +130,8 @@ class Ledger(Protocol):
     async def case_tenant(self, number: str, tenants: TenantFilter) -> str: ...
 
     async def certificate_numbers(self, tenant: str, officer_ids: Sequence[str]) -> list[str]: ...
+
+    async def complaint_tenant(self, complaint_id: str, tenants: TenantFilter) -> str: ...
 
     async def addressed_transfer(
         self, transfer_id: str, tenants: TenantFilter, *, incoming: bool

@@ -129,3 +129,55 @@ class PublicityStatus(LabelledEnum):
     PUBLISHED = ("PUBLISHED", "已公示")
     RETRACTED = ("RETRACTED", "已撤销公示")
     REPAIRED = ("REPAIRED", "已信用修复")
+
+
+class EvidenceKind(LabelledEnum):
+    """证据种类: the kinds of 行政处罚法 art. 46 and the records a street team files every day
+    (seed 001). Old rows hold free text: `EvidenceKind.read` takes a code or a label, and anything
+    else reads as OTHER."""
+
+    SCENE_PHOTO = ("SCENE_PHOTO", "现场照片")
+    BODY_CAMERA_VIDEO = ("BODY_CAMERA_VIDEO", "执法记录仪视频")
+    INQUIRY_RECORD = ("INQUIRY_RECORD", "询问笔录")
+    INSPECTION_RECORD = ("INSPECTION_RECORD", "勘验笔录")
+    ON_SITE_RECORD = ("ON_SITE_RECORD", "现场检查笔录")
+    DOCUMENTARY = ("DOCUMENTARY", "书证")
+    PHYSICAL = ("PHYSICAL", "物证")
+    AUDIO_VISUAL = ("AUDIO_VISUAL", "视听资料")
+    ELECTRONIC_DATA = ("ELECTRONIC_DATA", "电子数据")
+    WITNESS_TESTIMONY = ("WITNESS_TESTIMONY", "证人证言")
+    PARTY_STATEMENT = ("PARTY_STATEMENT", "当事人的陈述")
+    EXPERT_OPINION = ("EXPERT_OPINION", "鉴定意见")
+    PRESERVATION_LIST = ("PRESERVATION_LIST", "证据登记保存清单")
+    OTHER = ("OTHER", "其他")
+
+    @classmethod
+    def _missing_(cls, value: object) -> EvidenceKind | None:
+        """A label names its member too: EvidenceKind("执法记录仪视频")."""
+        return next((m for m in cls if m.label == value), None)
+
+    @classmethod
+    def read(cls, text: str) -> EvidenceKind:
+        """The member a stored kind names: its code, its label (rows written before the enum),
+        a few older spellings; OTHER for any other free text."""
+        text = text.strip()
+        for member in cls:
+            if text in (member.value, member.label):
+                return member
+        return _EVIDENCE_SPELLINGS.get(text, cls.OTHER)
+
+
+_EVIDENCE_SPELLINGS = {
+    "现场笔录": EvidenceKind.ON_SITE_RECORD,
+    "照片": EvidenceKind.SCENE_PHOTO,
+    "执法记录仪": EvidenceKind.BODY_CAMERA_VIDEO,
+    "执法记录仪音视频": EvidenceKind.BODY_CAMERA_VIDEO,
+    "当事人陈述": EvidenceKind.PARTY_STATEMENT,
+}
+
+
+class WithdrawalKind(LabelledEnum):
+    """How a decided penalty is undone (行政处罚法 art. 48; 复议、诉讼或自行纠错)."""
+
+    WITHDRAW = ("WITHDRAW", "撤销")
+    CHANGE = ("CHANGE", "变更")

@@ -56,6 +56,23 @@ class Rule(LabelledEnum):
     TIME_LIMIT_EXTENSION = ("TIME_LIMIT_EXTENSION", "延长办案期限须经负责人在期限届满前批准")
     DECISION_TIME_LIMIT = ("DECISION_TIME_LIMIT", "超过办案期限且未经批准延长,不得作出处罚决定")
     DISCUSSION_QUORUM = ("DISCUSSION_QUORUM", "集体讨论须有规定人数的负责人参加")
+    # Issue 15, item 3 (domain/decisions.py): withdrawal/change, credit repair, body cameras.
+    DECISION_WITHDRAWAL = (
+        "DECISION_WITHDRAWAL",
+        "撤销或变更行政处罚决定须经负责人对已作出的决定进行",
+    )
+    CREDIT_REPAIR_PERIOD = (
+        "CREDIT_REPAIR_PERIOD",
+        "信用修复须在最短公示期届满后、最长公示期内申请",
+    )
+    CREDIT_REPAIR_STATE = ("CREDIT_REPAIR_STATE", "信用修复须针对已公示且已履行的处罚决定")
+    BODY_CAMERA_FILING = ("BODY_CAMERA_FILING", "执法记录仪音视频须在24小时内归档")
+    # Issue 15 (supervision inputs, domain/supervision.py): the catalogue of granted powers and
+    # complaints about enforcement.
+    GRANT_AUTHORITY = ("GRANT_AUTHORITY", "赋权事项由主管部门对本县乡镇(街道)调整")
+    GRANT_STATE = ("GRANT_STATE", "赋权事项状态:已赋权的不重复赋权,未赋权的不能收回或调整")
+    GRANT_RETROACTIVE = ("GRANT_RETROACTIVE", "赋权调整不溯及既往")
+    COMPLAINT_STATE = ("COMPLAINT_STATE", "投诉举报已办结,不能再次答复")
     LATE_ENTRY_REASON = ("LATE_ENTRY_REASON", "补录须说明理由")  # issue 14: domain/entry.py
 
 
@@ -98,6 +115,13 @@ class Certificate:
         certificate was valid until its end)."""
         usable = self.status in (CertificateStatus.VALID, CertificateStatus.EXPIRED)
         return usable and day <= self.valid_until
+
+    def status_on(self, day: date) -> CertificateStatus:
+        """The status on `day`: a certificate the platform still calls valid is EXPIRED once
+        past its date (the platform's status can lag; the date cannot)."""
+        if self.status is CertificateStatus.VALID and day > self.valid_until:
+            return CertificateStatus.EXPIRED
+        return self.status
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import TypedDict
 
 from auth.signatures import DocumentSignatures
 from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
+from casework.supervision import SupervisionWork
 from connectors.breaker import BreakerPolicy
 from connectors.credit import CreditClient, CreditConfig
 from connectors.events import build_hub
@@ -183,6 +184,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         ),
         transfers=TransferWork(ledger, hooks=hooks, calendar=calendar),
         linked_actions=LinkedActions(ledger, hooks=hooks),
+        supervision=SupervisionWork(ledger, hooks=hooks),
         case_events=case_events,
         hooks=hooks,
         person_lookups=build_person_lookups(settings),

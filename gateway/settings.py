@@ -250,6 +250,35 @@ class Settings(BaseSettings):
         default="gateway:documents", description="Redis key prefix of the document cache"
     )
 
+    # People log in (issue 14; auth/people.py, auth/issuer/login.py, docs/auth.md)
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="An OpenID provider whose access tokens are people's: its issuer URL "
+        "(discovery at <issuer>/.well-known/openid-configuration gives its JWKS)",
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="`aud` required of its tokens (default GATEWAY_TOKEN_AUDIENCE)"
+    )
+    oidc_officer_claim: str = Field(
+        default="sub", description="The claim of its tokens holding the officer id of the store"
+    )
+    people_cache_ttl: float = Field(
+        default=30.0, ge=0, description="Seconds an officer looked up for a person's token is kept"
+    )
+    login_accounts: list[dict[str, str]] = Field(
+        default_factory=list,
+        description='Built-in login (code flow + PKCE), JSON: [{"username", "officer", '
+        '"password_hash"|"password"}]',
+    )
+    login_clients: list[dict[str, str | list[str]]] = Field(
+        default_factory=list,
+        description='Public clients of the built-in login, JSON: [{"client_id", "redirect_uris"}] '
+        "(the IDE's is built in)",
+    )
+    refresh_token_ttl: int = Field(
+        default=28_800, ge=60, description="Seconds a built-in login's refresh token lives"
+    )
+
     @property
     def owner_database_url(self) -> str | None:
         return self.migration_database_url or self.database_url

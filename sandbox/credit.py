@@ -80,6 +80,8 @@ _PENALTY_KINDS = {k.label for k in PenaltyKind}
 _ID_CARD = "身份证"
 
 Key = tuple[str, str]  # (cf_wsh, cf_cfjgdm): what makes a publication the same one
+# The text fields of a retraction (撤销/变更 and the reason) and of a repair (the opinion).
+CORRECTION_TEXT = {"withdrawnDate": ("withdrawal", "reason"), "repairedDate": ("opinion",)}
 
 
 # --- signature verification ----------------------------------------------------------------
@@ -221,13 +223,17 @@ class CreditStore:
         self.by_party: dict[str, list[Key]] = {}
         self.by_number: dict[str, list[Key]] = {}
         self.publications = Publications()
+        # records out of publicity: retracted (withdrawn or changed decisions) and repaired
+        self.retractions: dict[Key, dict[str, Any]] = {}
+        self.repairs: dict[Key, dict[str, Any]] = {}
         for record in world.penalty_records:
             self._store(_penalty_wire(record))
 
     def _store(self, record: dict[str, Any]) -> str:
         key = (record["cf_wsh"], record["cf_cfjgdm"])
         if key not in self.records:
-            self.ids[key] = f"CFP{len(self.ids) + 1:08d}"
+            # a record retracted and published again (a changed decision) keeps its id
+            self.ids.setdefault(key, f"CFP{len(self.ids) + 1:08d}")
             self.by_number.setdefault(key[0], []).append(key)
             party = _party(record)
             if party:
@@ -255,6 +261,29 @@ class CreditStore:
             return record_id, True, False
         self.publications.updated += 1
         return record_id, False, True
+
+    def _withdraw(self, key: Key) -> dict[str, Any]:
+        """Take the record out of publicity (the queries no longer answer it)."""
+        record = self.records.pop(key)
+        self.by_number[key[0]].remove(key)
+        party = _party(record)
+        if party:
+            self.by_party[party].remove(key)
+        return record
+
+    def retract(self, key: Key, correction: dict[str, Any]) -> tuple[str, bool] | None:
+        """撤回公示 (行政处罚法 art. 48): None for an unknown record; a repeat changes nothing."""
+        if key not in self.records:
+            return (self.ids[key], False) if key in self.retractions else None
+        self.retractions[key] = {**correction, "record": self._withdraw(key)}
+        return self.ids[key], True
+
+    def repair(self, key: Key, correction: dict[str, Any]) -> tuple[str, bool] | None:
+        """信用修复 (NDRC Order 58): the record's publicity ends; None for an unknown record."""
+        if key not in self.records:
+            return (self.ids[key], False) if key in self.repairs else None
+        self.repairs[key] = {**correction, "record": self._withdraw(key)}
+        return self.ids[key], True
 
     def for_party(self, code: str) -> list[dict[str, Any]]:
         return [self.records[k] for k in self.by_party.get(code.upper(), [])]
@@ -430,6 +459,42 @@ def create_app(
             status_code=201 if created else 200,
         )
 
+    def correction(
+        act: Callable[[Key, dict[str, Any]], tuple[str, bool] | None], day_field: str
+    ) -> SignedHandler:
+        async def handler(_: Request, body: Any) -> Response:
+            if not isinstance(body, dict):
+                return _error(400, "BAD_REQUEST", "body must be an object")
+            wsh, body_code = body.get("cfWsh"), body.get("cfCfjgdm")
+            day = _parse_date(body.get(day_field))
+            text = {name: body.get(name) for name in CORRECTION_TEXT[day_field]}
+            if not (isinstance(wsh, str) and isinstance(body_code, str) and day):
+                return _error(400, "BAD_REQUEST", f"cfWsh, cfCfjgdm and {day_field} are required")
+            if not all(isinstance(v, str) for v in text.values()):
+                return _error(400, "BAD_REQUEST", ", ".join(text) + " must be strings")
+            done = act((wsh.strip(), body_code.strip()), {day_field: day.isoformat(), **text})
+            if done is None:
+                return _error(404, "NOT_FOUND", f"no published record {wsh} of {body_code}")
+            return JSONResponse({"recordId": done[0], "changed": done[1]})
+
+        return handler
+
+    async def corrections(_: Request) -> Response:
+        def listed(held: dict[Key, dict[str, Any]]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "cf_wsh": wsh,
+                    "cf_cfjgdm": code,
+                    "cf_nr": c["record"]["cf_nr"],  # what the record said
+                    **{k: v for k, v in c.items() if k != "record"},
+                }
+                for (wsh, code), c in held.items()
+            ]
+
+        return JSONResponse(
+            {"retractions": listed(store.retractions), "repairs": listed(store.repairs)}
+        )
+
     async def publications(_: Request) -> Response:
         return JSONResponse(store.publications.as_json())
 
@@ -439,12 +504,17 @@ def create_app(
         "penalties": signed(penalties),
         "penaltiesByDecisionNumbers": signed(by_numbers),
         "publish": signed(publish),
+        "retract": signed(correction(store.retract, "withdrawnDate")),
+        "repair": signed(correction(store.repair, "repairedDate")),
     }
     app = build_app(
         controls,
         API.routes(handlers),
         API.document(),
-        admin=[Route(f"{ADMIN_PREFIX}/publications", publications, methods=["GET"])],
+        admin=[
+            Route(f"{ADMIN_PREFIX}/publications", publications, methods=["GET"]),
+            Route(f"{ADMIN_PREFIX}/corrections", corrections, methods=["GET"]),
+        ],
     )
     app.state.store = store
     app.state.publications = store.publications
@@ -493,6 +563,26 @@ class PublishResult(BaseModel):
     recordId: str
     created: bool
     updated: bool
+
+
+class Retraction(BaseModel):
+    cfWsh: str = Field(description="行政处罚决定书文号")
+    cfCfjgdm: str = Field(description="处罚机关统一社会信用代码")
+    withdrawal: Literal["撤销", "变更"]
+    reason: str = Field(description="撤回理由(公开说明)")
+    withdrawnDate: date = Field(description="撤销/变更日期")
+
+
+class Repair(BaseModel):
+    cfWsh: str = Field(description="行政处罚决定书文号")
+    cfCfjgdm: str = Field(description="处罚机关统一社会信用代码")
+    repairedDate: date = Field(description="修复日期(停止公示)")
+    opinion: str = Field(description="修复意见")
+
+
+class Correction(BaseModel):
+    recordId: str
+    changed: bool = Field(description="false: already retracted or repaired")
 
 
 class Error(BaseModel):
@@ -590,6 +680,22 @@ API = Api(
                 "201": Answer("created", PublishResult),
                 "422": Answer("missing or invalid fields", ValidationFailed),
             },
+        ),
+        _signed(
+            "retract",
+            "/v2/penalties:retract",
+            "撤回公示: a withdrawn or changed decision's record leaves publicity (art. 48)",
+            Retraction,
+            Correction,
+            **{"404": Answer("no such published record", Error)},
+        ),
+        _signed(
+            "repair",
+            "/v2/penalties:repair",
+            "信用修复: the record's publicity ends (NDRC Order 58)",
+            Repair,
+            Correction,
+            **{"404": Answer("no such published record", Error)},
         ),
     ],
 )

@@ -104,6 +104,8 @@ CERTIFICATE_STATUS: dict[CertificateStatus, str] = {
 TRANSFER_KIND = {"01": "移送其他乡镇(街道)", "02": "移送县级部门", "03": "涉嫌犯罪移送公安机关",
                  "04": "涉嫌犯罪移送检察院"}  # fmt: skip
 TRANSFER_STATE = {"0": "待接收", "1": "已接收", "2": "已退回", "3": "争议协调"}
+# 公示撤回 (行政处罚法 art. 48): 撤回类型
+RETRACTION_KIND = {"1": "撤销", "2": "变更"}
 TRANSFER_TEXT_FIELDS = ("ysbh", "ajbh", "ysdw", "ysdwdm", "jsdw", "jsdwdm", "ysly")
 
 DATE = "%Y-%m-%d"
@@ -137,6 +139,7 @@ class PlatformState:
     transfers: dict[str, dict[str, Any]] = field(default_factory=dict)  # by ysbh, the latest
     transfer_reports: Counter[str] = field(default_factory=Counter)  # stored reports per ysbh
     rejected_tokens: int = 0  # answers with code 4010
+    retractions: dict[str, dict[str, Any]] = field(default_factory=dict)  # 公示撤回, by ajbh
 
     def revoke_tokens(self) -> None:
         self.tokens.clear()
@@ -476,6 +479,44 @@ class Platform:
         self.state.idempotency[(client_id, key)] = (fingerprint, result)
         return result
 
+    async def retraction(self, body: Mapping[str, Any], request: Request, client_id: str) -> Any:
+        """公示撤回 of a withdrawn (撤销: gszt 已撤销公示) or changed (变更) decision."""
+        key = request.headers.get("idempotency-key", "").strip()
+        if not key:
+            raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
+        fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        seen = self.state.idempotency.get((client_id, key))
+        if seen is not None:
+            if seen[0] != fingerprint:
+                raise PlatformError(CONFLICT)
+            return seen[1]
+        number, reason = _text(body, "ajbh"), _text(body, "chyy")
+        kind = body.get("chlx")
+        if kind not in RETRACTION_KIND:
+            raise PlatformError(BAD_REQUEST, "chlx 代码无效")
+        day = _date(body, "chrq")
+        assert day is not None
+        case = self.state.cases.get(number)
+        if case is None:
+            raise PlatformError(NOT_FOUND, f"案件 {number} 未归集")
+        if kind == "1":
+            case["gszt"] = PUBLICITY[PublicityStatus.RETRACTED]
+        received = self.clock.now().astimezone(CHINA_STANDARD_TIME).strftime(DATETIME)
+        self.state.retractions[number] = {
+            "ajbh": number,
+            "chlx": kind,
+            "chyy": reason,
+            "chrq": day.strftime(DATE),
+            "jssj": received,
+        }
+        result = {"ajbh": number, "jssj": received}
+        self.state.idempotency[(client_id, key)] = (fingerprint, result)
+        return result
+
+    async def retraction_register(self, _: Request) -> Response:
+        """The retractions as stored (tests and operators look inside)."""
+        return JSONResponse({"retractions": self.state.retractions})
+
     async def publicity(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
         records = []
         for case in self._cases(_text_list(body, "ajbhList")):
@@ -682,6 +723,18 @@ class TransferReceipt(BaseModel):
     lx: str = Field(description="新增 / 更新")
 
 
+class RetractionWire(BaseModel):
+    ajbh: str = Field(description="案号")
+    chlx: Literal["1", "2"] = Field(description="撤回类型: 1 撤销, 2 变更")
+    chyy: str = Field(description="撤回理由(公开说明)")
+    chrq: date = Field(description="撤销/变更日期")
+
+
+class RetractionReceipt(BaseModel):
+    ajbh: str
+    jssj: str = Field(description="接收时间")
+
+
 class PublicityList(BaseModel):
     records: list[Publicity]
 
@@ -809,6 +862,21 @@ API = Api(
             ],
         ),
         _api(
+            "reportRetraction",
+            "/api/zfjd/gsch",
+            "公示撤回 (撤销/变更的处罚决定, 行政处罚法第四十八条)",
+            RetractionWire,
+            RetractionReceipt,
+            parameters=[
+                Parameter(
+                    "Idempotency-Key",
+                    "header",
+                    "同键同体返回首次结果; 同键异体返回 4090",
+                    required=True,
+                )
+            ],
+        ),
+        _api(
             "publicityByNumbers", "/api/zfjd/gscx", "按案号查询公示状态", CaseNumbers, PublicityList
         ),
         _api(
@@ -851,6 +919,7 @@ def create_app(
         "reportCase": platform.api(platform.report),
         "reportTransfer": platform.api(platform.transfer),
         "publicityByNumbers": platform.api(platform.publicity),
+        "reportRetraction": platform.api(platform.retraction),
         "reviewScores": platform.api(platform.review_scores),
         "health": platform.health,
     }
@@ -861,6 +930,7 @@ def create_app(
         admin=[
             Route(f"{ADMIN_PREFIX}/reports", platform.reports, methods=["GET"]),
             Route(f"{ADMIN_PREFIX}/transfers", platform.transfer_register, methods=["GET"]),
+            Route(f"{ADMIN_PREFIX}/retractions", platform.retraction_register, methods=["GET"]),
         ],
     )
     app.state.platform = platform.state

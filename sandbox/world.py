@@ -24,6 +24,7 @@ from domain.enums import (
     CreditLevel,
     EventChannel,
     EventStatus,
+    EvidenceKind,
     OfficerRole,
     OrgKind,
     PartyKind,
@@ -132,6 +133,9 @@ class HotlineTicket:
     caller_phone: str
     created_at: datetime
     event_id: str
+    # 办结: the command center closes the ticket with a reply once the case behind it closes
+    closed_at: datetime | None = None
+    reply: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,7 @@ class Step:
 class Evidence:
     id: str
     case_number: str
-    kind: str  # 现场照片, 执法记录仪视频, 询问笔录 ...
+    kind: EvidenceKind
     title: str
     sha256: str
     collected_at: datetime
@@ -548,7 +552,13 @@ _ROADS = (
     "光明路",
     "迎宾大道",
 )
-_EVIDENCE_KINDS = ("现场照片", "执法记录仪视频", "询问笔录", "现场检查笔录", "证据登记保存清单")
+_EVIDENCE_KINDS = (
+    EvidenceKind.SCENE_PHOTO,
+    EvidenceKind.BODY_CAMERA_VIDEO,  # collected at the step's time: filed within 24 hours
+    EvidenceKind.INQUIRY_RECORD,
+    EvidenceKind.ON_SITE_RECORD,
+    EvidenceKind.PRESERVATION_LIST,
+)
 
 
 class _Gen:
@@ -735,6 +745,7 @@ class _Gen:
                 ):
                     self.w.officers.append(self._officer(org.code, org.county, serial, role))
         self.deputy_leaders(first_serial=len(roles) + 2)
+        self.bureau_supervisors()
 
     def deputy_leaders(self, first_serial: int) -> None:
         """Two deputy leaders (副职负责人) per town, so its leaders can hold a collective
@@ -747,6 +758,19 @@ class _Gen:
                     self.w.officers.append(
                         self._officer(town.code, town.county, serial, OfficerRole.LEADER)
                     )
+        finally:
+            self.r = main
+
+    def bureau_supervisors(self) -> None:
+        """Each county judicial bureau's (司法局) supervisors of enforcement: a leader and an
+        officer, who log in to read the county's cases, statistics and audit trail (issue 14).
+        Drawn from a generator of their own, like the deputy leaders."""
+        main, self.r = self.r, random.Random(f"{self.w.seed}:bureau-supervisors")
+        try:
+            for org in self.w.orgs:
+                if org.kind is OrgKind.JUDICIAL_BUREAU:
+                    for serial, role in enumerate((OfficerRole.LEADER, OfficerRole.OFFICER), 1):
+                        self.w.officers.append(self._officer(org.code, org.county, serial, role))
         finally:
             self.r = main
 
@@ -1048,7 +1072,7 @@ class _Gen:
                         id=f"EV{len(self.w.cases):04d}{k}",
                         case_number=number,
                         kind=r.choice(_EVIDENCE_KINDS),
-                        title=f"{item.name}{r.choice(_EVIDENCE_KINDS)}",
+                        title=f"{item.name}{r.choice(_EVIDENCE_KINDS).label}",
                         sha256=f"{r.getrandbits(256):064x}",
                         collected_at=at,
                         collected_by=actor,

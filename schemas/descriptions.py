@@ -48,6 +48,9 @@ TYPES = {
     "ServeDecisionInput": "送达 / serving the decision",
     "ExecuteDecisionInput": "执行 / executing the decision",
     "CloseCaseInput": "结案 / closing the case",
+    "WithdrawDecisionInput": "撤销/变更行政处罚决定 / withdrawing or changing a decision",
+    "RequestCreditRepairInput": "信用修复申请 / a credit repair request",
+    "DecideCreditRepairInput": "信用修复决定 / a leader's decision on a credit repair request",
 }
 
 FIELDS = {
@@ -121,6 +124,7 @@ FIELDS = {
     "RegisterClueInput.facts": "线索事实 / the facts reported",
     "EvidenceItemInput.title": "证据名称 / what the evidence is",
     "CaseSync.messages": "消息数 / outbox messages for this target",
+    "DecisionWithdrawal.withdrawnOn": "撤销/变更日期 / the day the decision was withdrawn or changed",
 }
 
 NAMES = {
@@ -249,7 +253,8 @@ NAMES = {
     "holderName": "持证人 / holder",
     "fineWan": "罚款金额(万元) / fine in 10,000 yuan",
     "confiscatedWan": "没收金额(万元) / confiscated in 10,000 yuan",
-    "expiringCertificates": "即将到期的执法证 / certificates expiring soon",
+    "expiringCertificates": "即将到期或已过期的执法证 / certificates ending within 30 days or "
+    "already lapsed",
     "excellent": "优秀 / excellent",
     "eventId": "网格事件编号 / grid event id",
     "documentHash": "文档摘要 / document hash",

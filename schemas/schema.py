@@ -21,13 +21,20 @@ from schemas.events.schema import Query as EventQuery
 from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
 from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
-from schemas.limits import DocumentLimits, limit_extensions
+from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensions
 from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
 from schemas.officers.schema import Query as OfficerQuery
+from schemas.scalars import SCALAR_OVERRIDES
 from schemas.subjects.schema import Query as SubjectQuery
 from schemas.subscriptions import Subscription, WebSocketOperations
+from schemas.supervision.complaints import ComplaintMutation
+from schemas.supervision.complaints import Query as ComplaintQuery
+from schemas.supervision.grants import GrantMutation
+from schemas.supervision.grants import Query as GrantQuery
 from schemas.supervision.schema import Query as SupervisionQuery
+from schemas.supervision.training import Query as TrainingQuery
+from schemas.supervision.training import TrainingMutation
 from schemas.tracing import OperationTracing
 from schemas.transfers.mutations import TransferMutation
 from schemas.transfers.schema import Query as TransferQuery
@@ -45,6 +52,9 @@ Query = merge_types(
         SupervisionQuery,
         TransferQuery,
         LinkedActionQuery,
+        ComplaintQuery,
+        GrantQuery,
+        TrainingQuery,
     ),
 )
 
@@ -74,10 +84,20 @@ def build_schema(
         query=merge_types("Query", (Query, service_query(open_sdl))),
         types=entity_types(),
         mutation=merge_types(
-            "Mutation", (CaseMutation, EventMutation, TransferMutation, LinkedActionMutation)
+            "Mutation",
+            (
+                CaseMutation,
+                EventMutation,
+                TransferMutation,
+                LinkedActionMutation,
+                ComplaintMutation,
+                GrantMutation,
+                TrainingMutation,
+            ),
         ),
         subscription=Subscription,
         config=StrawberryConfig(batching_config=batching),
+        scalar_overrides=SCALAR_OVERRIDES,  # every instant in China time (schemas/scalars.py)
         extensions=[
             OperationTracing,  # first: its span encloses everything, error shaping included
             AuditTrail,  # inside the span (its trace id), outside ShapeErrors (the final codes)
@@ -85,6 +105,7 @@ def build_schema(
             WebSocketOperations,
             *limit_extensions(limits or DocumentLimits(), document_cache_size),  # parser cache
             lambda: ValidationCache(maxsize=document_cache_size),
+            lambda: EntitiesWithVariables(limits or DocumentLimits()),  # after validation
             InputCheck,  # last: after the trail (the name sent) and the validation cache
         ],
     )

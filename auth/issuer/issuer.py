@@ -104,17 +104,46 @@ class Issuer:
             "exp": now + self.config.ttl,
             "jti": secrets.token_urlsafe(16),
         }
-        header = {"alg": key.algorithm, "kid": key.kid, "typ": TOKEN_TYPE}
-        signer = self._private.get(key.kid)
-        if signer is None:
-            signer = self._private[key.kid] = keys.private_key(key)
-        token = jwt.encode(header, claims, signer, algorithms=[key.algorithm])
         return {
-            "access_token": token,
+            "access_token": self._sign(key, claims),
             "token_type": "Bearer",
             "expires_in": self.config.ttl,
             "scope": scope,
         }
+
+    def person_response(
+        self, key: SigningKeyRecord, client_id: str, officer: str, sid: str, scope: str
+    ) -> dict[str, Any]:
+        """A login's access token (auth/issuer/login.py): the person is the officer `officer`
+        (`sub` and `officer`), `sid` names the login session. No `tenant` and no gateway scopes:
+        the validator maps the officer to their org and role (auth/people.py)."""
+        now = int(self.clock())
+        claims = {
+            "iss": self.config.issuer,
+            "aud": self.config.audience,
+            "sub": officer,
+            "officer": officer,
+            "client_id": client_id,
+            "sid": sid,
+            "scope": scope,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.config.ttl,
+            "jti": secrets.token_urlsafe(16),
+        }
+        return {
+            "access_token": self._sign(key, claims),
+            "token_type": "Bearer",
+            "expires_in": self.config.ttl,
+            "scope": scope,
+        }
+
+    def _sign(self, key: SigningKeyRecord, claims: dict[str, Any]) -> str:
+        header = {"alg": key.algorithm, "kid": key.kid, "typ": TOKEN_TYPE}
+        signer = self._private.get(key.kid)
+        if signer is None:
+            signer = self._private[key.kid] = keys.private_key(key)
+        return jwt.encode(header, claims, signer, algorithms=[key.algorithm])
 
     async def issue(
         self, client: IssuerClient, requested_scope: str | None = None

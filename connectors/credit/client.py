@@ -15,6 +15,7 @@ from connectors.credit.contract import (
     DEFAULT_LEVELS,
     MAX_BATCH,
     SOURCE,
+    CorrectionResponse,
     CreditCodesRequest,
     DecisionNumbersRequest,
     DecisionNumbersResponse,
@@ -24,8 +25,17 @@ from connectors.credit.contract import (
     PenaltyBody,
     ProfilesResponse,
     PublishResponse,
+    RepairRequest,
+    RetractRequest,
 )
-from connectors.credit.records import CreditProfileRecord, PenaltyPublicityRecord, PublishResult
+from connectors.credit.records import (
+    CorrectionResult,
+    CreditProfileRecord,
+    CreditRepair,
+    PenaltyPublicityRecord,
+    PublicityRetraction,
+    PublishResult,
+)
 from connectors.credit.signing import new_nonce, signed_headers
 from connectors.errors import UpstreamBadResponse, UpstreamUnavailable
 from connectors.http import json_body, new_client, translated_errors
@@ -37,6 +47,8 @@ PENALTIES_PATH = "/v2/penalties:query"
 DECISIONS_PATH = "/v2/penalties:byDecisionNumbers"
 PUBLISH_PATH = "/v2/penalties"
 HEALTH_PATH = "/v2/health"
+RETRACT_PATH = "/v2/penalties:retract"
+REPAIR_PATH = "/v2/penalties:repair"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -179,6 +191,16 @@ class CreditClient(UpstreamClient[CreditConfig]):
         # Repeatable: the credit system keeps one record per decision number and issuing body.
         answer = await self._post(PUBLISH_PATH, PenaltyBody.from_record(record), PublishResponse)
         return PublishResult(answer.record_id, answer.created, answer.updated)
+
+    async def retract_penalty(self, retraction: PublicityRetraction) -> CorrectionResult:
+        """撤回公示 (art. 48). Repeatable: a record retracted already answers `changed=False`."""
+        answer = await self._post(RETRACT_PATH, RetractRequest.of(retraction), CorrectionResponse)
+        return CorrectionResult(answer.record_id, answer.changed)
+
+    async def repair_penalty(self, repair: CreditRepair) -> CorrectionResult:
+        """信用修复: the record's publicity ends. Repeatable like a retraction."""
+        answer = await self._post(REPAIR_PATH, RepairRequest.of(repair), CorrectionResponse)
+        return CorrectionResult(answer.record_id, answer.changed)
 
     async def ping(self) -> None:
         """A direct request, past the breaker: readiness reports what the system answers."""

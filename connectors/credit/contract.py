@@ -14,7 +14,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from connectors.credit.records import CreditProfileRecord, PenaltyPublicityRecord
+from connectors.credit.records import (
+    CreditProfileRecord,
+    CreditRepair,
+    PenaltyPublicityRecord,
+    PublicityRetraction,
+)
 from connectors.errors import UpstreamBadResponse
 from domain.enums import CreditLevel, PartyKind, PenaltyKind
 
@@ -231,3 +236,49 @@ class ErrorBody(_Camel):
 
 class HealthBody(_Camel):
     status: str
+
+
+# --- retraction and repair (issue 15, item 3) --------------------------------------------------
+
+
+class RetractRequest(_Camel):
+    """撤回公示: the record (cf_wsh, cf_cfjgdm), 撤销/变更, the reason and the day."""
+
+    cf_wsh: str = Field(alias="cfWsh")
+    cf_cfjgdm: str = Field(alias="cfCfjgdm")
+    withdrawal: str  # the label: 撤销 / 变更
+    reason: str
+    withdrawn_date: date
+
+    @classmethod
+    def of(cls, retraction: PublicityRetraction) -> RetractRequest:
+        return cls(
+            cf_wsh=retraction.decision_number,
+            cf_cfjgdm=retraction.body_credit_code,
+            withdrawal=retraction.withdrawal.label,
+            reason=retraction.reason,
+            withdrawn_date=retraction.withdrawn_on,
+        )
+
+
+class RepairRequest(_Camel):
+    """信用修复: the record (cf_wsh, cf_cfjgdm), the day its publicity ends, the opinion."""
+
+    cf_wsh: str = Field(alias="cfWsh")
+    cf_cfjgdm: str = Field(alias="cfCfjgdm")
+    repaired_date: date
+    opinion: str
+
+    @classmethod
+    def of(cls, repair: CreditRepair) -> RepairRequest:
+        return cls(
+            cf_wsh=repair.decision_number,
+            cf_cfjgdm=repair.body_credit_code,
+            repaired_date=repair.repaired_on,
+            opinion=repair.opinion,
+        )
+
+
+class CorrectionResponse(_Camel):
+    record_id: str
+    changed: bool

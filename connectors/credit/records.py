@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from domain.enums import CreditLevel, PartyKind, PenaltyKind
+from domain.enums import CreditLevel, PartyKind, PenaltyKind, WithdrawalKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +56,31 @@ class PublishResult:
     record_id: str
     created: bool
     updated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PublicityRetraction:
+    """撤回行政处罚决定信息 (行政处罚法 art. 48): the record of a withdrawn or changed decision
+    taken out of publicity, with the reason made public."""
+
+    decision_number: str
+    body_credit_code: str
+    withdrawal: WithdrawalKind
+    reason: str
+    withdrawn_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRepair:
+    """信用修复 (NDRC Order 58): the publicity of the record ends on `repaired_on`."""
+
+    decision_number: str
+    body_credit_code: str
+    repaired_on: date
+    opinion: str
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionResult:
+    record_id: str
+    changed: bool  # False: it was retracted or repaired already (a repeated delivery)

@@ -14,27 +14,40 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from connectors.credit.records import PenaltyPublicityRecord
-from connectors.provincial.records import CaseReport, TransferReport
+from connectors.credit.records import CreditRepair, PenaltyPublicityRecord, PublicityRetraction
+from connectors.provincial.records import CaseReport, RetractionReport, TransferReport
 from connectors.store.tables import CASE_NUMBER, OutboxEntry, OutboxTarget
-from domain.enums import CaseStatus, PartyKind, PenaltyKind
+from domain.enums import CaseStatus, PartyKind, PenaltyKind, WithdrawalKind
 from domain.transfers import TransferKind, TransferState
 
 __all__ = [
     "CASE_NUMBER",
     "CASE_REPORT",
+    "CREDIT_REPAIR",
     "EVENT_FEEDBACK",
     "PENALTY_PUBLICATION",
+    "PENALTY_RETRACTION",
+    "PUBLICITY_RETRACTION",
+    "TICKET_CLOSING",
     "TRANSFER_REPORT",
     "EventFeedback",
     "OutboxEntry",
+    "TicketClosing",
     "case_report",
+    "credit_repair",
+    "credit_repair_of",
     "dedupe_key",
     "event_feedback",
     "feedback_of",
     "penalty_publication",
+    "penalty_retraction",
+    "penalty_retraction_of",
     "publication_of",
+    "publicity_retraction",
+    "publicity_retraction_of",
     "report_of",
+    "ticket_closing",
+    "ticket_closing_of",
     "transfer_report",
     "transfer_report_of",
 ]
@@ -43,6 +56,13 @@ CASE_REPORT = "case.report"  # 归集 to the provincial platform
 PENALTY_PUBLICATION = "penalty.publication"  # 双公示 to the credit system
 EVENT_FEEDBACK = "event.feedback"  # the case number back to the smart-city platform
 TRANSFER_REPORT = "transfer.report"  # 移送 to the provincial platform's 行刑衔接 register
+PENALTY_RETRACTION = "penalty.retraction"  # 撤回公示 (art. 48) to the credit system
+PUBLICITY_RETRACTION = "publicity.retraction"  # 撤回公示 to the provincial platform
+CREDIT_REPAIR = "penalty.repair"  # 信用修复 (NDRC Order 58) to the credit system
+
+TICKET_CLOSING = "ticket.closing"  # 办结 of the 12345 ticket behind the case's event
+
+FILED, DECIDED, CLOSED = "filed", "decided", "closed"  # the milestones the platform is told
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +70,16 @@ class EventFeedback:
     event_id: str
     case_number: str
     result: str
+    stage: str = FILED
+
+
+@dataclass(frozen=True, slots=True)
+class TicketClosing:
+    """The 12345 ticket of `event_id` (if it has one) closed with `reply`."""
+
+    event_id: str
+    case_number: str
+    reply: str
 
 
 def _digest(text: str) -> str:
@@ -62,7 +92,9 @@ def dedupe_key(kind: str, case_number: str, seq: int) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, PartyKind | PenaltyKind | CaseStatus | TransferKind | TransferState):
+    if isinstance(
+        value, PartyKind | PenaltyKind | CaseStatus | TransferKind | TransferState | WithdrawalKind
+    ):
         return value.value
     if isinstance(value, datetime):
         return value.isoformat()
@@ -198,10 +230,87 @@ def event_feedback(tenant: str, feedback: EventFeedback, seq: int) -> OutboxEntr
         "event_id": feedback.event_id,
         CASE_NUMBER: feedback.case_number,
         "result": feedback.result,
+        "stage": feedback.stage,
     }
     key = dedupe_key(EVENT_FEEDBACK, feedback.case_number, seq)
     return OutboxEntry(tenant, OutboxTarget.SMARTCITY, EVENT_FEEDBACK, key, payload)
 
 
 def feedback_of(payload: dict[str, Any]) -> EventFeedback:
-    return EventFeedback(payload["event_id"], payload[CASE_NUMBER], payload["result"])
+    # rows queued before milestones existed carry no stage: they were the filing's
+    stage = payload.get("stage", FILED)
+    return EventFeedback(payload["event_id"], payload[CASE_NUMBER], payload["result"], stage)
+
+
+# --- 撤回公示 and 信用修复 (issue 15, item 3) ----------------------------------------------------
+
+
+def penalty_retraction(tenant: str, retraction: PublicityRetraction, seq: int) -> OutboxEntry:
+    """The credit system's retraction of the record, after the withdrawal step `seq`."""
+    payload = {f.name: _plain(getattr(retraction, f.name)) for f in fields(retraction)}
+    payload[CASE_NUMBER] = retraction.decision_number
+    key = dedupe_key(PENALTY_RETRACTION, retraction.decision_number, seq)
+    return OutboxEntry(tenant, OutboxTarget.CREDIT, PENALTY_RETRACTION, key, payload)
+
+
+def penalty_retraction_of(payload: dict[str, Any]) -> PublicityRetraction:
+    withdrawn_on = _date(payload["withdrawn_on"])
+    assert withdrawn_on is not None
+    return PublicityRetraction(
+        decision_number=payload["decision_number"],
+        body_credit_code=payload["body_credit_code"],
+        withdrawal=WithdrawalKind(payload["withdrawal"]),
+        reason=payload["reason"],
+        withdrawn_on=withdrawn_on,
+    )
+
+
+def publicity_retraction(tenant: str, report: RetractionReport, seq: int) -> OutboxEntry:
+    """The provincial platform's retraction of the case's publicity, after the step `seq`."""
+    payload = {f.name: _plain(getattr(report, f.name)) for f in fields(report)}
+    payload[CASE_NUMBER] = report.number
+    key = dedupe_key(PUBLICITY_RETRACTION, report.number, seq)
+    return OutboxEntry(tenant, OutboxTarget.PROVINCIAL, PUBLICITY_RETRACTION, key, payload)
+
+
+def publicity_retraction_of(payload: dict[str, Any]) -> RetractionReport:
+    withdrawn_on = _date(payload["withdrawn_on"])
+    assert withdrawn_on is not None
+    return RetractionReport(
+        number=payload["number"],
+        withdrawal=WithdrawalKind(payload["withdrawal"]),
+        reason=payload["reason"],
+        withdrawn_on=withdrawn_on,
+    )
+
+
+def credit_repair(tenant: str, repair: CreditRepair, seq: int) -> OutboxEntry:
+    """The credit system's end of the record's publicity, after the approving step `seq`."""
+    payload = {f.name: _plain(getattr(repair, f.name)) for f in fields(repair)}
+    payload[CASE_NUMBER] = repair.decision_number
+    key = dedupe_key(CREDIT_REPAIR, repair.decision_number, seq)
+    return OutboxEntry(tenant, OutboxTarget.CREDIT, CREDIT_REPAIR, key, payload)
+
+
+def credit_repair_of(payload: dict[str, Any]) -> CreditRepair:
+    repaired_on = _date(payload["repaired_on"])
+    assert repaired_on is not None
+    return CreditRepair(
+        decision_number=payload["decision_number"],
+        body_credit_code=payload["body_credit_code"],
+        repaired_on=repaired_on,
+        opinion=payload["opinion"],
+    )
+
+
+def ticket_closing(tenant: str, closing: TicketClosing, seq: int) -> OutboxEntry:
+    """Queued after the closing feedback of the same step: the smart-city rows of a case keep
+    their order, so the event is closed before its ticket."""
+    payload = {"event_id": closing.event_id, CASE_NUMBER: closing.case_number}
+    payload["reply"] = closing.reply
+    key = dedupe_key(TICKET_CLOSING, closing.case_number, seq)
+    return OutboxEntry(tenant, OutboxTarget.SMARTCITY, TICKET_CLOSING, key, payload)
+
+
+def ticket_closing_of(payload: dict[str, Any]) -> TicketClosing:
+    return TicketClosing(payload["event_id"], payload[CASE_NUMBER], payload["reply"])

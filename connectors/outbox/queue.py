@@ -25,12 +25,18 @@ from typing import Any
 from sqlalchemy import Table, and_, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from connectors.outbox.messages import CASE_NUMBER, CASE_REPORT, PENALTY_PUBLICATION
+from connectors.outbox.messages import (
+    CASE_NUMBER,
+    CASE_REPORT,
+    CREDIT_REPAIR,
+    PENALTY_PUBLICATION,
+    PENALTY_RETRACTION,
+)
 from connectors.store.repository import rls_setting
 from connectors.store.tables import EnforcementCase, OutboxMessage, OutboxStatus, OutboxTarget
 from domain.calendar import local_date
 from domain.clock import SystemClock
-from domain.enums import PublicityStatus
+from domain.enums import PublicityStatus, WithdrawalKind
 from domain.tenancy import TenantFilter
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -172,6 +178,26 @@ class OutboxQueue:
                 update(CASES)
                 .where(CASES.c.number == number, CASES.c.publicity == PublicityStatus.NOT_PUBLISHED)
                 .values(publicity=PublicityStatus.PUBLISHED, published_on=local_date(now))
+            )
+        elif message.kind == PENALTY_RETRACTION:
+            # art. 48: the credit system no longer shows the decision. A withdrawn one is no
+            # longer public; a changed one is published again by the message after this one.
+            await connection.execute(
+                update(CASES)
+                .where(CASES.c.number == number, CASES.c.retracted_on.is_(None))
+                .values(retracted_on=local_date(now))
+            )
+            if message.payload.get("withdrawal") == WithdrawalKind.WITHDRAW.value:
+                await connection.execute(
+                    update(CASES)
+                    .where(CASES.c.number == number, CASES.c.publicity == PublicityStatus.PUBLISHED)
+                    .values(publicity=PublicityStatus.RETRACTED)
+                )
+        elif message.kind == CREDIT_REPAIR:
+            await connection.execute(
+                update(CASES)
+                .where(CASES.c.number == number, CASES.c.publicity == PublicityStatus.PUBLISHED)
+                .values(publicity=PublicityStatus.REPAIRED)
             )
 
     async def failed(

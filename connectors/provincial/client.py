@@ -29,6 +29,7 @@ from connectors.provincial.records import (
     CertificateRecord,
     ProvincialCaseRecord,
     PublicityRecord,
+    RetractionReport,
     ReviewScore,
     TransferReport,
 )
@@ -139,6 +140,11 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         """移送 to the platform's 行刑衔接 register; repeatable under its Idempotency-Key."""
         body = c.TransferReportBody.from_report(report).model_dump(mode="json")
         await self._call(c.TRANSFER_PATH, body, {"Idempotency-Key": idempotency_key})
+
+    async def report_retraction(self, report: RetractionReport, idempotency_key: str) -> None:
+        """公示撤回 of a withdrawn or changed decision; repeatable under its Idempotency-Key."""
+        body = c.RetractionBody.from_report(report).model_dump(mode="json")
+        await self._call(c.RETRACTION_PATH, body, {"Idempotency-Key": idempotency_key})
 
     async def publicity_by_numbers(self, numbers: Sequence[str]) -> list[PublicityRecord | None]:
         answers = await asyncio.gather(

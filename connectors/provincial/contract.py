@@ -15,11 +15,12 @@ from connectors.provincial.records import (
     CertificateRecord,
     ProvincialCaseRecord,
     PublicityRecord,
+    RetractionReport,
     ReviewGrade,
     ReviewScore,
     TransferReport,
 )
-from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
+from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus, WithdrawalKind
 from domain.transfers import TransferKind, TransferState
 
 SOURCE = "provincial"
@@ -309,6 +310,26 @@ class TransferReportBody(_Wire):
             pzsj=platform_time(report.approved_at),
             dfsj=platform_time(report.answered_at),
             dfsm=report.answer_note,
+        )
+
+
+RETRACTION_PATH = "/api/zfjd/gsch"  # 公示撤回 (撤销/变更的处罚决定)
+WITHDRAWAL_CODE = {WithdrawalKind.WITHDRAW: "1", WithdrawalKind.CHANGE: "2"}
+
+
+class RetractionBody(_Wire):
+    ajbh: str
+    chlx: str  # 撤回类型: 1 撤销, 2 变更
+    chyy: str  # 撤回理由
+    chrq: date  # 撤销/变更日期
+
+    @classmethod
+    def from_report(cls, report: RetractionReport) -> RetractionBody:
+        return cls(
+            ajbh=report.number,
+            chlx=WITHDRAWAL_CODE[report.withdrawal],
+            chyy=report.reason,
+            chrq=report.withdrawn_on,
         )
 
 

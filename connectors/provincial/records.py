@@ -12,6 +12,7 @@ from domain.enums import (
     LabelledEnum,
     PenaltyKind,
     PublicityStatus,
+    WithdrawalKind,
 )
 from domain.transfers import TransferKind, TransferState
 
@@ -106,3 +107,14 @@ class ReviewScore:
     number: str  # ajbh
     score: int  # 0-100
     grade: ReviewGrade
+
+
+@dataclass(frozen=True, slots=True)
+class RetractionReport:
+    """撤回公示 of a withdrawn or changed decision (行政处罚法 art. 48), as the platform's
+    publicity register gets it."""
+
+    number: str  # ajbh
+    withdrawal: WithdrawalKind
+    reason: str
+    withdrawn_on: date

@@ -34,6 +34,7 @@ from sqlmodel import Field, SQLModel
 from domain.enums import (
     CaseStatus,
     ClueSource,
+    EvidenceKind,
     LabelledEnum,
     OfficerRole,
     OrgKind,
@@ -41,7 +42,9 @@ from domain.enums import (
     PenaltyKind,
     Procedure,
     PublicityStatus,
+    WithdrawalKind,
 )
+from domain.supervision import ComplaintChannel, ComplaintKind, ComplaintOutcome, GrantAction
 from domain.transfers import TransferKind
 
 E = TypeVar("E", bound=Enum)
@@ -104,6 +107,20 @@ class CodeList(TypeDecorator[list[E]], Generic[E]):
 
     def process_result_value(self, value: list[str] | None, dialect: Dialect) -> list[E] | None:
         return None if value is None else [enum_member(self.enum, v) for v in value]
+
+
+class EvidenceKindText(TypeDecorator[EvidenceKind]):
+    """The evidence kind: written as its code; read from a code, or from the free text of the
+    rows written before the enum (a label reads as its member, anything else as OTHER)."""
+
+    impl = String()
+    cache_ok = True
+
+    def process_bind_param(self, value: EvidenceKind | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else EvidenceKind(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> EvidenceKind | None:
+        return None if value is None else EvidenceKind.read(value)
 
 
 class TransferStatus(LabelledEnum):
@@ -175,6 +192,10 @@ class ItemGrant(SQLModel, table=True):
     item_code: str
     department: str = Field(index=True)  # tenant code of the granting department
     granted_on: date
+    # Migration 0011 (issue 15): the current state of the grant as its history
+    # (item_grant_change) left it: revoked from `revoked_on` (None: in force), its adjusted terms.
+    revoked_on: date | None = None
+    terms: str | None = None
 
 
 class Officer(SQLModel, table=True):
@@ -253,6 +274,15 @@ class EnforcementCase(SQLModel, table=True):
     # limit as a leader extended it (art. 60; None: 90 days after filing).
     filing_approved_by: str | None = None
     extended_until: date | None = None
+    # Migration 0010 (issue 15, item 3): the decision withdrawn or changed (art. 48) and the
+    # day its publicity retraction reached the credit system; the credit repair (NDRC Order 58)
+    # requested and granted.
+    withdrawal_kind: WithdrawalKind | None = Field(default=None, sa_type=CodeEnum(WithdrawalKind))
+    withdrawn_on: date | None = None
+    retraction_owed: bool | None = None  # a penalty's publicity to retract (None: no withdrawal)
+    retracted_on: date | None = None
+    repair_requested_on: date | None = None
+    repaired_on: date | None = None
 
 
 class CaseOfficer(SQLModel, table=True):
@@ -316,7 +346,7 @@ class Evidence(SQLModel, table=True):
     id: str = Field(primary_key=True)
     tenant: str = Field(index=True)
     case_number: str = Field(index=True)
-    kind: str  # 现场照片, 执法记录仪视频, 询问笔录 ...
+    kind: EvidenceKind = Field(sa_type=EvidenceKindText())  # old free text reads as a member
     title: str
     sha256: str
     collected_at: datetime = Field(sa_type=UTCDateTime())
@@ -451,6 +481,83 @@ class CaseSerial(SQLModel, table=True):
     last: int
 
 
+class ItemGrantChange(SQLModel, table=True):
+    """The history of the catalogue of granted powers (赋权事项清单动态调整), append-only: each
+    grant, revocation or adjustment of one item for one town, who recorded it, when, why and from
+    which day it takes effect (migration 0011). The granted-powers rule reads it by the act's day."""
+
+    __tablename__ = "item_grant_change"
+    __table_args__ = (
+        Index("ix_item_grant_change_tenant_item", "tenant", "item_code", "effective_on"),
+        ForeignKeyConstraint(
+            ["item_code"], ["enforcement_item.code"], name="fk_item_grant_change_item_code"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
+    tenant: str  # the town/street holding the power
+    item_code: str
+    department: str = Field(index=True)  # the granting department's tenant code
+    action: GrantAction = Field(sa_type=CodeEnum(GrantAction))
+    effective_on: date
+    terms: str | None = None  # 行使范围/条件 as granted or adjusted
+    reason: str
+    recorded_by: str  # who recorded it (the token's subject)
+    recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # None: backfilled
+
+
+class Complaint(SQLModel, table=True):
+    """A complaint or report about enforcement (投诉举报), against the body in `tenant`, maybe
+    about one of its cases and one of its officers (migration 0011)."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (
+        Index("ix_complaint_tenant_received", "tenant", "received_on"),
+        ForeignKeyConstraint(
+            ["case_number"], ["enforcement_case.number"], name="fk_complaint_case_number"
+        ),
+        ForeignKeyConstraint(["officer_id"], ["officer.id"], name="fk_complaint_officer_id"),
+    )
+
+    id: str = Field(primary_key=True)
+    tenant: str  # the body complained about
+    kind: ComplaintKind = Field(sa_type=CodeEnum(ComplaintKind))
+    channel: ComplaintChannel = Field(sa_type=CodeEnum(ComplaintChannel))
+    complainant: str
+    complainant_phone: str | None = None
+    summary: str
+    case_number: str | None = Field(default=None, index=True)
+    officer_id: str | None = Field(default=None, index=True)
+    received_on: date
+    registered_by: str
+    registered_at: datetime = Field(sa_type=UTCDateTime())
+    answered_on: date | None = None
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    answered_by: str | None = None
+    outcome: ComplaintOutcome | None = Field(default=None, sa_type=CodeEnum(ComplaintOutcome))
+    answer: str | None = None
+
+
+class TrainingRecord(SQLModel, table=True):
+    """An officer's training (执法培训) in class hours (学时), migration 0011."""
+
+    __tablename__ = "training_record"
+    __table_args__ = (
+        Index("ix_training_record_tenant_held", "tenant", "held_on"),
+        ForeignKeyConstraint(["officer_id"], ["officer.id"], name="fk_training_record_officer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
+    tenant: str  # the officer's
+    officer_id: str = Field(index=True)
+    course: str
+    organiser: str
+    held_on: date
+    hours: int
+    recorded_by: str
+    recorded_at: datetime = Field(sa_type=UTCDateTime())
+
+
 TENANT_OWNED: tuple[type[SQLModel], ...] = (
     ItemGrant,
     Officer,
@@ -465,6 +572,9 @@ TENANT_OWNED: tuple[type[SQLModel], ...] = (
     AuditEvent,
     IdempotencyRecord,
     CaseSerial,
+    ItemGrantChange,
+    Complaint,
+    TrainingRecord,
 )
 
 

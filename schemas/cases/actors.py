@@ -26,6 +26,7 @@ from casework.commands import (
     ApproveFiling,
     CloseCase,
     DecideCase,
+    DecideCreditRepair,
     DecideSummary,
     DiscussCase,
     DropClue,
@@ -37,8 +38,10 @@ from casework.commands import (
     RecordDefence,
     RecordEvidence,
     RegisterClue,
+    RequestCreditRepair,
     ReviewCase,
     ServeDecision,
+    WithdrawDecision,
 )
 from schemas.errors import Forbidden
 
@@ -63,6 +66,9 @@ ACTORS: dict[type, str] = {
     ExecuteDecision: "officers",
     CloseCase: "closed_by",
     DecideSummary: "officers",
+    WithdrawDecision: "decided_by",
+    RequestCreditRepair: "registered_by",
+    DecideCreditRepair: "decided_by",
 }
 
 C = TypeVar("C")

@@ -32,6 +32,7 @@ from casework.commands import (
     CloseCase,
     CommandResult,
     DecideCase,
+    DecideCreditRepair,
     DecideSummary,
     DiscussCase,
     Doc,
@@ -46,14 +47,18 @@ from casework.commands import (
     RecordDefence,
     RecordEvidence,
     RegisterClue,
+    RequestCreditRepair,
     ReviewCase,
     ServeDecision,
+    WithdrawDecision,
 )
+from casework.decisions import decide_credit_repair, request_credit_repair, withdraw_decision
 from connectors.smartcity import GridEventRecord
 from domain.enums import ClueSource
 from domain.procedure import DefenceKind
 from domain.tenancy import TenantFilter
 from schemas.audit.trail import touched
+from schemas.cases import decisions as _decisions  # noqa: F401  (its enums, before the inputs)
 from schemas.cases.actors import ACTORS, acting, bind
 from schemas.context import Info
 from schemas.enums import CaseStatus, graphql_enum
@@ -205,6 +210,29 @@ COMMANDS: tuple[CaseCommand[Any], ...] = (
         CaseWork.decide_summary,
         "简易程序当场处罚 / summary decision on the spot from the clue",
         "简易程序当场处罚",
+    ),
+    # Issue 15, item 3 (casework/decisions.py): after the decision.
+    CaseCommand(
+        WithdrawDecision,
+        "decide",
+        withdraw_decision,
+        "撤销/变更行政处罚决定 / withdraw or change a decision (a leader); its publicity is "
+        "retracted within 3 working days (art. 48)",
+        "撤销/变更行政处罚决定",
+    ),
+    CaseCommand(
+        RequestCreditRepair,
+        "write",
+        request_credit_repair,
+        "信用修复申请 / record a credit repair request (after the minimum publicity period)",
+        "信用修复申请",
+    ),
+    CaseCommand(
+        DecideCreditRepair,
+        "decide",
+        decide_credit_repair,
+        "信用修复决定 / a leader decides a credit repair request; approved, the publicity ends",
+        "信用修复决定",
     ),
 )
 

@@ -13,8 +13,15 @@ from connectors.store import CaseStep as CaseStepRow
 from connectors.store import EnforcementCase
 from connectors.store import Evidence as EvidenceRow
 from connectors.store import Party as PartyRow
+from domain.enums import EvidenceKind
 from domain.identifiers import validate_case_number
 from schemas.audit.trail import touched
+from schemas.cases.decisions import (
+    CreditRepairState,
+    DecisionWithdrawal,
+    credit_repair_of,
+    withdrawal_of,
+)
 from schemas.cases.procedure import CaseDeadlines, CaseOverdue, deadlines_for, overdue_for
 from schemas.cases.sync import CaseSync, sync_for
 from schemas.context import Info
@@ -169,7 +176,7 @@ class CaseDocument:
 @strawberry.type(description="证据材料(元数据) / evidence metadata")
 class Evidence:
     id: strawberry.ID
-    kind: str
+    kind: EvidenceKind
     title: str
     sha256: str
     collected_at: datetime
@@ -186,6 +193,10 @@ class Evidence:
             collected_at=row.collected_at,
             collected_by=row.collected_by,
         )
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return self.kind.label
 
 
 @strawberry.type(
@@ -409,6 +420,17 @@ class Case:
     @field(description="对接推送状态 / delivery to each system (the outbox)")
     async def sync(self, info: Info) -> list[CaseSync]:
         return await sync_for(info, self.number)
+
+    @field(
+        description="撤销/变更决定及公示撤回 / the decision withdrawn or changed and its "
+        "publicity's retraction (art. 48); null: not withdrawn"
+    )
+    async def withdrawal(self, info: Info) -> DecisionWithdrawal | None:
+        return await withdrawal_of(info, self.number)
+
+    @field(description="信用修复 / credit repair (NDRC Order 58); null: no penalty decided")
+    async def credit_repair(self, info: Info) -> CreditRepairState | None:
+        return await credit_repair_of(info, self.number)
 
     @classmethod
     async def resolve_reference(cls, info: Info, number: str) -> Case:

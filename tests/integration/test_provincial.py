@@ -112,7 +112,7 @@ def test_openapi_lists_every_route(platform: Served) -> None:
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == set(routes)
     assert {path: set(ops) for path, ops in document["paths"].items()} == routes
-    assert len(routes) == 10  # with 案件移送 (the 行刑衔接 register)
+    assert len(routes) == 11  # with 案件移送 (the 行刑衔接 register) and 公示撤回
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flows["clientCredentials"]["tokenUrl"] == TOKEN
     for ref in (

@@ -9,7 +9,18 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from domain.calendar import CHINA_STANDARD_TIME, default_calendar
-from domain.enums import CaseStatus, CertificateStatus, OfficerRole, OrgKind, PartyKind, PenaltyKind
+from domain.decisions import check_body_camera, check_repair_request, check_withdrawal
+from domain.enums import (
+    CaseStatus,
+    CertificateStatus,
+    EvidenceKind,
+    OfficerRole,
+    OrgKind,
+    PartyKind,
+    PenaltyKind,
+    PublicityStatus,
+    WithdrawalKind,
+)
 from domain.enums import Procedure as P
 from domain.procedure import (
     Certificate,
@@ -40,6 +51,13 @@ from domain.procedure import (
     check_summary,
     check_transition,
     next_steps,
+)
+from domain.supervision import (
+    GrantAction,
+    GrantChange,
+    check_complaint_open,
+    check_grant_authority,
+    check_grant_change,
 )
 from domain.transfers import (
     CRIME_FROM,
@@ -458,6 +476,97 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
         Rule.DECIDER_AUTHORITY,
         "a discussion chaired by an officer",
         lambda: check_discussion(OFFICER_A, [LEADER, DEPUTY_1, DEPUTY_2], 3),
+    ),
+    # issue 15: the catalogue of granted powers and complaints (domain/supervision.py)
+    (
+        Rule.GRANT_AUTHORITY,
+        "a department granting another department's item",
+        lambda: check_grant_authority(
+            "990121:yjj", OrgKind.DEPARTMENT, "990121", "cgj", "990121001", OrgKind.TOWN, "990121"
+        ),
+    ),
+    (
+        Rule.GRANT_AUTHORITY,
+        "a grant to a town of another county",
+        lambda: check_grant_authority(
+            "990121:cgj", OrgKind.DEPARTMENT, "990121", "cgj", "990122001", OrgKind.TOWN, "990122"
+        ),
+    ),
+    (
+        Rule.GRANT_STATE,
+        "granting an item already granted",
+        lambda: check_grant_change(
+            [GrantChange(GrantAction.GRANT, date(2025, 3, 1))],
+            GrantAction.GRANT,
+            date(2026, 10, 31),
+            date(2026, 10, 31),
+        ),
+    ),
+    (
+        Rule.GRANT_STATE,
+        "revoking an item never granted",
+        lambda: check_grant_change([], GrantAction.REVOKE, date(2026, 10, 31), date(2026, 10, 31)),
+    ),
+    (
+        Rule.GRANT_RETROACTIVE,
+        "a revocation effective before the day it is recorded",
+        lambda: check_grant_change(
+            [GrantChange(GrantAction.GRANT, date(2025, 3, 1))],
+            GrantAction.REVOKE,
+            date(2026, 10, 30),
+            date(2026, 10, 31),
+        ),
+    ),
+    (
+        Rule.COMPLAINT_STATE,
+        "answering an answered complaint",
+        lambda: check_complaint_open(date(2026, 10, 20)),
+    ),
+]
+
+# Issue 15, item 3 (domain/decisions.py; each in depth in tests/procedure/test_decisions.py).
+REFUSALS += [
+    (
+        Rule.DECISION_WITHDRAWAL,
+        "a decision withdrawn by an officer (art. 48)",
+        lambda: check_withdrawal(
+            CaseStatus.DECIDED, None, OFFICER_A, WithdrawalKind.WITHDRAW, None, None
+        ),
+    ),
+    (
+        Rule.CREDIT_REPAIR_PERIOD,
+        "a repair asked a month after the decision (NDRC Order 58: 3 months)",
+        lambda: check_repair_request(
+            PublicityStatus.PUBLISHED,
+            CaseStatus.EXECUTED,
+            PenaltyKind.FINE,
+            FILED,
+            "市容环境",
+            None,
+            FILED + timedelta(days=30),
+        ),
+    ),
+    (
+        Rule.CREDIT_REPAIR_STATE,
+        "a repair of a penalty never published",
+        lambda: check_repair_request(
+            PublicityStatus.NOT_PUBLISHED,
+            CaseStatus.EXECUTED,
+            PenaltyKind.FINE,
+            FILED,
+            "市容环境",
+            None,
+            FILED + timedelta(days=200),
+        ),
+    ),
+    (
+        Rule.BODY_CAMERA_FILING,
+        "a body-camera video filed 5 days after it was collected (seed 001)",
+        lambda: check_body_camera(
+            EvidenceKind.BODY_CAMERA_VIDEO,
+            datetime(2026, 6, 1, 9, tzinfo=CHINA_STANDARD_TIME),
+            datetime(2026, 6, 6, 9, tzinfo=CHINA_STANDARD_TIME),
+        ),
     ),
 ]
 

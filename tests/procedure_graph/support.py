@@ -158,7 +158,7 @@ class GraphDriver:
 
     def investigate(self, number: str, n: int = 2) -> dict[str, Any]:
         item = {
-            "kind": "现场照片",
+            "kind": "SCENE_PHOTO",
             "title": "现场照片",
             "sha256": "ab" * 32,
             "collectedAt": iso(day(2, 9)),

@@ -88,7 +88,7 @@ def heard_in_june(driver: GraphDriver) -> str:
     driver.step("approveFiling", number, approvedBy=town.leader, at=on(6, 20, 9))
     driver.step("fileCase", number, officers=driver.officers(), at=on(6, 20))
     item = {
-        "kind": "现场照片",
+        "kind": "SCENE_PHOTO",
         "title": "现场照片",
         "sha256": "ab" * 32,
         "collectedAt": on(6, 21, 9),
@@ -229,7 +229,7 @@ def test_the_reviewer_may_not_act_as_a_handler(driver: GraphDriver) -> None:
     driver.defend(number)
     driver.review(number)
     item = {
-        "kind": "询问笔录",
+        "kind": "INQUIRY_RECORD",
         "title": "补充询问",
         "sha256": "cd" * 32,
         "collectedAt": iso(day(8, 11)),
@@ -275,7 +275,7 @@ def test_a_stale_version_is_a_conflict(driver: GraphDriver) -> None:
         "officers": driver.officers(),
         "items": [
             {
-                "kind": "现场照片",
+                "kind": "SCENE_PHOTO",
                 "title": "现场照片",
                 "sha256": "ab" * 32,
                 "collectedAt": iso(day(2, 9)),

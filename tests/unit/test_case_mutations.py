@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 
+from casework import decisions
 from casework.cases import CaseWork
 from schemas.cases.mutations import COMMANDS, CaseMutation
 from schemas.schema import build_schema
@@ -15,7 +16,7 @@ def test_every_case_command_is_declared_once() -> None:
         name
         for name, member in inspect.getmembers(CaseWork, inspect.iscoroutinefunction)
         if not name.startswith("_")
-    }
+    } | {use_case.__name__ for use_case in decisions.USE_CASES}  # on CaseWork too (issue 15)
     declared = [spec.use_case.__name__ for spec in COMMANDS]  # type: ignore[attr-defined]
     assert sorted(declared) == sorted(use_cases)
     assert len(set(declared)) == len(declared)

@@ -1,7 +1,7 @@
 """acts: who entered each step and when; the signed documents of a case
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07
 
 Issue 14, items 2 to 4. case_step gains what the full-process record (全过程记录, 行政处罚法
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
