@@ -3,8 +3,8 @@ filing approval form (立案审批表) of `approveFiling` and the decision (处�
 决定书) of `decideCase` / `decideSummary`.
 
 A document is canonical JSON (sorted keys, UTF-8) of what the signing person approved or
-decided: the case, the party, the item, the person (officer id and name, the token's subject
-and session), the act's time and the time of signing, and the kind's own content. The step
+decided: the case, the party, the item, the person (officer id and name), the act's time and
+the time of signing, and the kind's own content. The step
 keeps it with its SHA-256 and the detached signature (casework/ports.py `DocumentSigner`, by
 the gateway's key), so the graph can check it later (`Case.documents`).
 """
@@ -16,7 +16,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from casework.acting import current
 from casework.acts import Act
 from casework.ports import DocumentSigner
 from connectors.store.tables import CaseStep
@@ -43,7 +42,6 @@ def document_of(
 
     def attach(step: CaseStep) -> None:
         case = act.case
-        acting = current()
         body = canonical(
             {
                 "kind": kind,
@@ -56,12 +54,9 @@ def document_of(
                 "seq": step.seq,
                 "at": act.at.isoformat(),
                 "signedAt": act.uow.now.isoformat(),
-                "signedBy": {
-                    "officer": person.id,
-                    "name": person.name,
-                    "subject": acting.subject if acting else None,
-                    "session": acting.session_id if acting else None,
-                },
+                # the person; their token's subject and session stay in the step's record,
+                # which only audit:read shows (the document is shown to every case reader)
+                "signedBy": {"officer": person.id, "name": person.name},
                 **content,
             }
         )

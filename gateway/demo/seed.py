@@ -172,6 +172,7 @@ def world_rows(world: World) -> list[TableRows]:
                 "seq": seq,
                 "status": s.status,
                 "at": world_time(s.at),
+                "recorded_at": world_time(s.at),  # the demo's history, entered as it happened
                 "actor_id": s.actor_id,
                 "note": s.note,
                 "evidence_ids": list(s.evidence_ids),

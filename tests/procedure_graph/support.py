@@ -262,3 +262,46 @@ def drained(sqlite_path: str, within: float = 30.0) -> list[tuple[str, str, str]
         if time.monotonic() > deadline:
             raise AssertionError(f"outbox not drained after {within}s: {Counter(rows)}")
         time.sleep(0.1)
+
+
+# --- a person's access token, as a login of the built-in issuer hands it ------------------------
+
+
+def person_token(
+    signing_key: tuple[str, str, str],
+    *,
+    issuer: str,
+    now: float,
+    officer: str,
+    sid: str,
+    tenant: str,
+    scope: str,
+    client: str = "ide",
+) -> str:
+    """A person's token signed with the issuer's key (`(kid, algorithm, private JWK JSON)` as
+    the store's signing_key row holds it): `officer` and `sid`, the login client in `act`."""
+    import json
+    import secrets
+
+    from joserfc import jwt
+    from joserfc.jwk import ECKey, RSAKey
+
+    kid, algorithm, private = signing_key
+    signer = (RSAKey if algorithm == "RS256" else ECKey).import_key(json.loads(private))
+    claims = {
+        "iss": issuer,
+        "aud": "enforcement-gateway",
+        "sub": f"person:{officer}",
+        "officer": officer,
+        "sid": sid,
+        "client_id": client,
+        "act": {"sub": client},
+        "tenant": tenant,
+        "scope": scope,
+        "iat": int(now),
+        "nbf": int(now) - 60,
+        "exp": int(now) + 900,
+        "jti": secrets.token_urlsafe(8),
+    }
+    header = {"alg": algorithm, "kid": kid, "typ": "at+jwt"}
+    return jwt.encode(header, claims, signer, algorithms=[algorithm])

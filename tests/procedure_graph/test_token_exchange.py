@@ -9,8 +9,6 @@ item 1): here the issuer's key signs it directly, with the claims such a token c
 
 from __future__ import annotations
 
-import json
-import secrets
 import shutil
 import sqlite3
 import uuid
@@ -21,13 +19,12 @@ from typing import Any
 import httpx2
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey, RSAKey
 
 from domain.clock import TickingClock
 from sandbox.world import World
 from tests.procedure.scenario import day, town_of
 from tests.procedure_graph.conftest import GraphGateway, served_graph
-from tests.procedure_graph.support import GraphDriver, iso, key, mutation
+from tests.procedure_graph.support import GraphDriver, iso, key, mutation, person_token
 
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
@@ -79,33 +76,30 @@ def exchange_gateway(
         sandbox.stop()
 
 
-def person_token(gateway: GraphGateway, clock: TickingClock, officer: str, sid: str) -> str:
-    """A person's access token as the built-in issuer's login issues it (signed with its key)."""
-    metadata = httpx2.get(f"{gateway.url}/.well-known/oauth-authorization-server").json()
+def signing_key(gateway: GraphGateway) -> tuple[str, str, str]:
     httpx2.get(f"{gateway.url}/.well-known/jwks.json")  # the signing key exists
     with sqlite3.connect(gateway.sqlite_path) as connection:
         kid, algorithm, private = connection.execute(
             "SELECT kid, algorithm, private_jwk FROM signing_key ORDER BY created_at DESC"
         ).fetchone()
-    signer = (RSAKey if algorithm == "RS256" else ECKey).import_key(json.loads(private))
-    now = int(clock.timestamp())  # the gateway's clock judges `exp` and `nbf`
-    claims = {
-        "iss": metadata["issuer"],
-        "aud": "enforcement-gateway",
-        "sub": f"person:{officer}",
-        "officer": officer,
-        "sid": sid,
-        "client_id": "ide",
-        "act": {"sub": "ide"},
-        "tenant": TOWN,
-        "scope": f"case:read@{TOWN} case:write@{TOWN} case:review@{TOWN} officer:read@{TOWN}",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-        "jti": secrets.token_urlsafe(8),
-    }
-    header = {"alg": algorithm, "kid": kid, "typ": "at+jwt"}
-    return jwt.encode(header, claims, signer, algorithms=[algorithm])
+    return str(kid), str(algorithm), str(private)
+
+
+def login(gateway: GraphGateway, clock: TickingClock, officer: str, sid: str, scope: str) -> str:
+    """The person's own token, as the built-in issuer's login issues it."""
+    metadata = httpx2.get(f"{gateway.url}/.well-known/oauth-authorization-server").json()
+    return person_token(
+        signing_key(gateway),
+        issuer=metadata["issuer"],
+        now=clock.timestamp(),  # the gateway's clock judges `exp` and `nbf`
+        officer=officer,
+        sid=sid,
+        tenant=TOWN,
+        scope=scope,
+    )
+
+
+PERSON_SCOPE = f"case:read@{TOWN} case:write@{TOWN} case:review@{TOWN} officer:read@{TOWN}"
 
 
 def token(gateway: GraphGateway, client: str, secret: str, **form: str) -> httpx2.Response:
@@ -157,7 +151,7 @@ def test_a_client_acts_for_a_person_by_token_exchange(
     assert (as_person.status_code, as_person.json()["error"]) == (400, "invalid_grant")
 
     # The back end trades the leader's token for its own, naming both.
-    leader = person_token(exchange_gateway, fixed_clock, town.leader, "s-login-1")
+    leader = login(exchange_gateway, fixed_clock, town.leader, "s-login-1", PERSON_SCOPE)
     wrong = token(
         exchange_gateway,
         "street-bff",
@@ -201,11 +195,13 @@ def test_a_client_acts_for_a_person_by_token_exchange(
         exchange_gateway, bearer, "approveFiling", {**approval, "idempotencyKey": key()}
     )
     assert "errors" not in approved, approved
-    reader = person_token(exchange_gateway, fixed_clock, town.leader, "s-reader")
+    reader = login(
+        exchange_gateway, fixed_clock, town.leader, "s-reader", f"{PERSON_SCOPE} audit:read@{TOWN}"
+    )
     steps = httpx2.post(
         f"{exchange_gateway.url}/graphql",
         json={"query": TIMELINE, "variables": {"n": number}},
-        headers={"Authorization": f"Bearer {_with_audit(exchange_gateway, reader)}"},
+        headers={"Authorization": f"Bearer {reader}"},
         timeout=30,
     ).json()
     assert "errors" not in steps, steps
@@ -222,16 +218,3 @@ def _any_key(gateway: GraphGateway) -> Any:
     from joserfc.jwk import KeySet
 
     return KeySet.import_key_set(httpx2.get(f"{gateway.url}/.well-known/jwks.json").json())
-
-
-def _with_audit(gateway: GraphGateway, person: str) -> str:
-    """A token of the same person that also reads the record's `enteredBy` (audit:read)."""
-    claims = jwt.decode(person, _any_key(gateway)).claims
-    with sqlite3.connect(gateway.sqlite_path) as connection:
-        kid, algorithm, private = connection.execute(
-            "SELECT kid, algorithm, private_jwk FROM signing_key ORDER BY created_at DESC"
-        ).fetchone()
-    signer = (RSAKey if algorithm == "RS256" else ECKey).import_key(json.loads(private))
-    claims["scope"] += f" audit:read@{TOWN}"
-    header = {"alg": algorithm, "kid": kid, "typ": "at+jwt"}
-    return jwt.encode(header, claims, signer, algorithms=[algorithm])

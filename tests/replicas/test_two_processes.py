@@ -22,6 +22,7 @@ from sqlalchemy import select
 from connectors.outbox.queue import OUTBOX
 from connectors.store import async_url, create_engine
 from connectors.store.tables import OutboxStatus, OutboxTarget
+from domain.clock import clock_for
 from sandbox.common import free_port
 from sandbox.world import World
 from tests.clock import TESTS_DAY
@@ -193,15 +194,54 @@ REGISTER_CLUE = """mutation($input: RegisterClueInput!) {
 SUBSCRIBE = "subscription { caseEvents { number tenant command status } }"
 
 
+def _acting_for(replicas: list[str], postgres_url: str, officer: str) -> str:
+    """WRITER's token acting for `officer`: their login's token (signed with the issuers' key
+    from the shared store) exchanged at replica 1 (RFC 8693)."""
+    import psycopg
+
+    from tests.procedure_graph.support import person_token
+
+    httpx2.get(f"{replicas[1]}/.well-known/jwks.json", timeout=10)  # the signing key exists
+    with psycopg.connect(postgres_url) as connection:
+        row = connection.execute(
+            "SELECT kid, algorithm, private_jwk FROM signing_key ORDER BY created_at DESC"
+        ).fetchone()
+    assert row is not None
+    kid, algorithm, private = row
+    login = person_token(
+        (kid, algorithm, private if isinstance(private, str) else json.dumps(private)),
+        issuer="http://127.0.0.1",
+        now=clock_for(TESTS_DAY).timestamp(),  # the replicas' clock (GATEWAY_TODAY)
+        officer=officer,
+        sid="s-replica",
+        tenant="990121001",
+        scope="case:read@990121001 case:write@990121001",
+    )
+    response = httpx2.post(
+        f"{replicas[1]}/oauth/token",
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "subject_token": login,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        },
+        auth=(WRITER["client_id"], WRITER["secret"]),
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
 def test_an_event_committed_on_one_replica_reaches_a_subscriber_of_the_other(
-    replicas: list[str], world: World
+    replicas: list[str], world: World, postgres_url: str
 ) -> None:
     from websockets.asyncio.client import connect
 
     from tests.procedure_graph.support import party
 
     town = town_of(world)
-    headers = {"Authorization": f"Bearer {_token(replicas[1], WRITER)}"}
+    # Registering a clue is the auxiliary's act: the writer acts for them (token exchange of
+    # their login's token, issue 14), the token of one replica working on the other.
+    headers = {"Authorization": f"Bearer {_acting_for(replicas, postgres_url, town.auxiliary)}"}
 
     async def scenario() -> dict[str, Any]:
         url = replicas[1].replace("http://", "ws://") + "/graphql"
