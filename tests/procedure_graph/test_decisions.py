@@ -20,7 +20,7 @@ from sandbox.world import World
 from tests.clock import TESTS_DAY
 from tests.procedure.scenario import day, town_of
 from tests.procedure_graph.conftest import GraphGateway, principal
-from tests.procedure_graph.support import GraphDriver, drained, iso
+from tests.procedure_graph.support import GraphDriver, drained, iso, key
 from tests.procedure_graph.test_refusals import current, heard_in_june, on, rule
 
 RETRACT_ROUTE = "/v2/penalties:retract"
@@ -230,7 +230,11 @@ def test_credit_repair_after_the_minimum_period(driver: GraphDriver) -> None:
         "CREDIT_REPAIR_STATE"
     )
 
-    driver.step("requestCreditRepair", number, **request)
+    once = {"number": number, "version": driver.versions[number], "idempotencyKey": key()}
+    first = driver.send("requestCreditRepair", {**once, **request})["data"]["requestCreditRepair"]
+    again = driver.send("requestCreditRepair", {**once, **request})["data"]["requestCreditRepair"]
+    assert again == {**first, "replayed": True}  # a retry answers the first request
+    driver.versions[number] = first["version"]
     assert read(driver, number)["creditRepair"]["requestedOn"] == TESTS_DAY.isoformat()
     by_officer = {"decidedBy": town.officers[0], "approved": True}
     assert rule(driver.refused("decideCreditRepair", number, **by_officer)) == "DECIDER_AUTHORITY"
