@@ -21,8 +21,9 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from auth.people import UNKNOWN_OFFICER
 from auth.principal import Principal
-from auth.tokens import InvalidToken, TokenValidator
+from auth.tokens import InvalidToken, PeopleUnavailable, TokenValidator, UnknownOfficer
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ PUBLIC_PATHS = frozenset(
         "/readyz",
         "/metrics",
         "/oauth/token",
+        "/oauth/authorize",  # the built-in login's form (auth/issuer/login.py)
         "/.well-known/jwks.json",
         "/.well-known/oauth-authorization-server",
     }
@@ -73,6 +75,38 @@ def connection_token(payload: Mapping[str, object]) -> str | None:
         return ""
     scheme, _, bearer = token.strip().partition(" ")
     return bearer.strip() if bearer and scheme.lower() == "bearer" else token.strip()
+
+
+def unknown_officer(reason: str) -> JSONResponse:
+    """HTTP 403: a valid person's token, but the person is no officer the store knows."""
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": f"未登记的执法人员 / not an officer of this gateway: {reason}",
+                    "extensions": {"code": "FORBIDDEN", "reason": UNKNOWN_OFFICER},
+                }
+            ]
+        },
+        status_code=403,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def people_unavailable() -> JSONResponse:
+    """HTTP 503: the officer records behind a person's token cannot be read now."""
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": "人员信息暂不可用 / officer records unavailable, retry",
+                    "extensions": {"code": "STORE_UNAVAILABLE", "retryable": True},
+                }
+            ]
+        },
+        status_code=503,
+        headers={"Cache-Control": "no-store", "Retry-After": "5"},
+    )
 
 
 def _quoted(text: str) -> str:
@@ -140,7 +174,7 @@ class AuthenticationMiddleware:
             scope["user"] = await self._principal(token)
         except InvalidToken as exc:
             log.info("refused a bearer token: %s", exc.reason)
-            await self._refuse(scope, receive, send, exc.reason)
+            await self._refuse(scope, receive, send, exc.reason, exc)
             return
         if scope["user"] is None:
             await self._refuse(scope, receive, send, None)
@@ -154,9 +188,21 @@ class AuthenticationMiddleware:
             raise InvalidToken("no token issuer is configured")
         return await self.validator.validate(token)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, reason: str | None) -> None:
+    async def _refuse(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        reason: str | None,
+        error: InvalidToken | None = None,
+    ) -> None:
         if scope["type"] == "websocket":
             # Closing before accepting makes the server answer the handshake with HTTP 403.
             await send({"type": "websocket.close", "code": 1008})
             return
-        await unauthenticated(reason)(scope, receive, send)
+        if isinstance(error, UnknownOfficer):
+            await unknown_officer(error.reason)(scope, receive, send)
+        elif isinstance(error, PeopleUnavailable):
+            await people_unavailable()(scope, receive, send)
+        else:
+            await unauthenticated(reason)(scope, receive, send)

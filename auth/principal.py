@@ -32,7 +32,8 @@ class Principal:
 # GATEWAY_DEV_PRINCIPAL=true, for requests that carry no token (local development only).
 _ALL = (
     "case:read@* case:write@* event:read@* event:dispatch@* credit:read@* supervision:read@* "
-    "officer:read@* item:read@* transfer:read@* transfer:write@* audit:read@* stats:read@* pii:read@*"
+    "officer:read@* item:read@* transfer:read@* transfer:write@* audit:read@* stats:read@* "
+    "pii:read@* complaint:read@* complaint:write@* item:write@* officer:write@*"
 )
 
 

@@ -19,6 +19,7 @@ RESOURCES = frozenset(
         "stats",
         "pii",
         "schema",  # schema:read: a partner router fetching the federation SDL (`_service`)
+        "complaint",  # complaints and reports about enforcement (投诉举报): read, write
     }
 )
 ACTIONS = frozenset({"read", "write", "review", "decide", "dispatch"})
@@ -53,6 +54,13 @@ def parse_scope(text: str) -> Scope:
     if pattern is not None and not _PATTERN.match(pattern):
         raise ScopeError(f"invalid tenant pattern {pattern!r} in scope {text!r}")
     return Scope(resource, action, pattern)
+
+
+def parse_pattern(text: object) -> str:
+    """A tenant pattern on its own (as `authorization_details` carries it, auth/grants.py)."""
+    if not isinstance(text, str) or not _PATTERN.match(text):
+        raise ScopeError(f"invalid tenant pattern {text!r}")
+    return text
 
 
 def parse_scopes(value: str | Iterable[str]) -> tuple[Scope, ...]:

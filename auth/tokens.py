@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from joserfc import jws
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError, MissingClaimError
 from joserfc.jwt import JWTClaimsRegistry
 
+from auth.grants import with_tenants
 from auth.jwks import ALGORITHMS, JwksCache
+from auth.people import (
+    DirectoryUnavailable,
+    InvalidPersonToken,
+    PeopleMapping,
+    UnknownPerson,
+    person_principal,
+)
 from auth.principal import Principal
 from auth.scopes import ScopeError, parse_scopes
 from domain.clock import SystemClock
@@ -37,11 +45,25 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
+class UnknownOfficer(InvalidToken):
+    """A valid person's token naming no officer of the store: HTTP 403, code `UNKNOWN_OFFICER`
+    (logging in again does not help; the person must be registered as an officer)."""
+
+
+class PeopleUnavailable(InvalidToken):
+    """The officer records could not be read (the store is down): HTTP 503, retry."""
+
+
 @dataclass(frozen=True)
 class TrustedIssuer:
     issuer: str  # the exact `iss`
     audience: str  # the `aud` this gateway requires from that issuer
     keys: JwksCache
+    # Its person tokens map to officers of the store (auth/people.py); None: machines only.
+    people: PeopleMapping | None = None
+    # Its tokens may act for a person (RFC 8693 `act`, with `officer` and `sid`): only the
+    # built-in issuer's, which mints them by token exchange (auth/issuer/exchange.py).
+    acts_for_people: bool = False
 
 
 def _claims_error(error: ClaimError) -> InvalidToken:
@@ -129,7 +151,37 @@ class TokenValidator:
             registry.validate(claims)
         except ClaimError as exc:
             raise _claims_error(exc) from exc
+        if issuer.acts_for_people and "act" in claims:
+            # a client acting for a person by token exchange: checked before the person
+            # mapping, which would take the exchanged token for the person's own
+            return self._acting_for(self._principal(claims), claims)
+        if issuer.people is not None and issuer.people.applies(claims):
+            if not isinstance(claims["sub"], str) or forbidden_character(claims["sub"]) is not None:
+                raise InvalidToken("invalid claim sub")
+            exp = claims.get("exp")
+            try:
+                return await person_principal(
+                    issuer.people, claims, float(exp) if isinstance(exp, int | float) else None
+                )
+            except InvalidPersonToken as exc:
+                raise InvalidToken(str(exc)) from exc
+            except UnknownPerson as exc:
+                raise UnknownOfficer(exc.reason) from exc
+            except DirectoryUnavailable as exc:
+                raise PeopleUnavailable("officer records unavailable") from exc
         return self._principal(claims)
+
+    @staticmethod
+    def _acting_for(principal: Principal, claims: dict[str, Any]) -> Principal:
+        """A token a client got by token exchange: the person (`officer`, `sid`) it acts for."""
+        act, officer, sid = claims.get("act"), claims.get("officer"), claims.get("sid")
+        if not isinstance(act, dict) or act.get("sub") != principal.client_id:
+            raise InvalidToken("invalid claim act")
+        if not isinstance(officer, str) or not officer or forbidden_character(officer):
+            raise InvalidToken("invalid claim officer")
+        if sid is not None and (not isinstance(sid, str) or forbidden_character(sid)):
+            raise InvalidToken("invalid claim sid")
+        return replace(principal, officer=officer, session_id=sid)
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         tenant = claims.get("tenant")
@@ -141,6 +193,10 @@ class TokenValidator:
             scopes = parse_scopes(_scope_claim(claims))
         except ScopeError as exc:
             raise InvalidToken("invalid scope claim") from exc
+        try:  # tenant patterns beside the plain scopes (RFC 9396, auth/grants.py)
+            scopes = with_tenants(scopes, claims.get("authorization_details"))
+        except ScopeError as exc:
+            raise InvalidToken("invalid authorization_details claim") from exc
         subject = claims["sub"]
         if not isinstance(subject, str) or forbidden_character(subject) is not None:
             raise InvalidToken("invalid claim sub")  # it reaches the ledger and the audit trail

@@ -7,14 +7,16 @@ the step and queues what the change owes the other systems (casework/effects.py)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import Field, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
+from casework.acting import stamp
 from casework.commands import CommandResult
 from casework.effects import effects
 from casework.ports import UnitOfWork
+from connectors.outbox.messages import FILED
 from connectors.provincial.records import CertificateRecord
 from connectors.store.ledger import InvalidCommand, VersionConflict
 from connectors.store.tables import HANDLER, CaseOfficer, CaseStep, EnforcementCase, Officer
@@ -109,6 +111,7 @@ class Act:
         steps = await uow.steps(case.number)
         at = dated(command.at, uow.now)
         check_act_time(steps[-1].at if steps else None, at)
+        stamp(uow, at)  # who enters it, and a late entry's reason (casework/acting.py)
         return cls(uow, case, steps, at, certificates or {})
 
     @property
@@ -147,7 +150,7 @@ class Act:
         return ItemLimits(item.code, frozenset(item.penalty_kinds), item.max_fine, item.major)
 
     async def check_granted(self) -> None:
-        granted = await self.uow.granted_items(self.case.tenant)
+        granted = await self.uow.granted_items(self.case.tenant, self.on)  # as on the act's day
         check_granted(self.case.tenant, self.case.item_code, granted)
 
     async def advance(
@@ -161,12 +164,17 @@ class Act:
         report: bool = False,
         publish: bool = False,
         feedback: str | None = None,
+        stage: str = FILED,
+        on_step: Callable[[CaseStep], None] | None = None,
     ) -> CommandResult:
         """Write the change (version-checked), append the step, queue what is owed: the 归集
-        report (`report`), the 双公示 record (`publish`), the smart-city `feedback`."""
+        report (`report`), the 双公示 record (`publish`), the smart-city `feedback` on the
+        case's milestone `stage`."""
         uow, case = self.uow, self.case
         version = await uow.update_case(case, None, **{"status": status, **(changes or {})})
         step = await uow.append_step(case, status, actor_id, note, self.at, evidence_ids)
+        if on_step is not None:  # the step's signed document (casework/documents.py)
+            on_step(step)
         if report or publish or feedback:
             case = await uow.reload(case)
             item = await uow.item(case.item_code)
@@ -174,7 +182,15 @@ class Act:
             org = await uow.org(case.tenant)
             assert item is not None and party is not None and org is not None
             owed = effects(
-                case, step.seq, item, party, org, report=report, publish=publish, feedback=feedback
+                case,
+                step.seq,
+                item,
+                party,
+                org,
+                report=report,
+                publish=publish,
+                feedback=feedback,
+                stage=stage,
             )
             for entry in owed:
                 uow.enqueue(entry)

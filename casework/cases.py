@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from casework.acting import stamp
 from casework.acts import CLOCK_SKEW, Act, OnACase, dated, names, penalty_of, person_of
 from casework.commands import (
     ApproveFiling,
@@ -44,9 +45,11 @@ from casework.commands import (
     ReviewCase,
     ServeDecision,
 )
-from casework.ports import AfterCommit, CertificateLookup, Ledger, UnitOfWork
+from casework.documents import FILING_APPROVAL, PENALTY_DECISION, document_of, signed
+from casework.ports import AfterCommit, CertificateLookup, DocumentSigner, Ledger, UnitOfWork
 from casework.units import Run, finish, start, unit
 from connectors.events import CaseEvent
+from connectors.outbox.messages import CLOSED, DECIDED
 from connectors.provincial.records import CertificateRecord
 from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, InvalidCommand
 from connectors.store.tables import EnforcementCase, Evidence, Org, Party
@@ -94,6 +97,13 @@ def evidence_kind(kind: EvidenceKind | str) -> EvidenceKind:
         raise InvalidCommand(f"未知的证据种类 / unknown evidence kind {kind!r}") from exc
 
 
+def intended(content: str) -> str:
+    """The notice's intended penalty as the note says it: 拟… once, whether or not the officer
+    wrote the 拟 (not "拟拟处罚款500元")."""
+    content = content.strip()
+    return content if content.startswith("拟") else f"拟{content}"
+
+
 class CaseWork:
     """The case commands over the ledger, with the officers' certificates from `certificates`
     (the provincial platform), working days from `calendar` and the gateway's after-commit
@@ -108,6 +118,7 @@ class CaseWork:
         hooks: AfterCommit | None = None,
         policy: DeadlinePolicy = DeadlinePolicy(),
         discussion_quorum: int = DISCUSSION_QUORUM,
+        signer: DocumentSigner | None = None,
     ) -> None:
         if discussion_quorum < 1:
             raise ValueError("a collective discussion needs at least one leader")
@@ -117,6 +128,7 @@ class CaseWork:
         self.hooks = hooks or AfterCommit()
         self.policy = policy
         self.discussion_quorum = discussion_quorum
+        self.signer = signer  # signs the key documents (casework/documents.py)
 
     # --- the clue ----------------------------------------------------------------------------
 
@@ -169,7 +181,11 @@ class CaseWork:
             leader = await act.person(command.decided_by)
             check_leader(leader, "不予立案", "dropping a clue")
             run.answer = await act.advance(
-                CaseStatus.DROPPED, leader.id, f"不予立案:{command.reason}"
+                CaseStatus.DROPPED,
+                leader.id,
+                f"不予立案:{command.reason}",
+                feedback=f"不予立案:{command.reason}",
+                stage=CLOSED,
             )
         return await self._finish(run)
 
@@ -182,6 +198,8 @@ class CaseWork:
         run = await self._start("approveFiling", command, tenants, idempotency_key)
         if run.answer is not None:
             return run.answer
+        if self.signer is not None:
+            await self.signer.ready()  # the key, outside the unit of work
         async with unit(self.ledger, run) as uow:
             act = await Act.open(uow, command, tenants)
             case = act.case
@@ -189,11 +207,13 @@ class CaseWork:
             leader = await act.person(command.approved_by)
             check_filing_approver(leader, case.filing_approved_by)
             said = f":{command.opinion}" if command.opinion else ""
+            form = document_of(FILING_APPROVAL, act, leader, {"opinion": command.opinion})
             run.answer = await act.advance(
                 CaseStatus.CLUE,
                 leader.id,
                 f"立案审批:负责人 {leader.name} 同意立案{said}",
                 changes={"filing_approved_by": leader.id},
+                on_step=signed(form, self.signer),
             )
         return await self._finish(run)
 
@@ -329,7 +349,7 @@ class CaseWork:
             run.answer = await act.advance(
                 CaseStatus.NOTIFIED,
                 officers[0].id,
-                f"事先告知:拟{command.content},执法人员 {names(officers)}",
+                f"事先告知:{intended(command.content)},执法人员 {names(officers)}",
                 changes={
                     "penalty_kind": penalty.kind,
                     "fine": penalty.fine,
@@ -418,6 +438,8 @@ class CaseWork:
         run = await self._start("decideCase", command, tenants, idempotency_key)
         if run.answer is not None:
             return run.answer
+        if self.signer is not None:
+            await self.signer.ready()  # the key, outside the unit of work
         async with unit(self.ledger, run) as uow:
             act = await Act.open(uow, command, tenants)
             case = act.case
@@ -442,6 +464,17 @@ class CaseWork:
                 )
             )
             outcome = command.content if penalty else f"不予行政处罚:{command.content}"
+            decision = document_of(
+                PENALTY_DECISION,
+                act,
+                decider,
+                {
+                    "penaltyKind": penalty.kind.value if penalty else None,
+                    "fine": penalty.fine if penalty else None,
+                    "content": command.content,
+                    "decidedOn": act.on.isoformat(),
+                },
+            )
             run.answer = await act.advance(
                 CaseStatus.DECIDED,
                 decider.id,
@@ -455,6 +488,9 @@ class CaseWork:
                 },
                 report=True,
                 publish=penalty is not None,
+                feedback=f"已作出决定,决定书文号 {case.number}:{outcome}",
+                stage=DECIDED,
+                on_step=signed(decision, self.signer),
             )
         return await self._finish(run)
 
@@ -522,6 +558,9 @@ class CaseWork:
                 "结案" + (f":{command.note}" if command.note else ""),
                 changes={"closed_on": act.on},
                 report=True,
+                feedback=f"案件 {case.number} 已结案"
+                + (f":{command.note}" if command.note else ""),
+                stage=CLOSED,
             )
         return await self._finish(run)
 
@@ -534,6 +573,8 @@ class CaseWork:
         run = await self._start("decideSummary", command, tenants, idempotency_key)
         if run.answer is not None:
             return run.answer
+        if self.signer is not None:
+            await self.signer.ready()  # the key, outside the unit of work
         certificates = await self._certificates(run.tenant, command.officers)
         async with unit(self.ledger, run) as uow:
             act = await Act.open(uow, command, tenants, certificates)
@@ -546,6 +587,18 @@ class CaseWork:
             check_penalty_in_item(penalty, await act.item_limits())
             await act.check_granted()
             officers = await act.enforcers(command.officers)
+            decision = document_of(
+                PENALTY_DECISION,
+                act,
+                person_of(officers[0], certificates),
+                {
+                    "procedure": Procedure.SUMMARY.value,
+                    "penaltyKind": penalty.kind.value,
+                    "fine": penalty.fine,
+                    "content": command.content,
+                    "decidedOn": act.on.isoformat(),
+                },
+            )
             run.answer = await act.advance(
                 CaseStatus.DECIDED,
                 officers[0].id,
@@ -564,6 +617,8 @@ class CaseWork:
                 report=True,
                 publish=True,
                 feedback=f"已当场处罚,决定书文号 {case.number}",
+                stage=DECIDED,
+                on_step=signed(decision, self.signer),
             )
         return await self._finish(run)
 
@@ -605,6 +660,7 @@ class CaseWork:
     ) -> CommandResult:
         """The new case of `command`'s clue, with its party (kept when the tenant has it)."""
         at = dated(command.at, uow.now)
+        stamp(uow, at)  # who enters it, and a late entry's reason (casework/acting.py)
         org = await uow.org(command.tenant)
         item = await uow.item(command.item_code)
         if org is None:

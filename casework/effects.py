@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from connectors.credit.records import PenaltyPublicityRecord
 from connectors.outbox.messages import (
+    CLOSED,
+    FILED,
     EventFeedback,
+    TicketClosing,
     case_report,
     event_feedback,
     penalty_publication,
+    ticket_closing,
     transfer_report,
 )
 from connectors.provincial.records import CaseReport, TransferReport
@@ -98,8 +102,11 @@ def effects(
     report: bool = False,
     publish: bool = False,
     feedback: str | None = None,
+    stage: str = FILED,
 ) -> list[OutboxEntry]:
-    """The outbox entries of the step `seq` that brought `case` to its current state."""
+    """The outbox entries of the step `seq` that brought `case` to its current state; the
+    `feedback` tells the smart-city platform the case's milestone `stage` (filed, decided,
+    closed), and a closed case also closes the 12345 ticket behind its event."""
     entries: list[OutboxEntry] = []
     if report:
         entries.append(case_report(case.tenant, report_of_case(case, party, org), seq))
@@ -107,8 +114,11 @@ def effects(
         record = publication_of_case(case, item, party, org)
         entries.append(penalty_publication(case.tenant, record, seq))
     if feedback is not None and case.source_event_id and came_from_event(case):
-        message = EventFeedback(case.source_event_id, case.number, feedback)
+        message = EventFeedback(case.source_event_id, case.number, feedback, stage)
         entries.append(event_feedback(case.tenant, message, seq))
+        if stage == CLOSED:
+            closing = TicketClosing(case.source_event_id, case.number, feedback)
+            entries.append(ticket_closing(case.tenant, closing, seq))
     return entries
 
 

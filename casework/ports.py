@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlmodel import SQLModel
 
 from connectors.events import CaseEvent
 from connectors.provincial.records import CertificateRecord
-from connectors.store.ledger import Idempotency
+from connectors.store.ledger import Idempotency, StepOrigin
 from connectors.store.tables import (
     CaseStep,
     CaseTransfer,
+    Complaint,
     EnforcementCase,
     EnforcementItem,
+    ItemGrant,
+    ItemGrantChange,
     Officer,
     Org,
     OutboxEntry,
@@ -43,6 +46,8 @@ class UnitOfWork(Protocol):
     @property
     def queued(self) -> Sequence[OutboxEntry]: ...
 
+    origin: StepOrigin | None  # who enters the unit's steps (casework/acting.py)
+
     async def case(self, number: str, tenants: TenantFilter) -> EnforcementCase: ...
 
     async def transferred_case(self, transfer: CaseTransfer) -> EnforcementCase: ...
@@ -59,7 +64,15 @@ class UnitOfWork(Protocol):
 
     async def item(self, code: str) -> EnforcementItem | None: ...
 
-    async def granted_items(self, tenant: str) -> set[str]: ...
+    async def granted_items(self, tenant: str, on: date | None = None) -> set[str]: ...
+
+    async def grant_history(self, tenant: str, item_code: str) -> list[ItemGrantChange]: ...
+
+    async def grant(self, tenant: str, item_code: str) -> ItemGrant | None: ...
+
+    async def locked_complaint(self, complaint_id: str, tenants: TenantFilter) -> Complaint: ...
+
+    async def case_of(self, tenant: str, number: str) -> bool: ...
 
     async def party(self, tenant: str, code: str) -> Party | None: ...
 
@@ -118,6 +131,8 @@ class Ledger(Protocol):
 
     async def certificate_numbers(self, tenant: str, officer_ids: Sequence[str]) -> list[str]: ...
 
+    async def complaint_tenant(self, complaint_id: str, tenants: TenantFilter) -> str: ...
+
     async def addressed_transfer(
         self, transfer_id: str, tenants: TenantFilter, *, incoming: bool
     ) -> CaseTransfer: ...
@@ -146,3 +161,12 @@ class AfterCommit:
         if event is not None:
             for publish in self._on_case_event:
                 await publish(event)
+
+
+class DocumentSigner(Protocol):
+    """Signs key documents (auth/signatures.py): `ready` loads the key outside the unit of work,
+    `sign` answers the detached signature of a document's bytes inside it."""
+
+    async def ready(self) -> None: ...
+
+    def sign(self, document: bytes) -> str: ...

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from casework.acting import stamp
 from casework.acts import Act, dated
 from casework.effects import transfer_owed
 from casework.ports import AfterCommit, Ledger, UnitOfWork
@@ -312,6 +313,7 @@ class TransferWork:
         steps = await uow.steps(case.number)
         at = dated(when, uow.now)
         check_act_time(steps[-1].at if steps else None, at)
+        stamp(uow, at)  # who enters it, and a late entry's reason (casework/acting.py)
         return case, at
 
     @staticmethod

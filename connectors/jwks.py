@@ -36,3 +36,50 @@ class HttpJwksSource:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+class OidcDiscoveryJwksSource:
+    """The JWKS of an OpenID provider named only by its issuer URL: OpenID Connect Discovery 1.0
+    (`<issuer>/.well-known/openid-configuration`) gives `jwks_uri`, then the JWKS is fetched from
+    there. The document must name the same `issuer` (Discovery §4.3) or it is refused. The
+    `jwks_uri` is kept; a failed JWKS fetch discovers afresh next time (a moved endpoint)."""
+
+    def __init__(self, issuer: str, *, timeout: float = 2.0, connect_timeout: float = 1.0) -> None:
+        self.issuer = issuer
+        self.discovery_url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        self.jwks_uri: str | None = None
+        self._http = httpx2.AsyncClient(
+            timeout=httpx2.Timeout(timeout, connect=connect_timeout),
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    async def discover(self) -> str:
+        async with translated_errors(SOURCE):
+            response = await self._http.get(self.discovery_url)
+        if len(response.content) > MAX_JWKS_BYTES:
+            raise UpstreamBadResponse(SOURCE, "discovery document too large")
+        body = require_mapping(SOURCE, json_body(SOURCE, response), "discovery document")
+        if body.get("issuer") != self.issuer:
+            raise UpstreamBadResponse(SOURCE, "the discovery document names another issuer")
+        jwks_uri = body.get("jwks_uri")
+        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+            raise UpstreamBadResponse(SOURCE, "the discovery document has no jwks_uri")
+        return jwks_uri
+
+    async def fetch(self) -> dict[str, Any]:
+        if self.jwks_uri is None:
+            self.jwks_uri = await self.discover()
+        try:
+            async with translated_errors(SOURCE):
+                response = await self._http.get(self.jwks_uri)
+            if len(response.content) > MAX_JWKS_BYTES:
+                raise UpstreamBadResponse(SOURCE, "JWKS document too large")
+            body = require_mapping(SOURCE, json_body(SOURCE, response), "JWKS")
+        except Exception:
+            self.jwks_uri = None
+            raise
+        return dict(body)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

@@ -67,6 +67,13 @@ class Rule(LabelledEnum):
     )
     CREDIT_REPAIR_STATE = ("CREDIT_REPAIR_STATE", "信用修复须针对已公示且已履行的处罚决定")
     BODY_CAMERA_FILING = ("BODY_CAMERA_FILING", "执法记录仪音视频须在24小时内归档")
+    # Issue 15 (supervision inputs, domain/supervision.py): the catalogue of granted powers and
+    # complaints about enforcement.
+    GRANT_AUTHORITY = ("GRANT_AUTHORITY", "赋权事项由主管部门对本县乡镇(街道)调整")
+    GRANT_STATE = ("GRANT_STATE", "赋权事项状态:已赋权的不重复赋权,未赋权的不能收回或调整")
+    GRANT_RETROACTIVE = ("GRANT_RETROACTIVE", "赋权调整不溯及既往")
+    COMPLAINT_STATE = ("COMPLAINT_STATE", "投诉举报已办结,不能再次答复")
+    LATE_ENTRY_REASON = ("LATE_ENTRY_REASON", "补录须说明理由")  # issue 14: domain/entry.py
 
 
 class DefenceKind(LabelledEnum):
@@ -108,6 +115,13 @@ class Certificate:
         certificate was valid until its end)."""
         usable = self.status in (CertificateStatus.VALID, CertificateStatus.EXPIRED)
         return usable and day <= self.valid_until
+
+    def status_on(self, day: date) -> CertificateStatus:
+        """The status on `day`: a certificate the platform still calls valid is EXPIRED once
+        past its date (the platform's status can lag; the date cannot)."""
+        if self.status is CertificateStatus.VALID and day > self.valid_until:
+            return CertificateStatus.EXPIRED
+        return self.status
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from auth.middleware import AuthenticationMiddleware
 from auth.principal import development_principal
 from domain.clock import Clock
+from gateway.exports import SupervisionExport
 from gateway.graphql import GraphQLEndpoint
 from gateway.hardening import document_limits
 from gateway.health import healthz, readyz_endpoint
@@ -78,6 +79,7 @@ def create_app(
         document_limits(settings),
         settings.max_batch_operations,
         open_sdl=settings.demo,  # federation `_service` without schema:read in demo mode
+        federation_security=settings.federation_security,
     )
     graphql = GraphQLEndpoint(
         schema,
@@ -129,6 +131,15 @@ def create_app(
         routes=[
             # HTTP, and websockets for the subscriptions (graphql-transport-ws)
             HTTPAndWebSocketRoute("/graphql", persisted, methods=["GET", "POST"]),
+            # the supervision figures as files, through the same schema and rules (issue 15)
+            *(
+                Route(
+                    f"/exports/supervision.{fmt}",
+                    SupervisionExport(schema, services, limits, fmt).handle,
+                    methods=["GET"],
+                )
+                for fmt in ("csv", "xlsx")
+            ),
             *([assets_mount()] if settings.ide_enabled else []),
             Route("/healthz", healthz, methods=["GET"]),
             Route(

@@ -56,7 +56,10 @@ def _serve(args: argparse.Namespace) -> None:
 def _schema(args: argparse.Namespace) -> None:
     from schemas.schema import federation_sdl, sdl
 
-    sys.stdout.write(federation_sdl() if args.federation else sdl())
+    if args.federation:
+        sys.stdout.write(federation_sdl(Settings().federation_security))
+    else:
+        sys.stdout.write(sdl())
 
 
 def _db(args: argparse.Namespace) -> None:

@@ -24,6 +24,7 @@ from auth.tokens import InvalidToken, TokenValidator
 from gateway.ide import ide_page
 from gateway.metrics import OperationNames, record_operation
 from gateway.middleware.ratelimit import RateGate
+from gateway.persisted import PARSED_BODY
 from gateway.refusals import Refusals, Refused, refusal
 from gateway.websocket import GatewaySocket
 from schemas.codes import Code
@@ -79,6 +80,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # Open sockets per client (this process): the cap counts their open operations.
         self.max_subscriptions = max_subscriptions
         self.sockets: dict[str, set[GatewaySocket]] = {}
+
+    def decode_json(self, data: str | bytes) -> object:
+        # The trusted-document front parsed this very body already: its payload, not a second
+        # parse (compared by value: the body was read again from the replayed stream).
+        parsed = PARSED_BODY.get()
+        if parsed is not None and parsed[0] == data:
+            return parsed[1]
+        return super().decode_json(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
@@ -37,6 +38,10 @@ from schemas.codes import Code
 from schemas.limits import DocumentLimits, validation_rules
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+
+# The body handed on and what it parsed to: the endpoint takes the parsed payload instead of
+# parsing the same bytes again (a large body cost its JSON parse twice; issue 10, item 1).
+PARSED_BODY: ContextVar[tuple[bytes, Any] | None] = ContextVar("parsed_body", default=None)
 
 
 class PersistedDocuments:
@@ -94,7 +99,11 @@ class PersistedDocuments:
         # serialised again (a large body costs its size once more in CPU; issue 10, item 1).
         unchanged = (payload.get("query"), len(payload)) == sent
         replayed = body if unchanged else json.dumps(payload).encode("utf-8")
-        await self.app(scope, _replay(replayed), send)
+        parsed = PARSED_BODY.set((replayed, payload))
+        try:
+            await self.app(scope, _replay(replayed), send)
+        finally:
+            PARSED_BODY.reset(parsed)
 
     async def resolve(self, principal: Principal | None, payload: dict[str, Any]) -> Refused | None:
         """Put the document in `payload["query"]`; or the refusal of the request."""

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TypedDict
 
+from auth.signatures import DocumentSignatures
 from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
+from casework.supervision import SupervisionWork
 from connectors.breaker import BreakerPolicy
 from connectors.credit import CreditClient, CreditConfig
 from connectors.events import build_hub
@@ -17,6 +20,7 @@ from connectors.provincial import ProvincialClient, ProvincialConfig
 from connectors.resilience import Resilience, RetryPolicy
 from connectors.smartcity import SmartCityClient, SmartCityConfig
 from connectors.store import Store, async_url, create_engine
+from connectors.store.issuer import StoreKeyRepository
 from connectors.store.ledger import Ledger
 from domain.clock import Clock, clock_for
 from gateway.lookups import build_person_lookups
@@ -159,6 +163,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     hooks = AfterCommit()
     hooks.on_case_event(case_events.publish)
     ledger = Ledger(clients.store.engine, clock=clock.now)
+    # Key documents are signed with the built-in issuer's keys (auth/signatures.py)
+    signatures = DocumentSignatures(
+        StoreKeyRepository(clients.store.engine, clock), settings.token_algorithm, clock.timestamp
+    )
     return Services(
         store=clients.store,
         smartcity=clients.smartcity,
@@ -172,12 +180,18 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             calendar=calendar,
             hooks=hooks,
             discussion_quorum=settings.discussion_quorum,
+            signer=signatures,
         ),
         transfers=TransferWork(ledger, hooks=hooks, calendar=calendar),
         linked_actions=LinkedActions(ledger, hooks=hooks),
+        supervision=SupervisionWork(ledger, hooks=hooks),
         case_events=case_events,
         hooks=hooks,
         person_lookups=build_person_lookups(settings),
+        signatures=signatures,
+        late_entry_window=(
+            timedelta(hours=settings.late_entry_hours) if settings.late_entry_hours else None
+        ),
     )
 
 

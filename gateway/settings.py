@@ -7,6 +7,7 @@ field name upper-cased with the `GATEWAY_` prefix, except `DATABASE_URL` and `RE
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -211,6 +212,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Leaders (the chair included) a collective discussion (集体讨论, art. 57) needs",
     )
+    # Who changed a case, when (issue 14, docs/procedure.md "The record of who and when")
+    late_entry_hours: float = Field(
+        default=72,
+        ge=0,
+        description="Hours an act may be dated before its entry; beyond, it is entered late "
+        "(补录) and needs a reason (0: no act is late)",
+    )
     # Case events (the caseEvents subscription): Redis pub/sub channel when REDIS_URL is set
     case_events_channel: str = Field(
         default="gateway:case-events", description="Redis channel the replicas share case events on"
@@ -241,6 +249,42 @@ class Settings(BaseSettings):
     )
     persisted_redis_prefix: str = Field(
         default="gateway:documents", description="Redis key prefix of the document cache"
+    )
+
+    # People log in (issue 14; auth/people.py, auth/issuer/login.py, docs/auth.md)
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="An OpenID provider whose access tokens are people's: its issuer URL "
+        "(discovery at <issuer>/.well-known/openid-configuration gives its JWKS)",
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="`aud` required of its tokens (default GATEWAY_TOKEN_AUDIENCE)"
+    )
+    oidc_officer_claim: str = Field(
+        default="sub", description="The claim of its tokens holding the officer id of the store"
+    )
+    people_cache_ttl: float = Field(
+        default=30.0, ge=0, description="Seconds an officer looked up for a person's token is kept"
+    )
+    login_accounts: list[dict[str, str]] = Field(
+        default_factory=list,
+        description='Built-in login (code flow + PKCE), JSON: [{"username", "officer", '
+        '"password_hash"|"password"}]',
+    )
+    login_clients: list[dict[str, str | list[str]]] = Field(
+        default_factory=list,
+        description='Public clients of the built-in login, JSON: [{"client_id", "redirect_uris"}] '
+        "(the IDE's is built in)",
+    )
+    refresh_token_ttl: int = Field(
+        default=28_800, ge=60, description="Seconds a built-in login's refresh token lives"
+    )
+
+    # Federation (schemas/federation_sdl.py, docs/partners.md)
+    federation_security: Literal["subgraph", "router"] = Field(
+        default="subgraph",
+        description="Security directives in the subgraph SDL: enforced here only (subgraph), or "
+        "also declared for routers that honour them (router)",
     )
 
     @property

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 
 from auth.issuer import (
+    AUTHORIZE_PATH,
     JWKS_PATH,
     METADATA_PATH,
     TOKEN_PATH,
@@ -31,16 +32,23 @@ from auth.issuer import (
     IssuerClient,
     IssuerConfig,
     IssuerJwksSource,
+    Login,
+    LoginState,
     TokenEndpoint,
+    accounts_from_config,
     clients_from_config,
     jwks_endpoint,
+    login_clients_from_config,
     metadata_endpoint,
 )
+from auth.issuer.exchange import TokenExchange
 from auth.jwks import JwksCache
+from auth.people import CachedDirectory, DirectoryUnavailable, OfficerRecord, PeopleMapping
 from auth.tokens import TokenValidator, TrustedIssuer
-from connectors.jwks import HttpJwksSource
+from connectors.jwks import HttpJwksSource, OidcDiscoveryJwksSource
 from connectors.store.errors import StoreUnavailable
 from connectors.store.issuer import StoreClientRepository, StoreKeyRepository
+from connectors.store.people import StoreOfficerDirectory
 from domain.clock import Clock
 from gateway.services import build_clock
 from gateway.settings import Settings
@@ -48,6 +56,8 @@ from gateway.settings import Settings
 # The built-in issuer's keys are a store query away, so an unknown kid (a key another replica or
 # `gateway keys rotate` just added) may re-read them often.
 LOCAL_REFETCH_INTERVAL = 1.0
+# The claim of the built-in issuer's login tokens that names the officer (auth/issuer/login.py).
+PERSON_CLAIM = "officer"
 
 log = logging.getLogger("gateway.tokens")
 
@@ -55,8 +65,22 @@ log = logging.getLogger("gateway.tokens")
 @dataclass(frozen=True)
 class ExternalIssuer:
     issuer: str
-    jwks_url: str
+    jwks_url: str  # "": found by OIDC discovery from the issuer URL
     audience: str
+    officer_claim: str | None = None  # set: its tokens are people's, mapped to officers
+
+
+class OfficerLookup:
+    """`auth.people.OfficerDirectory` on the store: a store outage is `DirectoryUnavailable`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.store = StoreOfficerDirectory(engine)
+
+    async def officer(self, officer_id: str) -> OfficerRecord | None:
+        try:
+            return await self.store.officer(officer_id)
+        except StoreUnavailable as exc:
+            raise DirectoryUnavailable(str(exc)) from exc
 
 
 @dataclass
@@ -121,7 +145,19 @@ def external_issuers(settings: Settings) -> list[ExternalIssuer]:
             raise ValueError("GATEWAY_TRUSTED_ISSUERS: every entry needs issuer and jwks_url")
         issuers.append(
             ExternalIssuer(
-                entry["issuer"], entry["jwks_url"], entry.get("audience") or settings.token_audience
+                entry["issuer"],
+                entry["jwks_url"],
+                entry.get("audience") or settings.token_audience,
+                entry.get("officer_claim") or None,
+            )
+        )
+    if settings.oidc_issuer:
+        issuers.append(
+            ExternalIssuer(
+                settings.oidc_issuer,
+                "",
+                settings.oidc_audience or settings.token_audience,
+                settings.oidc_officer_claim,
             )
         )
     return issuers
@@ -141,6 +177,27 @@ def build_issuer(settings: Settings, engine: AsyncEngine, clock: Clock | None = 
     return Issuer(config, StoreKeyRepository(engine, clock), clients, clock.timestamp)
 
 
+def ide_redirect_uris(settings: Settings) -> list[str]:
+    """Where the IDE's login returns: the IDE page under the issuer URL and under the address the
+    gateway listens on (and `localhost` for a loopback address)."""
+    uris = [issuer_url(settings) + "/graphql", f"http://{settings.host}:{settings.port}/graphql"]
+    if settings.host in ("127.0.0.1", "::1"):
+        uris.append(f"http://localhost:{settings.port}/graphql")
+    return list(dict.fromkeys(uris))
+
+
+def build_login(settings: Settings, issuer: Issuer) -> Login | None:
+    """The built-in login (authorization code + PKCE) when login accounts are configured."""
+    if not settings.login_accounts:
+        return None
+    return Login(
+        accounts=accounts_from_config(settings.login_accounts),
+        clients=login_clients_from_config(settings.login_clients, ide_redirect_uris(settings)),
+        state=LoginState(issuer.clock, settings.refresh_token_ttl),
+        base=issuer.config.issuer.rstrip("/"),
+    )
+
+
 def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) -> TokenServices:
     """Issuer and validator on the same clock: `exp`, `nbf` and `iat` are judged by the time
     they were stamped with."""
@@ -149,6 +206,8 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
     routes: list[Route] = []
     issuer: Issuer | None = None
     issuer_keys: JwksCache | None = None
+    officers = CachedDirectory(OfficerLookup(engine), settings.people_cache_ttl)
+    exchange: TokenExchange | None = None
     if settings.builtin_issuer:
         issuer = build_issuer(settings, engine, clock)
         keys = JwksCache(
@@ -159,31 +218,60 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
             stale_if_error=settings.issuer_keys_stale_if_error,
         )
         issuer_keys = keys
-        trusted.append(TrustedIssuer(issuer.config.issuer, issuer.config.audience, keys))
+        # Its login tokens (code flow) name the officer in `officer`; client tokens do not.
+        people = PeopleMapping(PERSON_CLAIM, officers, required=False)
+        trusted.append(
+            TrustedIssuer(
+                issuer.config.issuer, issuer.config.audience, keys, people, acts_for_people=True
+            )
+        )
+        exchange = TokenExchange(issuer)  # validates subject tokens with `validator`, below
         max_age = int(min(settings.jwks_cache_ttl, 300))
+        login = build_login(settings, issuer)
+        if login is not None:
+            routes.append(Route(AUTHORIZE_PATH, login.authorize, methods=["GET", "POST"]))
         routes += [
             Route(
-                TOKEN_PATH, TokenEndpoint(issuer, unavailable=(StoreUnavailable,)), methods=["POST"]
+                TOKEN_PATH,
+                TokenEndpoint(
+                    issuer, unavailable=(StoreUnavailable,), login=login, exchange=exchange
+                ),
+                methods=["POST"],
             ),
             Route(
                 JWKS_PATH,
                 jwks_endpoint(issuer, max_age, unavailable=(StoreUnavailable,)),
                 methods=["GET"],
             ),
-            Route(METADATA_PATH, metadata_endpoint(issuer), methods=["GET"]),
+            Route(
+                METADATA_PATH, metadata_endpoint(issuer, login=login is not None), methods=["GET"]
+            ),
         ]
     for external in external_issuers(settings):
-        source = HttpJwksSource(
-            external.jwks_url,
-            timeout=settings.upstream_timeout,
-            connect_timeout=settings.upstream_connect_timeout,
-        )
+        source: HttpJwksSource | OidcDiscoveryJwksSource
+        if external.jwks_url:
+            source = HttpJwksSource(
+                external.jwks_url,
+                timeout=settings.upstream_timeout,
+                connect_timeout=settings.upstream_connect_timeout,
+            )
+        else:
+            source = OidcDiscoveryJwksSource(
+                external.issuer,
+                timeout=settings.upstream_timeout,
+                connect_timeout=settings.upstream_connect_timeout,
+            )
         closers.append(source.aclose)
         cache = JwksCache(
             source, ttl=settings.jwks_cache_ttl, refetch_interval=settings.jwks_refetch_interval
         )
-        trusted.append(TrustedIssuer(external.issuer, external.audience, cache))
+        mapping = (
+            PeopleMapping(external.officer_claim, officers) if external.officer_claim else None
+        )
+        trusted.append(TrustedIssuer(external.issuer, external.audience, cache, mapping))
     if len({t.issuer for t in trusted}) != len(trusted):
         raise ValueError("the same issuer is configured twice")
     validator = TokenValidator(trusted, leeway=settings.token_leeway, clock=clock.timestamp)
+    if exchange is not None:
+        exchange.validate = validator.validate
     return TokenServices(validator, issuer, routes, closers, issuer_keys)

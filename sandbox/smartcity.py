@@ -51,6 +51,12 @@ def wire_value(member: LabelledEnum) -> str:
 _STATUS_BY_WIRE = {wire_value(s): s for s in EventStatus}
 
 
+# The milestones of the case opened for an event (立案, 作出决定, 结案) and what each does to the
+# event: the team is handling it until the case closes, and the event closes with the case.
+STAGES = ("filed", "decided", "closed")
+_HANDLED = (EventStatus.REPORTED, EventStatus.ACCEPTED, EventStatus.DISPATCHED)
+
+
 @dataclass(frozen=True)
 class FeedbackRecord:
     id: str
@@ -59,6 +65,7 @@ class FeedbackRecord:
     result: str
     received_at: datetime
     idempotency_key: str | None
+    stage: str = "filed"
 
 
 @dataclass
@@ -76,6 +83,16 @@ class SmartCityState:
     def feedback_of(self, event_id: str) -> list[FeedbackRecord]:
         return [f for f in self.feedback if f.event_id == event_id]
 
+    def advance(self, event: GridEvent, case_number: str, stage: str) -> GridEvent:
+        """The event after the case's `stage`: handled (处置) once filed or decided, closed
+        (结案) with the case."""
+        status = event.status
+        if stage == "closed":
+            status = EventStatus.CLOSED
+        elif status in _HANDLED:
+            status = EventStatus.HANDLING
+        return replace(event, case_number=case_number, status=status)
+
 
 class BadRequest(Exception):
     pass
@@ -84,6 +101,10 @@ class BadRequest(Exception):
 def _time(value: datetime) -> str:
     aware = value if value.tzinfo else value.replace(tzinfo=CST)
     return aware.astimezone(CST).isoformat()
+
+
+def _maybe_time(value: datetime | None) -> str | None:
+    return None if value is None else _time(value)
 
 
 # --- the platform's JSON ---------------------------------------------------------------------
@@ -101,6 +122,11 @@ _WIRE_TYPES: dict[Any, Any] = {
     EventChannel: _wire_enum(EventChannel),
     datetime: Annotated[
         datetime, PlainSerializer(_time, return_type=str), WithJsonSchema(_TIMESTAMP)
+    ],
+    datetime | None: Annotated[
+        datetime | None,
+        PlainSerializer(_maybe_time, return_type=str | None),
+        WithJsonSchema({"anyOf": [_TIMESTAMP, {"type": "null"}]}),
     ],
 }
 
@@ -299,14 +325,26 @@ def _handlers(state: SmartCityState, clock: Clock) -> dict[str, Handler]:
         except InvalidIdentifier as exc:
             raise BadRequest(str(exc)) from exc
         result = _string(body, "result", required=False)
+        stage = body.get("stage", "filed")
+        if stage not in STAGES:
+            raise BadRequest(f"stage must be one of {', '.join(STAGES)}")
         key = request.headers.get("idempotency-key") or None
         earlier = state.feedback_by_key.get(key) if key else None
         if earlier is not None:
-            if (earlier.event_id, earlier.case_number) != (event_id, case_number):
+            if (earlier.event_id, earlier.case_number, earlier.stage) != (
+                event_id,
+                case_number,
+                stage,
+            ):
                 return _error(422, "idempotency_key_reused", "the key was used for other feedback")
             return JSONResponse(feedback_json(earlier))
         record = next(
-            (f for f in state.feedback_of(event_id) if f.case_number == case_number), None
+            (
+                f
+                for f in state.feedback_of(event_id)
+                if (f.case_number, f.stage) == (case_number, stage)
+            ),
+            None,
         )
         status_code = 200
         if record is None:
@@ -315,9 +353,9 @@ def _handlers(state: SmartCityState, clock: Clock) -> dict[str, Handler]:
                 return _error(409, "case_number_conflict", detail)
             serial = f"FB{len(state.feedback) + 1:06d}"
             received = clock.now().astimezone(CST)
-            record = FeedbackRecord(serial, event_id, case_number, result, received, key)
+            record = FeedbackRecord(serial, event_id, case_number, result, received, key, stage)
             state.feedback.append(record)
-            state.events[event_id] = replace(event, case_number=case_number)
+            state.events[event_id] = state.advance(event, case_number, stage)
             status_code = 201
         if key:
             state.feedback_by_key[key] = record
@@ -335,6 +373,28 @@ def _handlers(state: SmartCityState, clock: Clock) -> dict[str, Handler]:
         missing = [i for i in ids if i not in state.tickets]
         return JSONResponse({"tickets": [ticket_json(t) for t in found], "not_found": missing})
 
+    async def close_ticket(request: Request) -> JSONResponse:
+        """办结: the ticket answered with the case's outcome; closing it again is a repeat."""
+        ticket_id = request.path_params["ticket_id"]
+        ticket = state.tickets.get(ticket_id)
+        if ticket is None:
+            return _error(404, "not_found")
+        body = await _object_body(request)
+        try:
+            case_number = validate_case_number(_string(body, "case_number"))
+        except InvalidIdentifier as exc:
+            raise BadRequest(str(exc)) from exc
+        reply = _string(body, "reply")
+        event = state.events.get(ticket.event_id)
+        if event is not None and event.case_number not in (None, case_number):
+            detail = f"the ticket's event is linked to {event.case_number}"
+            return _error(409, "case_number_conflict", detail)
+        if ticket.closed_at is not None:
+            return JSONResponse(ticket_json(ticket))
+        closed = clock.now().astimezone(CST)
+        state.tickets[ticket_id] = ticket = replace(ticket, closed_at=closed, reply=reply)
+        return JSONResponse(ticket_json(ticket))
+
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
@@ -346,6 +406,7 @@ def _handlers(state: SmartCityState, clock: Clock) -> dict[str, Handler]:
         "sendFeedback": post_feedback,
         "listFeedback": list_feedback,
         "batchGetTickets": batch_get_tickets,
+        "closeTicket": close_ticket,
         "health": health,
     }
 
@@ -409,6 +470,14 @@ class Dispatch(BaseModel):
 class CaseFeedback(BaseModel):
     case_number: str
     result: str = ""
+    stage: Literal["filed", "decided", "closed"] = Field(
+        "filed", description="the case's milestone: filed (处置), decided, closed (the event 结案)"
+    )
+
+
+class TicketClosing(BaseModel):
+    case_number: str
+    reply: str = Field(description="办结答复 / the answer to the caller")
 
 
 class Health(BaseModel):
@@ -489,8 +558,8 @@ API = Api(
             "sendFeedback",
             "POST",
             "/api/v1/events/{event_id}/feedback",
-            "Feed back the case opened for an event; the same case number again is acknowledged "
-            "without a second record",
+            "Feed back a milestone (filed, decided, closed) of the case opened for an event; the "
+            "same case number and stage again is acknowledged without a second record",
             {
                 201: Answer("recorded", Feedback),
                 200: Answer("already recorded (idempotent repeat)", Feedback),
@@ -525,6 +594,22 @@ API = Api(
                 401: _UNAUTHORIZED,
             },
             body=Ids,
+        ),
+        Operation(
+            "closeTicket",
+            "POST",
+            "/api/v1/tickets/{ticket_id}/close",
+            "Close a 12345 ticket (办结) with the reply; closing it again answers the ticket",
+            {
+                200: Answer("the closed ticket", Ticket),
+                400: _BAD_REQUEST,
+                401: _UNAUTHORIZED,
+                404: Answer("no such ticket (`not_found`)", Error),
+                409: Answer(
+                    "the ticket's event is linked to another case (`case_number_conflict`)", Error
+                ),
+            },
+            body=TicketClosing,
         ),
         Operation(
             "health",

@@ -133,6 +133,9 @@ class HotlineTicket:
     caller_phone: str
     created_at: datetime
     event_id: str
+    # 办结: the command center closes the ticket with a reply once the case behind it closes
+    closed_at: datetime | None = None
+    reply: str | None = None
 
 
 @dataclass(frozen=True)
@@ -742,6 +745,7 @@ class _Gen:
                 ):
                     self.w.officers.append(self._officer(org.code, org.county, serial, role))
         self.deputy_leaders(first_serial=len(roles) + 2)
+        self.bureau_supervisors()
 
     def deputy_leaders(self, first_serial: int) -> None:
         """Two deputy leaders (副职负责人) per town, so its leaders can hold a collective
@@ -754,6 +758,19 @@ class _Gen:
                     self.w.officers.append(
                         self._officer(town.code, town.county, serial, OfficerRole.LEADER)
                     )
+        finally:
+            self.r = main
+
+    def bureau_supervisors(self) -> None:
+        """Each county judicial bureau's (司法局) supervisors of enforcement: a leader and an
+        officer, who log in to read the county's cases, statistics and audit trail (issue 14).
+        Drawn from a generator of their own, like the deputy leaders."""
+        main, self.r = self.r, random.Random(f"{self.w.seed}:bureau-supervisors")
+        try:
+            for org in self.w.orgs:
+                if org.kind is OrgKind.JUDICIAL_BUREAU:
+                    for serial, role in enumerate((OfficerRole.LEADER, OfficerRole.OFFICER), 1):
+                        self.w.officers.append(self._officer(org.code, org.county, serial, role))
         finally:
             self.r = main
 

@@ -5,6 +5,7 @@ and this request's own loaders (never shared across requests)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeAlias
 
 import strawberry
@@ -13,7 +14,9 @@ from starlette.websockets import WebSocket
 
 from auth.lookups import PersonLookups
 from auth.principal import Principal
+from auth.signatures import DocumentSignatures
 from casework import AfterCommit, CaseWork, LinkedActions, TransferWork
+from casework.supervision import SupervisionWork
 from connectors.credit import CreditClient
 from connectors.events import CaseEventHub
 from connectors.provincial import ProvincialClient
@@ -45,10 +48,15 @@ class Services:
     casework: CaseWork
     transfers: TransferWork
     linked_actions: LinkedActions
+    supervision: SupervisionWork  # complaints, granted powers, training (issue 15)
     case_events: CaseEventHub
     hooks: AfterCommit
     # the miss budget of lookups by a person's ID number (auth/lookups.py)
     person_lookups: PersonLookups
+    # an act dated more than this before its entry is late (补录, a reason needed); None: never
+    late_entry_window: timedelta | None = None
+    # checks the signatures of key documents (auth/signatures.py); None: not checked
+    signatures: DocumentSignatures | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,10 @@ class Context:
     # the `connection_init` payload of the websocket (Strawberry sets it)
     connection_params: dict[str, object] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
+    # Authorization decided once per operation (schemas/permissions.py): field permissions and
+    # personal-data decisions per record tenant, for this context's principal.
+    decisions: dict[object, bool] = field(default_factory=dict, repr=False)
+    decisions_of: Principal | None = field(default=None, repr=False)  # whose decisions they are
 
     @property
     def loaders(self) -> Loaders:

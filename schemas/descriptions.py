@@ -253,7 +253,8 @@ NAMES = {
     "holderName": "持证人 / holder",
     "fineWan": "罚款金额(万元) / fine in 10,000 yuan",
     "confiscatedWan": "没收金额(万元) / confiscated in 10,000 yuan",
-    "expiringCertificates": "即将到期的执法证 / certificates expiring soon",
+    "expiringCertificates": "即将到期或已过期的执法证 / certificates ending within 30 days or "
+    "already lapsed",
     "excellent": "优秀 / excellent",
     "eventId": "网格事件编号 / grid event id",
     "documentHash": "文档摘要 / document hash",

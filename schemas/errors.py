@@ -36,6 +36,7 @@ from domain.identifiers import InvalidIdentifier
 from domain.procedure import RuleViolation as ProcedureViolation
 from schemas.codes import Code
 from schemas.limits import DocumentRejected
+from schemas.scalars import china_text
 from schemas.suggestions import without_suggestions
 from schemas.tracing import current_trace_id
 
@@ -149,7 +150,11 @@ ERRORS: Mapping[type[BaseException], Row] = {
         lambda e: {"retryable": True},
     ),
     # A subscription's event channel reconnected: events may be lost; the stream carries on.
-    EventsMissed: Row(Code.EVENTS_MISSED, extensions=lambda e: {"after": e.after}),
+    # `after` as the graph states the events' `at`: in China time (schemas/scalars.py)
+    EventsMissed: Row(
+        Code.EVENTS_MISSED,
+        extensions=lambda e: {"after": china_text(e.after) if e.after else None},
+    ),
     # The upstream systems, with `extensions.source`.
     UpstreamError: _upstream(Code.UPSTREAM_UNAVAILABLE),
     UpstreamUnavailable: _upstream(Code.UPSTREAM_UNAVAILABLE),  # CircuitOpen, unreachable

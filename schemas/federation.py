@@ -21,28 +21,42 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 import strawberry
+from graphql import REMOVE, DirectiveNode, Visitor, visit
 from strawberry.federation.schema import FederationAny
 from strawberry.permission import PermissionExtension
 from strawberry.printer import print_schema
 
 from auth.policy import has_scope
 from schemas.context import Info
-from schemas.errors import Forbidden, NotFound
+from schemas.errors import BadUserInput, Forbidden, NotFound
+from schemas.federation_sdl import SecurityMode, router_sdl
 from schemas.fields import field
 from schemas.permissions import Requires, principal_of
 
 T = TypeVar("T")
 
 
-def entity_access(info: Info, scope: str, *others: str) -> None:
-    """Refuse a representation unless the caller holds one of these scopes: every entity type
-    names at least one, so no `_entities` call resolves for a token that holds none."""
+def entity_scopes(entity: type) -> tuple[str, ...]:
+    """The scopes an entity type declares (`requires_scopes=[[...], ...]` on its
+    `@strawberry.federation.type`, printed as its `@requiresScopes`): any one of them admits."""
+    from strawberry.federation.schema_directives import RequiresScopes
+
+    definition = entity.__strawberry_definition__  # type: ignore[attr-defined]
+    for directive in definition.directives or ():
+        if isinstance(directive, RequiresScopes):
+            return tuple(scope for group in directive.scopes for scope in group)
+    raise TypeError(f"entity type {entity.__name__} declares no requires_scopes")
+
+
+def entity_access(info: Info, entity: type) -> None:
+    """Refuse a representation unless the caller holds one of the scopes the entity type
+    declares in the SDL: every entity type names at least one, so no `_entities` call resolves for
+    a token that holds none, and a router reading the SDL applies the same rule."""
     principal = principal_of(info)
-    scopes = (scope, *others)
+    scopes = entity_scopes(entity)
     wanted = [s.split(":", 1) for s in scopes]
     if not any(has_scope(principal, r, a) for r, a in wanted):
-        scope = " | ".join(scopes)
-        raise Forbidden(f"缺少权限 / missing scope {' or '.join(scopes)}", scope=scope)
+        raise Forbidden(f"缺少权限 / missing scope {' or '.join(scopes)}", scope=" | ".join(scopes))
 
 
 def found(value: T | None, typename: str) -> T:
@@ -67,12 +81,55 @@ class BatchedEntities(strawberry.federation.Schema):
     async def entities_resolver(  # type: ignore[override]
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
-        results = super().entities_resolver(info, representations)
+        checked = [representation_error(self, r) for r in representations]
+        valid = [r for r, error in zip(representations, checked, strict=True) if error is None]
+        resolved = iter(super().entities_resolver(info, valid))
+        results: list[Any] = [next(resolved) if e is None else e for e in checked]
         pending = [(i, r) for i, r in enumerate(results) if inspect.isawaitable(r)]
         settled = await asyncio.gather(*(r for _, r in pending), return_exceptions=True)
         for (i, _), value in zip(pending, settled, strict=True):
             results[i] = FederationAny(value)  # the entity, or the exception that is its error
         return results
+
+
+def entity_keys(schema: strawberry.federation.Schema) -> dict[str, frozenset[str]]:
+    """Entity type name → the fields its `@key`s name (one field per key in this graph)."""
+    from strawberry.federation.schema_directives import Key
+
+    keys: dict[str, frozenset[str]] = {}
+    for entity in entity_types():
+        definition = entity.__strawberry_definition__  # type: ignore[attr-defined]
+        fields = [d.fields for d in definition.directives or () if isinstance(d, Key)]
+        keys[definition.name] = frozenset(f for key in fields for f in str(key).split())
+    return keys
+
+
+def representation_error(
+    schema: strawberry.federation.Schema, representation: object
+) -> BadUserInput | None:
+    """Why a representation cannot be resolved (its own BAD_USER_INPUT at its index), or None.
+    A router sends `{"__typename": <entity>, <key field>: <string>}`; anything else (not an
+    object, an unknown or non-entity type, a missing, extra or non-string key) is refused alone,
+    so one bad item never fails the others (Strawberry would fail the whole call on an unknown
+    `__typename` and turn a wrong key into INTERNAL)."""
+    keys = getattr(schema, "_entity_keys", None)
+    if keys is None:
+        keys = schema._entity_keys = entity_keys(schema)  # type: ignore[attr-defined]
+    if not isinstance(representation, dict):
+        return BadUserInput("表示须为对象 / a representation is an object")
+    typename = representation.get("__typename")
+    if not isinstance(typename, str) or typename not in keys:
+        return BadUserInput("未知实体类型 / __typename is not an entity of this subgraph")
+    fields = set(representation) - {"__typename"}
+    if len(fields) != 1 or not fields <= keys[typename]:
+        return BadUserInput(
+            f"{typename} 的键字段不符 / {typename} is keyed by one of its @key fields"
+        )
+    (name,) = fields
+    value = representation[name]
+    if not isinstance(value, str) or not value:
+        return BadUserInput(f"{typename}.{name} 须为非空字符串 / must be a non-empty string")
+    return None
 
 
 class SchemaReader(Requires):
@@ -90,7 +147,8 @@ class SchemaReader(Requires):
 class Service:
     @field(description="联邦SDL / the subgraph SDL with its federation directives")
     def sdl(self, info: Info) -> str:
-        return print_schema(info.schema)
+        security: SecurityMode = getattr(info.schema, "federation_security", "subgraph")
+        return router_sdl(print_schema(info.schema), security)
 
 
 def service_query(open_sdl: bool) -> type:
@@ -132,12 +190,14 @@ directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENU
 "需要的权限 / the scopes a field needs: any one inner list, all of its scopes"
 directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
 """
+_ROUTER_ONLY = frozenset({"shareable", "tag", "inaccessible", "cost", "listSize"})
 _FEDERATION_TYPES = frozenset({"_Service", "_Entity", "_Any", "link__Import", "link__Purpose"})
 
 
 def client_sdl(subgraph_sdl: str) -> str:
     """The SDL for front ends and client tools: the subgraph SDL without federation's plumbing
-    (`@link`, `_service`, `_entities`, `_Any`, `_Entity`, `_Service`), with the directives it
+    (`@link`, `_service`, `_entities`, `_Any`, `_Entity`, `_Service`, and the router-only
+    `@shareable`, `@tag`, `@inaccessible`, `@cost`, `@listSize`), with the directives it
     keeps (`@key`, `@authenticated`, `@requiresScopes`) defined, so it stands alone."""
     from graphql import (
         DefinitionNode,
@@ -161,4 +221,12 @@ def client_sdl(subgraph_sdl: str) -> str:
                 definition = replace(definition, fields=plain)
         kept.append(definition)
     directives = parse(_CLIENT_DIRECTIVES).definitions
-    return print_ast(DocumentNode(definitions=(*directives, *kept))) + "\n"
+    document = visit(DocumentNode(definitions=(*directives, *kept)), _RouterOnly())
+    return print_ast(document) + "\n"
+
+
+class _RouterOnly(Visitor):
+    """Drops the directives that speak to routers only (sharing, contracts, demand control)."""
+
+    def enter_directive(self, node: DirectiveNode, *_: object) -> object:
+        return REMOVE if node.name.value in _ROUTER_ONLY else None

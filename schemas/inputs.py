@@ -152,15 +152,17 @@ class InputCheck(SchemaExtension):
             # name no document can hold; without it, it takes the document's first operation,
             # which never runs: the refusal stands with the validation's errors.
             context._provided_operation_name = None
-        if (error := check_variables(context.variables)) is not None:
-            self.refusals.append(error)
         context.validation_rules = (*context.validation_rules, ControlCharacterRule)
         yield
 
     def on_validate(self) -> Iterator[None]:
         # Before Strawberry looks at the validation's errors: with any, it answers them before
-        # execution (PreExecutionError), over HTTP and websockets alike.
+        # execution (PreExecutionError), over HTTP and websockets alike. The variables are walked
+        # only for a document that passed validation and the limits (`_entities` counted with
+        # its variables): a refused document costs no walk of what it was sent.
+        context = self.execution_context
+        if not context.pre_execution_errors and (error := check_variables(context.variables)):
+            self.refusals.append(error)
         if self.refusals:
-            context = self.execution_context
             context.pre_execution_errors = [*self.refusals, *(context.pre_execution_errors or ())]
         yield

@@ -462,8 +462,8 @@ def _entities_rejection(
 
 class DocumentLimitsExtension(SchemaExtension):
     """Puts the limit rules first, before graphql-core's specified rules; with introspection off,
-    makes graphql-core's validation messages opaque; measures `_entities` again with its
-    variables before execution."""
+    makes graphql-core's validation messages opaque (`EntitiesWithVariables` measures `_entities`
+    again with its variables)."""
 
     def __init__(self, rules: tuple[type[ASTValidationRule], ...], limits: DocumentLimits) -> None:
         self.rules = rules
@@ -487,17 +487,29 @@ class DocumentLimitsExtension(SchemaExtension):
         if errors and not self.limits.introspection:
             opaque(errors)
 
-    def on_execute(self) -> Iterator[None]:
+
+class EntitiesWithVariables(SchemaExtension):
+    """Measures `_entities` again once its variables are known: listed right after the
+    validation cache, so that a document that passed validation is refused for the number of
+    representations it was really given before anything walks them (10,000 representations cost
+    one count, not a pass of the input check over 40,000 strings)."""
+
+    def __init__(self, limits: DocumentLimits) -> None:
+        self.limits = limits
+
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        refused = _entities_rejection(
-            context.schema._schema,
-            context.graphql_document,
-            context.query,
-            context.variables,
-            self.limits,
-        )
-        if refused is not None:
-            raise refused
+        if not context.pre_execution_errors:
+            refused = _entities_rejection(
+                context.schema._schema,
+                context.graphql_document,
+                context.query,
+                context.variables,
+                self.limits,
+            )
+            if refused is not None:
+                # A new list: the validation cache's own list stays as it was.
+                context.pre_execution_errors = [refused]
         yield
 
 

@@ -21,8 +21,10 @@ from auth.masking import PersonalData, mask
 from auth.policy import may_read_personal_data
 from domain.enums import PartyKind
 from schemas.context import Info
+from schemas.permissions import decided
 
 RECORD_TENANT = "record_tenant"
+_PII = "pii:read"  # the decision's key in the request's cache, beside the record's tenant
 
 __all__ = ["RECORD_TENANT", "MaskPersonalData", "PersonalData", "is_natural_person", "personal"]
 
@@ -41,7 +43,13 @@ class MaskPersonalData(FieldExtension):
     def _shown(self, value: Any, source: Any, info: Info) -> Any:
         if value is None or (self.when is not None and not self.when(source)):
             return value
-        if may_read_personal_data(info.context.principal, getattr(source, RECORD_TENANT, None)):
+        tenant = getattr(source, RECORD_TENANT, None)
+        # Once per record tenant per request (schemas/permissions.py), not per field per row.
+        if decided(
+            info,
+            (_PII, tenant),
+            lambda: may_read_personal_data(info.context.principal, tenant),
+        ):
             return value
         return mask(self.kind, value)
 

@@ -10,12 +10,20 @@ filters), so records of other tenants are left out without a hint. Every decisio
 
 A guarded field below the root is nullable, so that a refusal nulls that field only and the rest
 of the answer stands (a non-null one would null its parent up to the nearest nullable field).
+
+Decided once per operation: a scope decision depends on the principal and the field, never on the
+row, so it is taken the first time a field definition is resolved and kept in the request's
+`Context.decisions`; row N+1 of a list costs a dictionary lookup (issue 13). The same holds for
+the personal-data decision per record tenant (schemas/masking.py). Per-row tenant decisions stay
+where they belong: the store's filters and the upstream record policy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
 from strawberry.federation.schema_directives import RequiresScopes
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
@@ -55,16 +63,45 @@ class Requires(BasePermission):
         return self.requires_scopes
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = principal_of(info)
-        return any(has_scope(principal, resource, action) for resource, action in self.scopes)
+        decisions = decisions_of(info)
+        granted = decisions.get(self)
+        if granted is None:
+            principal = principal_of(info)
+            granted = any(has_scope(principal, r, a) for r, a in self.scopes)
+            decisions[self] = granted
+        return granted
 
     def on_unauthorized(self) -> None:
         raise Forbidden(self.message, scope=self.scope)
 
 
+class DeclaredPermission(PermissionExtension):
+    """Strawberry's permission extension (its directive in the SDL, found by `declared_scopes`)
+    with a leaner resolve path: the decision comes from the request's cache, and an async field's
+    awaitable is handed on as it is instead of being awaited in one more coroutine per row."""
+
+    def __init__(self, permission: Requires) -> None:
+        super().__init__(permissions=[permission], use_directives=True)
+        self.permission = permission
+
+    def resolve(self, next_: SyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
+        if not self.permission.has_permission(source, info):
+            self.permission.on_unauthorized()
+        return next_(source, info, **kwargs)
+
+    def resolve_async(  # type: ignore[override]
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Awaitable[Any]:
+        # A plain function returning the resolver's awaitable (or a subscription's async
+        # generator): Strawberry awaits whatever the chain returns.
+        if not self.permission.has_permission(source, info):
+            self.permission.on_unauthorized()
+        return next_(source, info, **kwargs)
+
+
 def requires(*scopes: str) -> PermissionExtension:
     """The field extension declaring that a field needs one of `scopes`."""
-    return PermissionExtension(permissions=[Requires(*scopes)], use_directives=True)
+    return DeclaredPermission(Requires(*scopes))
 
 
 def declared_scopes(field: StrawberryField | None) -> list[str]:
@@ -79,6 +116,25 @@ def declared_scopes(field: StrawberryField | None) -> list[str]:
 
 
 # --- what resolvers ask once a field is allowed -------------------------------------------------
+
+
+def decisions_of(info: Info) -> dict[object, bool]:
+    """This request's cache of decisions (field permissions, personal data per tenant), emptied
+    when the context's principal changes (a websocket's `connection_init` token)."""
+    context = info.context
+    if context.decisions_of is not context.principal:
+        context.decisions.clear()
+        context.decisions_of = context.principal
+    return context.decisions
+
+
+def decided(info: Info, key: object, decide: Callable[[], bool]) -> bool:
+    """`decide()` once per request for `key`."""
+    decisions = decisions_of(info)
+    granted = decisions.get(key)
+    if granted is None:
+        granted = decisions[key] = decide()
+    return granted
 
 
 def principal_of(info: Info) -> Principal:

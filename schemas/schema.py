@@ -19,15 +19,23 @@ from schemas.errors import ShapeErrors
 from schemas.events.mutations import EventMutation
 from schemas.events.schema import Query as EventQuery
 from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
+from schemas.federation_sdl import FEDERATION_VERSION, SecurityMode, router_sdl
 from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
-from schemas.limits import DocumentLimits, limit_extensions
+from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensions
 from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
 from schemas.officers.schema import Query as OfficerQuery
+from schemas.scalars import SCALAR_OVERRIDES
 from schemas.subjects.schema import Query as SubjectQuery
 from schemas.subscriptions import Subscription, WebSocketOperations
+from schemas.supervision.complaints import ComplaintMutation
+from schemas.supervision.complaints import Query as ComplaintQuery
+from schemas.supervision.grants import GrantMutation
+from schemas.supervision.grants import Query as GrantQuery
 from schemas.supervision.schema import Query as SupervisionQuery
+from schemas.supervision.training import Query as TrainingQuery
+from schemas.supervision.training import TrainingMutation
 from schemas.tracing import OperationTracing
 from schemas.transfers.mutations import TransferMutation
 from schemas.transfers.schema import Query as TransferQuery
@@ -45,11 +53,17 @@ Query = merge_types(
         SupervisionQuery,
         TransferQuery,
         LinkedActionQuery,
+        ComplaintQuery,
+        GrantQuery,
+        TrainingQuery,
     ),
 )
 
 
 class GatewaySchema(BatchedEntities):
+    # Whether `_service { sdl }` shows the security directives to routers (federation_sdl.py).
+    federation_security: SecurityMode = "subgraph"
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -63,21 +77,34 @@ def build_schema(
     limits: DocumentLimits | None = None,
     max_batch_operations: int = 0,
     open_sdl: bool = False,
+    federation_security: SecurityMode = "subgraph",
 ) -> strawberry.Schema:
     """Build once at start-up, never per request. Parsed and validated documents are cached
     (bounded LRU keyed by the document text): front ends send the same documents again and again.
     `limits` bound every document before execution; batched requests are refused unless
-    `max_batch_operations` allows them (schemas/limits.py, docs/hardening.md)."""
+    `max_batch_operations` allows them (schemas/limits.py, docs/hardening.md).
+    `federation_security`: whether routers see `@authenticated`/`@requiresScopes` (docs/partners.md)."""
     batching = BatchingConfig(max_operations=max_batch_operations) if max_batch_operations else None
     # A federation v2 subgraph (schemas/federation.py); `open_sdl`: `_service` without schema:read.
     schema = GatewaySchema(
         query=merge_types("Query", (Query, service_query(open_sdl))),
         types=entity_types(),
         mutation=merge_types(
-            "Mutation", (CaseMutation, EventMutation, TransferMutation, LinkedActionMutation)
+            "Mutation",
+            (
+                CaseMutation,
+                EventMutation,
+                TransferMutation,
+                LinkedActionMutation,
+                ComplaintMutation,
+                GrantMutation,
+                TrainingMutation,
+            ),
         ),
         subscription=Subscription,
         config=StrawberryConfig(batching_config=batching),
+        scalar_overrides=SCALAR_OVERRIDES,  # every instant in China time (schemas/scalars.py)
+        federation_version=FEDERATION_VERSION,
         extensions=[
             OperationTracing,  # first: its span encloses everything, error shaping included
             AuditTrail,  # inside the span (its trace id), outside ShapeErrors (the final codes)
@@ -85,20 +112,23 @@ def build_schema(
             WebSocketOperations,
             *limit_extensions(limits or DocumentLimits(), document_cache_size),  # parser cache
             lambda: ValidationCache(maxsize=document_cache_size),
+            lambda: EntitiesWithVariables(limits or DocumentLimits()),  # after validation
             InputCheck,  # last: after the trail (the name sent) and the validation cache
         ],
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none
+    schema.federation_security = federation_security
     return schema
 
 
 def sdl() -> str:
     """The SDL for clients: the subgraph SDL without federation's plumbing, standing alone."""
-    return client_sdl(federation_sdl())
+    return client_sdl(federation_sdl("router"))  # the client SDL shows every rule
 
 
-def federation_sdl() -> str:
-    """What `_service { sdl }` answers: the SDL with its federation @link and directives."""
+def federation_sdl(federation_security: SecurityMode = "subgraph") -> str:
+    """What `_service { sdl }` answers: the SDL with its federation @link and directives (the
+    security directives only when declared for the router)."""
     from strawberry.printer import print_schema
 
-    return print_schema(build_schema()) + "\n"
+    return router_sdl(print_schema(build_schema()), federation_security) + "\n"

@@ -28,6 +28,7 @@ from schemas.enums import CaseStatus
 from schemas.errors import BadUserInput
 from schemas.fields import subscription
 from schemas.permissions import requires, tenants
+from schemas.scalars import china_text
 
 
 @strawberry.type(description="案件动态 / a case command that committed")
@@ -38,7 +39,9 @@ class CaseEvent:
     status: CaseStatus
     version: int
     seq: int
-    at: str = strawberry.field(description="提交时间 / when it committed (ISO 8601, UTC)")
+    at: str = strawberry.field(
+        description="提交时间 / when it committed (ISO 8601, China time +08:00)"
+    )
 
     @classmethod
     def of(cls, event: Event) -> CaseEvent:
@@ -49,7 +52,7 @@ class CaseEvent:
             status=CaseStatus(event.status),
             version=event.version,
             seq=event.seq,
-            at=event.at,
+            at=china_text(event.at),
         )
 
 

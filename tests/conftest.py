@@ -104,6 +104,9 @@ def gateway_settings(sandbox: Any, sqlite_path: str, **overrides: Any) -> Any:
         # An app built from these settings alone runs on the wall clock moved onto the tests'
         # day (GATEWAY_TODAY, as subprocesses do); the fixtures hand theirs `fixed_clock`.
         "today": TESTS_DAY,
+        # The suites replay acts dated weeks before the clock (a case's history, on dates the
+        # rules count from), so no act is late here; tests/acts turns the window on.
+        "late_entry_hours": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -11,6 +11,15 @@ from auth.issuer.clients import (
 )
 from auth.issuer.hashing import hash_secret, new_secret, verify_secret
 from auth.issuer.issuer import Issuer, IssuerConfig, IssuerJwksSource, RotationError
+from auth.issuer.login import (
+    AUTHORIZE_PATH,
+    IDE_CLIENT,
+    Login,
+    LoginState,
+    accounts_from_config,
+    hash_password,
+)
+from auth.issuer.login import clients_from_config as login_clients_from_config
 from auth.issuer.ports import ClientRecord, ClientRepository, KeyRepository, SigningKeyRecord
 from auth.issuer.server import (
     JWKS_PATH,
@@ -22,6 +31,8 @@ from auth.issuer.server import (
 )
 
 __all__ = [
+    "AUTHORIZE_PATH",
+    "IDE_CLIENT",
     "JWKS_PATH",
     "METADATA_PATH",
     "TOKEN_PATH",
@@ -33,14 +44,19 @@ __all__ = [
     "IssuerConfig",
     "IssuerJwksSource",
     "KeyRepository",
+    "Login",
+    "LoginState",
     "RotationError",
     "ScopeNotAllowed",
     "SigningKeyRecord",
     "TokenEndpoint",
+    "accounts_from_config",
     "client_from_config",
     "clients_from_config",
+    "hash_password",
     "hash_secret",
     "jwks_endpoint",
+    "login_clients_from_config",
     "metadata_endpoint",
     "new_secret",
     "verify_secret",

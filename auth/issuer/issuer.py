@@ -16,6 +16,7 @@ from typing import Any
 
 from joserfc import jwt
 
+from auth.grants import split
 from auth.issuer import keys
 from auth.issuer.clients import ClientDirectory, IssuerClient
 from auth.issuer.ports import KeyRepository, SigningKeyRecord
@@ -91,8 +92,9 @@ class Issuer:
     ) -> dict[str, Any]:
         """The token endpoint's answer (RFC 6749 §5.1) for `client`, signed with `key`."""
         now = int(self.clock())
-        scope = " ".join(str(s) for s in scopes)
-        claims = {
+        # Plain scopes a router can match, the tenant patterns beside them (auth/grants.py).
+        scope, details = split(scopes, client.tenant)
+        claims: dict[str, Any] = {
             "iss": self.config.issuer,
             "aud": self.config.audience,
             "sub": client.client_id,
@@ -104,17 +106,49 @@ class Issuer:
             "exp": now + self.config.ttl,
             "jti": secrets.token_urlsafe(16),
         }
-        header = {"alg": key.algorithm, "kid": key.kid, "typ": TOKEN_TYPE}
-        signer = self._private.get(key.kid)
-        if signer is None:
-            signer = self._private[key.kid] = keys.private_key(key)
-        token = jwt.encode(header, claims, signer, algorithms=[key.algorithm])
+        if details:
+            claims["authorization_details"] = details
         return {
-            "access_token": token,
+            "access_token": self._sign(key, claims),
+            "token_type": "Bearer",
+            "expires_in": self.config.ttl,
+            "scope": scope,
+            **({"authorization_details": details} if details else {}),  # RFC 9396 §7
+        }
+
+    def person_response(
+        self, key: SigningKeyRecord, client_id: str, officer: str, sid: str, scope: str
+    ) -> dict[str, Any]:
+        """A login's access token (auth/issuer/login.py): the person is the officer `officer`
+        (`sub` and `officer`), `sid` names the login session. No `tenant` and no gateway scopes:
+        the validator maps the officer to their org and role (auth/people.py)."""
+        now = int(self.clock())
+        claims = {
+            "iss": self.config.issuer,
+            "aud": self.config.audience,
+            "sub": officer,
+            "officer": officer,
+            "client_id": client_id,
+            "sid": sid,
+            "scope": scope,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.config.ttl,
+            "jti": secrets.token_urlsafe(16),
+        }
+        return {
+            "access_token": self._sign(key, claims),
             "token_type": "Bearer",
             "expires_in": self.config.ttl,
             "scope": scope,
         }
+
+    def _sign(self, key: SigningKeyRecord, claims: dict[str, Any]) -> str:
+        header = {"alg": key.algorithm, "kid": key.kid, "typ": TOKEN_TYPE}
+        signer = self._private.get(key.kid)
+        if signer is None:
+            signer = self._private[key.kid] = keys.private_key(key)
+        return jwt.encode(header, claims, signer, algorithms=[key.algorithm])
 
     async def issue(
         self, client: IssuerClient, requested_scope: str | None = None

@@ -42,6 +42,14 @@ def private_key(record: SigningKeyRecord) -> RSAKey | ECKey:
     raise ValueError(f"signing key {record.kid}: unknown algorithm {record.algorithm!r}")
 
 
+def public_key(record: SigningKeyRecord) -> RSAKey | ECKey:
+    if record.algorithm == "RS256":
+        return RSAKey.import_key(record.public_jwk)
+    if record.algorithm == "ES256":
+        return ECKey.import_key(record.public_jwk)
+    raise ValueError(f"signing key {record.kid}: unknown algorithm {record.algorithm!r}")
+
+
 def is_published(record: SigningKeyRecord, now: datetime) -> bool:
     return record.retires_at is None or record.retires_at > now
 

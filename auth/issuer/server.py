@@ -31,14 +31,18 @@ from starlette.types import Scope as ASGIScope
 
 from auth.issuer.clients import AUTH_METHODS, GRANT_TYPE, IssuerClient, ScopeNotAllowed
 from auth.issuer.clients import unknown_client as _unknown_client
+from auth.issuer.exchange import GRANT_TYPE as EXCHANGE_GRANT
+from auth.issuer.exchange import TokenExchange
 from auth.issuer.hashing import needs_rehash
 from auth.issuer.issuer import Issuer
+from auth.issuer.login import AUTHORIZE_PATH, Login
 from auth.scopes import Scope
 
 TOKEN_PATH = "/oauth/token"
 JWKS_PATH = "/.well-known/jwks.json"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 FORM = "application/x-www-form-urlencoded"
+PEOPLE_GRANTS = frozenset({"authorization_code", "refresh_token"})
 RETRY_AFTER = 5  # seconds, on a 503 while the store is unavailable
 
 Mint = Callable[[IssuerClient, tuple[Scope, ...]], dict[str, Any]]
@@ -167,12 +171,21 @@ class TokenEndpoint:
     """`POST /oauth/token`: the client-credentials grant, client_secret_basic or _post."""
 
     def __init__(
-        self, issuer: Issuer, *, unavailable: tuple[type[BaseException], ...] = ()
+        self,
+        issuer: Issuer,
+        *,
+        unavailable: tuple[type[BaseException], ...] = (),
+        login: Login | None = None,
+        exchange: TokenExchange | None = None,
     ) -> None:
         """`unavailable`: the errors of the store behind the issuer that mean "down, retry"
-        (given by the composition root: auth knows no connector); they answer a JSON 503."""
+        (given by the composition root: auth knows no connector); they answer a JSON 503.
+        `login`: people's grants (authorization code with PKCE, refresh token) are served too.
+        `exchange`: the token-exchange grant (RFC 8693, auth/issuer/exchange.py)."""
         self.issuer = issuer
         self.unavailable = unavailable
+        self.login = login
+        self.exchange = exchange
         # authlib refuses plain HTTP except on loopback; the issuer URL is the public one.
         self.uri = issuer.config.issuer.rstrip("/") + TOKEN_PATH
 
@@ -192,11 +205,19 @@ class TokenEndpoint:
             client_id = _named_client_id(request.headers, form)
         except OAuth2Error as error:
             return _error(error)
+        if self.login is not None and form["grant_type"] in PEOPLE_GRANTS:
+            return await self._person(oauth_request)
         try:
             client = await self.issuer.clients.get(client_id) if client_id else None
             key = await self.issuer.signing_key()
         except self.unavailable:
             return unavailable_response()
+        if form["grant_type"] == EXCHANGE_GRANT and self.exchange is not None:
+            try:
+                secret = _presented_secret(request.headers, form)
+                return await self.exchange.handle(client, secret, form)
+            except self.unavailable:
+                return unavailable_response()
         server = TokenServer(client, lambda c, s: self.issuer.token_response(key, c, s))
         response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
         if response.status_code == 200 and client is not None and needs_rehash(client.secret_hash):
@@ -204,6 +225,21 @@ class TokenEndpoint:
             if secret:  # verified just now: migrate the scrypt hash (issue 10, item 8)
                 with contextlib.suppress(*self.unavailable):  # the next success migrates it
                     await self.issuer.clients.rehash(client, secret)
+        return response
+
+    async def _person(self, oauth_request: FormRequest) -> Response:
+        assert self.login is not None
+        try:
+            key = await self.issuer.signing_key()
+        except self.unavailable:
+            return unavailable_response()
+        response: Response = await run_in_threadpool(
+            self.login.token_response,
+            oauth_request,
+            lambda client, officer, sid, scope: self.issuer.person_response(
+                key, client, officer, sid, scope
+            ),
+        )
         return response
 
 
@@ -220,9 +256,9 @@ def jwks_endpoint(
     return jwks
 
 
-def metadata_endpoint(issuer: Issuer) -> Callable[[Request], Any]:
+def metadata_endpoint(issuer: Issuer, *, login: bool = False) -> Callable[[Request], Any]:
     base = issuer.config.issuer.rstrip("/")
-    document = {
+    document: dict[str, Any] = {
         "issuer": issuer.config.issuer,
         "token_endpoint": base + TOKEN_PATH,
         "jwks_uri": base + JWKS_PATH,
@@ -230,6 +266,15 @@ def metadata_endpoint(issuer: Issuer) -> Callable[[Request], Any]:
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "response_types_supported": [],
     }
+    if login:  # people log in: authorization code with PKCE (S256 only), refresh tokens
+        document |= {
+            "authorization_endpoint": base + AUTHORIZE_PATH,
+            "grant_types_supported": [GRANT_TYPE, *sorted(PEOPLE_GRANTS)],
+            "token_endpoint_auth_methods_supported": [*AUTH_METHODS, "none"],
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid", "offline_access"],
+        }
 
     async def metadata(_: Request) -> JSONResponse:
         return JSONResponse(document)

@@ -27,18 +27,25 @@ from connectors.outbox.messages import (
     PENALTY_PUBLICATION,
     PENALTY_RETRACTION,
     PUBLICITY_RETRACTION,
+    TICKET_CLOSING,
     TRANSFER_REPORT,
+    TicketClosing,
     credit_repair_of,
     feedback_of,
     penalty_retraction_of,
     publication_of,
     publicity_retraction_of,
     report_of,
+    ticket_closing_of,
     transfer_report_of,
 )
 from connectors.outbox.queue import Claimed
 from connectors.provincial.records import CaseReport, RetractionReport, TransferReport
 from connectors.resilience import CircuitOpen
+from connectors.smartcity.contract import FeedbackStage
+from connectors.smartcity.records import GridEventRecord, HotlineTicketRecord
+
+STAGES: dict[str, FeedbackStage] = {"filed": "filed", "decided": "decided", "closed": "closed"}
 
 
 class UndeliverableMessage(Exception):
@@ -63,8 +70,19 @@ class PenaltyPublisher(Protocol):
 
 class FeedbackSender(Protocol):
     async def send_feedback(
-        self, event_id: str, case_number: str, result: str, idempotency_key: str | None = None
+        self,
+        event_id: str,
+        case_number: str,
+        result: str,
+        idempotency_key: str | None = None,
+        stage: FeedbackStage = "filed",
     ) -> None: ...
+
+    async def event(self, event_id: str) -> GridEventRecord: ...
+
+    async def close_ticket(
+        self, ticket_id: str, case_number: str, reply: str
+    ) -> HotlineTicketRecord: ...
 
 
 class Deliverer(Protocol):
@@ -121,7 +139,17 @@ class UpstreamDeliverer:
                     feedback.case_number,
                     feedback.result,
                     idempotency_key=message.dedupe_key,
+                    stage=STAGES[feedback.stage],
                 )
+            if message.kind == TICKET_CLOSING:
+                return self._close_ticket(ticket_closing_of(payload))
         except (KeyError, TypeError, ValueError) as exc:
             raise UndeliverableMessage(f"broken {message.kind} payload: {exc!r}") from exc
         raise UndeliverableMessage(f"unknown message kind {message.kind!r}")
+
+    async def _close_ticket(self, closing: TicketClosing) -> None:
+        """The ticket is the event's (the platform links them): an event without one (a grid
+        member's report) has nothing to close."""
+        event = await self.smartcity.event(closing.event_id)
+        if event.ticket_id:
+            await self.smartcity.close_ticket(event.ticket_id, closing.case_number, closing.reply)

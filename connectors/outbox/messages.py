@@ -28,9 +28,11 @@ __all__ = [
     "PENALTY_PUBLICATION",
     "PENALTY_RETRACTION",
     "PUBLICITY_RETRACTION",
+    "TICKET_CLOSING",
     "TRANSFER_REPORT",
     "EventFeedback",
     "OutboxEntry",
+    "TicketClosing",
     "case_report",
     "credit_repair",
     "credit_repair_of",
@@ -44,6 +46,8 @@ __all__ = [
     "publicity_retraction",
     "publicity_retraction_of",
     "report_of",
+    "ticket_closing",
+    "ticket_closing_of",
     "transfer_report",
     "transfer_report_of",
 ]
@@ -56,12 +60,26 @@ PENALTY_RETRACTION = "penalty.retraction"  # 撤回公示 (art. 48) to the credi
 PUBLICITY_RETRACTION = "publicity.retraction"  # 撤回公示 to the provincial platform
 CREDIT_REPAIR = "penalty.repair"  # 信用修复 (NDRC Order 58) to the credit system
 
+TICKET_CLOSING = "ticket.closing"  # 办结 of the 12345 ticket behind the case's event
+
+FILED, DECIDED, CLOSED = "filed", "decided", "closed"  # the milestones the platform is told
+
 
 @dataclass(frozen=True, slots=True)
 class EventFeedback:
     event_id: str
     case_number: str
     result: str
+    stage: str = FILED
+
+
+@dataclass(frozen=True, slots=True)
+class TicketClosing:
+    """The 12345 ticket of `event_id` (if it has one) closed with `reply`."""
+
+    event_id: str
+    case_number: str
+    reply: str
 
 
 def _digest(text: str) -> str:
@@ -212,13 +230,16 @@ def event_feedback(tenant: str, feedback: EventFeedback, seq: int) -> OutboxEntr
         "event_id": feedback.event_id,
         CASE_NUMBER: feedback.case_number,
         "result": feedback.result,
+        "stage": feedback.stage,
     }
     key = dedupe_key(EVENT_FEEDBACK, feedback.case_number, seq)
     return OutboxEntry(tenant, OutboxTarget.SMARTCITY, EVENT_FEEDBACK, key, payload)
 
 
 def feedback_of(payload: dict[str, Any]) -> EventFeedback:
-    return EventFeedback(payload["event_id"], payload[CASE_NUMBER], payload["result"])
+    # rows queued before milestones existed carry no stage: they were the filing's
+    stage = payload.get("stage", FILED)
+    return EventFeedback(payload["event_id"], payload[CASE_NUMBER], payload["result"], stage)
 
 
 # --- 撤回公示 and 信用修复 (issue 15, item 3) ----------------------------------------------------
@@ -280,3 +301,16 @@ def credit_repair_of(payload: dict[str, Any]) -> CreditRepair:
         repaired_on=repaired_on,
         opinion=payload["opinion"],
     )
+
+
+def ticket_closing(tenant: str, closing: TicketClosing, seq: int) -> OutboxEntry:
+    """Queued after the closing feedback of the same step: the smart-city rows of a case keep
+    their order, so the event is closed before its ticket."""
+    payload = {"event_id": closing.event_id, CASE_NUMBER: closing.case_number}
+    payload["reply"] = closing.reply
+    key = dedupe_key(TICKET_CLOSING, closing.case_number, seq)
+    return OutboxEntry(tenant, OutboxTarget.SMARTCITY, TICKET_CLOSING, key, payload)
+
+
+def ticket_closing_of(payload: dict[str, Any]) -> TicketClosing:
+    return TicketClosing(payload["event_id"], payload[CASE_NUMBER], payload["reply"])

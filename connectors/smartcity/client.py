@@ -18,14 +18,17 @@ from connectors.smartcity.contract import (
     EventPagePayload,
     EventPayload,
     FeedbackPayload,
+    FeedbackStage,
     HealthPayload,
     TicketBatchPayload,
+    TicketPayload,
     batch_get_body,
     dispatch_body,
     error_of,
     feedback_body,
     parse,
     search_params,
+    ticket_closing_body,
 )
 from connectors.smartcity.records import EventSearch, GridEventRecord, HotlineTicketRecord
 
@@ -95,19 +98,38 @@ class SmartCityClient(UpstreamClient[SmartCityConfig]):
         return parse(EventPayload, body).to_record()
 
     async def send_feedback(
-        self, event_id: str, case_number: str, result: str, idempotency_key: str | None = None
+        self,
+        event_id: str,
+        case_number: str,
+        result: str,
+        idempotency_key: str | None = None,
+        stage: FeedbackStage = "filed",
     ) -> None:
+        """The case's milestone `stage` for the event it came from (closed: the event 结案)."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         body = await self._send(
             "POST",
             _event_path(event_id, "/feedback"),
             route=f"{API}/events/{{id}}/feedback",
             idempotent=idempotency_key is not None,  # the platform answers a repeated key once
-            json=feedback_body(case_number, result),
+            json=feedback_body(case_number, result, stage),
             headers=headers,
             what=f"event {event_id}",
         )
         parse(FeedbackPayload, body)
+
+    async def close_ticket(
+        self, ticket_id: str, case_number: str, reply: str
+    ) -> HotlineTicketRecord:
+        """办结 a 12345 ticket with `reply`; a closed ticket is answered as it is (idempotent)."""
+        body = await self._send(
+            "POST",
+            f"{API}/tickets/{quote(ticket_id, safe='')}/close",
+            route=f"{API}/tickets/{{id}}/close",
+            json=ticket_closing_body(case_number, reply),
+            what=f"ticket {ticket_id}",
+        )
+        return parse(TicketPayload, body).to_record()
 
     async def ping(self) -> None:
         """A direct request, past the breaker: readiness reports what the platform answers."""

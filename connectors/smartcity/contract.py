@@ -89,9 +89,16 @@ class TicketPayload(_Wire):
     caller_phone: str
     created_at: AwareDatetime
     event_id: str | None = None
+    closed_at: AwareDatetime | None = None
+    reply: str | None = None
 
     def to_record(self) -> HotlineTicketRecord:
-        return self._as(HotlineTicketRecord, created_at=self.created_at.astimezone(PLATFORM_TZ))
+        closed = self.closed_at.astimezone(PLATFORM_TZ) if self.closed_at else None
+        return self._as(
+            HotlineTicketRecord,
+            created_at=self.created_at.astimezone(PLATFORM_TZ),
+            closed_at=closed,
+        )
 
 
 class EventBatchPayload(_Wire):
@@ -156,8 +163,15 @@ def dispatch_body(team: str, note: str) -> dict[str, Any]:
     return {"team": team, "note": note}
 
 
-def feedback_body(case_number: str, result: str) -> dict[str, Any]:
-    return {"case_number": case_number, "result": result}
+FeedbackStage = Literal["filed", "decided", "closed"]  # the case's milestones
+
+
+def feedback_body(case_number: str, result: str, stage: FeedbackStage = "filed") -> dict[str, Any]:
+    return {"case_number": case_number, "result": result, "stage": stage}
+
+
+def ticket_closing_body(case_number: str, reply: str) -> dict[str, Any]:
+    return {"case_number": case_number, "reply": reply}
 
 
 def wire_time(value: datetime) -> str:

@@ -38,6 +38,8 @@ class HotlineTicketRecord:
     caller_phone: str  # personal data: masked by the schema layer without pii:read
     created_at: datetime
     event_id: str | None
+    closed_at: datetime | None = None  # 办结: closed with `reply` once the case behind it closed
+    reply: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

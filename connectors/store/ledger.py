@@ -38,11 +38,13 @@ from connectors.store.tables import (
     CaseSerial,
     CaseStep,
     CaseTransfer,
+    Complaint,
     EnforcementCase,
     EnforcementItem,
     Evidence,
     IdempotencyRecord,
     ItemGrant,
+    ItemGrantChange,
     Officer,
     Org,
     OutboxEntry,
@@ -52,6 +54,7 @@ from connectors.store.tables import (
 )
 from domain.clock import SystemClock
 from domain.enums import CaseStatus
+from domain.supervision import GrantAction
 from domain.tenancy import TenantFilter
 
 MAX_KEY_LENGTH = 200
@@ -135,6 +138,17 @@ class Idempotency:
         return f"{self.tenant}:{self.key}"
 
 
+@dataclass(frozen=True)
+class StepOrigin:
+    """Who enters the steps of a unit (issue 14): the token's subject, client and session, and
+    the reason given for an act entered late (补录)."""
+
+    subject: str
+    client_id: str
+    session_id: str | None = None
+    late_reason: str | None = None
+
+
 class LedgerUnit:
     """One transaction's view of the ledger (the port's `UnitOfWork`): what a command reads,
     locked where it matters, and what it writes, committed together by `commit`."""
@@ -144,6 +158,7 @@ class LedgerUnit:
         self.now = now
         self.idempotency = idempotency
         self.queued: list[OutboxEntry] = []
+        self.origin: StepOrigin | None = None  # set by the service layer for a caller's command
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -207,10 +222,59 @@ class LedgerUnit:
     async def item(self, code: str) -> EnforcementItem | None:
         return await self.session.get(EnforcementItem, code)
 
-    async def granted_items(self, tenant: str) -> set[str]:
-        """The codes of the items granted to `tenant` (a town or street)."""
-        statement = select(ItemGrant.item_code).where(col(ItemGrant.tenant) == tenant)
-        return set((await self.session.exec(statement)).all())
+    async def granted_items(self, tenant: str, on: date | None = None) -> set[str]:
+        """The codes of the items granted to `tenant` (a town or street) on the day `on` (None:
+        as the history stands now), from the history of its grants (migration 0011)."""
+        statement = (
+            select(ItemGrantChange.item_code, ItemGrantChange.action)
+            .where(col(ItemGrantChange.tenant) == tenant)
+            .order_by(col(ItemGrantChange.effective_on), col(ItemGrantChange.id))
+        )
+        if on is not None:
+            statement = statement.where(col(ItemGrantChange.effective_on) <= on)
+        state: dict[str, bool] = {}
+        for item_code, action in (await self.session.exec(statement)).all():
+            state[item_code] = action is not GrantAction.REVOKE
+        return {code for code, granted in state.items() if granted}
+
+    async def grant_history(self, tenant: str, item_code: str) -> list[ItemGrantChange]:
+        """The changes of one item's grant to `tenant`, in the order they take effect."""
+        statement = (
+            select(ItemGrantChange)
+            .where(
+                col(ItemGrantChange.tenant) == tenant, col(ItemGrantChange.item_code) == item_code
+            )
+            .order_by(col(ItemGrantChange.effective_on), col(ItemGrantChange.id))
+        )
+        return list((await self.session.exec(statement)).all())
+
+    async def grant(self, tenant: str, item_code: str) -> ItemGrant | None:
+        """The grant row (the current state) of one item to `tenant`, locked (`FOR UPDATE`)."""
+        statement = (
+            select(ItemGrant)
+            .where(col(ItemGrant.tenant) == tenant, col(ItemGrant.item_code) == item_code)
+            .with_for_update(of=ItemGrant)
+        )
+        return (await self.session.exec(statement)).first()
+
+    async def locked_complaint(self, complaint_id: str, tenants: TenantFilter) -> Complaint:
+        """The complaint, where `tenants` may write it, locked (`FOR UPDATE`)."""
+        statement = (
+            select(Complaint)
+            .where(col(Complaint.id) == complaint_id, tenant_clause(col(Complaint.tenant), tenants))
+            .with_for_update(of=Complaint)
+        )
+        complaint = (await self.session.exec(statement)).first()
+        if complaint is None:
+            raise NotFound(f"投诉举报 {complaint_id} 不存在 / no complaint {complaint_id}")
+        return complaint
+
+    async def case_of(self, tenant: str, number: str) -> bool:
+        """Whether `number` is a case of `tenant`."""
+        statement = select(EnforcementCase.number).where(
+            col(EnforcementCase.number) == number, col(EnforcementCase.tenant) == tenant
+        )
+        return (await self.session.exec(statement)).first() is not None
 
     async def party(self, tenant: str, code: str) -> Party | None:
         return await self.session.get(Party, (tenant, code))
@@ -329,7 +393,13 @@ class LedgerUnit:
             actor_id=actor_id,
             note=note,
             evidence_ids=list(evidence_ids),
+            recorded_at=self.now,
         )
+        if self.origin is not None:
+            step.subject = self.origin.subject
+            step.client_id = self.origin.client_id
+            step.session_id = self.origin.session_id
+            step.late_reason = self.origin.late_reason
         self.session.add(step)
         return step
 
@@ -438,6 +508,21 @@ class Ledger:
             ).first()
         if tenant is None:
             raise NotFound(f"案件 {number} 不存在 / no case {number}")
+        return tenant
+
+    async def complaint_tenant(self, complaint_id: str, tenants: TenantFilter) -> str:
+        """The body a complaint is about, when `tenants` may see it (NotFound otherwise)."""
+        async with self.reading(tenants) as session:
+            tenant = (
+                await session.exec(
+                    select(Complaint.tenant).where(
+                        col(Complaint.id) == complaint_id,
+                        tenant_clause(col(Complaint.tenant), tenants),
+                    )
+                )
+            ).first()
+        if tenant is None:
+            raise NotFound(f"投诉举报 {complaint_id} 不存在 / no complaint {complaint_id}")
         return tenant
 
     async def certificate_numbers(self, tenant: str, officer_ids: Sequence[str]) -> list[str]:

@@ -44,6 +44,7 @@ from domain.enums import (
     PublicityStatus,
     WithdrawalKind,
 )
+from domain.supervision import ComplaintChannel, ComplaintKind, ComplaintOutcome, GrantAction
 from domain.transfers import TransferKind
 
 E = TypeVar("E", bound=Enum)
@@ -191,6 +192,10 @@ class ItemGrant(SQLModel, table=True):
     item_code: str
     department: str = Field(index=True)  # tenant code of the granting department
     granted_on: date
+    # Migration 0011 (issue 15): the current state of the grant as its history
+    # (item_grant_change) left it: revoked from `revoked_on` (None: in force), its adjusted terms.
+    revoked_on: date | None = None
+    terms: str | None = None
 
 
 class Officer(SQLModel, table=True):
@@ -315,6 +320,19 @@ class CaseStep(SQLModel, table=True):
     actor_id: str
     note: str
     evidence_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Who entered it and when (issue 14; NULL on steps written before): the server's time of
+    # entry beside the act's `at`, the token it came with, the reason of a late entry (补录).
+    recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    subject: str | None = None
+    client_id: str | None = None
+    session_id: str | None = None
+    late_reason: str | None = Field(default=None, sa_type=Text)
+    # The key document the step produced (立案审批表, 处罚决定书), as signed: canonical JSON,
+    # its SHA-256 and the detached JWS naming the person.
+    document_kind: str | None = None
+    document: str | None = Field(default=None, sa_type=Text)
+    document_hash: str | None = None
+    signature: str | None = Field(default=None, sa_type=Text)
 
 
 class Evidence(SQLModel, table=True):
@@ -463,6 +481,83 @@ class CaseSerial(SQLModel, table=True):
     last: int
 
 
+class ItemGrantChange(SQLModel, table=True):
+    """The history of the catalogue of granted powers (赋权事项清单动态调整), append-only: each
+    grant, revocation or adjustment of one item for one town, who recorded it, when, why and from
+    which day it takes effect (migration 0011). The granted-powers rule reads it by the act's day."""
+
+    __tablename__ = "item_grant_change"
+    __table_args__ = (
+        Index("ix_item_grant_change_tenant_item", "tenant", "item_code", "effective_on"),
+        ForeignKeyConstraint(
+            ["item_code"], ["enforcement_item.code"], name="fk_item_grant_change_item_code"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
+    tenant: str  # the town/street holding the power
+    item_code: str
+    department: str = Field(index=True)  # the granting department's tenant code
+    action: GrantAction = Field(sa_type=CodeEnum(GrantAction))
+    effective_on: date
+    terms: str | None = None  # 行使范围/条件 as granted or adjusted
+    reason: str
+    recorded_by: str  # who recorded it (the token's subject)
+    recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # None: backfilled
+
+
+class Complaint(SQLModel, table=True):
+    """A complaint or report about enforcement (投诉举报), against the body in `tenant`, maybe
+    about one of its cases and one of its officers (migration 0011)."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (
+        Index("ix_complaint_tenant_received", "tenant", "received_on"),
+        ForeignKeyConstraint(
+            ["case_number"], ["enforcement_case.number"], name="fk_complaint_case_number"
+        ),
+        ForeignKeyConstraint(["officer_id"], ["officer.id"], name="fk_complaint_officer_id"),
+    )
+
+    id: str = Field(primary_key=True)
+    tenant: str  # the body complained about
+    kind: ComplaintKind = Field(sa_type=CodeEnum(ComplaintKind))
+    channel: ComplaintChannel = Field(sa_type=CodeEnum(ComplaintChannel))
+    complainant: str
+    complainant_phone: str | None = None
+    summary: str
+    case_number: str | None = Field(default=None, index=True)
+    officer_id: str | None = Field(default=None, index=True)
+    received_on: date
+    registered_by: str
+    registered_at: datetime = Field(sa_type=UTCDateTime())
+    answered_on: date | None = None
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    answered_by: str | None = None
+    outcome: ComplaintOutcome | None = Field(default=None, sa_type=CodeEnum(ComplaintOutcome))
+    answer: str | None = None
+
+
+class TrainingRecord(SQLModel, table=True):
+    """An officer's training (执法培训) in class hours (学时), migration 0011."""
+
+    __tablename__ = "training_record"
+    __table_args__ = (
+        Index("ix_training_record_tenant_held", "tenant", "held_on"),
+        ForeignKeyConstraint(["officer_id"], ["officer.id"], name="fk_training_record_officer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_SERIAL)
+    tenant: str  # the officer's
+    officer_id: str = Field(index=True)
+    course: str
+    organiser: str
+    held_on: date
+    hours: int
+    recorded_by: str
+    recorded_at: datetime = Field(sa_type=UTCDateTime())
+
+
 TENANT_OWNED: tuple[type[SQLModel], ...] = (
     ItemGrant,
     Officer,
@@ -477,6 +572,9 @@ TENANT_OWNED: tuple[type[SQLModel], ...] = (
     AuditEvent,
     IdempotencyRecord,
     CaseSerial,
+    ItemGrantChange,
+    Complaint,
+    TrainingRecord,
 )
 
 

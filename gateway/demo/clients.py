@@ -55,14 +55,14 @@ def demo_clients(world: World, street_tenant: str) -> list[DemoClient]:
             f"{town}综合行政执法队",
             street_tenant,
             "case:read case:write event:read event:dispatch credit:read supervision:read "
-            "officer:read item:read transfer:write",
+            "officer:read item:read transfer:write complaint:read complaint:write officer:write",
         ),
         DemoClient(
             "county department",
             f"demo-cgj-{county}",
             names.get(f"{county}:cgj", "城市管理局"),
             f"{county}:cgj",
-            "case:read item:read officer:read supervision:read",
+            "case:read item:read officer:read supervision:read item:write",
         ),
         DemoClient(
             "judicial bureau (read-only)",
@@ -70,7 +70,8 @@ def demo_clients(world: World, street_tenant: str) -> list[DemoClient]:
             names.get(f"{county}:sfj", "司法局"),
             f"{county}:sfj",
             f"case:read@{county}* stats:read@{county}* audit:read@{county}* "
-            f"supervision:read@{county}* officer:read@{county}* credit:read",
+            f"supervision:read@{county}* officer:read@{county}* credit:read "
+            f"complaint:read@{county}*",
         ),
         DemoClient(
             "police partner",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from connectors.store import upgrade
 from domain.clock import Clock
+from gateway.demo.accounts import account_lines, demo_accounts, login_settings
 from gateway.demo.clients import DemoAccess, banner_lines, register_demo_clients
 from gateway.demo.seed import seed_store, store_holds
 from gateway.settings import Settings
@@ -70,10 +71,19 @@ def prepare(settings: Settings, clock: Clock) -> tuple[Settings, Sandbox, DemoAc
         _replace_stale_store(settings)
     asyncio.run(seed_store(settings.database_url, settings.sqlite_path, sandbox.world))
     world = sandbox.world
-    number = showcase_case(world)
-    owner = next(c.tenant for c in world.cases if c.number == number)
+    owner = _owner(world)
     access = asyncio.run(register_demo_clients(settings, world, owner, clock))
+    # People: the demo officers log in with the built-in login (authorization code + PKCE)
+    settings = settings.model_copy(
+        update={"login_accounts": login_settings(demo_accounts(world, owner))}
+    )
     return settings, sandbox, access
+
+
+def _owner(world: World) -> str:
+    """The town that owns the showcase case: the demo's street team and officers are its."""
+    number = showcase_case(world)
+    return next(c.tenant for c in world.cases if c.number == number)
 
 
 def _replace_stale_store(settings: Settings) -> None:
@@ -114,6 +124,8 @@ def banner(settings: Settings, sandbox: Sandbox, access: DemoAccess) -> str:
             query,
             "",
             *banner_lines(base, access, query),
+            "",
+            *account_lines(base, demo_accounts(sandbox.world, _owner(sandbox.world))),
             "",
         ]
     )

@@ -26,19 +26,23 @@ from connectors.store.tables import (
     CaseOfficer,
     CaseStep,
     CaseTransfer,
+    Complaint,
     EnforcementCase,
     EnforcementItem,
     Evidence,
     ItemGrant,
+    ItemGrantChange,
     LinkedAction,
     LinkedActionKind,
     Officer,
     Org,
     Party,
+    TrainingRecord,
     TransferStatus,
     enum_member,
 )
 from domain.transfers import TransferKind
+from gateway.demo.supervision_inputs import supervision_rows
 from sandbox.world import World
 
 WORLD_TIMEZONE = timezone(timedelta(hours=8), "CST")  # China Standard Time, no DST
@@ -83,6 +87,8 @@ def world_rows(world: World) -> list[TableRows]:
             "item_code": g.item_code,
             "department": g.department,
             "granted_on": g.granted_on,
+            "revoked_on": None,
+            "terms": None,
         }
         for g in world.grants
     ]
@@ -217,10 +223,14 @@ def world_rows(world: World) -> list[TableRows]:
         }
         for a in world.linked_actions
     ]
+    inputs = supervision_rows(world, world_time)  # issue 15: grant history, complaints, training
+    for grant in grants:
+        grant.update(inputs.grant_state.get((str(grant["tenant"]), str(grant["item_code"])), {}))
     return [
         (Org, orgs),
         (EnforcementItem, items),
         (ItemGrant, grants),
+        (ItemGrantChange, inputs.grant_changes),
         (Officer, officers),
         (Party, parties),
         (EnforcementCase, cases),
@@ -229,6 +239,8 @@ def world_rows(world: World) -> list[TableRows]:
         (Evidence, evidence),
         (CaseTransfer, transfers),
         (LinkedAction, actions),
+        (Complaint, inputs.complaints),
+        (TrainingRecord, inputs.training),
     ]
 
 

@@ -1,5 +1,6 @@
 """The IDE for demo mode and development: GraphiQL served from assets inside this package, so
-it works on a network without internet (government networks often have none)."""
+it works on a network without internet (government networks often have none). People log in from
+it with the built-in issuer's authorization-code flow with PKCE (static/ide.js)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ PAGE = """<!doctype html>
   <label for="token">访问令牌 / access token</label>
   <input id="token" type="password" autocomplete="off" placeholder="粘贴一次,之后作为 Authorization 头发送 / paste once; sent as the Authorization header">
   <button id="token-save" type="button">保存 / save</button>
+  <button id="login" type="button">登录 / log in</button>
+  <button id="logout" type="button">退出 / log out</button>
   <span id="token-status"></span>
 </div>
 <div id="graphiql"></div>

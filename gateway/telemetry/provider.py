@@ -4,6 +4,11 @@
 - `OTEL_TRACES_EXPORTER`: `otlp`, `console`, `none` or a comma-separated list. Unset, it is
   `otlp` when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set and
   `none` otherwise: spans still get real ids (for `extensions.traceId` and the logs) but go nowhere.
+- With no exporter (and no span processor added later), spans are not recorded at all: a
+  non-recording sampler still gives every span a real id and continues an incoming trace id,
+  so `extensions.traceId`, the logs and the upstream `traceparent` carry it, at no recording
+  cost (issue 13). Such a gateway passes the trace on as not sampled. The moment a span
+  processor is added (an exporter, a test's recorder) the configured sampler decides again.
 - OTLP goes over HTTP/protobuf; the exporter itself reads the endpoint, headers, timeout,
   compression and certificates from the `OTEL_EXPORTER_OTLP_*` variables.
 - `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` name the service; the sampler comes from
@@ -15,12 +20,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind, TraceState, get_current_span
+from opentelemetry.util.types import Attributes
 
 log = logging.getLogger("gateway.telemetry")
 
@@ -60,6 +69,48 @@ def resource_for(default_service_name: str, environ: Mapping[str, str]) -> Resou
     return Resource.create({} if named else {"service.name": default_service_name})
 
 
+class QuietUntilExported(Sampler):
+    """Non-recording spans (real ids, the parent's trace id) while nothing would receive them;
+    the configured sampler's decision once a span processor is registered."""
+
+    def __init__(self, configured: Sampler) -> None:
+        self.configured = configured
+        self.exporting = False
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if self.exporting:
+            return self.configured.should_sample(
+                parent_context, trace_id, name, kind, attributes, links, trace_state
+            )
+        parent = get_current_span(parent_context).get_span_context()
+        return SamplingResult(Decision.DROP, None, parent.trace_state if parent.is_valid else None)
+
+    def get_description(self) -> str:
+        return f"QuietUntilExported{{{self.configured.get_description()}}}"
+
+
+class GatewayTracerProvider(TracerProvider):
+    """The SDK provider whose sampler stays quiet until a span processor is added."""
+
+    def __init__(self, resource: Resource) -> None:
+        super().__init__(resource=resource)  # the sampler of OTEL_TRACES_SAMPLER
+        self.quiet = QuietUntilExported(self.sampler)
+        self.sampler = self.quiet  # before any tracer exists: every tracer takes this one
+
+    def add_span_processor(self, span_processor: SpanProcessor) -> None:
+        super().add_span_processor(span_processor)
+        self.quiet.exporting = True
+
+
 def build_tracer_provider(
     default_service_name: str, environ: Mapping[str, str] | None = None
 ) -> TracerProvider | None:
@@ -67,7 +118,7 @@ def build_tracer_provider(
     env = os.environ if environ is None else environ
     if sdk_disabled(env):
         return None
-    provider = TracerProvider(resource=resource_for(default_service_name, env))
+    provider = GatewayTracerProvider(resource_for(default_service_name, env))
     for name in exporter_names(env):
         exporter = _exporter(name)
         if exporter is not None:

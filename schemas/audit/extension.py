@@ -5,7 +5,9 @@ The event is handed to the store's audit log after the operation, which writes i
 up the answer and without a control character in any of its strings (see
 connectors/store/audit.py). The operation name is the one the client sent, noted before anything
 runs, so a name refused as no GraphQL name (schemas/inputs.py) is on record too; a name longer
-than `MAX_NAME` characters is cut there (with `…`). Without one, the document's own. An operation without a principal touches nothing
+than `MAX_NAME` characters is cut there (with `…`). Without one, the document's own; an anonymous mutation is named by its mutation fields
+(`fileCase`), so every write is on record by what it did. A write's records are those it changed
+(`Case:<number>`, `Transfer:<id>`: the mutations note them) beside those it returned. An operation without a principal touches nothing
 (every field refuses it) and is not recorded here: the authentication layer logs refusals.
 """
 
@@ -14,7 +16,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Sequence
 
-from graphql import GraphQLError
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+)
 from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
 
@@ -44,6 +52,20 @@ def trace_id(context: object) -> str | None:
     if span.is_valid:
         return f"{span.trace_id:032x}"
     return getattr(context, "request_id", None) or None
+
+
+def mutation_fields(document: DocumentNode | None) -> str | None:
+    """A write's default name in the trail: its mutation fields (`fileCase`, or
+    `fileCase,reviewCase`), when the client named neither the request nor the operation."""
+    if document is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1 or operations[0].operation is not OperationType.MUTATION:
+        return None
+    names = [
+        s.name.value for s in operations[0].selection_set.selections if isinstance(s, FieldNode)
+    ]
+    return ",".join(dict.fromkeys(names))[:MAX_NAME] or None
 
 
 class AuditTrail(SchemaExtension):
@@ -82,6 +104,8 @@ class AuditTrail(SchemaExtension):
                 operation_name = execution.operation_name
             except Exception:  # a document that did not parse has no operation to name
                 operation_name = None
+        if operation_name is None:
+            operation_name = mutation_fields(execution.graphql_document)
         records = trail.records
         if trail.dropped:
             records.append(f"…:{trail.dropped} more")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, TypeVar
 import strawberry
 from strawberry.types.field import StrawberryField
 
+from casework.acting import acting_as
 from casework.cases import CaseWork
 from casework.commands import (
     VERSION,
@@ -56,7 +57,9 @@ from connectors.smartcity import GridEventRecord
 from domain.enums import ClueSource
 from domain.procedure import DefenceKind
 from domain.tenancy import TenantFilter
+from schemas.audit.trail import touched
 from schemas.cases import decisions as _decisions  # noqa: F401  (its enums, before the inputs)
+from schemas.cases.actors import ACTORS, acting, bind
 from schemas.context import Info
 from schemas.enums import CaseStatus, graphql_enum
 from schemas.errors import NotFound
@@ -69,6 +72,15 @@ if TYPE_CHECKING:
     from schemas.cases.types import Case
 
 LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
+
+ACTOR_DOC = (
+    "办理人:登录的执法人员本人(默认);列出的其他执法人员为协办人 / who acts: the signed-in "
+    "officer (default); other officers listed are co-handlers (docs/procedure.md)"
+)
+LATE_REASON_DOC = (
+    "补录理由:行为时间早于录入时间超过 GATEWAY_LATE_ENTRY_HOURS 时必填 / why an act dated "
+    "more than GATEWAY_LATE_ENTRY_HOURS before its entry is entered late"
+)
 
 graphql_enum(DefenceKind, "陈述申辩情况 / how the party was heard")
 
@@ -314,11 +326,16 @@ def _make_input(command: type, name: str, description: str, *, keyed: bool) -> t
         if each.name == "expected_version":
             continue
         base, doc = _unwrapped(hints[each.name])
-        entries[each.name] = _entry(_graph_type(base), each.default, doc)
+        if keyed and ACTORS.get(command) == each.name:  # the signed-in person by default
+            entries[each.name] = _entry(_graph_type(base) | None, None, ACTOR_DOC)
+        else:
+            entries[each.name] = _entry(_graph_type(base), each.default, doc)
         if keyed and position == 0:
             if any(f.name == "expected_version" for f in fields):
                 entries["version"] = _entry(int, dataclasses.MISSING, VERSION.text)
             entries["idempotency_key"] = _entry(str, dataclasses.MISSING, None)
+    if keyed:
+        entries["late_reason"] = _entry(str | None, None, LATE_REASON_DOC)
     namespace: dict[str, Any] = {name: entry for name, (_, entry) in entries.items()}
     namespace["__annotations__"] = {name: hint for name, (hint, _) in entries.items()}
     namespace["__module__"] = __name__
@@ -409,15 +426,19 @@ def _mutation(spec: CaseCommand[C]) -> StrawberryField:
     input_type = _make_input(spec.command, f"{name}Input", spec.input_description, keyed=True)
 
     async def resolve(info: Info, input: Any) -> CaseChange:
-        command = _command_of(spec.command, input)
+        principal = info.context.principal
+        command = bind(_command_of(spec.command, input), principal)  # schemas/cases/actors.py
         event = await _referenced_event_readable(info, getattr(command, "source_event_id", None))
         _referenced_ticket(command, event)
-        result = await spec.use_case(
-            info.context.services.casework,
-            command,
-            tenants=tenants(info, "case", spec.action),
-            idempotency_key=input.idempotency_key,
-        )
+        window = info.context.services.late_entry_window
+        with acting_as(acting(principal, input.late_reason, window)):
+            result = await spec.use_case(
+                info.context.services.casework,
+                command,
+                tenants=tenants(info, "case", spec.action),
+                idempotency_key=input.idempotency_key,
+            )
+        touched("Case", result.number)  # the write's record in the audit trail
         return CaseChange.of(result)
 
     resolve.__name__ = _snake(name)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from casework.documents import TITLES as DOCUMENT_TITLES
 from connectors.provincial import ProvincialCaseRecord
 from connectors.store import CaseStep as CaseStepRow
 from connectors.store import EnforcementCase
@@ -87,6 +89,13 @@ class Party:
         )
 
 
+@strawberry.type(description="录入人 / the token a step was entered with")
+class StepEntry:
+    subject: str = strawberry.field(description="令牌主体 / the token's `sub`")
+    client_id: str = strawberry.field(description="客户端 / the client it was issued to")
+    session_id: str | None = strawberry.field(description="登录会话 / the login session (`sid`)")
+
+
 @strawberry.type(description="全过程记录 / one step of the case's full-process record")
 class CaseStep:
     seq: int
@@ -95,6 +104,23 @@ class CaseStep:
     actor_id: str
     note: str
     evidence_ids: list[str]
+    recorded_at: datetime | None = strawberry.field(
+        description="录入时间(服务器时间) / when the step was entered (server time); null on "
+        "steps entered before the record kept it"
+    )
+    late_entered: bool = strawberry.field(
+        description="补录 / dated more than GATEWAY_LATE_ENTRY_HOURS before its entry"
+    )
+    late_reason: str | None = strawberry.field(description="补录理由 / why it was entered late")
+    _entry: strawberry.Private[StepEntry | None]
+
+    @field(
+        description="录入人(令牌、客户端、会话) / who entered it: the token's subject, client "
+        "and session",
+        extensions=[requires("audit:read")],
+    )
+    def entered_by(self) -> StepEntry | None:
+        return self._entry
 
     @strawberry.field
     def status_label(self) -> str:
@@ -116,7 +142,35 @@ class CaseStep:
             actor_id=row.actor_id,
             note=row.note,
             evidence_ids=list(row.evidence_ids or []),
+            recorded_at=row.recorded_at,
+            late_entered=row.late_reason is not None,
+            late_reason=row.late_reason,
+            _entry=StepEntry(
+                subject=row.subject, client_id=row.client_id or "", session_id=row.session_id
+            )
+            if row.subject
+            else None,
         )
+
+
+@strawberry.type(description="电子签章文书 / a signed key document of the case")
+class CaseDocument:
+    kind: str = strawberry.field(
+        description="文书种类 / FILING_APPROVAL (立案审批表), PENALTY_DECISION (处罚决定书)"
+    )
+    title: str
+    seq: int = strawberry.field(description="产生文书的步骤 / the step that produced it")
+    hash: str = strawberry.field(description="文书 SHA-256 / the document's SHA-256, as kept")
+    signed_by: str = strawberry.field(description="签署人(执法人员编号) / who signed (officer)")
+    signed_at: datetime | None = strawberry.field(description="签署时间 / when it was signed")
+    content: str = strawberry.field(description="文书内容(规范化 JSON) / the document as signed")
+    signature: str | None = strawberry.field(
+        description="分离式签名(JWS,RFC 7515 附录F) / the detached JWS, by the gateway's key"
+    )
+    valid: bool = strawberry.field(
+        description="验签结果:内容与摘要一致且签名有效 / the content matches the hash and the "
+        "signature verifies (false for a changed document)"
+    )
 
 
 @strawberry.type(description="证据材料(元数据) / evidence metadata")
@@ -201,6 +255,8 @@ class SupervisionRecord:
 @strawberry.federation.type(
     keys=["number"],
     authenticated=True,
+    requires_scopes=[["case:read"]],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="案件 / a case of a town's or street's ledger, joined with the other systems",
 )
 class Case:
@@ -335,6 +391,11 @@ class Case:
         rows = await info.context.loaders.steps_by_case.load(self.number)
         return [CaseStep.from_row(r) for r in rows]
 
+    @field(description="电子签章文书 / the case's signed key documents, oldest first")
+    async def documents(self, info: Info) -> list[CaseDocument]:
+        rows = await info.context.loaders.steps_by_case.load(self.number)
+        return [await _document(info, r) for r in rows if r.document_kind and r.document]
+
     @field(
         description="移送记录 / the case's transfers (移送), oldest first",
         extensions=[requires("transfer:read")],
@@ -375,7 +436,7 @@ class Case:
 
     @classmethod
     async def resolve_reference(cls, info: Info, number: str) -> Case:
-        entity_access(info, "case:read")
+        entity_access(info, cls)
         number = validate_case_number(number)
         loaders = info.context.loaders
         if may(info, "officer"):
@@ -438,7 +499,7 @@ async def _officer(info: Info, officer_id: str | None) -> Officer | None:
     return Officer.from_row(row) if row else None
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True, tags=["partner"])  # partners declare their own too
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
@@ -470,3 +531,28 @@ class CaseFilter:
     registered_to: datetime | None = None
     text: str | None = strawberry.field(default=None, description="标题包含 / title contains")
     source_event_id: str | None = None
+
+
+async def _document(info: Info, row: CaseStepRow) -> CaseDocument:
+    """The step's document, checked: its content against the hash kept, the signature against
+    the gateway's keys (auth/signatures.py)."""
+    assert row.document is not None and row.document_kind is not None
+    body = row.document.encode()
+    signatures = info.context.services.signatures
+    valid = (
+        signatures is not None
+        and row.signature is not None
+        and hashlib.sha256(body).hexdigest() == row.document_hash
+        and await signatures.verify(body, row.signature)
+    )
+    return CaseDocument(
+        kind=row.document_kind,
+        title=DOCUMENT_TITLES.get(row.document_kind, row.document_kind),
+        seq=row.seq,
+        hash=row.document_hash or "",
+        signed_by=row.actor_id,
+        signed_at=row.recorded_at,
+        content=row.document,
+        signature=row.signature,
+        valid=valid,
+    )

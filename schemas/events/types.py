@@ -25,6 +25,8 @@ LazyCase = Annotated["Case", strawberry.lazy("schemas.cases.types")]
 @strawberry.federation.type(
     keys=["id"],
     authenticated=True,
+    requires_scopes=[["event:read"]],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="网格事件 / a grid event on the smart-city platform",
 )
 class GridEvent:
@@ -74,7 +76,7 @@ class GridEvent:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: str) -> GridEvent:
-        entity_access(info, "event:read")
+        entity_access(info, cls)
         record = await info.context.loaders.event_by_id.load(str(id))
         return cls.from_record(found(record, "GridEvent"))
 

@@ -7,6 +7,7 @@ import strawberry
 
 from connectors.provincial import CertificateRecord
 from connectors.store import Officer as OfficerRow
+from domain.procedure import Certificate as DomainCertificate
 from schemas.audit.trail import touched
 from schemas.context import Info
 from schemas.enums import CertificateStatus, OfficerRole
@@ -32,20 +33,25 @@ class Certificate:
         return self.status.label
 
     @classmethod
-    def from_record(cls, r: CertificateRecord) -> Certificate:
+    def from_record(cls, r: CertificateRecord, today: date) -> Certificate:
+        """The platform's record, its status judged on `today` as well (past its date it is
+        EXPIRED whatever the platform still says: the status agrees with the rule check)."""
         touched("Certificate", r.number)
+        held = DomainCertificate(r.number, CertificateStatus(r.status), r.valid_until)
         return cls(
             number=r.number,
             holder_name=r.holder_name,
             issuer=r.issuer,
             valid_until=r.valid_until,
-            status=CertificateStatus(r.status),
+            status=held.status_on(today),
         )
 
 
 @strawberry.federation.type(
     keys=["id"],
     authenticated=True,
+    requires_scopes=[["officer:read"]],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="执法人员 / an officer, legal reviewer, leader or auxiliary of a body",
 )
 class Officer:
@@ -67,7 +73,8 @@ class Officer:
         if not self.certificate_number:
             return None
         record = await info.context.loaders.provincial.certificate(self.certificate_number)
-        return Certificate.from_record(record) if record else None
+        today = info.context.services.clock.today()
+        return Certificate.from_record(record, today) if record else None
 
     @strawberry.field
     async def org(
@@ -79,7 +86,7 @@ class Officer:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: str) -> Officer:
-        entity_access(info, "officer:read")
+        entity_access(info, cls)
         row = await info.context.loaders.officer_by_id.load(str(id))
         return cls.from_row(found(row, "Officer"))
 

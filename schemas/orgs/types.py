@@ -12,6 +12,9 @@ from schemas.fields import field
 @strawberry.federation.type(
     keys=["code"],
     authenticated=True,
+    requires_scopes=[["case:read"], ["item:read"]],  # the entity's rule, as `_entities` applies it
+    shareable=True,  # a partner's graph may resolve an org's name and kind too
+    tags=["partner"],
     description="机构 / a town, street, county department or other body (a tenant)",
 )
 class Org:
@@ -30,7 +33,7 @@ class Org:
     @classmethod
     async def resolve_reference(cls, info: Info, code: str) -> Org:
         # The bodies behind the cases and the catalogue: for a caller who reads either.
-        entity_access(info, "case:read", "item:read")
+        entity_access(info, cls)
         row = await info.context.loaders.org_by_code.load(code)
         return cls.from_row(found(row, "Org"))
 

@@ -123,6 +123,11 @@ class PenaltyRecord:
 @strawberry.federation.type(
     keys=["code"],
     authenticated=True,
+    requires_scopes=[
+        ["case:read"],
+        ["credit:read"],
+    ],  # the entity's rule, as `_entities` applies it
+    tags=["partner"],  # in the partner contract (Apollo contracts, Hive)
     description="行政相对人 / a subject (organisation, individual business or person) across systems",
 )
 class Subject:
@@ -147,7 +152,7 @@ class Subject:
     async def resolve_reference(cls, info: Info, code: str) -> Subject:
         from schemas.subjects.schema import find_subject
 
-        entity_access(info, "case:read", "credit:read")
+        entity_access(info, cls)
         return found(await find_subject(info, code), "Subject")
 
     @strawberry.field

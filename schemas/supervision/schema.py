@@ -1,6 +1,12 @@
 """`supervisionStats(tenantPattern, from, to)` (stats:read): the ledger's figures from SQL
 aggregates (connectors/store/stats.py), then the provincial platform asked in batches: which
-decided cases it lacks, which certificates expire within 30 days, the case-file review scores."""
+decided cases it lacks, which certificates expire within 30 days or already lapsed, the
+case-file review scores.
+
+A pattern that shares no tenant with the caller's stats:read scope is refused (FORBIDDEN), not
+answered with zeros; a wider one is narrowed to the scope (`scope` says what was counted). The
+lists behind the figures, the per-town shares and the period comparison: schemas/supervision/
+lists.py."""
 
 from __future__ import annotations
 
@@ -12,21 +18,24 @@ import strawberry
 
 from connectors.errors import UpstreamNotFound
 from connectors.provincial import ProvincialClient, ReviewGrade, ReviewScore
-from connectors.store.stats import ledger_figures
+from connectors.store.stats import ledger_figures, scope_of
+from domain.enums import CertificateStatus
 from domain.tenancy import TenantFilter
 from schemas.cases.procedure import calendar_of, report_unknown_years
 from schemas.context import Info
-from schemas.errors import BadUserInput
+from schemas.errors import BadUserInput, Forbidden
 from schemas.fields import field
 from schemas.permissions import requires, tenants
 from schemas.supervision.types import (
     CaseFileReviews,
-    ExpiringCertificates,
+    ExpiringCertificate,
     OverdueFigures,
     PublicityFigures,
     Reconciliation,
     ReviewCoverage,
     SupervisionStats,
+    TownFigures,
+    TransferFigures,
     UnjudgedFigures,
 )
 
@@ -68,6 +77,13 @@ class Query:
         services = info.context.services
         today = services.clock.today()  # the gateway's clock, China's day
         scope = [tenants(info, "stats"), _pattern(tenant_pattern)]
+        counted = scope_of(scope)
+        if not counted.patterns:  # nothing of the pattern is the caller's: refused, not zeros
+            raise Forbidden(
+                f"无权查看 {tenant_pattern} 的统计 / the pattern {tenant_pattern} lies outside "
+                "the caller's stats:read scope",
+                scope="stats:read",
+            )
         figures = await ledger_figures(services.store, scope, from_, to, today, calendar_of(info))
         report_unknown_years(figures.unknown_years)
         provincial = services.provincial
@@ -78,11 +94,20 @@ class Query:
         )
         ours = set(figures.decided_numbers)
         reviewed = [s for batch in scores for s in batch if s.number in ours]
-        expiring = sorted(
-            c.number
+        holders = {h.number: h for h in figures.certificates}
+        expiring = [
+            ExpiringCertificate(
+                number=c.number,
+                valid_until=c.valid_until,
+                officer_id=holders[c.number].officer_id,
+                tenant=holders[c.number].tenant,
+            )
             for c in certificates
-            if c is not None and today <= c.valid_until <= today + EXPIRY_WINDOW
-        )
+            if c is not None
+            and c.number in holders
+            and c.valid_until <= today + EXPIRY_WINDOW
+            and c.status is not CertificateStatus.REVOKED
+        ]
         return SupervisionStats(
             tenant_pattern=tenant_pattern,
             from_=from_,
@@ -108,7 +133,6 @@ class Query:
                     if found is None
                 ],
             ),
-            expiring_certificates=ExpiringCertificates(count=len(expiring), numbers=expiring),
             case_file_reviews=CaseFileReviews(
                 count=len(reviewed),
                 average=round(sum(s.score for s in reviewed) / len(reviewed), 2)
@@ -119,10 +143,37 @@ class Query:
                 failed=sum(1 for s in reviewed if s.grade is ReviewGrade.FAIL),
             ),
             unanswered_transfers=figures.unanswered_transfers,
+            late_entries=figures.late_entries,
             unjudged=UnjudgedFigures(
                 unknown_years=list(figures.unknown_years),
                 publication=list(figures.unjudged_publication),
                 service=list(figures.unjudged_service),
                 transfers=figures.unjudged_transfers,
             ),
+            scope=list(counted.patterns),
+            transfers=TransferFigures(
+                sent=figures.transfers_sent,
+                approved_late=len(figures.approved_late_ids),
+                sent_late=len(figures.sent_late_ids),
+                answered_late=len(figures.answered_late_ids),
+                unjudged_answers=figures.unjudged_answers,
+                unanswered=figures.unanswered_transfers,
+            ),
+            by_town=[
+                TownFigures(
+                    tenant=t.tenant,
+                    decided=t.decided,
+                    penalised=t.penalised,
+                    published=t.published,
+                    published_in_time=t.published_in_time,
+                    major_decided=t.major_decided,
+                    major_reviewed=t.major_reviewed,
+                    overdue_decision=t.overdue_decision,
+                    overdue_service=t.overdue_service,
+                )
+                for t in figures.by_tenant
+            ],
+            figures=figures,
+            tenants=scope,
+            expiring=expiring,
         )

@@ -1,23 +1,50 @@
 """移送 / transfer a case, answer a transfer (the receiver), escalate a rejected one (the sender):
-`TransferWork` (casework/transfers.py), each needing transfer:write on its side."""
+`TransferWork` (casework/transfers.py), each needing transfer:write on its side. Sending and
+escalating are an officer's acts, performed by the signed-in person; a receiving system (the
+police's, a partner's) may answer a transfer as itself (schemas/cases/actors.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import strawberry
 
-from casework.transfers import AnswerTransfer, EscalateTransfer, TransferCase
+from casework.acting import acting_as
+from casework.transfers import AnswerTransfer, EscalateTransfer, TransferCase, TransferResult
 from domain.transfers import TransferKind as DomainTransferKind
+from schemas.audit.trail import touched
+from schemas.cases.actors import acting, person_of
 from schemas.context import Info
 from schemas.fields import mutation
 from schemas.permissions import requires, tenants
 from schemas.transfers.types import TransferChange, TransferKind
 
 
-def actor(info: Info) -> str:
+def actor(info: Info, *, system_may: bool = False) -> str:
+    """Who performs the transfer act: the signed-in officer (schemas/cases/actors.py); a machine
+    client only where it answers as its system (`system_may`: a receiving police or partner
+    system answering a transfer), then by its subject."""
     principal = info.context.principal
-    return str(principal.subject) if principal is not None else "anonymous"
+    if system_may and principal is not None and principal.officer is None:
+        return str(principal.subject)
+    return person_of(principal)
+
+
+@contextmanager
+def recorded(info: Info) -> Iterator[None]:
+    """The use case records the caller's token with its steps (casework/acting.py)."""
+    window = info.context.services.late_entry_window
+    with acting_as(acting(info.context.principal, None, window)):
+        yield
+
+
+def changed(result: TransferResult) -> TransferChange:
+    """The answer, and the write's records in the audit trail."""
+    touched("Transfer", result.transfer_id)
+    touched("Case", result.number)
+    return TransferChange.of(result)
 
 
 @strawberry.input(description="案件移送 / transferring a case (移送)")
@@ -103,12 +130,13 @@ class TransferMutation:
             reported_at=input.reported_at,
             approved_at=input.approved_at,
         )
-        result = await info.context.services.transfers.transfer_case(
-            command,
-            tenants=tenants(info, "transfer", "write"),
-            idempotency_key=input.idempotency_key,
-        )
-        return TransferChange.of(result)
+        with recorded(info):
+            result = await info.context.services.transfers.transfer_case(
+                command,
+                tenants=tenants(info, "transfer", "write"),
+                idempotency_key=input.idempotency_key,
+            )
+        return changed(result)
 
     @mutation(
         description="答复移送(接收单位) / accept or reject a transfer (the receiver)",
@@ -118,16 +146,17 @@ class TransferMutation:
         command = AnswerTransfer(
             transfer_id=str(input.transfer_id),
             accept=input.accept,
-            actor=actor(info),
+            actor=actor(info, system_may=True),
             note=input.note,
             at=input.at,
         )
-        result = await info.context.services.transfers.answer_transfer(
-            command,
-            tenants=tenants(info, "transfer", "write"),
-            idempotency_key=input.idempotency_key,
-        )
-        return TransferChange.of(result)
+        with recorded(info):
+            result = await info.context.services.transfers.answer_transfer(
+                command,
+                tenants=tenants(info, "transfer", "write"),
+                idempotency_key=input.idempotency_key,
+            )
+        return changed(result)
 
     @mutation(
         description="提请争议协调(移送单位) / escalate a rejected transfer (the sender)",
@@ -137,9 +166,10 @@ class TransferMutation:
         command = EscalateTransfer(
             transfer_id=str(input.transfer_id), actor=actor(info), note=input.note, at=input.at
         )
-        result = await info.context.services.transfers.escalate_transfer(
-            command,
-            tenants=tenants(info, "transfer", "write"),
-            idempotency_key=input.idempotency_key,
-        )
-        return TransferChange.of(result)
+        with recorded(info):
+            result = await info.context.services.transfers.escalate_transfer(
+                command,
+                tenants=tenants(info, "transfer", "write"),
+                idempotency_key=input.idempotency_key,
+            )
+        return changed(result)

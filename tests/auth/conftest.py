@@ -55,7 +55,11 @@ def serve_gateway(
 
     @contextmanager
     def serve(
-        idp: IdentityProvider | None = None, *, lifespan: bool = False, **overrides: Any
+        idp: IdentityProvider | None = None,
+        *,
+        lifespan: bool = False,
+        clock: Any = None,
+        **overrides: Any,
     ) -> Iterator[AuthGateway]:
         values: dict[str, Any] = {
             "dev_principal": False,
@@ -65,7 +69,8 @@ def serve_gateway(
         if idp is not None:
             values |= {"jwks_url": idp.jwks_url, "jwks_issuer": IDP_ISSUER}
         settings = settings_for(sandbox_session, auth_store, **(values | overrides))
-        app = create_app(settings, clock=fixed_clock)  # the clock the IdP's tokens use
+        # the clock the IdP's tokens use (a real provider's: the wall clock, given as `clock`)
+        app = create_app(settings, clock=clock or fixed_clock)
         server = start_in_thread(
             "auth-gateway", app, SandboxControls("auth-gateway"), lifespan=lifespan
         )

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from auth.grants import with_tenants
+from auth.scopes import parse_scopes
 from gateway.demo import EXAMPLE_QUERY, showcase_case
 from gateway.demo.clients import DemoAccess, banner_lines, register_demo_clients
 from sandbox.world import World
@@ -48,7 +50,9 @@ def test_the_banner_prints_working_commands(
             assert f"secret {client.secret}" in text
             response = gateway.token(client.client_id, client.secret)
             assert response.status_code == 200, (client.client_id, response.text)
-            assert response.json()["scope"] == client.scope
+            body = response.json()  # plain scopes, tenant patterns beside them (auth/grants.py)
+            held = with_tenants(parse_scopes(body["scope"]), body.get("authorization_details"))
+            assert set(held) == set(parse_scopes(client.scope))
         credentials = re.search(r"-u (\S+):(\S+) -d grant_type=client_credentials", text)
         assert credentials is not None
         token = gateway.access_token(credentials[1], credentials[2])

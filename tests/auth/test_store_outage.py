@@ -22,6 +22,7 @@ from connectors.metrics import AUDIT_UNWRITTEN, STORE_UNAVAILABLE
 from connectors.store import async_url, create_engine, upgrade
 from gateway.demo.seed import seed
 from sandbox.world import World
+from tests.auth.login_support import Browser
 from tests.auth.support import AuthGateway
 from tests.faults import TcpProxy
 
@@ -130,3 +131,30 @@ def test_a_replica_that_never_validated_a_token_keeps_validating_in_an_outage(
     assert answer.status_code == 200, answer.text
     (error,) = answer.json()["errors"]
     assert error["extensions"]["code"] == "STORE_UNAVAILABLE", error
+
+
+def test_a_person_whose_officer_record_cannot_be_read_gets_a_retryable_503(
+    serve_gateway: Callable[..., Any], proxied_store: tuple[str, TcpProxy]
+) -> None:
+    """Issue 14: a person's token needs their officer record; with the store away (and nothing
+    cached) the answer is 503 STORE_UNAVAILABLE with Retry-After, never a 401 that would send the
+    person to log in again, nor a 500."""
+    url, proxy = proxied_store
+    account = {"username": "street", "officer": "OF990121001-03", "password": "pw"}
+    with serve_gateway(database_url=url, login_accounts=[account], people_cache_ttl=0) as gw:
+        browser = Browser(gw)
+        token = browser.exchange(browser.code("street", "pw")).json()["access_token"]
+        assert gw.graphql(token).status_code == 200
+        proxy.cut()
+        try:
+            answer = gw.graphql(token)
+        finally:
+            proxy.restore()
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"].isdigit()
+        error = answer.json()["errors"][0]
+        assert error["extensions"] == {"code": "STORE_UNAVAILABLE", "retryable": True}
+        deadline = time.monotonic() + 20
+        while gw.graphql(token).status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)

@@ -76,7 +76,16 @@ def test_client_secret_post_works_too(issuer: AuthGateway) -> None:
     assert response.status_code == 200, response.text
     claims = decode(issuer, response.json()["access_token"]).claims
     assert claims["tenant"] == "990121:sfj"
-    assert claims["scope"] == "case:read@990121* stats:read@990121* audit:read@990121*"
+    # plain scopes a router can match, the tenant patterns beside them (RFC 9396, auth/grants.py)
+    assert claims["scope"] == "case:read stats:read audit:read"
+    assert claims["authorization_details"] == [
+        {
+            "type": "tenant_access",
+            "scopes": ["case:read", "stats:read", "audit:read"],
+            "tenants": ["990121*"],
+        }
+    ]
+    assert response.json()["authorization_details"] == claims["authorization_details"]
 
 
 def test_a_wrong_secret_or_unknown_client_is_invalid_client_401(issuer: AuthGateway) -> None:
@@ -129,9 +138,14 @@ def test_a_narrower_scope_is_granted_as_asked(issuer: AuthGateway) -> None:
     assert body["scope"] == "case:read event:read"
     assert decode(issuer, body["access_token"]).claims["scope"] == "case:read event:read"
     body = issuer.token("sfj-app", "sfj-secret", scope="case:read@990121003").json()
-    assert body["scope"] == "case:read@990121003"
+    assert body["scope"] == "case:read"
+    assert body["authorization_details"] == [
+        {"type": "tenant_access", "scopes": ["case:read"], "tenants": ["990121003"]}
+    ]
     body = issuer.token("street-app", "street-secret", scope=f"case:read@{STREET}").json()
-    assert body["scope"] == f"case:read@{STREET}"
+    assert body["scope"] == "case:read"  # the home tenant: a plain scope says it
+    assert "authorization_details" not in body
+    assert "authorization_details" not in decode(issuer, body["access_token"]).claims
 
 
 def test_malformed_requests_are_invalid_request(issuer: AuthGateway) -> None:

@@ -251,3 +251,27 @@ def test_the_development_principal_never_overrides_a_bad_token(
     with serve_gateway(idp, dev_principal=True) as gateway:
         assert gateway.graphql().status_code == 200  # no token: the development principal
         refused(gateway.graphql(idp.token(aud="another-api")), "wrong audience")
+
+
+def test_tenant_patterns_beside_plain_scopes_read_those_tenants(
+    matrix: AuthGateway, idp: IdentityProvider, world: World
+) -> None:
+    """RFC 9396 `authorization_details` (auth/grants.py): `scope` stays `case:read`, which a router
+    matches; the entry's tenants are what the gateway filters by, as `case:read@pattern` would."""
+    county = sum(1 for c in world.cases if c.tenant.startswith("990121"))
+    details = [{"type": "tenant_access", "scopes": ["case:read"], "tenants": ["990121*"]}]
+    for claims in (
+        {"scope": "case:read", "authorization_details": details},
+        {"scope": "case:read@990121*"},  # the old form, still accepted
+    ):
+        response = matrix.graphql(idp.token(tenant="990121:gaj", **claims))
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["cases"]["totalCount"] == county > street_cases(world)
+    # an entry naming a scope `scope` lacks grants nothing
+    lacking = idp.token(scope="event:read", authorization_details=details)
+    assert matrix.graphql(lacking).json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    bad = [{"type": "tenant_access", "scopes": ["case:read"], "tenants": ["abc"]}]
+    refused(
+        matrix.graphql(idp.token(scope="case:read", authorization_details=bad)),
+        "invalid authorization_details claim",
+    )

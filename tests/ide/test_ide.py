@@ -41,7 +41,7 @@ def test_the_page_loads_only_local_assets(ide_url: str) -> None:
 
 def test_the_token_is_sent_as_the_authorization_header(ide_url: str) -> None:
     script = httpx2.get(f"{ide_url}/ide/assets/ide.js").text
-    assert "localStorage" in script and 'headers.Authorization = "Bearer " + token' in script
+    assert "localStorage" in script and 'sent.Authorization = "Bearer " + token' in script
 
 
 def test_no_ide_when_it_is_off(gateway: Any) -> None:

@@ -336,7 +336,7 @@ async def test_openapi_lists_every_route(smartcity_server: RunningServer, world:
     listed = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
     served = {(r.path, m) for r in routes for m in (r.methods or ()) if m != "HEAD"}
     assert served == listed
-    assert len(served) == 8
+    assert len(served) == 9
     # Its validity, and that answers fit it: tests/connectors/test_documents.py.
     assert document == smartcity.API.document()
 
@@ -376,3 +376,48 @@ async def test_faults_map_to_the_error_tree(
     assert info.value.source == "smartcity"
     (record,) = await impatient_client.events_by_ids([world.events[0].id])
     assert record is not None and record.id == world.events[0].id
+
+
+async def test_milestones_move_the_event_and_close_it_with_the_case(
+    fresh_client: SmartCityClient, fresh_server: RunningServer, world: World
+) -> None:
+    """Issue 15, item 4: filed and decided put the event 处置, closed puts it 结案; each
+    milestone is one record, a repeat of one is acknowledged without a second."""
+    event = next(
+        e for e in world.events if e.case_number is None and e.status is EventStatus.DISPATCHED
+    )
+    number = "东岭街综执罚〔2026〕904号"
+    await fresh_client.send_feedback(event.id, number, "已立案", stage="filed")
+    assert (await fresh_client.event(event.id)).status is EventStatus.HANDLING
+    await fresh_client.send_feedback(event.id, number, "已作出决定", stage="decided")
+    await fresh_client.send_feedback(event.id, number, "已作出决定", stage="decided")
+    assert (await fresh_client.event(event.id)).status is EventStatus.HANDLING
+    await fresh_client.send_feedback(event.id, number, "已结案", stage="closed")
+    assert (await fresh_client.event(event.id)).status is EventStatus.CLOSED
+    records = await feedback_of(fresh_server, event.id)
+    assert [(r["stage"], r["result"]) for r in records] == [
+        ("filed", "已立案"),
+        ("decided", "已作出决定"),
+        ("closed", "已结案"),
+    ]
+
+
+async def test_a_ticket_is_closed_once_with_its_reply(
+    fresh_client: SmartCityClient, world: World
+) -> None:
+    events = {e.id: e for e in world.events}
+    ticket = next(t for t in world.tickets if events[t.event_id].case_number)
+    number = events[ticket.event_id].case_number
+    assert number is not None
+    with pytest.raises(EventConflict):  # the ticket's event belongs to another case
+        await fresh_client.close_ticket(ticket.id, "东岭街综执罚〔2026〕906号", "答复")
+    closed = await fresh_client.close_ticket(ticket.id, number, f"案件 {number} 已结案")
+    assert closed.closed_at is not None and closed.closed_at.utcoffset() == timedelta(hours=8)
+    assert closed.reply == f"案件 {number} 已结案"
+    again = await fresh_client.close_ticket(ticket.id, number, "另一答复")
+    assert (again.closed_at, again.reply) == (closed.closed_at, closed.reply)
+    (seen,) = await fresh_client.tickets_by_ids([ticket.id])
+    assert seen == closed
+    assert ticket.closed_at is None  # world untouched
+    with pytest.raises(UpstreamNotFound):
+        await fresh_client.close_ticket("12345-none", number, "答复")

@@ -37,6 +37,34 @@ def test_no_endpoint_means_no_exporter_but_real_ids() -> None:
     provider.shutdown()
 
 
+def test_without_an_exporter_spans_are_not_recorded_but_carry_the_trace() -> None:
+    from opentelemetry.propagate import extract, inject
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    provider = build_tracer_provider("svc", {})
+    assert provider is not None
+    tracer = provider.get_tracer("t")
+    incoming = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    with tracer.start_as_current_span("server", context=extract(incoming)) as server:
+        assert not server.is_recording()
+        assert format(server.get_span_context().trace_id, "032x") == (
+            "0af7651916cd43dd8448eb211c80319c"
+        )
+        with tracer.start_as_current_span("client") as client:
+            assert not client.is_recording() and client.get_span_context().is_valid
+            outgoing: dict[str, str] = {}
+            inject(outgoing)
+    assert outgoing["traceparent"].split("-")[1] == "0af7651916cd43dd8448eb211c80319c"
+
+    recorded = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(recorded))
+    with tracer.start_as_current_span("later") as span:
+        assert span.is_recording()
+    assert [s.name for s in recorded.get_finished_spans()] == ["later"]
+    provider.shutdown()
+
+
 def test_console_and_otlp_exporters() -> None:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

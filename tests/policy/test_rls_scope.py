@@ -89,15 +89,22 @@ AUDIT = """query($p: String) { auditEvents(filter: {tenantPattern: $p}, first: 5
 
 @pytest.mark.parametrize(
     ("pattern", "expected"),
-    [("*", "990121*"), ("99*", "990121*"), ("990121001", "990121001"), ("990122*", "")],
+    [("*", "990121*"), ("99*", "990121*"), ("990121001", "990121001")],
 )
 def test_supervision_stats(postgresql_gateway: PolicyGateway, pattern: str, expected: str) -> None:
     bureau = principal("990121:sfj", "stats:read@990121*")
-    data, seen = settings_of(postgresql_gateway, bureau, STATS, {"p": pattern})
+    _, seen = settings_of(postgresql_gateway, bureau, STATS, {"p": pattern})
     assert seen == {expected}
     never_wider("990121*", seen)
-    if not expected:
-        assert data["supervisionStats"]["decided"] == 0
+
+
+def test_supervision_stats_outside_the_scope(postgresql_gateway: PolicyGateway) -> None:
+    """A pattern sharing no tenant with the scope is refused before any read (issue 15)."""
+    bureau = principal("990121:sfj", "stats:read@990121*")
+    with applied() as settings:
+        body = postgresql_gateway.query(bureau, STATS, {"p": "990122*"})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert settings.seen == []
 
 
 @pytest.mark.parametrize(

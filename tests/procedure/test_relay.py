@@ -115,8 +115,12 @@ async def assert_arrived_once(engine: AsyncEngine, sandbox: Any, numbers: list[s
     for number in numbers:
         assert sum(1 for (wsh, _), _n in publications.arrivals.items() if wsh == number) == 1
     assert publications.created == len(numbers)
-    arrived = Counter(f.case_number for f in feedback(sandbox))
-    assert arrived == Counter(numbers)
+    arrived = Counter((f.case_number, f.stage) for f in feedback(sandbox))
+    # each milestone once (issue 15, item 4): a general case filed, decided and closed, a summary
+    # case decided on the spot and closed
+    assert set(arrived.values()) == {1}, arrived
+    assert {n for n, _ in arrived} == set(numbers)
+    assert all((n, "decided") in arrived and (n, "closed") in arrived for n in numbers)
 
 
 # --- delivery ----------------------------------------------------------------------------------

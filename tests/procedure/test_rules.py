@@ -52,6 +52,13 @@ from domain.procedure import (
     check_transition,
     next_steps,
 )
+from domain.supervision import (
+    GrantAction,
+    GrantChange,
+    check_complaint_open,
+    check_grant_authority,
+    check_grant_change,
+)
 from domain.transfers import (
     CRIME_FROM,
     ApprovalTimes,
@@ -469,6 +476,51 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
         Rule.DECIDER_AUTHORITY,
         "a discussion chaired by an officer",
         lambda: check_discussion(OFFICER_A, [LEADER, DEPUTY_1, DEPUTY_2], 3),
+    ),
+    # issue 15: the catalogue of granted powers and complaints (domain/supervision.py)
+    (
+        Rule.GRANT_AUTHORITY,
+        "a department granting another department's item",
+        lambda: check_grant_authority(
+            "990121:yjj", OrgKind.DEPARTMENT, "990121", "cgj", "990121001", OrgKind.TOWN, "990121"
+        ),
+    ),
+    (
+        Rule.GRANT_AUTHORITY,
+        "a grant to a town of another county",
+        lambda: check_grant_authority(
+            "990121:cgj", OrgKind.DEPARTMENT, "990121", "cgj", "990122001", OrgKind.TOWN, "990122"
+        ),
+    ),
+    (
+        Rule.GRANT_STATE,
+        "granting an item already granted",
+        lambda: check_grant_change(
+            [GrantChange(GrantAction.GRANT, date(2025, 3, 1))],
+            GrantAction.GRANT,
+            date(2026, 10, 31),
+            date(2026, 10, 31),
+        ),
+    ),
+    (
+        Rule.GRANT_STATE,
+        "revoking an item never granted",
+        lambda: check_grant_change([], GrantAction.REVOKE, date(2026, 10, 31), date(2026, 10, 31)),
+    ),
+    (
+        Rule.GRANT_RETROACTIVE,
+        "a revocation effective before the day it is recorded",
+        lambda: check_grant_change(
+            [GrantChange(GrantAction.GRANT, date(2025, 3, 1))],
+            GrantAction.REVOKE,
+            date(2026, 10, 30),
+            date(2026, 10, 31),
+        ),
+    ),
+    (
+        Rule.COMPLAINT_STATE,
+        "answering an answered complaint",
+        lambda: check_complaint_open(date(2026, 10, 20)),
     ),
 ]
 

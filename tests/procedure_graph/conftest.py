@@ -4,7 +4,8 @@ the outbox relay running in the gateway, and any principal a test names.
 
 A test names the principal in the `X-Test-Principal` header, read by a wrapper around the
 /graphql route only (after every middleware); without the header the request runs as the
-development principal.
+development principal. The header carries `officer` and `sid` for a person signed in (an
+officer's act needs one: schemas/cases/actors.py), none for a machine client.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,28 @@ from tests.upstreams import serving
 PRINCIPAL_HEADER = "x-test-principal"
 
 
-def principal(tenant: str, scope: str, subject: str = "tester") -> Principal:
-    return Principal(subject=subject, client_id="test", tenant=tenant, scopes=parse_scopes(scope))
+def principal(
+    tenant: str,
+    scope: str,
+    subject: str = "tester",
+    *,
+    officer: str | None = None,
+    sid: str | None = None,
+) -> Principal:
+    """A machine client's principal; with `officer`, a person's (signed in as that officer)."""
+    return Principal(
+        subject=subject,
+        client_id="test",
+        tenant=tenant,
+        scopes=parse_scopes(scope),
+        officer=officer,
+        session_id=sid,
+    )
+
+
+def signed_in(p: Principal, officer: str, sid: str | None = None) -> Principal:
+    """`p` as the person `officer` signed in (the subject is theirs, the session `sid`)."""
+    return replace(p, subject=f"person:{officer}", officer=officer, session_id=sid or "s-test")
 
 
 def town_principal(town: str) -> Principal:
@@ -64,13 +85,27 @@ class PrincipalFromHeader:
             if raw:
                 data = json.loads(raw)
                 scope["user"] = Principal(
-                    data["sub"], "test", data["tenant"], parse_scopes(data["scope"])
+                    data["sub"],
+                    data.get("client", "test"),
+                    data["tenant"],
+                    parse_scopes(data["scope"]),
+                    officer=data.get("officer"),
+                    session_id=data.get("sid"),
                 )
         await self.app(scope, receive, send)
 
 
 def encode(p: Principal) -> str:
-    return json.dumps({"sub": p.subject, "tenant": p.tenant, "scope": p.scope_string})
+    return json.dumps(
+        {
+            "sub": p.subject,
+            "client": p.client_id,
+            "tenant": p.tenant,
+            "scope": p.scope_string,
+            "officer": p.officer,
+            "sid": p.session_id,
+        }
+    )
 
 
 @dataclass

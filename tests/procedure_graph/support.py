@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from auth.principal import Principal
+from schemas.cases.actors import ACTORS, camel
 from tests.procedure.scenario import Town, day
-from tests.procedure_graph.conftest import GraphGateway, town_principal
+from tests.procedure_graph.conftest import GraphGateway, signed_in, town_principal
 
 CHANGE = "number status version seq replayed evidenceIds"
 
@@ -43,6 +44,25 @@ def party(subject: Any) -> dict[str, Any]:
     }
 
 
+ACTOR_INPUTS = {command.__name__: camel(field) for command, field in ACTORS.items()}
+
+
+def actor_named(name: str, input: dict[str, Any]) -> str | None:
+    """The officer `input` of mutation `name` names as its actor (the first of `officers`)."""
+    value = input.get(ACTOR_INPUTS.get(name[0].upper() + name[1:], ""))
+    if isinstance(value, list):
+        return str(value[0]) if value else None
+    return str(value) if value else None
+
+
+def as_actor(p: Principal, name: str, input: dict[str, Any]) -> Principal:
+    """`p` signed in as the actor `input` names, unless `p` is a person already."""
+    if p.officer is not None:
+        return p
+    officer = actor_named(name, input)
+    return signed_in(p, officer) if officer else p
+
+
 @dataclass
 class GraphDriver:
     gateway: GraphGateway
@@ -56,8 +76,12 @@ class GraphDriver:
     def send(
         self, name: str, input: dict[str, Any], as_: Principal | None = None
     ) -> dict[str, Any]:
-        """The raw answer of one mutation (errors included)."""
-        return self.gateway.query(mutation(name), {"input": input}, as_=as_ or self.me)
+        """The raw answer of one mutation (errors included), signed in as the officer the input
+        names as its actor (an act is the signed-in person's: schemas/cases/actors.py) unless
+        `as_` is a person already."""
+        return self.gateway.query(
+            mutation(name), {"input": input}, as_=as_actor(as_ or self.me, name, input)
+        )
 
     def step(self, name: str, number: str, **fields: Any) -> dict[str, Any]:
         """One step on an existing case that must succeed; keeps the version."""

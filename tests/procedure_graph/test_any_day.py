@@ -75,7 +75,7 @@ def test_supervision_stats_of_the_day(day_gateway: GraphGateway, day_world: Worl
     for number in stats["expiringCertificates"]["numbers"]:
         officer = next(o for o in day_world.officers if o.certificate_no == number)
         assert officer.certificate_valid_until is not None
-        assert DAY <= officer.certificate_valid_until <= DAY + timedelta(days=30)
+        assert officer.certificate_valid_until <= DAY + timedelta(days=30)  # or lapsed
     assert stats["overdue"]["decision"] > 0
     assert stats["decided"] > 0 and stats["publicity"]["published"] > 0
 

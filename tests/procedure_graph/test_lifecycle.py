@@ -89,8 +89,10 @@ def test_a_general_and_a_summary_case_through_the_graph(
         assert platform(sandbox).reports[number] == sent[number], number
         arrivals = credit_store(sandbox).publications.arrivals
         assert sum(1 for (wsh, _), _n in arrivals.items() if wsh == number) == 1, number
-    arrived = Counter(f.case_number for f in feedback(sandbox))
-    assert arrived[general] == 1 and arrived[summary] == 1
+    arrived = Counter((f.case_number, f.stage) for f in feedback(sandbox))
+    for stage in ("filed", "decided", "closed"):  # each milestone once (issue 15, item 4)
+        assert arrived[general, stage] == 1, stage
+    assert arrived[summary, "decided"] == arrived[summary, "closed"] == 1
 
     # Case.sync shows the same from the outbox; the case's limits and flags are those of its dates.
     answer = graph_gateway.query(SYNC, {"n": general}, as_=driver.me)

@@ -9,7 +9,7 @@ from typing import Any
 from domain.calendar import default_calendar
 from domain.clock import Clock
 from domain.deadlines import publish_by, serve_by
-from domain.enums import CaseStatus
+from domain.enums import CaseStatus, CertificateStatus
 from sandbox.world import World
 from tests.procedure_graph.conftest import GraphGateway, principal
 
@@ -49,7 +49,9 @@ def expected(world: World, prefix: str, today: date) -> dict[str, Any]:
         if o.tenant.startswith(prefix)
         and o.certificate_no
         and o.certificate_valid_until
-        and today <= o.certificate_valid_until <= today + timedelta(days=30)
+        # lapsed ones included (issue 15, item 5); a revoked one is not expiring
+        and o.certificate_valid_until <= today + timedelta(days=30)
+        and o.certificate_status is not CertificateStatus.REVOKED
     )
     return {
         "asOf": today.isoformat(),
@@ -122,6 +124,13 @@ def test_a_countys_figures_match_the_demo_world(
     assert stats["decided"] > 0 and stats["publicity"]["penalised"] > 0
     assert stats["reconciliation"]["missingOnPlatform"]
     assert stats["caseFileReviews"]["count"] > 0
+    ends = {
+        o.certificate_no: o.certificate_valid_until
+        for o in world.officers
+        if o.certificate_no and o.certificate_valid_until
+    }
+    numbers = stats["expiringCertificates"]["numbers"]
+    assert any(ends[n] < today for n in numbers) and any(ends[n] >= today for n in numbers)
 
 
 def test_a_bureau_sees_its_own_tenants_only(
@@ -140,10 +149,10 @@ def test_a_bureau_sees_its_own_tenants_only(
     assert len(county["expiringCertificates"]["numbers"]) > len(
         want["expiringCertificates"]["numbers"]
     )
+    # another town's figures are refused, not answered with zeros (issue 15)
     elsewhere = graph_gateway.query(STATS, {**variables, "p": "990121002"}, as_=town_bureau)
-    nothing = elsewhere["data"]["supervisionStats"]
-    assert (nothing["decided"], nothing["expiringCertificates"]["count"]) == (0, 0)
-    assert nothing["overdue"] == {"decision": 0, "service": 0}
+    assert elsewhere["data"] is None
+    assert elsewhere["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     no_scope = principal("990121001", "case:read@990121001")
     refused = graph_gateway.query(STATS, variables, as_=no_scope)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -179,6 +179,7 @@ def test_a_transfer_receiver_must_exist(
         driver.town.code,
         f"{driver.me.scope_string} transfer:read@{driver.town.code} "
         f"transfer:write@{driver.town.code}",
+        officer=driver.town.officers[0],  # a transfer is an officer's act
     )
     document = "mutation($input: TransferCaseInput!) { transferCase(input: $input) { number } }"
     answer = driver.gateway.query(

@@ -33,6 +33,9 @@ TABLES = {
     "oauth_client",
     "persisted_document",
     "case_serial",
+    "item_grant_change",
+    "complaint",
+    "training_record",
 }
 
 

@@ -22,6 +22,7 @@ from connectors.store.tables import CaseOfficer, Party
 from domain.enums import CaseStatus, OfficerRole, PenaltyKind, Procedure, PublicityStatus
 from domain.tenancy import TenantFilter
 from gateway.demo.seed import seed, world_rows, world_time
+from gateway.demo.supervision_inputs import supervision_rows
 from sandbox.world import World
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ ALL = TenantFilter.all()
 
 
 def world_counts(world: World) -> dict[str, int]:
+    inputs = supervision_rows(world, world_time)
     return {
         "org": len(world.counties) + len(world.orgs),
         "enforcement_item": len(world.items),
@@ -43,6 +45,10 @@ def world_counts(world: World) -> dict[str, int]:
         "evidence": sum(len(c.evidence) for c in world.cases),
         "case_transfer": len(world.transfers),
         "linked_action": len(world.linked_actions),
+        # issue 15: the supervision inputs derived from the world (gateway/demo/supervision_inputs)
+        "item_grant_change": len(inputs.grant_changes),
+        "complaint": len(inputs.complaints),
+        "training_record": len(inputs.training),
     }
 
 

@@ -14,7 +14,7 @@ import pytest
 from auth.principal import Principal
 from sandbox.world import World
 from tests.procedure.scenario import NOW, day, town_of
-from tests.procedure_graph.conftest import GraphGateway, principal, town_principal
+from tests.procedure_graph.conftest import GraphGateway, principal, signed_in, town_principal
 from tests.procedure_graph.support import GraphDriver, drained, iso, key
 from tests.upstreams import platform
 
@@ -73,7 +73,8 @@ def transfer(driver: GraphDriver, number: str, **extra: Any) -> dict[str, Any]:
         "copyToTenant": PROCURATORATE,  # 抄送 (art. 3)
         **extra,
     }
-    return run(driver.gateway, "transferCase", input, street())
+    # a transfer is an officer's act: sent signed in as the street's officer
+    return run(driver.gateway, "transferCase", input, signed_in(street(), driver.town.officers[0]))
 
 
 def test_the_police_sees_the_case_only_after_the_transfer(driver: GraphDriver) -> None:
@@ -128,7 +129,7 @@ def test_reject_report_back_and_escalate(driver: GraphDriver) -> None:
         gateway,
         "escalateTransfer",
         {"transferId": sent["transferId"], "idempotencyKey": key(), "note": "请求协调"},
-        street(),
+        signed_in(street(), driver.town.officers[0]),
     )
     assert escalated["data"]["escalateTransfer"]["transferStatus"] == "ESCALATED"
 

@@ -16,8 +16,9 @@ import connectors.store.ledger as store
 from auth.issuer.clients import ScopeNotAllowed
 from auth.issuer.issuer import RotationError
 from auth.lookups import LookupBudgetSpent
+from auth.people import DirectoryUnavailable, InvalidPersonToken, UnknownPerson
 from auth.scopes import ScopeError
-from auth.tokens import InvalidToken
+from auth.tokens import InvalidToken, PeopleUnavailable, UnknownOfficer
 from connectors.credit.client import PublicationRejected
 from connectors.errors import (
     UpstreamBadResponse,
@@ -73,6 +74,12 @@ INTERNAL_ONLY: dict[type[BaseException], str] = {
     ManifestError: "loading the persisted-documents manifest (start-up, CLI)",
     BodyTooLarge: "the body-limit middleware answers 413 QUERY_REJECTED itself",
     CommandError: "the token CLI",
+    # people's tokens (issue 14): the validator turns these into InvalidToken subclasses
+    InvalidPersonToken: "the validator: HTTP 401 invalid_token",
+    UnknownPerson: "the validator: UnknownOfficer",
+    DirectoryUnavailable: "the validator: PeopleUnavailable",
+    UnknownOfficer: "the authentication middleware answers HTTP 403 UNKNOWN_OFFICER",
+    PeopleUnavailable: "the authentication middleware answers HTTP 503",
 }
 
 # Bases never raised themselves: each subclass needs its own row, so none inherits one unawares.

@@ -8,7 +8,7 @@ import { gql } from "graphql-tag";
 
 const typeDefs = gql`
   extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable"])
 
   type Case @key(fields: "number") {
     number: String!
@@ -16,8 +16,22 @@ const typeDefs = gql`
     policeReceipt: PoliceReceipt
   }
 
-  type Subject @key(fields: "code", resolvable: false) {
+  "涉案主体: 公安的关注标记 / the police's own field on our Subject (keyed as we key it)"
+  type Subject @key(fields: "code") {
     code: String!
+    policeWatch: Boolean
+  }
+
+  "分页 / the police's own PageInfo, shared with the enforcement graph's"
+  type PageInfo @shareable {
+    hasNextPage: Boolean!
+    endCursor: String
+  }
+
+  type ReceiptPage {
+    "entity lists typed [Case]!, as docs/partners.md asks: one refused case nulls itself only"
+    nodes: [Case]!
+    pageInfo: PageInfo!
   }
 
   type PoliceReceipt {
@@ -29,17 +43,32 @@ const typeDefs = gql`
 
   type Query {
     "受理的移送案件 / case numbers the police received"
-    receivedCases: [Case!]!
+    receivedCases: [Case]!
+    "按案号 / the cases of these numbers, in order"
+    casesByNumber(numbers: [String!]!): [Case]!
+    "分页 / received cases, one page"
+    receiptPage: ReceiptPage!
   }
 `;
 
 // Receipts keyed by case number; the test passes them as JSON in RECEIPTS.
 const receipts = JSON.parse(process.env.RECEIPTS || "{}");
 const seenAuthorization = [];
+// Subject keys the police watch (WATCHED, a JSON list): matched on our key as it reaches them.
+const watched = new Set(JSON.parse(process.env.WATCHED || "[]"));
 
 const resolvers = {
   Query: {
     receivedCases: () => Object.keys(receipts).map((number) => ({ number })),
+    casesByNumber: (_, { numbers }) => numbers.map((number) => ({ number })),
+    receiptPage: () => ({
+      nodes: Object.keys(receipts).map((number) => ({ number })),
+      pageInfo: { hasNextPage: false, endCursor: null },
+    }),
+  },
+  Subject: {
+    __resolveReference: (ref) => ({ code: ref.code }),
+    policeWatch: (s) => watched.has(s.code),
   },
   Case: {
     __resolveReference: (ref) => ({ number: ref.number }),

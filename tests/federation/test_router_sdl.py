@@ -1,0 +1,88 @@
+"""What routers are shown (schemas/federation_sdl.py): federation v2.9, and the security directives
+only when `GATEWAY_FEDERATION_SECURITY=router` declares them for the router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from graphql import parse
+
+from schemas.federation_sdl import FEDERATION_VERSION, without_security
+from schemas.schema import build_schema, federation_sdl
+
+LINK = "https://specs.apollo.dev/federation/v"
+
+
+def directive_names(sdl: str) -> set[str]:
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        for directive in getattr(node, "directives", None) or ():
+            names.add(directive.name.value)
+        for child in getattr(node, "fields", None) or ():
+            walk(child)
+
+    for definition in parse(sdl).definitions:
+        walk(definition)
+    return names
+
+
+def test_the_sdl_links_federation_v2_9() -> None:
+    for mode in ("subgraph", "router"):
+        sdl = federation_sdl(mode)
+        assert f'@link(url: "{LINK}{FEDERATION_VERSION}"' in sdl
+        assert FEDERATION_VERSION == "2.9"
+        assert "v2.11" not in sdl and "v2.10" not in sdl
+
+
+def test_by_default_no_security_feature_reaches_the_router() -> None:
+    sdl = federation_sdl()
+    assert not {"authenticated", "requiresScopes"} & directive_names(sdl)
+    assert '"@authenticated"' not in sdl and '"@requiresScopes"' not in sdl
+    assert "key" in directive_names(sdl)
+
+
+def test_declared_for_the_router_every_rule_is_shown() -> None:
+    sdl = federation_sdl("router")
+    assert {"authenticated", "requiresScopes", "key"} <= directive_names(sdl)
+    link = sdl.splitlines()[0]
+    assert '"@authenticated"' in link and '"@requiresScopes"' in link
+    # only the security directives differ: removing them gives the default SDL byte for byte
+    assert without_security(sdl) == federation_sdl()
+
+
+def test_filtering_keeps_everything_else() -> None:
+    sdl = (
+        'schema @link(url: "x", import: ["@authenticated", "@key", "@requiresScopes"]) '
+        "{ query: Query }\n"
+        'type Query @authenticated { a: Int @requiresScopes(scopes: [["a:b"]]) @deprecated }\n'
+    )
+    assert without_security(sdl) == (
+        'schema @link(url: "x", import: ["@key"]) { query: Query }\n'
+        "type Query { a: Int @deprecated }\n"
+    )
+
+
+@pytest.mark.parametrize("mode", ["subgraph", "router"])
+async def test_service_answers_in_the_configured_mode(mode: Any) -> None:
+    schema = build_schema(open_sdl=True, federation_security=mode)
+    result = await schema.execute("{ _service { sdl } }")
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    assert result.data["_service"]["sdl"] + "\n" == federation_sdl(mode)
+
+
+def test_every_entity_type_declares_the_scope_entities_enforce() -> None:
+    from schemas.federation import entity_scopes, entity_types
+
+    declared = {}
+    for node in parse(federation_sdl("router")).definitions:
+        for directive in getattr(node, "directives", None) or ():
+            if directive.name.value == "requiresScopes" and node.kind.startswith("object"):
+                value: Any = directive.arguments[0].value
+                declared[node.name.value] = tuple(s.value for g in value.values for s in g.values)
+    enforced = {t.__name__: entity_scopes(t) for t in entity_types()}
+    assert set(enforced) == {"Case", "Subject", "Officer", "GridEvent", "Org"}
+    assert {name: declared.get(name) for name in enforced} == enforced
+    assert enforced["Subject"] == ("case:read", "credit:read")

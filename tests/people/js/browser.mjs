@@ -1,0 +1,71 @@
+// Headless Chromium (Debian's, driven by playwright-core) logs into the gateway's IDE with the
+// built-in login (authorization code + PKCE) and runs a query. Prints one JSON line with what it
+// saw; the Python test (tests/ide/test_browser.py) judges it.
+//
+// Environment: IDE_URL (…/graphql), LOGIN_USER, LOGIN_PASSWORD, QUERY, CHROMIUM (executable).
+import { chromium } from "playwright-core";
+
+const { IDE_URL, LOGIN_USER, LOGIN_PASSWORD, QUERY } = process.env;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+const seen = { steps: [] };
+try {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(30000);
+  await page.goto(IDE_URL + "?login");  // the link the demo prints goes straight to the login
+  await page.waitForURL(/\/oauth\/authorize\?.*code_challenge_method=S256/);
+  seen.steps.push("login-link");
+  await page.goto(IDE_URL);
+  await page.waitForSelector(".graphiql-container");
+  seen.before = await page.textContent("#token-status");
+  seen.steps.push("ide");
+
+  await page.click("#login");
+  await page.waitForURL(/\/oauth\/authorize\?/);
+  seen.steps.push("login-form");
+  await page.fill("#password", "wrong-password");
+  await page.fill("#username", LOGIN_USER);
+  await page.click("#login");
+  seen.wrongPassword = await page.textContent("#login-error");
+  await page.fill("#username", LOGIN_USER);
+  await page.fill("#password", LOGIN_PASSWORD);
+  await page.click("#login");
+  await page.waitForURL((url) => url.pathname.endsWith("/graphql") && !url.search);
+  await page.waitForFunction(() => document.getElementById("token-status").textContent.includes("已登录"));
+  seen.after = await page.textContent("#token-status");
+  seen.steps.push("signed-in");
+
+  // The Docs panel after the login, without a reload: the schema was fetched again with the token.
+  await page.click('[aria-label="Show Documentation Explorer"]');
+  await page.waitForSelector(".graphiql-doc-explorer");
+  await page.waitForFunction(() => {
+    const docs = document.querySelector(".graphiql-doc-explorer").textContent;
+    return docs.includes("Query") || docs.includes("Error fetching schema");
+  });
+  seen.docs = await page.textContent(".graphiql-doc-explorer");
+  seen.steps.push("docs");
+
+  // Run a query: put it in the editor's storage and reload (the login stays in localStorage).
+  await page.evaluate((query) => localStorage.setItem("graphiql:query", query), QUERY);
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById("token-status").textContent.includes("已登录"));
+  const answered = page.waitForResponse(
+    (r) => r.url().endsWith("/graphql") && (r.request().postData() || "").includes("totalCount"),
+  );
+  await page.click(".graphiql-execute-button");
+  seen.answer = await (await answered).json();  // what the IDE received…
+  await page.waitForFunction(() => {
+    const result = document.querySelector(".result-window");
+    return result && result.textContent.includes("totalCount");
+  });
+  seen.result = await page.textContent(".result-window");  // …and shows
+  seen.steps.push("query");
+} catch (error) {
+  seen.error = String(error);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(seen));
