@@ -55,7 +55,7 @@ from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, In
 from connectors.store.tables import EnforcementCase, Evidence, Org, Party
 from domain.calendar import HolidayCalendar, local_date
 from domain.deadlines import DeadlinePolicy
-from domain.decisions import check_body_camera
+from domain.decisions import check_body_camera, check_not_withdrawn, closes_withdrawn
 from domain.enums import CaseStatus, ClueSource, EvidenceKind, OfficerRole, Procedure
 from domain.identifiers import InvalidIdentifier, parse_case_number, validate_party_code
 from domain.procedure import (
@@ -505,6 +505,7 @@ class CaseWork:
         async with unit(self.ledger, run) as uow:
             act = await Act.open(uow, command, tenants, certificates)
             check_transition(act.case.procedure, act.case.status, CaseStatus.SERVED)
+            check_not_withdrawn(act.case.withdrawal_kind, "送达", "served")  # art. 48
             officers = await act.enforcers(command.officers)
             run.answer = await act.advance(
                 CaseStatus.SERVED,
@@ -526,6 +527,7 @@ class CaseWork:
         async with unit(self.ledger, run) as uow:
             act = await Act.open(uow, command, tenants, certificates)
             check_transition(act.case.procedure, act.case.status, CaseStatus.EXECUTED)
+            check_not_withdrawn(act.case.withdrawal_kind, "执行", "executed")  # art. 48
             officers = await act.enforcers(command.officers)
             note = f"执行完毕,执法人员 {names(officers)}"
             run.answer = await act.advance(
@@ -546,7 +548,8 @@ class CaseWork:
         async with unit(self.ledger, run) as uow:
             act = await Act.open(uow, command, tenants)
             case = act.case
-            check_close(case.procedure, case.status, case.penalty_kind)
+            if not closes_withdrawn(case.withdrawal_kind, case.status):  # art. 48: void
+                check_close(case.procedure, case.status, case.penalty_kind)
             closer = await act.person(command.closed_by)
             if case.procedure is Procedure.GENERAL:
                 check_leader(closer, "结案审批", "closing a case")

@@ -79,6 +79,24 @@ def check_withdrawal(
         )
 
 
+def check_not_withdrawn(withdrawal: WithdrawalKind | None, what_zh: str, what_en: str) -> None:
+    """A withdrawn (撤销) decision is void: it is neither served nor executed any more."""
+    if withdrawal is WithdrawalKind.WITHDRAW:
+        raise RuleViolation(
+            Rule.DECISION_WITHDRAWAL,
+            f"行政处罚决定已撤销,不能{what_zh}",
+            f"the decision was withdrawn: it cannot be {what_en}",
+        )
+
+
+def closes_withdrawn(withdrawal: WithdrawalKind | None, status: CaseStatus) -> bool:
+    """A case whose decision was withdrawn has nothing left to serve or execute: it closes from
+    any step after the decision."""
+    return withdrawal is WithdrawalKind.WITHDRAW and status in DECIDED_STATUSES - {
+        CaseStatus.CLOSED
+    }
+
+
 def retraction_owed(penalty_kind: PenaltyKind | None, publicity: PublicityStatus) -> bool:
     """A withdrawn or changed decision owes the retraction of its publicity (撤回行政处罚决定
     信息) when a penalty was decided: the 双公示 record was published or is on its way."""

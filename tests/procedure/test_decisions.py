@@ -12,9 +12,11 @@ import pytest
 from domain.calendar import CHINA_STANDARD_TIME, default_calendar
 from domain.decisions import (
     check_body_camera,
+    check_not_withdrawn,
     check_repair_decision,
     check_repair_request,
     check_withdrawal,
+    closes_withdrawn,
     retraction,
     retraction_owed,
 )
@@ -78,6 +80,20 @@ def test_a_change_names_another_penalty() -> None:
             FINE,
             same,
         )
+
+
+def test_a_withdrawn_decision_is_void() -> None:
+    """Neither served nor executed once withdrawn; the case closes from any step after the
+    decision. A changed decision goes on as changed."""
+    w, c = WithdrawalKind.WITHDRAW, WithdrawalKind.CHANGE
+    refused(Rule.DECISION_WITHDRAWAL, check_not_withdrawn, w, "送达", "served")
+    check_not_withdrawn(c, "送达", "served")
+    check_not_withdrawn(None, "送达", "served")
+    assert closes_withdrawn(w, CaseStatus.DECIDED) and closes_withdrawn(w, CaseStatus.SERVED)
+    assert not closes_withdrawn(w, CaseStatus.CLOSED) and not closes_withdrawn(
+        c, CaseStatus.DECIDED
+    )
+    assert not closes_withdrawn(None, CaseStatus.DECIDED)
 
 
 def test_only_a_penalty_owes_a_retraction() -> None:

@@ -20,7 +20,7 @@ from sandbox.world import World
 from tests.clock import TESTS_DAY
 from tests.procedure.scenario import day, town_of
 from tests.procedure_graph.conftest import GraphGateway, principal
-from tests.procedure_graph.support import GraphDriver, drained, iso
+from tests.procedure_graph.support import GraphDriver, drained, iso, key
 from tests.procedure_graph.test_refusals import current, heard_in_june, on, rule
 
 RETRACT_ROUTE = "/v2/penalties:retract"
@@ -146,6 +146,19 @@ def test_a_withdrawn_decision_is_retracted_from_both_systems(driver: GraphDriver
     assert "撤销行政处罚决定:复议撤销" in case["timeline"][-1]["note"]
 
 
+def test_a_withdrawn_decision_is_neither_served_nor_executed(driver: GraphDriver) -> None:
+    """A decision withdrawn before it was served: DECISION_WITHDRAWAL for serving it, and the
+    leader closes the case from DECIDED (nothing left to execute)."""
+    number = decided_in_june(driver, executed=False)
+    driver.step("withdrawDecision", number, **withdrawal(driver, reason="自行纠错"))
+    serve = {"officers": driver.officers()}
+    assert rule(driver.refused("serveDecision", number, **serve)) == "DECISION_WITHDRAWAL"
+    driver.step("closeCase", number, closedBy=driver.town.leader, note="决定已撤销")
+    assert current(driver, number)["status"] == "CLOSED"
+    drained(driver.gateway.sqlite_path)
+    assert retractions_at_credit(driver, number)[0]["reason"] == "自行纠错"
+
+
 def test_a_changed_decision_is_retracted_then_published_anew(driver: GraphDriver) -> None:
     """A change (变更) retracts the old record and publishes the changed penalty after it."""
     number = decided_in_june(driver)
@@ -230,7 +243,11 @@ def test_credit_repair_after_the_minimum_period(driver: GraphDriver) -> None:
         "CREDIT_REPAIR_STATE"
     )
 
-    driver.step("requestCreditRepair", number, **request)
+    once = {"number": number, "version": driver.versions[number], "idempotencyKey": key()}
+    first = driver.send("requestCreditRepair", {**once, **request})["data"]["requestCreditRepair"]
+    again = driver.send("requestCreditRepair", {**once, **request})["data"]["requestCreditRepair"]
+    assert again == {**first, "replayed": True}  # a retry answers the first request
+    driver.versions[number] = first["version"]
     assert read(driver, number)["creditRepair"]["requestedOn"] == TESTS_DAY.isoformat()
     by_officer = {"decidedBy": town.officers[0], "approved": True}
     assert rule(driver.refused("decideCreditRepair", number, **by_officer)) == "DECIDER_AUTHORITY"
