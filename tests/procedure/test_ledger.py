@@ -142,9 +142,13 @@ async def test_a_general_case_from_a_grid_event_to_its_close(
     reports = [s for s in sent if s[1] == CASE_REPORT]
     # reported from the filing on (the approval of a clue is not reported)
     assert [r[2] for r in reports] == [dedupe_key(CASE_REPORT, number, seq) for seq in range(3, 13)]
+    # the smart-city platform hears of each milestone, and the event's ticket is closed last
     assert [s[:2] for s in sent if s[0] is not OutboxTarget.PROVINCIAL] == [
         (OutboxTarget.SMARTCITY, "event.feedback"),  # at filing
         (OutboxTarget.CREDIT, PENALTY_PUBLICATION),  # at the decision
+        (OutboxTarget.SMARTCITY, "event.feedback"),  # decided
+        (OutboxTarget.SMARTCITY, "event.feedback"),  # closed
+        (OutboxTarget.SMARTCITY, "ticket.closing"),  # 12345 办结, after the closing feedback
     ]
     assert all(k.isascii() for _, _, k in sent)  # they travel as Idempotency-Key headers
 
@@ -159,7 +163,14 @@ async def test_a_summary_case(driver: Driver, engine: AsyncEngine) -> None:
         CaseStatus.CLUE, CaseStatus.DECIDED, CaseStatus.CLOSED
     ]  # fmt: skip
     assert sorted(s[1] for s in await outbox(engine)) == sorted(
-        [CASE_REPORT, CASE_REPORT, PENALTY_PUBLICATION, "event.feedback"]
+        [
+            CASE_REPORT,
+            CASE_REPORT,
+            PENALTY_PUBLICATION,
+            "event.feedback",  # decided on the spot
+            "event.feedback",  # closed
+            "ticket.closing",
+        ]
     )
 
 
