@@ -10,6 +10,7 @@ import pytest
 
 from domain.calendar import CHINA_STANDARD_TIME, default_calendar
 from domain.decisions import check_body_camera, check_repair_request, check_withdrawal
+from domain.entry import check_late_entry
 from domain.enums import (
     CaseStatus,
     CertificateStatus,
@@ -566,6 +567,16 @@ REFUSALS += [
             EvidenceKind.BODY_CAMERA_VIDEO,
             datetime(2026, 6, 1, 9, tzinfo=CHINA_STANDARD_TIME),
             datetime(2026, 6, 6, 9, tzinfo=CHINA_STANDARD_TIME),
+        ),
+    ),
+    (
+        Rule.LATE_ENTRY_REASON,
+        "an act entered 120 days after its date without a reason (补录, art. 47)",
+        lambda: check_late_entry(
+            datetime(2026, 6, 1, 9, tzinfo=CHINA_STANDARD_TIME),
+            datetime(2026, 9, 29, 9, tzinfo=CHINA_STANDARD_TIME),
+            timedelta(hours=72),
+            None,
         ),
     ),
 ]
