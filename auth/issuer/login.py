@@ -378,8 +378,11 @@ class Login:
             params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         username, password = params.pop("username", ""), params.pop("password", "")
         server = LoginServer(self)
-        oauth = _ParamsRequest(request.method, self.base + AUTHORIZE_PATH, request.headers, params)
         try:
+            # authlib refuses plain http off loopback (InsecureTransportError): an error page
+            oauth = _ParamsRequest(
+                request.method, self.base + AUTHORIZE_PATH, request.headers, params
+            )
             grant = server.get_consent_grant(oauth)
         except OAuth2Error as error:
             if getattr(error, "redirect_uri", None):  # a checked redirect URI: tell the client

@@ -14,7 +14,7 @@ const browser = await chromium.launch({
 const seen = { steps: [] };
 try {
   const page = await browser.newPage();
-  page.setDefaultTimeout(30000);
+  page.setDefaultTimeout(90000);  // a loaded CI machine renders GraphiQL slowly
   await page.goto(IDE_URL + "?login");  // the link the demo prints goes straight to the login
   await page.waitForURL(/\/oauth\/authorize\?.*code_challenge_method=S256/);
   seen.steps.push("login-link");
@@ -52,6 +52,11 @@ try {
   await page.evaluate((query) => localStorage.setItem("graphiql:query", query), QUERY);
   await page.reload();
   await page.waitForFunction(() => document.getElementById("token-status").textContent.includes("已登录"));
+  // the editor holds the stored query before it is run
+  await page.waitForFunction(() => {
+    const editor = document.querySelector(".graphiql-query-editor");
+    return editor && editor.textContent.includes("totalCount");
+  });
   const answered = page.waitForResponse(
     (r) => r.url().endsWith("/graphql") && (r.request().postData() || "").includes("totalCount"),
   );
