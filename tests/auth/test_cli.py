@@ -45,7 +45,9 @@ def test_operator_commands_on_a_sqlite_store(
     env = {
         **os.environ,
         "GATEWAY_SQLITE_PATH": path,
-        "GATEWAY_TOKEN_TTL": "60",
+        # Long enough for the first token to outlive the dozen commands below, each a Python
+        # process of its own (minutes on a loaded machine).
+        "GATEWAY_TOKEN_TTL": "900",
         "GATEWAY_OAUTH_CLIENTS": json.dumps(configured),
         # the commands' clock on the tests' day, as the gateway's below (settings_for)
         "GATEWAY_TODAY": TESTS_DAY.isoformat(),
@@ -84,7 +86,7 @@ def test_operator_commands_on_a_sqlite_store(
 
     from gateway.app import create_app
 
-    settings = settings_for(sandbox_session, path, dev_principal=False, token_ttl=60)
+    settings = settings_for(sandbox_session, path, dev_principal=False, token_ttl=900)
     server = start_in_thread("cli-gateway", create_app(settings), SandboxControls("cli"))
     try:
         for printed in (old, new, narrow.stdout.strip()):
