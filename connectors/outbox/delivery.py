@@ -15,6 +15,7 @@ from connectors.credit.client import PublicationRejected
 from connectors.credit.records import PenaltyPublicityRecord, PublishResult
 from connectors.errors import UpstreamConflict, UpstreamNotFound
 from connectors.outbox.messages import (
+    CASE_PUBLICITY,
     CASE_REPORT,
     EVENT_FEEDBACK,
     PENALTY_PUBLICATION,
@@ -23,12 +24,13 @@ from connectors.outbox.messages import (
     TicketClosing,
     feedback_of,
     publication_of,
+    publicity_report_of,
     report_of,
     ticket_closing_of,
     transfer_report_of,
 )
 from connectors.outbox.queue import Claimed
-from connectors.provincial.records import CaseReport, TransferReport
+from connectors.provincial.records import CaseReport, PublicityRecord, TransferReport
 from connectors.resilience import CircuitOpen
 from connectors.smartcity.contract import FeedbackStage
 from connectors.smartcity.records import GridEventRecord, HotlineTicketRecord
@@ -44,6 +46,8 @@ class CaseReporter(Protocol):
     async def report_case(self, report: CaseReport, idempotency_key: str) -> None: ...
 
     async def report_transfer(self, report: TransferReport, idempotency_key: str) -> None: ...
+
+    async def report_publicity(self, record: PublicityRecord, idempotency_key: str) -> None: ...
 
 
 class PenaltyPublisher(Protocol):
@@ -104,6 +108,9 @@ class UpstreamDeliverer:
             if message.kind == TRANSFER_REPORT:
                 report = transfer_report_of(payload)
                 return self.provincial.report_transfer(report, message.dedupe_key)
+            if message.kind == CASE_PUBLICITY:
+                record = publicity_report_of(payload)
+                return self.provincial.report_publicity(record, message.dedupe_key)
             if message.kind == PENALTY_PUBLICATION:
                 # The credit system is idempotent on (decision number, issuing body).
                 return self.credit.publish_penalty(publication_of(payload))

@@ -15,13 +15,14 @@ from datetime import date, datetime
 from typing import Any
 
 from connectors.credit.records import PenaltyPublicityRecord
-from connectors.provincial.records import CaseReport, TransferReport
+from connectors.provincial.records import CaseReport, PublicityRecord, TransferReport
 from connectors.store.tables import CASE_NUMBER, OutboxEntry, OutboxTarget
-from domain.enums import CaseStatus, PartyKind, PenaltyKind
+from domain.enums import CaseStatus, PartyKind, PenaltyKind, PublicityStatus
 from domain.transfers import TransferKind, TransferState
 
 __all__ = [
     "CASE_NUMBER",
+    "CASE_PUBLICITY",
     "CASE_REPORT",
     "EVENT_FEEDBACK",
     "PENALTY_PUBLICATION",
@@ -36,6 +37,8 @@ __all__ = [
     "feedback_of",
     "penalty_publication",
     "publication_of",
+    "publicity_report",
+    "publicity_report_of",
     "report_of",
     "ticket_closing",
     "ticket_closing_of",
@@ -48,6 +51,7 @@ PENALTY_PUBLICATION = "penalty.publication"  # 双公示 to the credit system
 EVENT_FEEDBACK = "event.feedback"  # the case number back to the smart-city platform
 TRANSFER_REPORT = "transfer.report"  # 移送 to the provincial platform's 行刑衔接 register
 TICKET_CLOSING = "ticket.closing"  # 办结 of the 12345 ticket behind the case's event
+CASE_PUBLICITY = "case.publicity"  # 公示报送: the ledger's publicity to the provincial platform
 
 FILED, DECIDED, CLOSED = "filed", "decided", "closed"  # the milestones the platform is told
 
@@ -205,6 +209,26 @@ def publication_of(payload: dict[str, Any]) -> PenaltyPublicityRecord:
             PenaltyKind(k) for k in payload.get("additional_penalty_kinds", ())
         ),
     )
+
+
+# --- 公示报送: the ledger's publicity as the provincial platform gets it ------------------------
+
+
+def publicity_report(tenant: str, record: PublicityRecord) -> OutboxEntry:
+    """Queued when the ledger's publicity of the case changes (the credit system took the
+    record): one per case and state, so the platform's `gszt` follows the ledger's."""
+    payload = {
+        CASE_NUMBER: record.number,
+        "status": record.status.value,
+        "published_on": _plain(record.published_on),
+    }
+    key = f"{CASE_PUBLICITY}-{_digest(record.number)}-{record.status.value.lower()}"
+    return OutboxEntry(tenant, OutboxTarget.PROVINCIAL, CASE_PUBLICITY, key, payload)
+
+
+def publicity_report_of(payload: dict[str, Any]) -> PublicityRecord:
+    status = PublicityStatus(payload["status"])
+    return PublicityRecord(payload[CASE_NUMBER], status, _date(payload.get("published_on")))
 
 
 # --- feedback to the smart-city platform ------------------------------------------------------
