@@ -65,6 +65,7 @@ from domain.procedure import (
     check_close,
     check_decision,
     check_decision_in_time,
+    check_decision_step,
     check_discussion,
     check_extension,
     check_filing_approved,
@@ -422,7 +423,7 @@ class CaseWork:
         async with unit(self.ledger, run) as uow:
             act = await Act.open(uow, command, tenants)
             case = act.case
-            check_transition(case.procedure, case.status, CaseStatus.DECIDED)
+            check_decision_step(case.procedure, case.status)
             penalty = (
                 penalty_of(command.penalty_kind, command.fine) if command.penalty_kind else None
             )

@@ -185,6 +185,25 @@ def check_transition(procedure: Procedure, current: CaseStatus, target: CaseStat
     )
 
 
+def check_decision_step(procedure: Procedure, current: CaseStatus) -> None:
+    """The decision's place in the order of steps: a general-procedure case still being
+    investigated, or notified but not yet heard, is refused for what it lacks (arts. 44, 45,
+    62: NOTICE_BEFORE_DECISION), not as a mere step out of order."""
+    if procedure is Procedure.GENERAL and current in (_S.FILED, _S.INVESTIGATING):
+        raise RuleViolation(
+            Rule.NOTICE_BEFORE_DECISION,
+            "作出处罚决定前须告知拟处罚内容及事实、理由、依据",
+            "the party must be notified of the intended penalty before a decision",
+        )
+    if procedure is Procedure.GENERAL and current is _S.NOTIFIED:
+        raise RuleViolation(
+            Rule.NOTICE_BEFORE_DECISION,
+            "作出处罚决定前须听取当事人陈述申辩(或其放弃)",
+            "the party's statement and defence (or its waiver) must be heard before a decision",
+        )
+    check_transition(procedure, current, _S.DECIDED)
+
+
 def check_act_time(previous: datetime | None, at: datetime) -> None:
     """Acts are recorded in the order they happened: none before the case's last step."""
     if previous is not None and at < previous:
