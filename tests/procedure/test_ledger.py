@@ -161,9 +161,9 @@ async def test_a_summary_case(driver: Driver, engine: AsyncEngine) -> None:
     assert [s[1] for s in await timeline(engine, number)] == [
         CaseStatus.CLUE, CaseStatus.DECIDED, CaseStatus.CLOSED
     ]  # fmt: skip
+    closing = ["event.feedback", "ticket.closing"]  # closed: the event 结案, its 12345 ticket
     assert sorted(s[1] for s in await outbox(engine)) == sorted(
-        [CASE_REPORT, CASE_REPORT, PENALTY_PUBLICATION, "event.feedback"]
-        + ["event.feedback", "ticket.closing"]  # closed: the event 结案, its 12345 ticket
+        [CASE_REPORT, CASE_REPORT, PENALTY_PUBLICATION, "event.feedback", *closing]
     )
 
 

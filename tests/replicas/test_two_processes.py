@@ -288,10 +288,9 @@ def test_both_relays_deliver_every_outbox_record_exactly_once(
     for number in numbers:
         assert sum(1 for (wsh, _), _n in publications.arrivals.items() if wsh == number) == 1
     general, summary = numbers  # each milestone once (issue 15, item 4)
-    assert Counter((f.case_number, f.stage) for f in feedback(sandbox)) == Counter(
-        [(general, "filed"), (general, "decided"), (general, "closed")]
-        + [(summary, "decided"), (summary, "closed")]
-    )
+    milestones = [(general, s) for s in ("filed", "decided", "closed")]
+    milestones += [(summary, s) for s in ("decided", "closed")]
+    assert Counter((f.case_number, f.stage) for f in feedback(sandbox)) == Counter(milestones)
 
 
 @pytest.fixture
