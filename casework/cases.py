@@ -29,6 +29,7 @@ from casework.commands import (
     ApproveFiling,
     CloseCase,
     CommandResult,
+    CorrectParty,
     DecideCase,
     DecideSummary,
     DiscussCase,
@@ -44,10 +45,11 @@ from casework.commands import (
     ReviewCase,
     ServeDecision,
 )
+from casework.parties import correct
 from casework.ports import AfterCommit, CertificateLookup, Ledger, UnitOfWork
 from casework.units import Run, finish, start, unit
 from connectors.events import CaseEvent
-from connectors.outbox.messages import CLOSED, DECIDED
+from connectors.outbox.messages import CLOSED, DECIDED, PENALTY_PUBLICATION
 from connectors.provincial.records import CertificateRecord
 from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, InvalidCommand
 from connectors.store.tables import EnforcementCase, Evidence, Org, Party
@@ -72,6 +74,7 @@ from domain.procedure import (
     check_filing_approver,
     check_leader,
     check_not_auxiliary,
+    check_party_kind,
     check_penalty_in_item,
     check_reviewer,
     check_silence,
@@ -130,6 +133,7 @@ class CaseWork:
             party_code = validate_party_code(command.party.code)
         except InvalidIdentifier as exc:
             raise InvalidCommand(str(exc)) from exc
+        check_party_kind(party_code, command.party.kind)  # issue 15: kind agrees with the code
         with_event = command.source in (ClueSource.GRID_EVENT, ClueSource.HOTLINE_12345)
         if with_event and not command.source_event_id:
             raise InvalidCommand("网格事件/12345 线索须关联事件 / name the grid event")
@@ -572,6 +576,37 @@ class CaseWork:
                 publish=True,
                 feedback=f"已当场处罚,决定书文号 {case.number}",
                 stage=DECIDED,
+            )
+        return await self._finish(run)
+
+    # --- corrections of the record (issue 15, item 5) ----------------------------------------
+
+    async def correct_party(
+        self, command: CorrectParty, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """更正当事人信息, approved by a leader: the party's record set right; a filed case is
+        reported again and a decided penalty published again with the corrected party."""
+        run = await self._start("correctParty", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            case = act.case
+            leader = await act.person(command.corrected_by)
+            check_leader(leader, "更正当事人信息", "correcting the party")
+            party = await uow.party(case.tenant, case.party_code)
+            assert party is not None
+            note = correct(party, command)
+            uow.add(party)
+            if case.decided_on is not None and case.penalty_kind is not None:
+                # the 双公示 record the credit system refused for the wrong party: replaced
+                await uow.supersede_failed(case.number, PENALTY_PUBLICATION)
+            run.answer = await act.advance(
+                case.status,
+                leader.id,
+                note,
+                report=case.filed_on is not None,
+                publish=case.decided_on is not None and case.penalty_kind is not None,
             )
         return await self._finish(run)
 

@@ -23,6 +23,7 @@ from domain.enums import (
     PenaltyKind,
     Procedure,
 )
+from domain.identifiers import is_id_number_shape
 
 MIN_ENFORCERS = 2  # art. 42: 执法人员不得少于两人
 SUMMARY_FINE_PERSON = 200  # art. 51, yuan: a citizen (公民)
@@ -56,6 +57,7 @@ class Rule(LabelledEnum):
     TIME_LIMIT_EXTENSION = ("TIME_LIMIT_EXTENSION", "延长办案期限须经负责人在期限届满前批准")
     DECISION_TIME_LIMIT = ("DECISION_TIME_LIMIT", "超过办案期限且未经批准延长,不得作出处罚决定")
     DISCUSSION_QUORUM = ("DISCUSSION_QUORUM", "集体讨论须有规定人数的负责人参加")
+    PARTY_KIND = ("PARTY_KIND", "当事人类别须与其证件号码相符")
 
 
 class DefenceKind(LabelledEnum):
@@ -202,6 +204,25 @@ def check_decision_step(procedure: Procedure, current: CaseStatus) -> None:
             "the party's statement and defence (or its waiver) must be heard before a decision",
         )
     check_transition(procedure, current, _S.DECIDED)
+
+
+def check_party_kind(code: str, kind: PartyKind) -> None:
+    """An 18-digit resident ID number names a natural person; a unified social credit code an
+    organisation or a 个体工商户 (GB 32100-2015). The 双公示 record cannot be published for a
+    party whose category contradicts its identifier."""
+    person = is_id_number_shape(code)
+    if person == (kind is PartyKind.NATURAL_PERSON):
+        return
+    if person:
+        zh, en = "身份证号码对应的当事人应为自然人", "an ID number names a natural person"
+    else:
+        zh = "统一社会信用代码对应的当事人应为法人及非法人组织或个体工商户"
+        en = "a credit code names an organisation or an individual business"
+    raise RuleViolation(
+        Rule.PARTY_KIND,
+        f"{zh}(登记为{kind.label})",
+        f"{en} (recorded as {kind.value})",
+    )
 
 
 def check_act_time(previous: datetime | None, at: datetime) -> None:

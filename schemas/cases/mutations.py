@@ -30,6 +30,7 @@ from casework.commands import (
     ApproveFiling,
     CloseCase,
     CommandResult,
+    CorrectParty,
     DecideCase,
     DecideSummary,
     DiscussCase,
@@ -193,6 +194,14 @@ COMMANDS: tuple[CaseCommand[Any], ...] = (
         CaseWork.decide_summary,
         "简易程序当场处罚 / summary decision on the spot from the clue",
         "简易程序当场处罚",
+    ),
+    # issue 15, item 5: a wrongly recorded party set right (PARTY_KIND checks it)
+    CaseCommand(
+        CorrectParty,
+        "write",
+        CaseWork.correct_party,
+        "更正当事人信息 / correct the recorded party (a leader approves)",
+        "更正当事人信息",
     ),
 )
 
