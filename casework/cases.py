@@ -30,6 +30,7 @@ from casework.commands import (
     ApproveFiling,
     CloseCase,
     CommandResult,
+    CorrectParty,
     DecideCase,
     DecideSummary,
     DiscussCase,
@@ -46,10 +47,11 @@ from casework.commands import (
     ServeDecision,
 )
 from casework.documents import FILING_APPROVAL, PENALTY_DECISION, document_of, signed
+from casework.parties import correct
 from casework.ports import AfterCommit, CertificateLookup, DocumentSigner, Ledger, UnitOfWork
 from casework.units import Run, finish, start, unit
 from connectors.events import CaseEvent
-from connectors.outbox.messages import CLOSED, DECIDED
+from connectors.outbox.messages import CLOSED, DECIDED, PENALTY_PUBLICATION
 from connectors.provincial.records import CertificateRecord
 from connectors.store.ledger import AllocationCollision, Conflict, Forbidden, InvalidCommand
 from connectors.store.tables import EnforcementCase, Evidence, Org, Party
@@ -68,12 +70,14 @@ from domain.procedure import (
     check_close,
     check_decision,
     check_decision_in_time,
+    check_decision_step,
     check_discussion,
     check_extension,
     check_filing_approved,
     check_filing_approver,
     check_leader,
     check_not_auxiliary,
+    check_party_kind,
     check_penalty_in_item,
     check_reviewer,
     check_silence,
@@ -142,6 +146,7 @@ class CaseWork:
             party_code = validate_party_code(command.party.code)
         except InvalidIdentifier as exc:
             raise InvalidCommand(str(exc)) from exc
+        check_party_kind(party_code, command.party.kind)  # issue 15: kind agrees with the code
         with_event = command.source in (ClueSource.GRID_EVENT, ClueSource.HOTLINE_12345)
         if with_event and not command.source_event_id:
             raise InvalidCommand("网格事件/12345 线索须关联事件 / name the grid event")
@@ -443,7 +448,7 @@ class CaseWork:
         async with unit(self.ledger, run) as uow:
             act = await Act.open(uow, command, tenants)
             case = act.case
-            check_transition(case.procedure, case.status, CaseStatus.DECIDED)
+            check_decision_step(case.procedure, case.status)
             penalty = (
                 penalty_of(command.penalty_kind, command.fine) if command.penalty_kind else None
             )
@@ -622,6 +627,37 @@ class CaseWork:
                 feedback=f"已当场处罚,决定书文号 {case.number}",
                 stage=DECIDED,
                 on_step=signed(decision, self.signer),
+            )
+        return await self._finish(run)
+
+    # --- corrections of the record (issue 15, item 5) ----------------------------------------
+
+    async def correct_party(
+        self, command: CorrectParty, *, tenants: TenantFilter, idempotency_key: str
+    ) -> CommandResult:
+        """更正当事人信息, approved by a leader: the party's record set right; a filed case is
+        reported again and a decided penalty published again with the corrected party."""
+        run = await self._start("correctParty", command, tenants, idempotency_key)
+        if run.answer is not None:
+            return run.answer
+        async with unit(self.ledger, run) as uow:
+            act = await Act.open(uow, command, tenants)
+            case = act.case
+            leader = await act.person(command.corrected_by)
+            check_leader(leader, "更正当事人信息", "correcting the party")
+            party = await uow.party(case.tenant, case.party_code)
+            assert party is not None
+            note = correct(party, command)
+            uow.add(party)
+            if case.decided_on is not None and case.penalty_kind is not None:
+                # the 双公示 record the credit system refused for the wrong party: replaced
+                await uow.supersede_failed(case.number, PENALTY_PUBLICATION)
+            run.answer = await act.advance(
+                case.status,
+                leader.id,
+                note,
+                report=case.filed_on is not None,
+                publish=case.decided_on is not None and case.penalty_kind is not None,
             )
         return await self._finish(run)
 

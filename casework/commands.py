@@ -286,6 +286,23 @@ class DecideCreditRepair:
     at: When = None
 
 
+@dataclass(frozen=True, slots=True)
+class CorrectParty:
+    """更正当事人信息: the party as wrongly recorded (its category, name or legal
+    representative) set right with the reason, approved by a leader; its code names it and
+    stays. Fields left out keep their value."""
+
+    number: str
+    corrected_by: Annotated[str, Doc("批准更正的负责人 / the approving leader (an officer id)")]
+    reason: str
+    kind: Annotated[PartyKind | None, Doc("更正后的当事人类别 / the right category")] = None
+    name: str | None = None
+    legal_representative: str | None = None
+    legal_representative_id: str | None = None
+    expected_version: Annotated[int | None, VERSION] = None
+    at: When = None
+
+
 Command = (
     RegisterClue
     | ApproveFiling
@@ -306,6 +323,7 @@ Command = (
     | WithdrawDecision
     | RequestCreditRepair
     | DecideCreditRepair
+    | CorrectParty
 )
 
 

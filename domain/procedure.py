@@ -23,6 +23,7 @@ from domain.enums import (
     PenaltyKind,
     Procedure,
 )
+from domain.identifiers import is_id_number_shape
 
 MIN_ENFORCERS = 2  # art. 42: 执法人员不得少于两人
 SUMMARY_FINE_PERSON = 200  # art. 51, yuan: a citizen (公民)
@@ -74,6 +75,7 @@ class Rule(LabelledEnum):
     GRANT_RETROACTIVE = ("GRANT_RETROACTIVE", "赋权调整不溯及既往")
     COMPLAINT_STATE = ("COMPLAINT_STATE", "投诉举报已办结,不能再次答复")
     LATE_ENTRY_REASON = ("LATE_ENTRY_REASON", "补录须说明理由")  # issue 14: domain/entry.py
+    PARTY_KIND = ("PARTY_KIND", "当事人类别须与其证件号码相符")
 
 
 class DefenceKind(LabelledEnum):
@@ -200,6 +202,44 @@ def check_transition(procedure: Procedure, current: CaseStatus, target: CaseStat
         Rule.STEP_ORDER,
         f"{procedure.label}案件处于「{current.label}」,不能进入「{target.label}」(可进入:{shown})",
         f"a {procedure.value} case at {current.value} cannot go to {target.value}",
+    )
+
+
+def check_decision_step(procedure: Procedure, current: CaseStatus) -> None:
+    """The decision's place in the order of steps: a general-procedure case still being
+    investigated, or notified but not yet heard, is refused for what it lacks (arts. 44, 45,
+    62: NOTICE_BEFORE_DECISION), not as a mere step out of order."""
+    if procedure is Procedure.GENERAL and current in (_S.FILED, _S.INVESTIGATING):
+        raise RuleViolation(
+            Rule.NOTICE_BEFORE_DECISION,
+            "作出处罚决定前须告知拟处罚内容及事实、理由、依据",
+            "the party must be notified of the intended penalty before a decision",
+        )
+    if procedure is Procedure.GENERAL and current is _S.NOTIFIED:
+        raise RuleViolation(
+            Rule.NOTICE_BEFORE_DECISION,
+            "作出处罚决定前须听取当事人陈述申辩(或其放弃)",
+            "the party's statement and defence (or its waiver) must be heard before a decision",
+        )
+    check_transition(procedure, current, _S.DECIDED)
+
+
+def check_party_kind(code: str, kind: PartyKind) -> None:
+    """An 18-digit resident ID number names a natural person; a unified social credit code an
+    organisation or a 个体工商户 (GB 32100-2015). The 双公示 record cannot be published for a
+    party whose category contradicts its identifier."""
+    person = is_id_number_shape(code)
+    if person == (kind is PartyKind.NATURAL_PERSON):
+        return
+    if person:
+        zh, en = "身份证号码对应的当事人应为自然人", "an ID number names a natural person"
+    else:
+        zh = "统一社会信用代码对应的当事人应为法人及非法人组织或个体工商户"
+        en = "a credit code names an organisation or an individual business"
+    raise RuleViolation(
+        Rule.PARTY_KIND,
+        f"{zh}(登记为{kind.label})",
+        f"{en} (recorded as {kind.value})",
     )
 
 

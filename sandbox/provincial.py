@@ -140,6 +140,7 @@ class PlatformState:
     transfer_reports: Counter[str] = field(default_factory=Counter)  # stored reports per ysbh
     rejected_tokens: int = 0  # answers with code 4010
     retractions: dict[str, dict[str, Any]] = field(default_factory=dict)  # 公示撤回, by ajbh
+    publicity_reports: Counter[str] = field(default_factory=Counter)  # 公示报送 stored per ajbh
 
     def revoke_tokens(self) -> None:
         self.tokens.clear()
@@ -517,6 +518,34 @@ class Platform:
         """The retractions as stored (tests and operators look inside)."""
         return JSONResponse({"retractions": self.state.retractions})
 
+    async def report_publicity(
+        self, body: Mapping[str, Any], request: Request, client_id: str
+    ) -> Any:
+        """公示报送: the enforcing body's publicity of a reported case (gszt, gsrq)."""
+        key = request.headers.get("idempotency-key", "").strip()
+        if not key:
+            raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
+        fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        seen = self.state.idempotency.get((client_id, key))
+        if seen is not None:
+            if seen[0] != fingerprint:
+                raise PlatformError(CONFLICT)
+            return seen[1]
+        number = _text(body, "ajbh")
+        status = _code(body, "gszt", PUBLICITY)
+        on = _date(body, "gsrq", required=status == PUBLICITY[PublicityStatus.PUBLISHED])
+        case = self.state.cases.get(number)
+        if case is None:
+            raise PlatformError(NOT_FOUND, f"案件 {number} 未归集")
+        case["gszt"] = status
+        if on is not None:
+            self.state.published_on[number] = on
+        self.state.publicity_reports[number] += 1
+        received = self.clock.now().astimezone(CHINA_STANDARD_TIME).strftime(DATETIME)
+        result = {"ajbh": number, "gszt": status, "jssj": received}
+        self.state.idempotency[(client_id, key)] = (fingerprint, result)
+        return result
+
     async def publicity(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
         records = []
         for case in self._cases(_text_list(body, "ajbhList")):
@@ -626,6 +655,20 @@ class Publicity(BaseModel):
     ajbh: str = Field(description="案号")
     gszt: str = _codes("公示状态", PUBLICITY)
     gsrq: date | None = Field(None, description="公示日期 yyyy-MM-dd")
+
+
+class PublicityReportWire(BaseModel):
+    """公示报送"""
+
+    ajbh: str = Field(description="案号")
+    gszt: str = _codes("公示状态", PUBLICITY)
+    gsrq: date | None = Field(None, description="公示日期 yyyy-MM-dd (已公示时必填)")
+
+
+class PublicityReceipt(BaseModel):
+    ajbh: str
+    gszt: str
+    jssj: str = Field(description="接收时间")
 
 
 class ReviewScore(BaseModel):
@@ -880,6 +923,21 @@ API = Api(
             "publicityByNumbers", "/api/zfjd/gscx", "按案号查询公示状态", CaseNumbers, PublicityList
         ),
         _api(
+            "reportPublicity",
+            "/api/zfjd/gsbs",
+            "公示报送 (已归集案件的公示状态与公示日期)",
+            PublicityReportWire,
+            PublicityReceipt,
+            parameters=[
+                Parameter(
+                    "Idempotency-Key",
+                    "header",
+                    "同键同体返回首次结果; 同键异体返回 4090",
+                    required=True,
+                )
+            ],
+        ),
+        _api(
             "reviewScores",
             "/api/zfjd/pcdf",
             "案卷评查得分 (按行政区划与决定日期区间)",
@@ -920,6 +978,7 @@ def create_app(
         "reportTransfer": platform.api(platform.transfer),
         "publicityByNumbers": platform.api(platform.publicity),
         "reportRetraction": platform.api(platform.retraction),
+        "reportPublicity": platform.api(platform.report_publicity),
         "reviewScores": platform.api(platform.review_scores),
         "health": platform.health,
     }

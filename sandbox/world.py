@@ -12,7 +12,7 @@ own field style; the store seed maps it into tables.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -509,6 +509,18 @@ _EVENT_CATEGORIES = (
     "户外广告",
     "油烟扰民",
 )
+# The catalogue item a case opened from an event of each category is about (issue 15: the demo
+# world's events and cases agree in category).
+_ITEM_OF_EVENT = {
+    "占道经营": "占道经营",
+    "违章搭建": "违章搭建",
+    "环境卫生": "露天焚烧垃圾",
+    "渣土运输": "渣土运输违规",
+    "乱堆乱放": "乱堆乱放",
+    "噪声扰民": "噪声污染扰民",
+    "户外广告": "擅自设置户外广告",
+    "油烟扰民": "餐饮油烟超标排放",
+}
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢"
 _GIVEN = "伟芳娜敏静秀英丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华志强春梅海燕晓东红梅玉兰子涵浩然欣怡宇轩"
 _COMPANY_WORDS = (
@@ -882,9 +894,16 @@ class _Gen:
                     )
                 becomes_case = subject is not None and self.r.random() < 0.6
                 case_number = None
+                item: EnforcementItem | None = None
                 if becomes_case:
                     case_serial += 1
                     case_number = f"{town.short_name}综执罚〔{reported.year}〕{case_serial}号"
+                    item, matched = self._item_of_event(category, granted, items_by_code)
+                    if matched != category:  # the town holds no power over it: another event
+                        category = matched
+                        if ticket_id:
+                            ticket = replace(self.w.tickets[-1], content=f"市民反映{category}问题")
+                            self.w.tickets[-1] = ticket
                 age = (today - reported.date()).days
                 if case_number:
                     ev_status = (
@@ -921,8 +940,7 @@ class _Gen:
                         ticket_id=ticket_id,
                     )
                 )
-                if case_number and subject:
-                    item = items_by_code[self.r.choice(granted)]
+                if case_number and subject and item:
                     self.w.cases.append(
                         self._case(
                             case_number,
@@ -952,6 +970,18 @@ class _Gen:
                     )
                 )
         self._provincial_and_credit_for_local_cases()
+
+    def _item_of_event(
+        self, category: str, granted: list[str], items: dict[str, EnforcementItem]
+    ) -> tuple[EnforcementItem, str]:
+        """The granted item a case from an event of `category` is about, and the category; a
+        category whose item the town does not hold becomes one whose item it holds."""
+        held = {items[code].name: items[code] for code in granted}
+        if _ITEM_OF_EVENT[category] in held:
+            return held[_ITEM_OF_EVENT[category]], category
+        options = sorted(c for c, name in _ITEM_OF_EVENT.items() if name in held)
+        other = self.r.choice(options)
+        return held[_ITEM_OF_EVENT[other]], other
 
     def _case(
         self,

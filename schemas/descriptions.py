@@ -36,6 +36,7 @@ TYPES = {
     "DropClueInput": "线索不予立案 / dropping a clue",
     "ApproveFilingInput": "立案审批 / a leader's approval of the filing",
     "ExtendTimeLimitInput": "延长办案期限 / a leader's extension of the time limit (art. 60)",
+    "CorrectPartyInput": "更正当事人信息 / a leader's correction of the recorded party",
     "FileCaseInput": "立案 / filing a case (approved by a leader first)",
     "RecordEvidenceInput": "调查取证 / recording evidence",
     "MarkComplexInput": "复杂案件标记 / marking a case complex (longer time limit)",

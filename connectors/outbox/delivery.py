@@ -21,6 +21,7 @@ from connectors.credit.records import (
 )
 from connectors.errors import UpstreamConflict, UpstreamNotFound
 from connectors.outbox.messages import (
+    CASE_PUBLICITY,
     CASE_REPORT,
     CREDIT_REPAIR,
     EVENT_FEEDBACK,
@@ -34,13 +35,19 @@ from connectors.outbox.messages import (
     feedback_of,
     penalty_retraction_of,
     publication_of,
+    publicity_report_of,
     publicity_retraction_of,
     report_of,
     ticket_closing_of,
     transfer_report_of,
 )
 from connectors.outbox.queue import Claimed
-from connectors.provincial.records import CaseReport, RetractionReport, TransferReport
+from connectors.provincial.records import (
+    CaseReport,
+    PublicityRecord,
+    RetractionReport,
+    TransferReport,
+)
 from connectors.resilience import CircuitOpen
 from connectors.smartcity.contract import FeedbackStage
 from connectors.smartcity.records import GridEventRecord, HotlineTicketRecord
@@ -58,6 +65,7 @@ class CaseReporter(Protocol):
     async def report_transfer(self, report: TransferReport, idempotency_key: str) -> None: ...
 
     async def report_retraction(self, report: RetractionReport, idempotency_key: str) -> None: ...
+    async def report_publicity(self, record: PublicityRecord, idempotency_key: str) -> None: ...
 
 
 class PenaltyPublisher(Protocol):
@@ -122,6 +130,9 @@ class UpstreamDeliverer:
             if message.kind == TRANSFER_REPORT:
                 report = transfer_report_of(payload)
                 return self.provincial.report_transfer(report, message.dedupe_key)
+            if message.kind == CASE_PUBLICITY:
+                record = publicity_report_of(payload)
+                return self.provincial.report_publicity(record, message.dedupe_key)
             if message.kind == PENALTY_PUBLICATION:
                 # The credit system is idempotent on (decision number, issuing body).
                 return self.credit.publish_penalty(publication_of(payload))

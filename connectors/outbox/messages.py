@@ -15,13 +15,19 @@ from datetime import date, datetime
 from typing import Any
 
 from connectors.credit.records import CreditRepair, PenaltyPublicityRecord, PublicityRetraction
-from connectors.provincial.records import CaseReport, RetractionReport, TransferReport
+from connectors.provincial.records import (
+    CaseReport,
+    PublicityRecord,
+    RetractionReport,
+    TransferReport,
+)
 from connectors.store.tables import CASE_NUMBER, OutboxEntry, OutboxTarget
-from domain.enums import CaseStatus, PartyKind, PenaltyKind, WithdrawalKind
+from domain.enums import CaseStatus, PartyKind, PenaltyKind, PublicityStatus, WithdrawalKind
 from domain.transfers import TransferKind, TransferState
 
 __all__ = [
     "CASE_NUMBER",
+    "CASE_PUBLICITY",
     "CASE_REPORT",
     "CREDIT_REPAIR",
     "EVENT_FEEDBACK",
@@ -43,6 +49,8 @@ __all__ = [
     "penalty_retraction",
     "penalty_retraction_of",
     "publication_of",
+    "publicity_report",
+    "publicity_report_of",
     "publicity_retraction",
     "publicity_retraction_of",
     "report_of",
@@ -61,6 +69,7 @@ PUBLICITY_RETRACTION = "publicity.retraction"  # 撤回公示 to the provincial 
 CREDIT_REPAIR = "penalty.repair"  # 信用修复 (NDRC Order 58) to the credit system
 
 TICKET_CLOSING = "ticket.closing"  # 办结 of the 12345 ticket behind the case's event
+CASE_PUBLICITY = "case.publicity"  # 公示报送: the ledger's publicity to the provincial platform
 
 FILED, DECIDED, CLOSED = "filed", "decided", "closed"  # the milestones the platform is told
 
@@ -220,6 +229,26 @@ def publication_of(payload: dict[str, Any]) -> PenaltyPublicityRecord:
             PenaltyKind(k) for k in payload.get("additional_penalty_kinds", ())
         ),
     )
+
+
+# --- 公示报送: the ledger's publicity as the provincial platform gets it ------------------------
+
+
+def publicity_report(tenant: str, record: PublicityRecord) -> OutboxEntry:
+    """Queued when the ledger's publicity of the case changes (the credit system took the
+    record): one per case and state, so the platform's `gszt` follows the ledger's."""
+    payload = {
+        CASE_NUMBER: record.number,
+        "status": record.status.value,
+        "published_on": _plain(record.published_on),
+    }
+    key = f"{CASE_PUBLICITY}-{_digest(record.number)}-{record.status.value.lower()}"
+    return OutboxEntry(tenant, OutboxTarget.PROVINCIAL, CASE_PUBLICITY, key, payload)
+
+
+def publicity_report_of(payload: dict[str, Any]) -> PublicityRecord:
+    status = PublicityStatus(payload["status"])
+    return PublicityRecord(payload[CASE_NUMBER], status, _date(payload.get("published_on")))
 
 
 # --- feedback to the smart-city platform ------------------------------------------------------

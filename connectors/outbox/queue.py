@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from connectors.outbox.messages import (
@@ -31,7 +33,10 @@ from connectors.outbox.messages import (
     CREDIT_REPAIR,
     PENALTY_PUBLICATION,
     PENALTY_RETRACTION,
+    OutboxEntry,
+    publicity_report,
 )
+from connectors.provincial.records import PublicityRecord
 from connectors.store.repository import rls_setting
 from connectors.store.tables import EnforcementCase, OutboxMessage, OutboxStatus, OutboxTarget
 from domain.calendar import local_date
@@ -174,11 +179,16 @@ class OutboxQueue:
                 .values(reported_to_province=True)
             )
         elif message.kind == PENALTY_PUBLICATION:
-            await connection.execute(
+            published = await connection.execute(
                 update(CASES)
                 .where(CASES.c.number == number, CASES.c.publicity == PublicityStatus.NOT_PUBLISHED)
                 .values(publicity=PublicityStatus.PUBLISHED, published_on=local_date(now))
             )
+            if published.rowcount == 1:
+                # One source of truth: the ledger's publicity, which the provincial platform is
+                # told in the same transaction (公示报送, issue 15), so its gszt follows.
+                record = PublicityRecord(number, PublicityStatus.PUBLISHED, local_date(now))
+                await self._queue(connection, publicity_report(message.tenant, record), now)
         elif message.kind == PENALTY_RETRACTION:
             # art. 48: the credit system no longer shows the decision. A withdrawn one is no
             # longer public; a changed one is published again by the message after this one.
@@ -199,6 +209,24 @@ class OutboxQueue:
                 .where(CASES.c.number == number, CASES.c.publicity == PublicityStatus.PUBLISHED)
                 .values(publicity=PublicityStatus.REPAIRED)
             )
+
+    async def _queue(self, connection: AsyncConnection, entry: OutboxEntry, now: datetime) -> None:
+        """A message owed because of a delivery, once (its dedupe key may already be queued)."""
+        values = {
+            "tenant": entry.tenant,
+            "target": entry.target,
+            "kind": entry.kind,
+            "dedupe_key": entry.dedupe_key,
+            "payload": entry.payload,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        insert = postgresql_insert if self._postgres else sqlite_insert
+        await connection.execute(
+            insert(OUTBOX).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
 
     async def failed(
         self, message: Claimed, error: str, retry_at: datetime | None, *, counted: bool = True

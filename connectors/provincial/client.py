@@ -146,6 +146,12 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         body = c.RetractionBody.from_report(report).model_dump(mode="json")
         await self._call(c.RETRACTION_PATH, body, {"Idempotency-Key": idempotency_key})
 
+    async def report_publicity(self, record: PublicityRecord, idempotency_key: str) -> None:
+        """公示报送: the case's publicity (gszt, gsrq) as the ledger holds it; repeatable under
+        its Idempotency-Key."""
+        body = c.PublicityReportBody.from_record(record).model_dump(mode="json")
+        await self._call(c.PUBLICITY_REPORT_PATH, body, {"Idempotency-Key": idempotency_key})
+
     async def publicity_by_numbers(self, numbers: Sequence[str]) -> list[PublicityRecord | None]:
         answers = await asyncio.gather(
             *(

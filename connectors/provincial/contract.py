@@ -42,6 +42,7 @@ COMBINED_PATH = "/api/zfjd/zhcx"
 REPORT_PATH = "/api/zfjd/ajgj"
 TRANSFER_PATH = "/api/zfjd/ajys"  # 案件移送 (行刑衔接 register)
 PUBLICITY_PATH = "/api/zfjd/gscx"
+PUBLICITY_REPORT_PATH = "/api/zfjd/gsbs"  # 公示报送: the case's publicity as the body holds it
 REVIEW_SCORES_PATH = "/api/zfjd/pcdf"
 HEALTH_PATH = "/api/health"
 
@@ -264,6 +265,16 @@ class CaseReportBody(_Wire):
             cflb=PENALTY_KIND_CODE[report.penalty_kind] if report.penalty_kind else None,
             fkje=report.fine,
         )
+
+
+class PublicityReportBody(_Wire):
+    ajbh: str
+    gszt: PublicityCode
+    gsrq: date | None
+
+    @classmethod
+    def from_record(cls, record: PublicityRecord) -> PublicityReportBody:
+        return cls(ajbh=record.number, gszt=PUBLICITY_CODE[record.status], gsrq=record.published_on)
 
 
 def platform_time(at: datetime | None) -> str | None:

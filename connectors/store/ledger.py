@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.store.repository import set_transaction_tenants, tenant_clause
 from connectors.store.tables import (
+    CASE_NUMBER,
     CaseOfficer,
     CaseSerial,
     CaseStep,
@@ -49,6 +50,7 @@ from connectors.store.tables import (
     Org,
     OutboxEntry,
     OutboxMessage,
+    OutboxStatus,
     Party,
     TransferStatus,
 )
@@ -414,6 +416,20 @@ class LedgerUnit:
             await self.session.flush()
         except IntegrityError as exc:
             raise AllocationCollision(type(row).__name__) from exc
+
+    async def supersede_failed(self, number: str, kind: str) -> int:
+        """The case's FAILED messages of `kind` marked SUPERSEDED: a message queued in this
+        unit replaces them (a corrected record), and they no longer hold the case back."""
+        result = await self.session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.status) == OutboxStatus.FAILED,
+                col(OutboxMessage.kind) == kind,
+                col(OutboxMessage.payload)[CASE_NUMBER].as_string() == number,
+            )
+            .values(status=OutboxStatus.SUPERSEDED)
+        )
+        return int(result.rowcount)
 
     def enqueue(self, entry: OutboxEntry) -> None:
         """An outbox row, committed with the change or not at all."""

@@ -41,7 +41,7 @@ def _summarise(
         state = OutboxStatus.PENDING
     else:
         state = OutboxStatus.DELIVERED
-    errors = [error for _, _, error in rows if error]
+    errors = [error for s, _, error in rows if error and s is not OutboxStatus.SUPERSEDED]
     return Delivery(
         target=target,
         state=state,

@@ -146,6 +146,9 @@ class OutboxStatus(LabelledEnum):
     PENDING = ("PENDING", "待投递")
     DELIVERED = ("DELIVERED", "已投递")
     FAILED = ("FAILED", "投递失败")
+    # a failed message a later one of the same case replaces (a corrected record): it no longer
+    # holds the case's later messages back (issue 15)
+    SUPERSEDED = ("SUPERSEDED", "已被更正取代")
 
 
 HANDLER = "HANDLER"

@@ -25,6 +25,7 @@ from casework.acting import Acting
 from casework.commands import (
     ApproveFiling,
     CloseCase,
+    CorrectParty,
     DecideCase,
     DecideCreditRepair,
     DecideSummary,
@@ -69,6 +70,7 @@ ACTORS: dict[type, str] = {
     WithdrawDecision: "decided_by",
     RequestCreditRepair: "registered_by",
     DecideCreditRepair: "decided_by",
+    CorrectParty: "corrected_by",
 }
 
 C = TypeVar("C")

@@ -31,6 +31,7 @@ from casework.commands import (
     ApproveFiling,
     CloseCase,
     CommandResult,
+    CorrectParty,
     DecideCase,
     DecideCreditRepair,
     DecideSummary,
@@ -233,6 +234,14 @@ COMMANDS: tuple[CaseCommand[Any], ...] = (
         decide_credit_repair,
         "信用修复决定 / a leader decides a credit repair request; approved, the publicity ends",
         "信用修复决定",
+    ),
+    # issue 15, item 5: a wrongly recorded party set right (PARTY_KIND checks it)
+    CaseCommand(
+        CorrectParty,
+        "write",
+        CaseWork.correct_party,
+        "更正当事人信息 / correct the recorded party (a leader approves)",
+        "更正当事人信息",
     ),
 )
 

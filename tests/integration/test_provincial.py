@@ -23,6 +23,7 @@ from connectors.provincial import (
     CertificateRecord,
     ProvincialClient,
     ProvincialConfig,
+    PublicityRecord,
     ReviewGrade,
 )
 from domain.enums import CaseStatus, CertificateStatus, PenaltyKind, PublicityStatus
@@ -112,7 +113,7 @@ def test_openapi_lists_every_route(platform: Served) -> None:
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == set(routes)
     assert {path: set(ops) for path, ops in document["paths"].items()} == routes
-    assert len(routes) == 11  # with 案件移送 (the 行刑衔接 register) and 公示撤回
+    assert len(routes) == 12  # with 案件移送 (the 行刑衔接 register), 公示撤回 and 公示报送
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flows["clientCredentials"]["tokenUrl"] == TOKEN
     for ref in (
@@ -484,6 +485,33 @@ async def test_publicity_by_numbers(client: ProvincialClient, world: World) -> N
     assert records[0].published_on == published.published_on
     assert records[1] is None
     assert records[2] is not None and records[2].published_on == other.decided_on
+
+
+async def test_publicity_is_reported_once_per_key(
+    platform: Served, client: ProvincialClient
+) -> None:
+    """公示报送 (issue 15, item 4): the platform's gszt and gsrq become the body's."""
+    number = "测试综执罚〔2026〕9003号"
+    with pytest.raises(UpstreamNotFound):  # not reported (归集) yet
+        await client.report_publicity(
+            PublicityRecord(number, PublicityStatus.PUBLISHED, date(2026, 10, 20)), "key-9003-x"
+        )
+    await client.report_case(case_report(number), "key-9003-a")
+    record = PublicityRecord(number, PublicityStatus.PUBLISHED, date(2026, 10, 20))
+    await client.report_publicity(record, "key-9003-p")
+    await client.report_publicity(record, "key-9003-p")
+    assert platform.platform.publicity_reports[number] == 1
+    [seen] = await client.publicity_by_numbers([number])
+    assert seen == record
+    [case] = await client.cases_by_numbers([number])
+    assert case is not None and case.publicity is PublicityStatus.PUBLISHED
+    with pytest.raises(UpstreamConflict):
+        changed = dataclasses.replace(record, published_on=date(2026, 10, 21))
+        await client.report_publicity(changed, "key-9003-p")
+    # a later 归集 of the case keeps the publicity the platform was told
+    await client.report_case(case_report(number, status=CaseStatus.SERVED), "key-9003-b")
+    [again] = await client.publicity_by_numbers([number])
+    assert again == record
 
 
 async def test_review_scores(client: ProvincialClient, world: World) -> None:

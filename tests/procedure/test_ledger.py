@@ -146,9 +146,9 @@ async def test_a_general_case_from_a_grid_event_to_its_close(
     assert [s[:2] for s in sent if s[0] is not OutboxTarget.PROVINCIAL] == [
         (OutboxTarget.SMARTCITY, "event.feedback"),  # at filing
         (OutboxTarget.CREDIT, PENALTY_PUBLICATION),  # at the decision
-        (OutboxTarget.SMARTCITY, "event.feedback"),  # decided
-        (OutboxTarget.SMARTCITY, "event.feedback"),  # closed
-        (OutboxTarget.SMARTCITY, "ticket.closing"),  # 12345 办结, after the closing feedback
+        (OutboxTarget.SMARTCITY, "event.feedback"),  # the decision, for the event
+        (OutboxTarget.SMARTCITY, "event.feedback"),  # closed: the event 结案
+        (OutboxTarget.SMARTCITY, "ticket.closing"),  # and its 12345 ticket, if any
     ]
     assert all(k.isascii() for _, _, k in sent)  # they travel as Idempotency-Key headers
 
@@ -162,15 +162,9 @@ async def test_a_summary_case(driver: Driver, engine: AsyncEngine) -> None:
     assert [s[1] for s in await timeline(engine, number)] == [
         CaseStatus.CLUE, CaseStatus.DECIDED, CaseStatus.CLOSED
     ]  # fmt: skip
+    closing = ["event.feedback", "ticket.closing"]  # closed: the event 结案, its 12345 ticket
     assert sorted(s[1] for s in await outbox(engine)) == sorted(
-        [
-            CASE_REPORT,
-            CASE_REPORT,
-            PENALTY_PUBLICATION,
-            "event.feedback",  # decided on the spot
-            "event.feedback",  # closed
-            "ticket.closing",
-        ]
+        [CASE_REPORT, CASE_REPORT, PENALTY_PUBLICATION, "event.feedback", *closing]
     )
 
 
@@ -272,7 +266,8 @@ async def test_rules_on_the_ledgers_facts(driver: Driver) -> None:
         )
         is Rule.DEFENCE_PERIOD
     )
-    assert await rule_of(driver.decide(number)) is Rule.STEP_ORDER
+    # not heard yet (arts. 44, 45, 62), not a mere step out of order
+    assert await rule_of(driver.decide(number)) is Rule.NOTICE_BEFORE_DECISION
     await driver.defend(number)
     assert await rule_of(driver.decide(number)) is Rule.LEGAL_REVIEW_REQUIRED
     assert await rule_of(driver.review(number, town.officers[0])) is Rule.LEGAL_REVIEWER_ROLE

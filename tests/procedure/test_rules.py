@@ -37,6 +37,7 @@ from domain.procedure import (
     check_close,
     check_decision,
     check_decision_in_time,
+    check_decision_step,
     check_discussion,
     check_enforcers,
     check_extension,
@@ -46,6 +47,7 @@ from domain.procedure import (
     check_leader,
     check_not_auxiliary,
     check_not_reviewer_or_decider,
+    check_party_kind,
     check_penalty_in_item,
     check_reviewer,
     check_silence,
@@ -477,6 +479,22 @@ REFUSALS: list[tuple[Rule, str, Callable[[], object]]] = [
         Rule.DECIDER_AUTHORITY,
         "a discussion chaired by an officer",
         lambda: check_discussion(OFFICER_A, [LEADER, DEPUTY_1, DEPUTY_2], 3),
+    ),
+    # issue 15: the party's category agrees with its identifier (GB 32100, GB 11643)
+    (
+        Rule.PARTY_KIND,
+        "a credit code recorded as a natural person",
+        lambda: check_party_kind("91110000600037341L", PartyKind.NATURAL_PERSON),
+    ),
+    (
+        Rule.PARTY_KIND,
+        "an ID number recorded as an individual business",
+        lambda: check_party_kind("34052419800101001X", PartyKind.INDIVIDUAL_BUSINESS),
+    ),
+    (
+        Rule.NOTICE_BEFORE_DECISION,
+        "a general case decided while still being investigated",
+        lambda: check_decision_step(P.GENERAL, CaseStatus.INVESTIGATING),
     ),
     # issue 15: the catalogue of granted powers and complaints (domain/supervision.py)
     (

@@ -5,18 +5,19 @@ platform still says; the notice's note says 拟 once."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from domain.clock import TickingClock
-from domain.enums import CertificateStatus, OfficerRole
+from domain.enums import CertificateStatus, OfficerRole, PartyKind
 from sandbox.world import World
 from tests.clock import TESTS_INSTANT
 from tests.procedure.scenario import day, town_of
 from tests.procedure_graph.conftest import GraphGateway, principal, served_graph
-from tests.procedure_graph.support import GraphDriver, iso
+from tests.procedure_graph.support import GraphDriver, drained, iso, key, party
 
 CASE_TIMES = """query($n: String!) { case(number: $n) {
   registeredAt timeline { seq at note } evidence { collectedAt } } }"""
@@ -118,3 +119,80 @@ def test_a_certificate_past_its_date_is_expired(
         officer.certificate_no
         in stats["data"]["supervisionStats"]["expiringCertificates"]["numbers"]
     ), stats
+
+
+def test_the_party_kind_agrees_with_its_identifier(
+    graph_gateway: GraphGateway, world: World
+) -> None:
+    """A credit code names an organisation or a 个体工商户, an ID number a person: PARTY_KIND
+    before anything is written."""
+    town = town_of(world)
+    driver = GraphDriver(graph_gateway, town)
+    for subject, wrong in ((town.company, "NATURAL_PERSON"), (town.person, "LEGAL_PERSON")):
+        clue = {
+            "tenant": town.code,
+            "idempotencyKey": key(),
+            "source": "INSPECTION",
+            "itemCode": town.minor_item,
+            "party": {**party(subject), "kind": wrong},
+            "title": "测试案件",
+            "facts": "经查,当事人存在违法行为",
+            "registeredBy": town.auxiliary,
+            "at": iso(day(0)),
+        }
+        answer = driver.send("registerClue", clue)
+        assert answer["data"] is None, answer
+        (error,) = answer["errors"]
+        assert error["extensions"]["code"] == "RULE_VIOLATION"
+        assert error["extensions"]["rule"] == "PARTY_KIND"
+    business = {**clue, "idempotencyKey": key(), "party": {**party(town.company)}}
+    business["party"]["kind"] = "INDIVIDUAL_BUSINESS"  # 个体工商户: a credit code
+    assert "errors" not in driver.send("registerClue", business)
+
+
+PARTY = """query($n: String!) { case(number: $n) { version party { kind name }
+  timeline { note } sync { target state lastError } } }"""
+
+
+def test_a_wrongly_recorded_party_is_corrected_and_published_again(
+    graph_gateway: GraphGateway, world: World
+) -> None:
+    """A company recorded as a person (before the check existed): the credit system refuses its
+    双公示 record (`cf_xdr_zjhm`); correctParty sets the party right and publishes again."""
+    town = town_of(world)
+    driver = GraphDriver(graph_gateway, town)
+    sandbox: Any = graph_gateway.sandbox
+    company = next(
+        s
+        for s in world.subjects
+        if s.county == town.code[:6]
+        and s.kind is PartyKind.LEGAL_PERSON
+        and not any(c.party_code == s.code for c in world.cases if c.tenant == town.code)
+    )
+    number = driver.clue(item=town.minor_item, subject=company)
+    with sqlite3.connect(graph_gateway.sqlite_path) as connection:  # as an old ledger had it
+        connection.execute(
+            "UPDATE party SET kind = 'NATURAL_PERSON' WHERE tenant = ? AND code = ?",
+            (town.code, company.code),
+        )
+    driver.summary(number)  # ¥100: within a person's summary limit too
+    rows = drained(graph_gateway.sqlite_path)
+    assert ("CREDIT", "FAILED", number) in rows
+    case = graph_gateway.query(PARTY, {"n": number}, as_=driver.me)["data"]["case"]
+    credit = next(s for s in case["sync"] if s["target"] == "CREDIT")
+    assert credit["state"] == "FAILED" and "cf_xdr_zjhm" in credit["lastError"]
+
+    as_person = {"correctedBy": town.leader, "reason": "登记错误", "kind": "NATURAL_PERSON"}
+    refused = driver.refused("correctParty", number, **as_person)
+    assert refused["rule"] == "PARTY_KIND"
+    by_officer = {**as_person, "kind": "LEGAL_PERSON", "correctedBy": town.officers[0]}
+    assert driver.refused("correctParty", number, **by_officer)["rule"] == "DECIDER_AUTHORITY"
+    driver.step("correctParty", number, **{**by_officer, "correctedBy": town.leader})
+
+    drained(graph_gateway.sqlite_path)
+    case = graph_gateway.query(PARTY, {"n": number}, as_=driver.me)["data"]["case"]
+    assert case["party"]["kind"] == "LEGAL_PERSON"
+    assert "更正当事人信息:当事人类别 自然人→法人及非法人组织" in case["timeline"][-1]["note"]
+    store = sandbox.credit.app.state.store
+    record = next(r for (wsh, _), r in store.records.items() if wsh == number)
+    assert record["cf_xdr_lb"] == "法人及非法人组织" and record["cf_xdr_shxym"] == company.code

@@ -86,7 +86,10 @@ def test_a_general_and_a_summary_case_through_the_graph(
     assert sent[general] >= 10 and sent[summary] >= 2
     sandbox: Any = graph_gateway.sandbox
     for number in (general, summary):
-        assert platform(sandbox).reports[number] == sent[number], number
+        # 归集 reports, and the publicity (公示报送) once the credit system published it
+        stored = platform(sandbox).reports[number] + platform(sandbox).publicity_reports[number]
+        assert stored == sent[number], number
+        assert platform(sandbox).publicity_reports[number] == 1
         arrivals = credit_store(sandbox).publications.arrivals
         assert sum(1 for (wsh, _), _n in arrivals.items() if wsh == number) == 1, number
     arrived = Counter((f.case_number, f.stage) for f in feedback(sandbox))

@@ -10,10 +10,12 @@ from typing import Any
 from domain.enums import EventChannel, EventStatus
 from sandbox.world import World
 from tests.procedure.scenario import town_of
-from tests.procedure_graph.conftest import GraphGateway
+from tests.procedure_graph.conftest import GraphGateway, principal
 from tests.procedure_graph.support import GraphDriver, drained
-from tests.upstreams import feedback, smartcity_state
+from tests.upstreams import feedback, platform, smartcity_state
 
+PUBLICITY = """query($n: String!) { case(number: $n) { publicity publicityLabel publishedOn
+  supervision { publicity publicityLabel } } }"""
 EVENT = """query($id: ID!) { gridEvent(id: $id) { id status statusLabel caseNumber } }"""
 
 
@@ -53,10 +55,25 @@ def test_the_event_and_its_ticket_close_with_the_case(
 
     for step in (driver.investigate, driver.notify, driver.defend, driver.review, driver.discuss):
         step(number)
-    driver.decide(number)
-    drained(graph_gateway.sqlite_path)
+    # 公示报送 fails twice on the provincial platform: the outbox retries it (and holds the
+    # case's later provincial rows behind it, in order).
+    controls, route = sandbox.provincial.controls, "/api/zfjd/gsbs"
+    controls.set_fault(route, "error", status=503, times=2)
+    try:
+        driver.decide(number)
+        drained(graph_gateway.sqlite_path)
+    finally:
+        controls.set_fault(route)
     assert stages(sandbox, event_id) == [("filed", number), ("decided", number)]
     assert smartcity_state(sandbox).tickets[ticket_id].closed_at is None  # not before 结案
+    # One fact, one answer: the ledger's publicity and the provincial platform's gszt agree.
+    reader = principal(town.code, f"case:read@{town.code} supervision:read@{town.code}")
+    case = graph_gateway.query(PUBLICITY, {"n": number}, as_=reader)["data"]["case"]
+    assert (case["publicity"], case["publicityLabel"]) == ("PUBLISHED", "已公示")
+    assert case["supervision"] == {"publicity": "PUBLISHED", "publicityLabel": "已公示"}
+    assert platform(sandbox).cases[number]["gszt"] == "1"
+    assert platform(sandbox).published_on[number].isoformat() == case["publishedOn"]
+    assert platform(sandbox).publicity_reports[number] == 1
 
     driver.serve(number)
     driver.execute(number)

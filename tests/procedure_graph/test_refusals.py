@@ -183,7 +183,7 @@ def test_the_rules_on_the_ledgers_facts(driver: GraphDriver) -> None:
         "fine": 5000,
         "at": iso(day(10)),
     }
-    assert rule(driver.refused("decideCase", number, **decision)) == "STEP_ORDER"
+    assert rule(driver.refused("decideCase", number, **decision)) == "NOTICE_BEFORE_DECISION"
     driver.defend(number)
     assert rule(driver.refused("decideCase", number, **decision)) == "LEGAL_REVIEW_REQUIRED"
     by_officer = {

@@ -66,3 +66,21 @@ def test_separation_of_handling_review_and_decision(world: World) -> None:
     for case in world.cases:
         if case.procedure is Procedure.GENERAL and case.reviewer_id and case.decider_id:
             assert len({case.handler_ids[0], case.reviewer_id, case.decider_id}) == 3
+
+
+def test_events_and_their_cases_agree_in_category(world: World) -> None:
+    """Issue 15, item 5: a case opened from a grid event is about the event's category (the
+    占道经营 case comes from an 占道经营 event, not a 渣土运输 one), and a 12345 ticket says it."""
+    from sandbox.world import _ITEM_OF_EVENT
+
+    events = {e.id: e for e in world.events}
+    items = {i.code: i for i in world.items}
+    tickets = {t.id: t for t in world.tickets}
+    from_events = [c for c in world.cases if c.source_event_id]
+    assert len(from_events) > 100
+    for case in from_events:
+        event = events[case.source_event_id]  # type: ignore[index]
+        assert items[case.item_code].name == _ITEM_OF_EVENT[event.category], case.number
+        assert event.category in event.description
+        if event.ticket_id:
+            assert event.category in tickets[event.ticket_id].content
