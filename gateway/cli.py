@@ -37,12 +37,10 @@ def _serve(args: argparse.Namespace) -> None:
         if v is not None
     }
     settings = settings.model_copy(update=updates)
-    workers = workers_for(settings, args.workers)
+    workers = 1 if args.demo else workers_for(settings, args.workers)
     from gateway.logging import configure_logging, logging_config
 
     if workers > 1:  # gateway/workers.py: each worker builds its app from the environment
-        if args.demo:
-            raise SystemExit("--demo runs one worker (its sandboxes live in the process)")
         os.environ.update(
             {OVERRIDES[k]: str(v) for k, v in {**updates, "workers": workers}.items()}
         )
