@@ -47,4 +47,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 ENTRYPOINT ["gateway"]
+# Worker processes: GATEWAY_WORKERS, else one per CPU of the container's limit with REDIS_URL and
+# one without (gateway/workers.py).
 CMD ["serve", "--host", "0.0.0.0"]

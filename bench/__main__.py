@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -30,6 +31,7 @@ import httpx2
 from bench import auth as bench_auth
 from bench import guard, p5, soak
 from bench.clients import compare_clients
+from bench.cpu import as_json, cpu_per_request, load_average, under_load
 from domain.clock import SystemClock
 from gateway.demo import showcase_case
 from sandbox.common import free_port
@@ -73,6 +75,13 @@ def bench_world() -> World:
     return demo_world(DEFAULT_SEED, BENCH_DAY)
 
 
+def _town() -> str:
+    """The tenant of the showcase case: the town-scoped token's home."""
+    world = bench_world()
+    number = showcase_case(world)
+    return next(c.tenant for c in world.cases if c.number == number)
+
+
 def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
     c = Credentials()
     env = dict(os.environ)
@@ -95,7 +104,7 @@ def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
             "GATEWAY_RATE_LIMIT_PER_TENANT": "0",
         }
     )
-    env.update(bench_auth.client_env())
+    env.update(bench_auth.client_env(_town()))
     env.pop("DATABASE_URL", None)
     return env
 
@@ -136,7 +145,10 @@ def processes(latency_ms: float) -> Iterator[dict[str, Any]]:
         )
         for system in ("smartcity", "provincial", "credit")
     ] + [
-        subprocess.Popen([py, "-m", "gateway", "serve", "--port", str(ports["gateway"])], env=env),
+        subprocess.Popen(
+            [py, "-m", "gateway", "serve", "--port", str(ports["gateway"]), "--workers", "1"],
+            env=env,
+        ),
         subprocess.Popen(
             [py, "-m", "bench.baseline"], env={**env, "GATEWAY_PORT": str(ports["baseline"])}
         ),
@@ -317,6 +329,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="fewer samples, shorter runs")
+    parser.add_argument("--json", default="bench-results.json", help="where the results go")
     parser.add_argument("--skip-clients", action="store_true")
     parser.add_argument("--skip-p5", action="store_true")
     parser.add_argument("--skip-guard", action="store_true")
@@ -333,25 +346,45 @@ def main() -> None:
 
     number = showcase_case(bench_world())
     rows: list[tuple[str, str, str, str]] = []
+    results: dict[str, Any] = {"args": vars(args)}
     with processes(args.latency_ms) as ctx:
         ports, env = ctx["ports"], ctx["env"]
         gw = f"http://127.0.0.1:{ports['gateway']}/graphql"
         base = f"http://127.0.0.1:{ports['baseline']}/case/{number}"
 
+        results["load_average_start"] = load_average()
         upstream = asyncio.run(upstream_p50s(env, number, args.samples))
         floor = upstream.pop("fan-out")
-        slowest = max(upstream.values())
+        reset_sandboxes(ports)
         gw_p50 = asyncio.run(graphql_p50(gw, number, args.samples))
+        at_server = server_p50s(ports)  # each upstream's own p50, timed inside its server
+        slowest = max(at_server.values())
+        results["P1"] = {
+            "gateway_p50_ms": gw_p50,
+            "upstream_p50_ms_at_server": at_server,
+            "upstream_p50_ms_through_connector": upstream,
+            "fan_out_through_connector_ms": floor,
+            "ratio": gw_p50 / slowest,
+        }
         rows.append(
             (
                 "P1",
-                "case detail p50 (ms) vs slowest upstream p50",
+                "case detail p50 (ms) vs slowest upstream's own p50 (at its server)",
                 f"{gw_p50:.1f} vs {slowest:.1f} "
+                + " ".join(f"[{k} {v:.1f}]" for k, v in at_server.items())
+                + " through our connector: "
                 + " ".join(f"[{k} {v:.1f}]" for k, v in upstream.items())
-                + f" [all three at once, direct: {floor:.1f}]",
+                + f" [all three at once: {floor:.1f}]",
                 f"{gw_p50 / slowest:.3f} (target ≤ 1.15)",
             )
         )
+        gateway_pid = ctx["procs"]["gateway"].pid
+        cpu = asyncio.run(cpu_rows(gw, number, gateway_pid, args))
+        results["P6"] = cpu
+        rows.extend(cpu_table(cpu))
+        load = asyncio.run(load_rows(gw, number, gateway_pid, args))
+        results["P7"] = load
+        rows.extend(load_table(load))
 
         counts = asyncio.run(p2_counts(ports))
         per_system = {k: sum(v.values()) for k, v in counts.items() if k != "cases"}
@@ -397,7 +430,105 @@ def main() -> None:
             ):
                 rows.append(("client", name, f"{rps:.0f} req/s, p50 {median:.2f} ms", ""))
 
+    results["load_average_end"] = load_average()
+    rows.append(
+        (
+            "load",
+            "load average (1/5/15 min) at start → end; the machine may be shared",
+            f"{_la(results['load_average_start'])} → {_la(results['load_average_end'])}",
+            "",
+        )
+    )
     _print(rows)
+    with open(args.json, "w", encoding="utf-8") as f:
+        json.dump(as_json(results), f, indent=2, ensure_ascii=False)
+    print(f"\nresults: {args.json}")
+
+
+def _la(values: Any) -> str:
+    return "/".join(f"{v:.2f}" for v in values)
+
+
+def reset_sandboxes(ports: dict[str, int]) -> None:
+    for name in ("smartcity", "provincial", "credit"):
+        httpx2.post(f"http://127.0.0.1:{ports[name]}/_admin/reset", timeout=10)
+
+
+def server_p50s(ports: dict[str, int]) -> dict[str, float]:
+    """Each sandbox's p50 of the requests it served since the reset, timed inside the server."""
+    found = {}
+    for name in ("smartcity", "provincial", "credit"):
+        counters = httpx2.get(f"http://127.0.0.1:{ports[name]}/_admin/counters", timeout=10)
+        found[name] = float(counters.json()["p50_ms"] or 0.0)
+    return found
+
+
+def cases_query(first: int) -> dict[str, Any]:
+    return {"query": P2_QUERY.replace("cases(first: 100)", f"cases(first: {first})")}
+
+
+async def cpu_rows(url: str, number: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
+    """P6: the gateway's CPU per request, P1 and cases(first: 10/50/100), both tokens."""
+    n = max(20, args.samples // 4)
+    p1 = {"query": P1_QUERY, "variables": {"n": number}}
+    runs: dict[str, Any] = {}
+    for who, headers in (("all tenants", bench_auth.HEADERS), ("town", bench_auth.TOWN_HEADERS)):
+        runs[f"P1, {who}"] = await cpu_per_request("P1", url, p1, headers, pid, n)
+        for first in (10, 50, 100):
+            runs[f"cases(first: {first}), {who}"] = await cpu_per_request(
+                f"cases({first})", url, cases_query(first), headers, pid, max(5, n * 10 // first)
+            )
+    return runs
+
+
+def cpu_table(runs: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for name, run in runs.items():
+        target = "(target ≤ 5 ms)" if name.startswith("P1") else ""
+        rows.append(
+            (
+                "P6",
+                f"CPU per request: {name}",
+                f"{run.cpu_ms_per_request:.1f} ms CPU, p50 {run.p50_ms:.1f} ms ({run.requests} req)",
+                target,
+            )
+        )
+    for who in ("all tenants", "town"):
+        per_row = (
+            runs[f"cases(first: 100), {who}"].cpu_ms_per_request
+            - runs[f"cases(first: 10), {who}"].cpu_ms_per_request
+        ) / 90
+        rows.append(
+            (
+                "P6",
+                f"CPU per extra row of cases(first: 100), {who}",
+                f"{per_row:.2f} ms",
+                "(target ≤ 0.2 ms)",
+            )
+        )
+    return rows
+
+
+async def load_rows(url: str, number: str, pid: int, args: argparse.Namespace) -> list[Any]:
+    """P7: the P1 query at concurrency 1, 8, 32 and 128."""
+    p1 = {"query": P1_QUERY, "variables": {"n": number}}
+    return [
+        await under_load(url, p1, bench_auth.HEADERS, pid, c, args.duration)
+        for c in (1, 8, 32, 128)
+    ]
+
+
+def load_table(runs: list[Any]) -> list[tuple[str, str, str, str]]:
+    return [
+        (
+            "P7",
+            f"P1 at concurrency {r.concurrency}",
+            f"{r.requests_per_s:.0f} req/s, p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms, "
+            f"shed {r.shed}, errors {r.errors}, {r.cpu_ms_per_request:.1f} ms CPU/req",
+            f"p99/p50 {r.p99_ms / r.p50_ms:.1f} (target ≤ 3)" if r.p50_ms == r.p50_ms else "",
+        )
+        for r in runs
+    ]
 
 
 def run_p5(

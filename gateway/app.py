@@ -18,6 +18,7 @@ from gateway.hardening import document_limits
 from gateway.health import healthz, readyz_endpoint
 from gateway.ide import assets_mount
 from gateway.metrics import metrics_endpoint, register_document_caches
+from gateway.middleware.admission import Admission, AdmissionMiddleware, default_limit
 from gateway.middleware.body_limit import BodySizeLimitMiddleware
 from gateway.middleware.csrf import CSRFGuardMiddleware
 from gateway.middleware.deadline import DeadlineMiddleware
@@ -36,6 +37,10 @@ from gateway.telemetry import setup_telemetry
 from gateway.tokens import build_token_services
 from schemas.context import Limits, Services
 from schemas.schema import build_schema
+
+# After the request deadline, the time a request has to assemble its partial answer before its
+# work is cancelled (gateway/middleware/admission.py).
+DEADLINE_GRACE = 0.5
 
 
 def create_app(
@@ -59,6 +64,8 @@ def create_app(
         websocket_operations=settings.websocket_operations,
     )
     refusals = Refusals()  # hardening (docs/hardening.md): counted for the metrics endpoint
+    # load shedding (gateway/middleware/admission.py): the bound on operations in flight
+    admission = Admission(settings.max_in_flight or default_limit(settings.worker_count))
     rate_limiter = build_rate_limiter(settings.redis_url)
     relay = None
     outbox_clients: RelayClients | None = None
@@ -162,6 +169,12 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(
+                AdmissionMiddleware,
+                admission=admission,
+                deadline=settings.request_deadline + DEADLINE_GRACE,
+                refusals=refusals,
+            ),
             Middleware(TracingMiddleware),
             Middleware(MetricsMiddleware, max_operations=settings.metrics_max_operations),
             Middleware(DeadlineMiddleware, seconds=settings.request_deadline),
@@ -186,6 +199,7 @@ def create_app(
     app.state.settings = settings
     app.state.services = services
     app.state.refusals = refusals
+    app.state.admission = admission
     app.state.rate_limiter = rate_limiter
     app.state.relay = relay
     app.state.relay_clients = outbox_clients

@@ -23,10 +23,12 @@ TODAY_OPTIONS: dict[str, Any] = {
 
 
 def _serve(args: argparse.Namespace) -> None:
+    import os
+
     import uvicorn
 
-    from gateway.app import create_app
     from gateway.services import build_clock
+    from gateway.workers import OVERRIDES, build_worker_app, per_worker, workers_for
 
     settings = Settings()
     updates = {
@@ -35,17 +37,38 @@ def _serve(args: argparse.Namespace) -> None:
         if v is not None
     }
     settings = settings.model_copy(update=updates)
+    workers = 1 if args.demo else workers_for(settings, args.workers)
+    from gateway.logging import configure_logging, logging_config
+
+    if workers > 1:  # gateway/workers.py: each worker builds its app from the environment
+        os.environ.update(
+            {OVERRIDES[k]: str(v) for k, v in {**updates, "workers": workers}.items()}
+        )
+        configure_logging(settings.log_level, settings.log_format)
+        print(
+            f"{workers} workers; per worker: {', '.join(per_worker(settings))}",
+            file=sys.stderr,
+            flush=True,
+        )
+        uvicorn.run(
+            "gateway.workers:app_factory",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            log_config=logging_config(settings.log_level, settings.log_format),
+        )
+        return
     clock = build_clock(settings)  # the one clock: the demo's sandboxes, tokens and the gateway
     if args.demo:
         from gateway.demo import banner, prepare
 
         settings, sandbox, access = prepare(settings, clock)
         print(banner(settings, sandbox, access), flush=True)
-    from gateway.logging import configure_logging, logging_config
-
     configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
-        create_app(settings, clock=clock),
+        build_worker_app(settings, clock),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -88,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument(*TODAY_ARGUMENT, **TODAY_OPTIONS)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: GATEWAY_WORKERS, else one per core with REDIS_URL "
+        "and one without; see gateway/workers.py for what is per worker)",
+    )
     serve.set_defaults(func=_serve)
 
     schema = sub.add_parser("schema", help="print the SDL")

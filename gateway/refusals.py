@@ -1,7 +1,7 @@
 """Requests refused before any resolver ran: how they are answered and how they are counted.
 
 `Refusals` is the counter the metrics endpoint exposes as `gateway_refusals_total{code, reason}`
-(one instance per app, at `app.state.refusals`): `RATE_LIMITED` by `client` / `tenant`,
+(one instance per app, at `app.state.refusals`): `RATE_LIMITED` by `client` / `tenant` (and `OVERLOADED`: shed, gateway/middleware/admission.py),
 `QUERY_REJECTED` by `DEPTH`, `ALIASES`, `TOKENS`, `DIRECTIVES`, `COST`, `INTROSPECTION`,
 `BATCH`, `CONTENT_TYPE`, `METHOD`, `REQUEST`, `BAD_JSON`.
 """

@@ -287,6 +287,19 @@ class Settings(BaseSettings):
         "also declared for routers that honour them (router)",
     )
 
+    # Load shedding and workers (gateway/middleware/admission.py, gateway/workers.py; issue 13)
+    max_in_flight: int = Field(
+        default=0,
+        ge=0,
+        description="GraphQL operations in flight per process beyond which requests get 503 at "
+        "once; 0: 32 per worker with a core of its own",
+    )
+    workers: int = Field(
+        default=0,
+        ge=0,
+        description="`gateway serve` processes; 0: one per core with REDIS_URL, else one",
+    )
+
     @property
     def owner_database_url(self) -> str | None:
         return self.migration_database_url or self.database_url
@@ -294,3 +307,15 @@ class Settings(BaseSettings):
     @property
     def ide_enabled(self) -> bool:
         return self.demo if self.ide is None else self.ide
+
+    @property
+    def worker_count(self) -> int:
+        """`workers`, else one per core with `REDIS_URL` and one without (what is per worker
+        without Redis: gateway/workers.py); the demo runs one (its sandboxes live in it)."""
+        if self.demo:
+            return 1
+        if self.workers:
+            return self.workers
+        from gateway.middleware.admission import cores
+
+        return cores() if self.redis_url else 1

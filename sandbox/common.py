@@ -19,9 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import statistics
 import struct
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -57,6 +59,9 @@ class SandboxControls:
     counters: Counter[str] = field(default_factory=Counter)
     faults: dict[str, Fault] = field(default_factory=dict)
     recent_headers: list[dict[str, str]] = field(default_factory=list)
+    # How long each of the latest requests took inside this server, injected latency included
+    # (ms): the upstream's own latency, measured where it is served (bench: P1's denominator).
+    durations_ms: deque[float] = field(default_factory=lambda: deque(maxlen=5000))
 
     def set_fault(
         self,
@@ -75,6 +80,7 @@ class SandboxControls:
         self.counters.clear()
         self.faults.clear()
         self.recent_headers.clear()
+        self.durations_ms.clear()
 
     def fault_for(self, route: str) -> Fault | None:
         fault = self.faults.get(route) or self.faults.get("*")
@@ -139,6 +145,13 @@ class FaultInjectionMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         self.controls.recent_headers.append(headers)
         del self.controls.recent_headers[:-200]
+        started = time.perf_counter()
+        try:
+            await self._serve(scope, receive, send, template)
+        finally:
+            self.controls.durations_ms.append((time.perf_counter() - started) * 1000)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, template: str) -> None:
         fault = self.controls.fault_for(template)
         delay = self.controls.base_latency_ms + (fault.latency_ms if fault else 0.0)
         if delay:
@@ -164,6 +177,9 @@ def admin_routes(controls: SandboxControls, openapi: dict[str, Any]) -> list[Rou
                 "system": controls.name,
                 "counters": dict(controls.counters),
                 "total": controls.total(),
+                "p50_ms": statistics.median(controls.durations_ms)
+                if controls.durations_ms
+                else None,
             }
         )
 

@@ -77,6 +77,19 @@ def test_every_container_has_requests_and_limits(objects: list[Object]) -> None:
                 assert 0 < quantity(request) <= quantity(limit), where
 
 
+WORKER_MEMORY_MIB = 200  # DESIGN §6 P4: RSS per worker under load
+
+
+def test_the_gateway_runs_one_worker_per_cpu_of_its_limit(objects: list[Object]) -> None:
+    import math
+
+    config = find_prefixed(objects, "ConfigMap", "gateway-config")["data"]
+    workers = int(config["GATEWAY_WORKERS"])
+    limits = container(find(objects, *GATEWAY), "gateway")["resources"]["limits"]
+    assert 1 <= workers <= max(1, math.ceil(quantity(limits["cpu"])))
+    assert workers * WORKER_MEMORY_MIB * 2**20 <= quantity(limits["memory"])
+
+
 def test_every_pod_is_locked_down(objects: list[Object]) -> None:
     accounts = {sa["metadata"]["name"]: sa for sa in of_kind(objects, "ServiceAccount")}
     for obj, spec in workloads(objects):
