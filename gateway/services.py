@@ -147,6 +147,12 @@ def relay_clients(services: Services | Clients, purpose: str = "outbox") -> Rela
     )
 
 
+def subject_key(settings: Settings) -> dict[str, bytes]:
+    """The opaque person keys' secret when set (else the Services default, for development)."""
+    secret = settings.subject_key_secret
+    return {"subject_key_secret": secret.encode("utf-8")} if secret else {}
+
+
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Every service, once, on `clock` (default: `build_clock(settings)`): the clients and the
     store, the calendar of the clock's today, the case-event hub, and the use cases on one
@@ -178,6 +184,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         case_events=case_events,
         hooks=hooks,
         person_lookups=build_person_lookups(settings),
+        **subject_key(settings),
     )
 
 

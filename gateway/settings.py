@@ -245,6 +245,11 @@ class Settings(BaseSettings):
     )
 
     # Federation (schemas/federation_sdl.py, docs/partners.md)
+    subject_key_secret: str = Field(
+        default="",
+        description="Secret of natural persons' opaque Subject keys (HMAC); set it in "
+        "production, the same on every replica (unset: a development secret)",
+    )
     federation_security: Literal["subgraph", "router"] = Field(
         default="subgraph",
         description="Security directives in the subgraph SDL: enforced here only (subgraph), or "

@@ -49,6 +49,8 @@ class Services:
     hooks: AfterCommit
     # the miss budget of lookups by a person's ID number (auth/lookups.py)
     person_lookups: PersonLookups
+    # the secret of natural persons' opaque Subject keys (domain/subject_keys.py)
+    subject_key_secret: bytes = b"development subject key: set GATEWAY_SUBJECT_KEY_SECRET"
 
 
 @dataclass(frozen=True)

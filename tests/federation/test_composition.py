@@ -83,17 +83,35 @@ def receipts(world: World) -> dict[str, dict[str, str]]:
         and world.subject(c.party_code).kind is not PartyKind.NATURAL_PERSON
     ][:3]
     return {
-        c.number: {"receiptNumber": f"GA-{i:04d}", "status": "受理", "partyCode": c.party_code}
+        c.number: {"receiptNumber": f"GA-{i:04d}", "status": "受理", "partyKey": c.party_code}
         for i, c in enumerate(cases, 1)
     }
 
 
 @pytest.fixture(scope="module")
-def police(node_tools: Path, receipts: dict[str, Any]) -> Iterator[str]:
+def person_cases(world: World) -> list[Any]:
+    """County cases whose party is a natural person (keyed by an opaque key, not the number)."""
+    return [
+        c
+        for c in world.cases
+        if c.tenant.startswith(COUNTY)
+        and world.subject(c.party_code).kind is PartyKind.NATURAL_PERSON
+    ][:4]
+
+
+def development_key(code: str) -> str:
+    from domain.subject_keys import person_key
+    from schemas.context import Services
+
+    return person_key(Services.subject_key_secret, code)  # the fixtures' gateway sets no secret
+
+
+@pytest.fixture(scope="module")
+def police(node_tools: Path, receipts: dict[str, Any], person_cases: list[Any]) -> Iterator[str]:
     port = free_port()
-    process = start_node(
-        node_tools, "police-subgraph.mjs", str(port), env={"RECEIPTS": json.dumps(receipts)}
-    )
+    watched = [development_key(c.party_code) for c in person_cases[:2]]  # the police's list
+    env = {"RECEIPTS": json.dumps(receipts), "WATCHED": json.dumps(watched)}
+    process = start_node(node_tools, "police-subgraph.mjs", str(port), env=env)
     yield f"http://127.0.0.1:{port}/"
     stop_node(process)
 
@@ -236,3 +254,29 @@ def test_one_refused_case_of_ten_nulls_itself_only(
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
         (["casesByNumber", 4], "NOT_FOUND")
     ]
+
+
+def test_a_partner_joins_on_people_without_pii_read(
+    router: str, police_token: str, person_cases: list[Any]
+) -> None:
+    """Stable keys for people (issue 11, item 4): the police token holds no pii:read, our `code`
+    of a person is masked for it, yet the police subgraph matches its own records on our opaque
+    `key` (the router joins Subject by `key`) and we resolve the key back."""
+    numbers = [c.number for c in person_cases]
+    query = """query($n: [String!]!) {
+      casesByNumber(numbers: $n) { number subject { key code name policeWatch } }
+    }"""
+    response = httpx2.post(
+        router,
+        json={"query": query, "variables": {"n": numbers}},
+        headers={"Authorization": f"Bearer {police_token}"},
+        timeout=60,
+    )
+    body = response.json()
+    assert body.get("errors") is None, body["errors"]
+    subjects = [c["subject"] for c in body["data"]["casesByNumber"]]
+    for case, subject in zip(person_cases, subjects, strict=True):
+        assert subject["key"] == development_key(case.party_code)
+        assert subject["key"].startswith("P-") and case.party_code not in response.text
+        assert "*" in subject["code"]  # the ID number itself stays masked
+    assert [s["policeWatch"] for s in subjects] == [True, True, False, False]
