@@ -221,6 +221,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Client ids that may run only documents registered for them (JSON list)",
     )
+    router_clients: list[str] = Field(
+        default_factory=list,
+        description="Client ids whose tokens a federation router forwards: their `_entities`/"
+        "`_service` fetches pass persisted-only (JSON list)",
+    )
     persisted_apq: bool = Field(
         default=True, description="Automatic persisted queries: store a document sent with its hash"
     )
