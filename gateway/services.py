@@ -6,6 +6,7 @@ app (gateway/app.py) adds the outbox relay and registers its wake-up on `Service
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, replace
 from typing import TypedDict
 
@@ -150,6 +151,11 @@ def relay_clients(services: Services | Clients, purpose: str = "outbox") -> Rela
 def subject_key(settings: Settings) -> dict[str, bytes]:
     """The opaque person keys' secret when set (else the Services default, for development)."""
     secret = settings.subject_key_secret
+    if not secret and not settings.demo and not settings.dev_principal:
+        logging.getLogger("gateway").warning(
+            "GATEWAY_SUBJECT_KEY_SECRET is not set: natural persons' federation keys use the "
+            "development secret (set it, the same on every replica)"
+        )
     return {"subject_key_secret": secret.encode("utf-8")} if secret else {}
 
 
