@@ -79,10 +79,30 @@ def _serve(args: argparse.Namespace) -> None:
 def _schema(args: argparse.Namespace) -> None:
     from schemas.schema import federation_sdl, sdl
 
-    if args.federation:
+    if args.action == "check":
+        _schema_check(args)
+    elif args.federation:
         sys.stdout.write(federation_sdl(Settings().federation_security))
     else:
         sys.stdout.write(sdl())
+
+
+def _schema_check(args: argparse.Namespace) -> None:
+    """`gateway schema check`: breaks against the last release (graphql-core's and federation's:
+    `@key` removed or changed, new auth requirements, nullability) not announced; exit 1 on any."""
+    from pathlib import Path
+
+    from schemas.governance import unannounced_breaks
+    from schemas.schema import build_schema, sdl
+
+    release = Path(args.release) if args.release else None
+    breaks = unannounced_breaks(build_schema()._schema, release, current_sdl=sdl())
+    for line in breaks:
+        print(line)
+    if breaks:
+        print(f"{len(breaks)} unannounced breaking change(s)", file=sys.stderr)
+        raise SystemExit(1)
+    print("no unannounced breaking change")
 
 
 def _db(args: argparse.Namespace) -> None:
@@ -124,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--federation", action="store_true", help="the subgraph SDL `_service { sdl }` answers"
     )
+    schema.add_argument(
+        "action", nargs="?", choices=["check"], help="check: unannounced breaking changes"
+    )
+    schema.add_argument("--release", default=None, help="the released SDL (default: the latest)")
     schema.set_defaults(func=_schema)
 
     db = sub.add_parser("db", help="the local store")

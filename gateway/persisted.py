@@ -11,7 +11,9 @@
 - plain persisted ids (`{"documentId": "<sha256>"}` as GraphQL Codegen sends them, or
   `{"id": ...}`) run a registered document;
 - clients named in `GATEWAY_PERSISTED_ONLY_CLIENTS` run only documents registered for them
-  (QUERY_REJECTED, reason PERSISTED_ONLY), whichever way they send them.
+  (QUERY_REJECTED, reason PERSISTED_ONLY), whichever way they send them; except, for clients also
+  named in `GATEWAY_ROUTER_CLIENTS`, a federation router's own `_entities`/`_service` fetches
+  (built from its query plan, they cannot be registered ahead).
 
 The request body is rewritten to carry the document as `query` and handed on; everything else
 (limits, validation, execution) is the endpoint's as for any request. The websocket puts every
@@ -25,7 +27,16 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    specified_rules,
+    validate,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,6 +62,7 @@ class PersistedDocuments:
         registry: DocumentRegistry,
         *,
         restricted: frozenset[str] = frozenset(),
+        routers: frozenset[str] = frozenset(),
         apq: bool = True,
         refusals: Refusals | None = None,
         apq_check: Callable[[str], bool] | None = None,
@@ -59,6 +71,7 @@ class PersistedDocuments:
         self.app = app
         self.registry = registry
         self.restricted = restricted
+        self.routers = routers  # their router's `_entities`/`_service` fetches pass
         self.apq = apq
         self.refusals = refusals
         self.apq_check = apq_check  # parses and validates (None: anything that is text)
@@ -127,7 +140,9 @@ class PersistedDocuments:
                 # An APQ miss asks the client to send the text; an unknown id is an error.
                 return Refused(200, "PersistedQueryNotFound", {"code": NOT_FOUND})
             payload["query"] = known.document
-        if client_id in self.restricted:
+        if client_id in self.restricted and not (
+            client_id in self.routers and router_fetch(payload.get("query"))
+        ):
             if known is None:
                 known = await self.registry.lookup(sha256_of(payload.get("query") or ""))
             if known is None or not known.trusted(client_id):
@@ -149,6 +164,30 @@ class PersistedDocuments:
         if self.refusals is not None:
             self.refusals.add(Code.QUERY_REJECTED, reason)
         return Refused(400, message, {"code": Code.QUERY_REJECTED, "reason": reason})
+
+
+ROUTER_FIELDS = frozenset({"_entities", "_service", "__typename"})
+
+
+def router_fetch(query: object) -> bool:
+    """Whether `query` is a federation router's own fetch: queries whose root fields are only
+    `_entities`/`_service`. A router builds these from its query plan, so they cannot be
+    registered ahead; the selections inside still meet every limit, scope and tenant rule."""
+    if not isinstance(query, str):
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return bool(operations) and all(
+        op.operation is OperationType.QUERY
+        and all(
+            isinstance(s, FieldNode) and s.name.value in ROUTER_FIELDS
+            for s in op.selection_set.selections
+        )
+        for op in operations
+    )
 
 
 def _not_an_operation(payload: object) -> bool:
@@ -236,6 +275,7 @@ def build_persisted(
         app,
         registry,
         restricted=frozenset(settings.persisted_only_clients),
+        routers=frozenset(settings.router_clients),
         apq=settings.persisted_apq,
         refusals=refusals,
         apq_check=check,

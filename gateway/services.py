@@ -6,6 +6,7 @@ app (gateway/app.py) adds the outbox relay and registers its wake-up on `Service
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TypedDict
@@ -151,6 +152,17 @@ def relay_clients(services: Services | Clients, purpose: str = "outbox") -> Rela
     )
 
 
+def subject_key(settings: Settings) -> dict[str, bytes]:
+    """The opaque person keys' secret when set (else the Services default, for development)."""
+    secret = settings.subject_key_secret
+    if not secret and not settings.demo and not settings.dev_principal:
+        logging.getLogger("gateway").warning(
+            "GATEWAY_SUBJECT_KEY_SECRET is not set: natural persons' federation keys use the "
+            "development secret (set it, the same on every replica)"
+        )
+    return {"subject_key_secret": secret.encode("utf-8")} if secret else {}
+
+
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Every service, once, on `clock` (default: `build_clock(settings)`): the clients and the
     store, the calendar of the clock's today, the case-event hub, and the use cases on one
@@ -192,6 +204,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         late_entry_window=(
             timedelta(hours=settings.late_entry_hours) if settings.late_entry_hours else None
         ),
+        **subject_key(settings),
     )
 
 

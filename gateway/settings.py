@@ -228,6 +228,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Client ids that may run only documents registered for them (JSON list)",
     )
+    router_clients: list[str] = Field(
+        default_factory=list,
+        description="Client ids whose tokens a federation router forwards: their `_entities`/"
+        "`_service` fetches pass persisted-only (JSON list)",
+    )
     persisted_apq: bool = Field(
         default=True, description="Automatic persisted queries: store a document sent with its hash"
     )
@@ -281,6 +286,11 @@ class Settings(BaseSettings):
     )
 
     # Federation (schemas/federation_sdl.py, docs/partners.md)
+    subject_key_secret: str = Field(
+        default="",
+        description="Secret of natural persons' opaque Subject keys (HMAC); set it in "
+        "production, the same on every replica (unset: a development secret)",
+    )
     federation_security: Literal["subgraph", "router"] = Field(
         default="subgraph",
         description="Security directives in the subgraph SDL: enforced here only (subgraph), or "

@@ -57,6 +57,8 @@ class Services:
     late_entry_window: timedelta | None = None
     # checks the signatures of key documents (auth/signatures.py); None: not checked
     signatures: DocumentSignatures | None = None
+    # the secret of natural persons' opaque Subject keys (domain/subject_keys.py)
+    subject_key_secret: bytes = b"development subject key: set GATEWAY_SUBJECT_KEY_SECRET"
 
 
 @dataclass(frozen=True)

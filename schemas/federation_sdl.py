@@ -18,7 +18,25 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from graphql import DirectiveNode, ListValueNode, StringValueNode, Visitor, parse, print_ast, visit
+from graphql import (
+    DirectiveNode,
+    FieldDefinitionNode,
+    InputObjectTypeDefinitionNode,
+    IntValueNode,
+    ListTypeNode,
+    ListValueNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    ObjectTypeDefinitionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    StringValueNode,
+    TypeNode,
+    Visitor,
+    parse,
+    print_ast,
+    visit,
+)
 
 SecurityMode = Literal["subgraph", "router"]
 SECURITY_DIRECTIVES = frozenset({"authenticated", "requiresScopes"})
@@ -65,6 +83,89 @@ def without_security(sdl: str) -> str:
     return out
 
 
-def router_sdl(printed: str, security: SecurityMode) -> str:
-    """The printed subgraph SDL as this deployment shows it to routers."""
-    return printed if security == "router" else without_security(printed)
+def router_sdl(
+    printed: str, security: SecurityMode, page_size: int = 20, list_size: int = 10
+) -> str:
+    """The printed subgraph SDL as this deployment shows it to routers: the security directives
+    if declared for them, `@listSize` on lists (demand control) either way."""
+    shown = printed if security == "router" else without_security(printed)
+    return with_list_sizes(shown, page_size, list_size)
+
+
+# --- demand control: what a list costs, as schemas/limits.py costs it ---------------------------
+
+
+def _is_list(node: TypeNode) -> bool:
+    if isinstance(node, NonNullTypeNode):
+        return _is_list(node.type)
+    return isinstance(node, ListTypeNode)
+
+
+def _named(node: TypeNode) -> str:
+    while not isinstance(node, NamedTypeNode):
+        node = node.type  # type: ignore[attr-defined]
+    return node.name.value
+
+
+def _list_size(field: FieldDefinitionNode, limits: dict[str, int], defaults: dict[str, int]) -> str:
+    """The `@listSize` a router's demand control needs to cost `field` as we do (or "")."""
+    args = {a.name.value: a for a in field.arguments or ()}
+    if "first" in args:
+        sized = ', sizedFields: ["edges"]' if _named(field.type).endswith("Connection") else ""
+        if not sized and not _is_list(field.type):
+            return ""
+        return (
+            f'@listSize(slicingArguments: ["first"], assumedSize: {defaults["page"]}'
+            f"{sized}, requireOneSlicingArgument: false)"
+        )
+    if not _is_list(field.type):
+        return ""
+    if "limit" in args:
+        return '@listSize(slicingArguments: ["limit"], requireOneSlicingArgument: false)'
+    filter_arg = args.get("filter")
+    if filter_arg is not None and _named(filter_arg.type) in limits:
+        return f"@listSize(assumedSize: {limits[_named(filter_arg.type)]})"
+    return f"@listSize(assumedSize: {defaults['list']})"
+
+
+def with_list_sizes(sdl: str, page_size: int, list_size: int) -> str:
+    """`sdl` with `@listSize` on every list and connection field (and `@listSize` imported): a
+    connection's `edges` take `first` (else `page_size`), a list with `first`/`limit` takes it, a
+    list filtered by an input with a `limit` takes that default, any other list `list_size`,
+    exactly as schemas/limits.py costs a document; `_entities` is costed by the router itself."""
+    document = parse(sdl)
+    limits: dict[str, int] = {}
+    for definition in document.definitions:
+        if isinstance(definition, InputObjectTypeDefinitionNode):
+            for input_field in definition.fields or ():
+                default = input_field.default_value
+                if input_field.name.value == "limit" and isinstance(default, IntValueNode):
+                    limits[definition.name.value] = int(default.value)
+    defaults = {"page": page_size, "list": list_size}
+    cut: list[tuple[int, int, str]] = []
+    for definition in document.definitions:
+        if not isinstance(definition, ObjectTypeDefinitionNode):
+            continue
+        for f in definition.fields or ():
+            connection = definition.name.value.endswith("Connection")
+            if f.name.value.startswith("_") or (connection and f.name.value == "edges"):
+                continue  # `edges`: sized by the connection field's `sizedFields`
+            directive = _list_size(f, limits, defaults)
+            if directive:
+                assert f.type.loc is not None
+                cut.append((f.type.loc.end, f.type.loc.end, " " + directive))
+    for definition in document.definitions:
+        if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+            for d in definition.directives or ():
+                for argument in d.arguments or ():
+                    value = argument.value
+                    if argument.name.value == "import" and isinstance(value, ListValueNode):
+                        given = {v.value for v in value.values if isinstance(v, StringValueNode)}
+                        names = [StringValueNode(value=n) for n in sorted({*given, "@listSize"})]
+                        text = print_ast(ListValueNode(values=tuple(names)))
+                        assert value.loc is not None
+                        cut.append((value.loc.start, value.loc.end, text))
+    out = sdl
+    for start, end, replacement in sorted(cut, reverse=True):
+        out = out[:start] + replacement + out[end:]
+    return out

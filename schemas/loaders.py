@@ -37,12 +37,14 @@ from connectors.store import (
     Party,
 )
 from connectors.store.sync import Delivery, deliveries_by_case_numbers
+from domain.subject_keys import person_key
 from domain.tenancy import TenantFilter
 from schemas.dataloader import BatchLoader
 
 if TYPE_CHECKING:
     from connectors.provincial import ProvincialClient
     from connectors.smartcity import SmartCityClient
+    from connectors.store.repository import Store
     from schemas.context import Context
 
 ProvincialKey = tuple[Literal["case", "cert"], str]
@@ -85,6 +87,17 @@ class ProvincialLoader:
         return cast("Future[CertificateRecord | None]", self.batch.load(("cert", number)))
 
 
+async def persons_by_keys(
+    store: Store, tenants: TenantFilter, secret: bytes, keys: Sequence[str]
+) -> list[Party | None]:
+    """Natural persons by their opaque Subject key (domain/subject_keys.py): the keyed hash is
+    matched against the persons of the ledgers the caller may read, one store query a batch."""
+    by_key: dict[str, Party] = {}
+    for party in await store.person_parties(tenants):
+        by_key.setdefault(person_key(secret, party.code), party)
+    return [by_key.get(k) for k in keys]
+
+
 @dataclass(frozen=True, slots=True)
 class Loaders:
     """One request's loaders, built by `create` when the request first asks `Context.loaders`."""
@@ -98,6 +111,7 @@ class Loaders:
     transfers_by_case: BatchLoader[str, list[CaseTransfer]]
     evidence_by_case: BatchLoader[str, list[Evidence]]
     party_by_key: BatchLoader[tuple[str, str], Party | None]  # (tenant, party code)
+    person_by_subject_key: BatchLoader[str, Party | None]  # opaque key (schemas/subjects/keys.py)
     grants_by_town: BatchLoader[str, list[ItemGrant]]
     item_by_code: BatchLoader[str, EnforcementItem | None]
     org_by_code: BatchLoader[str, Org | None]
@@ -142,6 +156,10 @@ class Loaders:
             ),
             evidence_by_case=BatchLoader(partial(store.evidence_by_case_numbers, cases), hops=hops),
             party_by_key=BatchLoader(partial(store.parties_by_keys, cases), hops=hops),
+            person_by_subject_key=BatchLoader(
+                partial(persons_by_keys, store, cases, context.services.subject_key_secret),
+                hops=hops,
+            ),
             grants_by_town=BatchLoader(partial(store.grants_by_towns, cases), hops=hops),
             item_by_code=BatchLoader(store.items_by_codes, hops=hops),
             org_by_code=BatchLoader(store.orgs_by_codes, hops=hops),

@@ -43,7 +43,7 @@ from connectors.store.tables import (
     Party,
     enum_member,
 )
-from domain.enums import CaseStatus, OfficerRole, OrgKind, Procedure
+from domain.enums import CaseStatus, OfficerRole, OrgKind, PartyKind, Procedure
 from domain.tenancy import TenantFilter
 
 T = TypeVar("T")
@@ -622,6 +622,18 @@ class Store:
         if kind is not None:
             statement = statement.where(col(Org.kind) == enum_member(OrgKind, kind))
         return await self._all(statement.order_by(col(Org.code)))
+
+    async def person_parties(self, tenants: TenantFilter) -> list[Party]:
+        """The natural persons of the ledgers `tenants` may read (to resolve opaque person keys,
+        domain/subject_keys.py: a keyed hash is matched, not searched)."""
+        rows = await self._all(
+            select(Party).where(
+                col(Party.kind) == PartyKind.NATURAL_PERSON,
+                _party_clause(tenants),
+            ),
+            tenants,
+        )
+        return list(rows)
 
     async def parties_by_keys(
         self, tenants: TenantFilter, keys: Sequence[tuple[str, str]]

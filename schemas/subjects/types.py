@@ -8,6 +8,7 @@ import strawberry
 from connectors.credit import CreditProfileRecord, PenaltyPublicityRecord
 from domain import enums as d
 from domain.identifiers import is_id_number_shape
+from domain.subject_keys import is_person_key, person_key
 from schemas.attribution import credit_tenants
 from schemas.audit.trail import touched
 from schemas.context import Info
@@ -121,7 +122,7 @@ class PenaltyRecord:
 
 
 @strawberry.federation.type(
-    keys=["code"],
+    keys=["code", "key"],  # `key`: what partners join on (a person's is opaque, not masked)
     authenticated=True,
     requires_scopes=[
         ["case:read"],
@@ -149,11 +150,30 @@ class Subject:
         )
 
     @classmethod
-    async def resolve_reference(cls, info: Info, code: str) -> Subject:
+    async def resolve_reference(
+        cls, info: Info, code: str | None = None, key: str | None = None
+    ) -> Subject:
         from schemas.subjects.schema import find_subject
 
         entity_access(info, cls)
-        return found(await find_subject(info, code), "Subject")
+        if key is not None and is_person_key(key):
+            # a keyed hash is matched, not searched: no ID-number lookup, no oracle, no budget
+            party = await info.context.loaders.person_by_subject_key.load(key)
+            if party is not None:
+                return cls.of(party.code, party.name, tenant=party.tenant)
+            return found(None, "Subject")
+        if key is not None and kind_of_code(key) is d.PartyKind.NATURAL_PERSON:
+            return found(None, "Subject")  # a person is keyed by the opaque key only
+        return found(await find_subject(info, key or code or ""), "Subject")
+
+    @field(
+        description="联邦键 / the key partners join on: the credit code, or for a natural person "
+        "an opaque stable key (a keyed hash of the ID number; needs no pii:read)"
+    )
+    def key(self, info: Info) -> strawberry.ID:
+        if self.kind is d.PartyKind.NATURAL_PERSON:
+            return strawberry.ID(person_key(info.context.services.subject_key_secret, self.code))
+        return strawberry.ID(self.code)
 
     @strawberry.field
     def kind_label(self) -> str:

@@ -4,16 +4,21 @@ tools (tests/federation/js, installed with `npm ci` on first use)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
+from domain.enums import PartyKind
 from sandbox.common import SandboxControls, start_in_thread, stop
+from sandbox.world import World
 from tests.auth.support import AuthGateway, copy_store
 
 JS = Path(__file__).resolve().parent / "js"
@@ -94,3 +99,91 @@ def node_tools() -> Path:
                 pytest.fail(message)
             pytest.skip(message)
     return JS
+
+
+# --- the Node side: processes, the police partner subgraph ---------------------------------
+
+COUNTY = "990121"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_node(js: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        ["node", *args],
+        cwd=js,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:  # Apollo logs a line or two, then {"ready": url} once listening
+        seen.append(line)
+        if '"ready"' in line:
+            return process
+    process.kill()
+    raise AssertionError(f"node {args[0]} did not start: {''.join(seen)}")
+
+
+def stop_node(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def graphql(url: str, query: str, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx2.post(url, json={"query": query}, headers=headers, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def receipts(world: World) -> dict[str, dict[str, str]]:
+    cases = [
+        c
+        for c in world.cases
+        if c.tenant.startswith(COUNTY)
+        and c.source_event_id
+        and world.subject(c.party_code).kind is not PartyKind.NATURAL_PERSON
+    ][:3]
+    return {
+        c.number: {"receiptNumber": f"GA-{i:04d}", "status": "受理", "partyKey": c.party_code}
+        for i, c in enumerate(cases, 1)
+    }
+
+
+@pytest.fixture(scope="module")
+def person_cases(world: World) -> list[Any]:
+    """County cases whose party is a natural person (keyed by an opaque key, not the number)."""
+    return [
+        c
+        for c in world.cases
+        if c.tenant.startswith(COUNTY)
+        and world.subject(c.party_code).kind is PartyKind.NATURAL_PERSON
+    ][:4]
+
+
+def development_key(code: str) -> str:
+    from domain.subject_keys import person_key
+    from schemas.context import Services
+
+    return person_key(Services.subject_key_secret, code)  # the fixtures' gateway sets no secret
+
+
+@pytest.fixture(scope="module")
+def police(node_tools: Path, receipts: dict[str, Any], person_cases: list[Any]) -> Iterator[str]:
+    port = free_port()
+    watched = [development_key(c.party_code) for c in person_cases[:2]]  # the police's list
+    env = {"RECEIPTS": json.dumps(receipts), "WATCHED": json.dumps(watched)}
+    process = start_node(node_tools, "police-subgraph.mjs", str(port), env=env)
+    yield f"http://127.0.0.1:{port}/"
+    stop_node(process)

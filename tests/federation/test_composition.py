@@ -6,8 +6,6 @@ that join across the two graphs, our side costing one upstream request per syste
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +14,17 @@ from typing import Any
 import httpx2
 import pytest
 
-from domain.enums import PartyKind
 from sandbox.world import World
 from tests.auth.support import AuthGateway
+from tests.federation.conftest import (
+    COUNTY,
+    development_key,
+    free_port,
+    graphql,
+    start_node,
+    stop_node,
+)
 
-COUNTY = "990121"
 JOINED = """
 {
   receivedCases {
@@ -31,71 +35,6 @@ JOINED = """
   }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_node(js: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        ["node", *args],
-        cwd=js,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:  # Apollo logs a line or two, then {"ready": url} once listening
-        seen.append(line)
-        if '"ready"' in line:
-            return process
-    process.kill()
-    raise AssertionError(f"node {args[0]} did not start: {''.join(seen)}")
-
-
-def stop_node(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def graphql(url: str, query: str, token: str | None = None) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx2.post(url, json={"query": query}, headers=headers, timeout=60)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-@pytest.fixture(scope="module")
-def receipts(world: World) -> dict[str, dict[str, str]]:
-    cases = [
-        c
-        for c in world.cases
-        if c.tenant.startswith(COUNTY)
-        and c.source_event_id
-        and world.subject(c.party_code).kind is not PartyKind.NATURAL_PERSON
-    ][:3]
-    return {
-        c.number: {"receiptNumber": f"GA-{i:04d}", "status": "受理", "partyCode": c.party_code}
-        for i, c in enumerate(cases, 1)
-    }
-
-
-@pytest.fixture(scope="module")
-def police(node_tools: Path, receipts: dict[str, Any]) -> Iterator[str]:
-    port = free_port()
-    process = start_node(
-        node_tools, "police-subgraph.mjs", str(port), env={"RECEIPTS": json.dumps(receipts)}
-    )
-    yield f"http://127.0.0.1:{port}/"
-    stop_node(process)
 
 
 @pytest.fixture(scope="module")
@@ -236,3 +175,82 @@ def test_one_refused_case_of_ten_nulls_itself_only(
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
         (["casesByNumber", 4], "NOT_FOUND")
     ]
+
+
+def test_a_partner_joins_on_people_without_pii_read(
+    router: str, police_token: str, person_cases: list[Any]
+) -> None:
+    """Stable keys for people (issue 11, item 4): the police token holds no pii:read, our `code`
+    of a person is masked for it, yet the police subgraph matches its own records on our opaque
+    `key` (the router joins Subject by `key`) and we resolve the key back."""
+    numbers = [c.number for c in person_cases]
+    query = """query($n: [String!]!) {
+      casesByNumber(numbers: $n) { number subject { key code name policeWatch } }
+    }"""
+    response = httpx2.post(
+        router,
+        json={"query": query, "variables": {"n": numbers}},
+        headers={"Authorization": f"Bearer {police_token}"},
+        timeout=60,
+    )
+    body = response.json()
+    assert body.get("errors") is None, body["errors"]
+    subjects = [c["subject"] for c in body["data"]["casesByNumber"]]
+    for case, subject in zip(person_cases, subjects, strict=True):
+        assert subject["key"] == development_key(case.party_code)
+        assert subject["key"].startswith("P-") and case.party_code not in response.text
+        assert "*" in subject["code"]  # the ID number itself stays masked
+    assert [s["policeWatch"] for s in subjects] == [True, True, False, False]
+
+
+@pytest.mark.parametrize("security", ["subgraph", "router"])
+def test_the_guilds_composer_accepts_the_sdl(
+    node_tools: Path, police: str, tmp_path: Path, security: Any
+) -> None:
+    """@theguild/federation-composition (Hive's registry, @graphql-mesh/compose-cli) composes our
+    SDL as served, in both security modes, with the partner's own PageInfo and [Case]! lists."""
+    from schemas.schema import federation_sdl
+
+    (tmp_path / "ours.graphql").write_text(federation_sdl(security), "utf-8")
+    theirs = graphql(police, "{ _service { sdl } }")["data"]["_service"]["sdl"]
+    (tmp_path / "police.graphql").write_text(theirs, "utf-8")
+    result = subprocess.run(
+        [
+            "node",
+            "compose.mjs",
+            "--guild",
+            f"enforcement=http://enforcement/graphql={tmp_path / 'ours.graphql'}",
+            f"police={police}={tmp_path / 'police.graphql'}",
+        ],
+        cwd=node_tools,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    answer = json.loads(result.stdout)
+    assert answer.get("errors") is None, answer["errors"]
+    assert ('@requiresScopes(scopes: [["case:read"]])' in answer["supergraphSdl"]) is (
+        security == "router"
+    )
+
+
+def test_stock_apollo_gateway_with_introspect_and_compose(
+    node_tools: Path, police: str, fed_gateway: AuthGateway, police_token: str, receipts: Any
+) -> None:
+    """Apollo Gateway fetching both SDLs itself (IntrospectAndCompose, our `_service` with the
+    partner's schema:read token), no edits: it starts and answers the joined query."""
+    port = free_port()
+    process = start_node(
+        node_tools,
+        "gateway.mjs",
+        str(port),
+        f"enforcement={fed_gateway.url}/graphql",
+        f"police={police}",
+        env={"SUBGRAPH_TOKEN": police_token},
+    )
+    try:
+        body = graphql(f"http://127.0.0.1:{port}/", JOINED, police_token)
+        assert body.get("errors") is None, body["errors"]
+        assert [c["number"] for c in body["data"]["receivedCases"]] == list(receipts)
+    finally:
+        stop_node(process)

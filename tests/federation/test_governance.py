@@ -36,7 +36,7 @@ def test_gateway_schema_federation_prints_the_subgraph_sdl() -> None:
 
 def test_no_unannounced_break_against_the_last_release() -> None:
     assert latest_release().name.startswith("v")
-    breaks = unannounced_breaks(current())
+    breaks = unannounced_breaks(current(), current_sdl=sdl())  # federation breaks too
     assert breaks == [], (
         f"breaking changes against {latest_release().name}: {breaks}; "
         "announce them in schemas/released/announced-breaks.txt or restore the fields"
@@ -87,3 +87,53 @@ def test_the_walk_catches_a_missing_description() -> None:
 
     found = missing_descriptions(strawberry.Schema(query=Query)._schema)
     assert found == ["Query.plain", "Query.chineseOnly"]
+
+
+BEFORE = """
+type Query { cases: [Case!]! subject(code: String!): Subject }
+type Case @key(fields: "number") { number: String! title: String! }
+type Subject @key(fields: "code") { code: String! name: String }
+"""
+
+
+def test_federation_breaks_are_found() -> None:
+    """A key removed or changed, a new auth requirement (graphql-core sees neither), and a
+    nullability change (graphql-core's)."""
+    from schemas.governance import federation_breaks, schema_of
+
+    assert federation_breaks(BEFORE, BEFORE) == []
+    after = (
+        BEFORE.replace('Case @key(fields: "number")', "Case")
+        .replace('@key(fields: "code")', '@key(fields: "key") @requiresScopes(scopes: [["x:y"]])')
+        .replace(
+            "subject(code: String!): Subject", "subject(code: String!): Subject @authenticated"
+        )
+    )
+    assert sorted(federation_breaks(BEFORE, after)) == [
+        'Entity Case lost its key @key(fields: "number").',
+        'Entity Subject lost its key @key(fields: "code").',
+        "Field Query.subject now requires @authenticated (was nothing).",
+        'Type Subject now requires @requiresScopes(scopes: [["x:y"]]) (was nothing).',
+    ]
+    # adding a key or dropping a requirement breaks nothing
+    looser = BEFORE.replace('@key(fields: "code")', '@key(fields: "code") @key(fields: "key")')
+    assert federation_breaks(after, after.replace("@authenticated", "")) == []
+    assert federation_breaks(BEFORE, looser) == []
+    nullable = BEFORE.replace("title: String!", "title: String")
+    assert breaking_changes(BEFORE, schema_of(nullable)) == [
+        "Field Case.title changed type from String! to String."
+    ]
+
+
+def test_gateway_schema_check_reports_federation_breaks(tmp_path: Path) -> None:
+    released = tmp_path / "v1.graphql"
+    text = latest_release().read_text("utf-8")
+    released.write_text(text, "utf-8")
+    command = [sys.executable, "-m", "gateway", "schema", "check", "--release", str(released)]
+    clean = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "type Case {" in text
+    released.write_text(text.replace("type Case {", 'type Case @key(fields: "id") {'), "utf-8")
+    broken = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert broken.returncode == 1
+    assert broken.stdout.splitlines() == ['Entity Case lost its key @key(fields: "id").']

@@ -86,3 +86,31 @@ def test_every_entity_type_declares_the_scope_entities_enforce() -> None:
     assert set(enforced) == {"Case", "Subject", "Officer", "GridEvent", "Org"}
     assert {name: declared.get(name) for name in enforced} == enforced
     assert enforced["Subject"] == ("case:read", "credit:read")
+
+
+def test_list_sizes_tell_a_routers_demand_control_what_we_count() -> None:
+    """@listSize (federation v2.9 demand control) as schemas/limits.py costs: a connection's
+    edges take `first` (default page size when absent), a list with `first` takes it, a list
+    filtered by an input with `limit` takes that default, any other list the assumed list size."""
+    from graphql import FieldDefinitionNode
+
+    from schemas.limits import DocumentLimits
+
+    limits = DocumentLimits()
+    sizes: dict[str, str] = {}
+    for node in parse(federation_sdl()).definitions:
+        for f in getattr(node, "fields", None) or ():
+            if isinstance(f, FieldDefinitionNode):
+                for d in f.directives or ():
+                    if d.name.value == "listSize":
+                        sizes[f"{node.name.value}.{f.name.value}"] = " ".join(  # type: ignore[attr-defined]
+                            f"{a.name.value}={a.value.to_dict()}" for a in d.arguments or ()
+                        )
+    cases = sizes["Query.cases"]
+    assert "slicingArguments" in cases and "'edges'" in cases
+    assert f"'value': '{limits.default_page_size}'" in cases
+    assert f"'value': '{limits.list_size}'" in sizes["Case.timeline"]
+    assert "'value': '100'" in sizes["Query.officers"]  # OfficerFilter.limit defaults to 100
+    assert not any(k.endswith("Connection.edges") for k in sizes)
+    assert not any(k.startswith("Query._") for k in sizes)
+    assert "@listSize" in federation_sdl().splitlines()[0]

@@ -17,8 +17,9 @@ const typeDefs = gql`
   }
 
   "涉案主体: 公安的关注标记 / the police's own field on our Subject (keyed as we key it)"
-  type Subject @key(fields: "code") {
-    code: String!
+  type Subject @key(fields: "key") {
+    "our join key: the credit code, or a person's opaque key (never a masked ID number)"
+    key: ID!
     policeWatch: Boolean
   }
 
@@ -67,14 +68,14 @@ const resolvers = {
     }),
   },
   Subject: {
-    __resolveReference: (ref) => ({ code: ref.code }),
-    policeWatch: (s) => watched.has(s.code),
+    __resolveReference: (ref) => ({ key: ref.key }),
+    policeWatch: (s) => watched.has(s.key),
   },
   Case: {
     __resolveReference: (ref) => ({ number: ref.number }),
     policeReceipt: (c) => {
       const r = receipts[c.number];
-      return r ? { receiptNumber: r.receiptNumber, status: r.status, suspect: { code: r.partyCode } } : null;
+      return r ? { receiptNumber: r.receiptNumber, status: r.status, suspect: { key: r.partyKey } } : null;
     },
   },
 };
