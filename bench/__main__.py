@@ -102,6 +102,8 @@ def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
             # rate limits (docs/hardening.md).
             "GATEWAY_RATE_LIMIT_PER_CLIENT": "0",
             "GATEWAY_RATE_LIMIT_PER_TENANT": "0",
+            # one issuer name for the gateway and the baseline, which validates the same tokens
+            "GATEWAY_TOKEN_ISSUER": "http://127.0.0.1",
         }
     )
     env.update(bench_auth.client_env(_town()))
@@ -314,7 +316,7 @@ def gateway_request(url: str, number: str) -> Callable[[aiohttp.ClientSession], 
 
 def baseline_request(url: str) -> Callable[[aiohttp.ClientSession], Awaitable[None]]:
     async def request(session: aiohttp.ClientSession) -> None:
-        async with session.get(url) as r:
+        async with session.get(url, headers=bench_auth.HEADERS) as r:
             if r.status != 200:
                 raise RuntimeError(str(r.status))
             await r.read()

@@ -1,9 +1,12 @@
 """The hand-written Starlette endpoint P3 compares against: the same case-detail data as the P1
-query, from the same store and the same connector clients, with no GraphQL in between."""
+query, from the same store and the same connector clients, with no GraphQL in between; and the
+same token validation (the gateway's validator, the caller's tenant filter on the store reads)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -12,16 +15,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain.tenancy import TenantFilter
+from auth.policy import tenant_filter
+from auth.tokens import InvalidToken
 from gateway.services import build_services
 from gateway.settings import Settings
+from gateway.tokens import build_token_services
 
 
 def create_baseline(settings: Settings) -> Starlette:
     services = build_services(settings)
-    everyone = TenantFilter.all()
+    tokens = build_token_services(settings, services.store.engine, services.clock)
 
     async def case_detail(request: Request) -> JSONResponse:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        try:
+            if scheme.lower() != "bearer":
+                raise InvalidToken("no bearer token")
+            principal = await tokens.validator.validate(token)
+        except InvalidToken:
+            return JSONResponse({"error": "unauthenticated"}, status_code=401)
+        everyone = tenant_filter(principal, "case", "read")
         number = request.path_params["number"]
         (case,) = await services.store.cases_by_numbers(everyone, [number])
         if case is None:
@@ -51,7 +64,13 @@ def create_baseline(settings: Settings) -> Starlette:
         }
         return JSONResponse(body)
 
-    return Starlette(routes=[Route("/case/{number:path}", case_detail)])
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await tokens.warm()
+        yield
+        await tokens.aclose()
+
+    return Starlette(routes=[Route("/case/{number:path}", case_detail)], lifespan=lifespan)
 
 
 async def _none() -> None:
