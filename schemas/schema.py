@@ -20,6 +20,7 @@ from schemas.events.mutations import EventMutation
 from schemas.events.schema import Query as EventQuery
 from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
 from schemas.federation_sdl import FEDERATION_VERSION, SecurityMode, router_sdl
+from schemas.ftv1 import FederatedTrace
 from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
 from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensions
@@ -114,6 +115,7 @@ def build_schema(
             lambda: ValidationCache(maxsize=document_cache_size),
             lambda: EntitiesWithVariables(limits or DocumentLimits()),  # after validation
             InputCheck,  # last: after the trail (the name sent) and the validation cache
+            FederatedTrace,  # `extensions.ftv1` for a router that asks (schemas/ftv1.py)
         ],
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none

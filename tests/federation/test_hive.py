@@ -58,6 +58,20 @@ def guild_supergraph(
 
 @pytest.fixture(scope="module")
 def hive(node_tools: Path, guild_supergraph: Path, fed_gateway: AuthGateway) -> Iterator[str]:
+    """Hive Gateway enforcing the supergraph's auth directives on our JWKS's tokens."""
+    yield from run_hive(node_tools, guild_supergraph, fed_gateway, enforce=True)
+
+
+@pytest.fixture(scope="module")
+def plain_hive(node_tools: Path, guild_supergraph: Path, fed_gateway: AuthGateway) -> Iterator[str]:
+    """Hive Gateway forwarding tokens only (its generic-auth plugin fails subscriptions with
+    "undefined is not iterable" in 2.15.1): the subgraph enforces every rule itself."""
+    yield from run_hive(node_tools, guild_supergraph, fed_gateway, enforce=False)
+
+
+def run_hive(
+    node_tools: Path, guild_supergraph: Path, fed_gateway: AuthGateway, enforce: bool
+) -> Iterator[str]:
     port = free_port()
     command = [
         "node",
@@ -72,11 +86,9 @@ def hive(node_tools: Path, guild_supergraph: Path, fed_gateway: AuthGateway) -> 
         str(port),
     ]
     offset = int(fed_gateway.clock.timestamp() - time.time())  # the tests' fixed day
-    env = {
-        "JWKS_URL": f"{fed_gateway.url}/.well-known/jwks.json",
-        "TOKEN_CLOCK_OFFSET": str(offset),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-    }
+    env = {"TOKEN_CLOCK_OFFSET": str(offset), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    if enforce:
+        env["JWKS_URL"] = f"{fed_gateway.url}/.well-known/jwks.json"
     process = subprocess.Popen(
         command,
         cwd=node_tools,
@@ -151,3 +163,49 @@ def test_hive_refuses_what_the_gateway_refuses(
     through = post(hive, query, token).json()
     assert through.get("data") in (None, {"cases": None}), through
     assert through["errors"], through
+
+
+async def test_case_events_reach_a_subscriber_through_hive_over_graphql_ws(
+    plain_hive: str, fed_gateway: AuthGateway, police_token: str, world: World
+) -> None:
+    """caseEvents through Hive Gateway: the client speaks graphql-ws to Hive (its token in
+    connection_init), Hive subscribes to us over graphql-ws with the same token, and an event our
+    hub delivers in our process reaches the client; another county's event does not."""
+    import asyncio
+    from dataclasses import replace
+
+    from websockets.asyncio.client import connect
+
+    from connectors.events.hub import CaseEvent
+
+    hub = fed_gateway.app.state.services.case_events
+    case = next(c for c in world.cases if c.tenant.startswith("990121"))
+    elsewhere = next(c for c in world.cases if not c.tenant.startswith("990121"))
+    mine = CaseEvent(case.number, case.tenant, "fileCase", "FILED", 3, 1, "2026-10-31T02:00:00Z")
+    other = replace(mine, number=elsewhere.number, tenant=elsewhere.tenant, seq=2)
+    query = "subscription { caseEvents { number tenant command seq } }"
+    url = plain_hive.replace("http://", "ws://")
+    async with connect(
+        url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": police_token}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        for _ in range(100):  # until Hive's subscription to us is open
+            if hub.subscribers:
+                break
+            await asyncio.sleep(0.1)
+        assert hub.subscribers == 1
+        # deliver on the gateway's own loop (the queue is bound to it), as a commit would
+        loop = next(iter(hub._queues))._loop
+        loop.call_soon_threadsafe(hub.deliver, other)
+        loop.call_soon_threadsafe(hub.deliver, mine)
+        message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+        assert message["type"] == "next", message
+        assert message["payload"]["data"]["caseEvents"] == {
+            "number": case.number,
+            "tenant": case.tenant,
+            "command": "fileCase",
+            "seq": 1,
+        }

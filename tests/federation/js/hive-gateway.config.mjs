@@ -6,6 +6,7 @@
 import {
   createRemoteJwksSigningKeyProvider,
   defineConfig,
+  extractFromConnectionParams,
   extractFromHeader,
 } from "@graphql-hive/gateway";
 
@@ -13,7 +14,10 @@ const auth = process.env.JWKS_URL
   ? {
       jwt: {
         signingKeyProviders: [createRemoteJwksSigningKeyProvider({ jwksUri: process.env.JWKS_URL })],
-        tokenLookupLocations: [extractFromHeader({ name: "authorization", prefix: "Bearer" })],
+        tokenLookupLocations: [
+          extractFromHeader({ name: "authorization", prefix: "Bearer" }),
+          extractFromConnectionParams({ name: "token" }), // a graphql-ws client's connection_init
+        ],
         tokenVerification: {
           algorithms: ["RS256"],
           // TOKEN_CLOCK_OFFSET: the tests run the issuer on a fixed day; Hive checks exp/nbf on it
@@ -39,5 +43,17 @@ export const gatewayConfig = defineConfig({
     },
   },
   logging: "warn",
+  // Subscriptions (caseEvents) reach our subgraph over graphql-ws, the token in connection_init.
+  transportEntries: {
+    enforcement: {
+      options: {
+        subscriptions: {
+          kind: "ws",
+          location: "/graphql",
+          options: { connectionParams: { token: "{context.connectionParams.token}" } },
+        },
+      },
+    },
+  },
   ...auth,
 });
