@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -332,7 +333,25 @@ def validation_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], .
                     self.report_error(error)
                 raise errors[-1]
 
-    rules: tuple[type[ASTValidationRule], ...] = (DocumentLimitsRule,)
+    class PageSizeRule(ValidationRule):
+        """A literal page size (`first`) outside 1..max_page_size, refused before anything runs:
+        a paginated field nested under one that asks the upstreams (`supervisionStats {
+        overdueCases(first:) }`) would otherwise be checked only after its parent asked them.
+        A size given as a variable is checked by the field's resolver."""
+
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            if node.name.value != "first" or not isinstance(node.value, IntValueNode):
+                return
+            if not 1 <= int(node.value.value) <= limits.max_page_size:
+                self.report_error(
+                    GraphQLError(
+                        f"first must be between 1 and {limits.max_page_size}",
+                        node,
+                        extensions={"code": Code.BAD_USER_INPUT, "argument": "first"},
+                    )
+                )
+
+    rules: tuple[type[ASTValidationRule], ...] = (DocumentLimitsRule, PageSizeRule)
     if not limits.introspection:
         rules += (NoIntrospectionRule,)
     return rules

@@ -19,6 +19,19 @@ OVER_THE_CAP = {
     "Query.officers(filter.limit)": "{ officers(filter: {limit: 501}) { id } }",
     "Query.auditEvents(first)": "{ auditEvents(first: 101) { __typename } }",
     "Query.transfers(first)": "{ transfers(first: 101) { totalCount } }",
+    # nested under a field that asks the provincial platform: refused at validation, before it
+    **{
+        f"SupervisionStats.{name}(first)": (
+            '{ supervisionStats(tenantPattern: "990121*", from: "2026-07-01", to: "2026-09-30") '
+            f"{{ {name}(first: 101{extra}) {{ totalCount }} }} }}"
+        )
+        for name, extra in (
+            ("overdueCases", ""),
+            ("decidedCases", ", kind: DECIDED"),
+            ("expiringCertificates", ""),
+            ("flaggedTransfers", ", flag: UNANSWERED"),
+        )
+    },
 }
 
 
