@@ -521,6 +521,7 @@ _ITEM_OF_EVENT = {
     "户外广告": "擅自设置户外广告",
     "油烟扰民": "餐饮油烟超标排放",
 }
+_EVENT_OF_ITEM = {item: category for category, item in _ITEM_OF_EVENT.items()}
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢"
 _GIVEN = "伟芳娜敏静秀英丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华志强春梅海燕晓东红梅玉兰子涵浩然欣怡宇轩"
 _COMPANY_WORDS = (
@@ -894,16 +895,9 @@ class _Gen:
                     )
                 becomes_case = subject is not None and self.r.random() < 0.6
                 case_number = None
-                item: EnforcementItem | None = None
                 if becomes_case:
                     case_serial += 1
                     case_number = f"{town.short_name}综执罚〔{reported.year}〕{case_serial}号"
-                    item, matched = self._item_of_event(category, granted, items_by_code)
-                    if matched != category:  # the town holds no power over it: another event
-                        category = matched
-                        if ticket_id:
-                            ticket = replace(self.w.tickets[-1], content=f"市民反映{category}问题")
-                            self.w.tickets[-1] = ticket
                 age = (today - reported.date()).days
                 if case_number:
                     ev_status = (
@@ -940,7 +934,9 @@ class _Gen:
                         ticket_id=ticket_id,
                     )
                 )
-                if case_number and subject and item:
+                if case_number and subject:
+                    item = items_by_code[self.r.choice(granted)]
+                    self._event_about(item)
                     self.w.cases.append(
                         self._case(
                             case_number,
@@ -971,17 +967,17 @@ class _Gen:
                 )
         self._provincial_and_credit_for_local_cases()
 
-    def _item_of_event(
-        self, category: str, granted: list[str], items: dict[str, EnforcementItem]
-    ) -> tuple[EnforcementItem, str]:
-        """The granted item a case from an event of `category` is about, and the category; a
-        category whose item the town does not hold becomes one whose item it holds."""
-        held = {items[code].name: items[code] for code in granted}
-        if _ITEM_OF_EVENT[category] in held:
-            return held[_ITEM_OF_EVENT[category]], category
-        options = sorted(c for c, name in _ITEM_OF_EVENT.items() if name in held)
-        other = self.r.choice(options)
-        return held[_ITEM_OF_EVENT[other]], other
+    def _event_about(self, item: EnforcementItem) -> None:
+        """The event just drawn (and its 12345 ticket) reports what its case is about: the
+        category of the case's item (issue 15). No random draw: the rest of the world stays."""
+        event = self.w.events[-1]
+        category = _EVENT_OF_ITEM.get(item.name, item.name)
+        description = event.description.removesuffix(event.category) + category
+        self.w.events[-1] = replace(event, category=category, description=description)
+        if event.ticket_id:
+            ticket = self.w.tickets[-1]
+            assert ticket.id == event.ticket_id
+            self.w.tickets[-1] = replace(ticket, content=f"市民反映{category}问题")
 
     def _case(
         self,

@@ -24,6 +24,7 @@ import pytest_asyncio
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from casework.commands import CorrectParty, DecideSummary
 from connectors.outbox import (
     Backoff,
     Claimed,
@@ -36,10 +37,10 @@ from connectors.outbox import (
 )
 from connectors.outbox.queue import OUTBOX
 from connectors.store import async_url, create_engine
-from connectors.store.tables import EnforcementCase, OutboxStatus, OutboxTarget
-from domain.enums import CaseStatus, PublicityStatus
+from connectors.store.tables import EnforcementCase, OutboxStatus, OutboxTarget, Party
+from domain.enums import CaseStatus, PartyKind, PenaltyKind, PublicityStatus
 from sandbox.world import World
-from tests.procedure.scenario import Driver, casework, town_of
+from tests.procedure.scenario import Driver, casework, day, key, town_of
 from tests.upstreams import client_of, credit_store, feedback, platform, smartcity_state
 
 REPORT_ROUTE = "/api/zfjd/ajgj"
@@ -519,3 +520,41 @@ async def test_commands_and_relay_under_row_level_security(
         with psycopg.connect(postgres_server, autocommit=True) as connection:
             connection.execute(f'DROP OWNED BY "{role}"')
             connection.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+async def test_a_corrected_party_supersedes_its_refused_publication(
+    driver: Driver, engine: AsyncEngine, upstreams: UpstreamDeliverer, fresh_sandbox: Any
+) -> None:
+    """Issue 15, item 5: a company recorded as a person (as an old ledger had it) gets its 双公示
+    record refused for good; correctParty queues it again, the refused row SUPERSEDED, so it no
+    longer holds the case's credit messages back, and the corrected record arrives."""
+    town = driver.town
+    number = await driver.clue(item=town.minor_item, subject=town.company)
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("SELECT set_config('gateway.tenants', '*', true)"))
+        await connection.execute(
+            update(Party.__table__)  # type: ignore[arg-type]
+            .where(text("tenant = :t AND code = :c"))
+            .values(kind=PartyKind.NATURAL_PERSON),
+            {"t": town.code, "c": town.company.code},
+        )
+    summary = DecideSummary(
+        number, town.officers, PenaltyKind.FINE, "当场罚款100元", fine=100, at=day(0, 11)
+    )
+    await driver.work.decide_summary(summary, tenants=driver.tenants, idempotency_key=key())
+    relay = Relay(OutboxQueue(engine), upstreams, FAST)
+    await drain(relay)
+
+    def publications(messages: list[Any]) -> list[OutboxStatus]:
+        return [m.status for m in messages if m.kind == "penalty.publication"]
+
+    assert publications(await rows(engine)) == [OutboxStatus.FAILED]
+    correction = CorrectParty(
+        number, town.leader, "登记错误", kind=PartyKind.LEGAL_PERSON, at=day(0, 12)
+    )
+    await driver.work.correct_party(correction, tenants=driver.tenants, idempotency_key=key())
+    await drain(relay)
+    assert publications(await rows(engine)) == [OutboxStatus.SUPERSEDED, OutboxStatus.DELIVERED]
+    record = credit_store(fresh_sandbox).for_number(number)
+    assert [r["cf_xdr_lb"] for r in record] == ["法人及非法人组织"]
