@@ -20,6 +20,7 @@ from domain.enums import PartyKind
 from sandbox.common import SandboxControls, start_in_thread, stop
 from sandbox.world import World
 from tests.auth.support import AuthGateway, copy_store
+from tests.npm import stale
 
 JS = Path(__file__).resolve().parent / "js"
 STREET = "990121001"
@@ -85,7 +86,7 @@ def node_tools() -> Path:
                 "CI is set but Node.js/npm are not installed: the federation tests need them"
             )
         pytest.skip("Node.js is not installed: Apollo composition/gateway tests need node and npm")
-    if not (JS / "node_modules" / ".package-lock.json").exists():
+    if stale(JS):
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"],
             cwd=JS,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.npm import stale
+
 JS = Path(__file__).resolve().parent / "js"
 
 
@@ -28,7 +30,7 @@ def node_tools() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     require(node is not None and npm is not None, "Node.js/npm are not installed")
     assert npm is not None
-    if not (JS / "node_modules" / ".package-lock.json").exists():
+    if stale(JS):
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"],
             cwd=JS,
