@@ -5,6 +5,7 @@
 // Environment: PORT, REDIRECT_URI (the test client's), ACCOUNTS (JSON {accountId: staffId}).
 // The login and consent steps are answered at once (GET /interaction/<uid>?account=<id>): the
 // tests drive the protocol, not a login page. Prints "ready <issuer>" when it listens.
+import "./shifted-clock.mjs"; // first: make test-future moves this clock too
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import http from "node:http";
 import Provider from "oidc-provider";
