@@ -1,18 +1,22 @@
 """The HTTP layer shared by the upstream connectors.
 
 httpx2 is imported here, in `connectors/client.py` (what every client shares) and in each
-connector's client only (authlib's OAuth2 client is built on it, which is why it was chosen: see
-bench/clients.py for the measurement). Transport errors are translated once, here, into the
-`UpstreamError` tree.
+connector's client only (see bench/clients.py for the measurement). Transport errors are
+translated once, here, into the `UpstreamError` tree. A client-credentials token is kept here too
+(`ClientCredentials`): a cached string on the hot path, not a full OAuth client per call.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx2
 
@@ -129,3 +133,78 @@ def require_mapping(source: str, body: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
         raise UpstreamBadResponse(source, f"{what}: expected an object")
     return body
+
+
+@dataclass
+class ClientCredentials:
+    """An OAuth 2.0 client-credentials access token (RFC 6749 §4.4), fetched on first use and
+    kept until `leeway` seconds before it expires, then fetched again; one fetch at a time,
+    however many calls wait for it. What the hot path needs of an OAuth client, and no more: a
+    call asks `bearer` for a string. The client authenticates with HTTP Basic
+    (`client_secret_basic`, its id and secret form-encoded first, §2.3.1). An answer without
+    `expires_in` (or with 0) gives no lifetime: the token is kept until the upstream refuses it
+    (`renew`)."""
+
+    source: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    token_path: str
+    leeway: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    _token: str | None = field(default=None, init=False, repr=False)
+    _renew_at: float | None = field(default=None, init=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+
+    def _current(self) -> str | None:
+        if self._renew_at is not None and self.clock() >= self._renew_at:
+            return None
+        return self._token
+
+    async def bearer(self, http: httpx2.AsyncClient, within: httpx2.Timeout) -> str:
+        """A token that is not about to expire."""
+        token = self._current()
+        if token is not None:
+            return token
+        async with self._lock:
+            token = self._current()
+            if token is None:
+                token = await self._fetch(http, within)
+            return token
+
+    async def renew(self, http: httpx2.AsyncClient, rejected: str, within: httpx2.Timeout) -> None:
+        """The upstream refused `rejected`: fetch another, once for all calls refused with it."""
+        async with self._lock:
+            if self._token == rejected:
+                await self._fetch(http, within)
+
+    async def _fetch(self, http: httpx2.AsyncClient, within: httpx2.Timeout) -> str:
+        self._token = self._renew_at = None
+        basic = f"{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}"
+        response = await http.post(
+            self.token_path,
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": "Basic " + base64.b64encode(basic.encode()).decode()},
+            timeout=within,
+        )
+        if response.status_code >= 500:
+            check_status(self.source, response)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise UpstreamBadResponse(self.source, "token endpoint: malformed answer") from exc
+        if isinstance(body, Mapping) and "error" in body:
+            raise UpstreamBadResponse(self.source, f"token request refused ({body['error']})")
+        check_status(self.source, response)
+        token = body.get("access_token") if isinstance(body, Mapping) else None
+        if not (
+            isinstance(token, str) and str(body.get("token_type", "bearer")).lower() == "bearer"
+        ):
+            raise UpstreamBadResponse(self.source, "token endpoint: no bearer access_token")
+        lifetime = body.get("expires_in")
+        if lifetime:
+            try:
+                self._renew_at = self.clock() + float(lifetime) - self.leeway
+            except (TypeError, ValueError) as exc:
+                raise UpstreamBadResponse(self.source, "token endpoint: bad expires_in") from exc
+        self._token = token
+        return token

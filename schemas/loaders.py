@@ -98,12 +98,32 @@ async def persons_by_keys(
     return [by_key.get(k) for k in keys]
 
 
+async def _load_cases_with_officers(
+    store: Store,
+    cases: TenantFilter,
+    officers: TenantFilter,
+    case_by_number: BatchLoader[str, EnforcementCase | None],
+    officers_by_case: BatchLoader[str, list[Officer]],
+    numbers: Sequence[str],
+) -> list[EnforcementCase | None]:
+    """Cases and their handlers in one store round trip; the handlers (and the cases) are primed
+    into their own loaders, so `Case.officers` finds them there."""
+    found = await store.cases_with_officers(cases, officers, numbers)
+    for number, (case, handlers) in zip(numbers, found, strict=True):
+        case_by_number.prime(number, case)
+        officers_by_case.prime(number, handlers)
+    return [case for case, _ in found]
+
+
 @dataclass(frozen=True, slots=True)
 class Loaders:
     """One request's loaders, built by `create` when the request first asks `Context.loaders`."""
 
     # --- local store ------------------------------------------------------------------
     case_by_number: BatchLoader[str, EnforcementCase | None]
+    # A case and its handlers (primed into `officers_by_case`): one round trip, for callers who
+    # may read officers.
+    case_with_officers: BatchLoader[str, EnforcementCase | None]
     cases_by_party: BatchLoader[str, list[EnforcementCase]]
     officers_by_case: BatchLoader[str, list[Officer]]
     officer_by_id: BatchLoader[str, Officer | None]
@@ -139,14 +159,26 @@ class Loaders:
                 else tenant_filter(principal, resource, "read")
             )
 
-        cases = tenants("case")
+        cases, officers = tenants("case"), tenants("officer")
+        case_by_number = BatchLoader(partial(store.cases_by_numbers, cases), hops=hops)
+        officers_by_case = BatchLoader(
+            partial(store.officers_by_case_numbers, cases, officers=officers), hops=hops
+        )
         return cls(
-            case_by_number=BatchLoader(partial(store.cases_by_numbers, cases), hops=hops),
-            cases_by_party=BatchLoader(partial(store.cases_by_party_codes, cases), hops=hops),
-            officers_by_case=BatchLoader(
-                partial(store.officers_by_case_numbers, cases, officers=tenants("officer")),
+            case_by_number=case_by_number,
+            case_with_officers=BatchLoader(
+                partial(
+                    _load_cases_with_officers,
+                    store,
+                    cases,
+                    officers,
+                    case_by_number,
+                    officers_by_case,
+                ),
                 hops=hops,
             ),
+            cases_by_party=BatchLoader(partial(store.cases_by_party_codes, cases), hops=hops),
+            officers_by_case=officers_by_case,
             officer_by_id=BatchLoader(
                 partial(store.officers_by_ids, tenants("officer")), hops=hops
             ),

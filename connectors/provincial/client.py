@@ -1,28 +1,23 @@
 """The provincial platform's client.
 
-One pooled authlib `AsyncOAuth2Client` (built on httpx2) does both jobs: it fetches the
-client-credentials token on first use, renews it `token_leeway` seconds before it expires
-(authlib's `ensure_active_token`), and sends the calls. When the platform still calls the token
-invalid (code 4010, e.g. after a restart), the token is fetched once more and the call repeated.
+One pooled httpx2 client sends the calls; a `ClientCredentials` (connectors/http.py) holds the
+client-credentials token: fetched on first use, renewed `token_leeway` seconds before it expires,
+a cached string on the hot path (an OAuth client object per call cost more CPU than the call).
+When the platform still calls the token invalid (code 4010, e.g. after a restart), the token is
+fetched once more and the call repeated.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import zip_longest
 from typing import Any
 
-import httpx2
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
-
 from connectors.client import ClientConfig, UpstreamClient
-from connectors.errors import UpstreamBadResponse
-from connectors.http import check_status, client_options, json_body, translated_errors
+from connectors.http import ClientCredentials, json_body, new_client, translated_errors
 from connectors.provincial import contract as c
 from connectors.provincial.records import (
     CaseReport,
@@ -44,25 +39,20 @@ class ProvincialConfig(ClientConfig):
 
 
 class ProvincialClient(UpstreamClient[ProvincialConfig]):
-    _http: Any  # authlib's AsyncOAuth2Client (an httpx2.AsyncClient), which is not typed
-
     def __init__(self, config: ProvincialConfig) -> None:
-        oauth = AsyncOAuth2Client(
-            client_id=config.client_id,
-            client_secret=config.client_secret,
-            token_endpoint_auth_method="client_secret_basic",
-            token_endpoint=config.token_path,
-            grant_type="client_credentials",
+        super().__init__(c.SOURCE, config, new_client(config))
+        self._credentials = ClientCredentials(
+            c.SOURCE,
+            config.client_id,
+            config.client_secret,
+            config.token_path,
             leeway=config.token_leeway,
-            **client_options(config),
         )
-        super().__init__(c.SOURCE, config, oauth)
-        self._token_lock = asyncio.Lock()
 
     async def ping(self) -> None:
         """A direct request, past the breaker: readiness reports what the platform answers."""
         async with translated_errors(c.SOURCE):
-            response = await self._http.request("GET", c.HEALTH_PATH, withhold_token=True)
+            response = await self._http.get(c.HEALTH_PATH)
             c.data_of(c.envelope_of(json_body(c.SOURCE, response)))
 
     async def cases_by_numbers(self, numbers: Sequence[str]) -> list[ProvincialCaseRecord | None]:
@@ -188,7 +178,7 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
             async with translated_errors(c.SOURCE):
                 envelope, sent_token = await self._post(path, body, headers, seconds)
                 if envelope.code == c.INVALID_TOKEN:
-                    await self._renew_token(sent_token)
+                    await self._credentials.renew(self._http, sent_token, self._within(seconds))
                     envelope, _ = await self._post(path, body, headers, seconds)
             return c.data_of(envelope)
 
@@ -202,70 +192,16 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         body: Mapping[str, Any],
         headers: Mapping[str, str] | None,
         seconds: float,
-    ) -> tuple[c.Envelope, str | None]:
-        auth = await self._token_auth()
+    ) -> tuple[c.Envelope, str]:
+        timeout = self._within(seconds)
+        token = await self._credentials.bearer(self._http, timeout)
         response = await self._http.post(
             path,
             json=body,
-            headers=headers,
-            auth=auth,
-            timeout=self._within(seconds),
+            headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+            timeout=timeout,
         )
-        envelope = c.envelope_of(json_body(c.SOURCE, response))
-        return envelope, _bearer_of(response.request)
-
-    async def _token_auth(self) -> Any:
-        """The authlib request signer, holding a token that is not about to expire."""
-        async with _token_errors():
-            if not self._http.token:
-                async with self._token_lock:
-                    if not self._http.token:
-                        await self._http.fetch_token()
-                        self._check_token()
-            else:
-                await self._http.ensure_active_token(self._http.token)
-                self._check_token()
-        return self._http.token_auth
-
-    async def _renew_token(self, rejected: str | None) -> None:
-        async with self._token_lock:
-            # Concurrent calls rejected with the same token renew it once.
-            if self._access_token() == rejected:
-                async with _token_errors():
-                    await self._http.fetch_token()
-                    self._check_token()
-
-    def _access_token(self) -> str | None:
-        token = self._http.token
-        return str(token["access_token"]) if token else None
-
-    def _check_token(self) -> None:
-        token = self._http.token
-        if not (
-            isinstance(token.get("access_token"), str)
-            and str(token.get("token_type", "bearer")).lower() == "bearer"
-        ):
-            self._http.token = None
-            raise UpstreamBadResponse(c.SOURCE, "token endpoint: no bearer access_token")
-
-
-@asynccontextmanager
-async def _token_errors() -> AsyncIterator[None]:
-    """authlib's failures at the token endpoint, into the UpstreamError tree."""
-    try:
-        yield
-    except AuthlibBaseError as exc:
-        raise UpstreamBadResponse(c.SOURCE, f"token request refused ({exc.error})") from exc
-    except httpx2.HTTPStatusError as exc:
-        check_status(c.SOURCE, exc.response)
-        raise UpstreamBadResponse(c.SOURCE, "token endpoint: unexpected answer") from exc
-    except ValueError as exc:
-        raise UpstreamBadResponse(c.SOURCE, "token endpoint: malformed answer") from exc
-
-
-def _bearer_of(request: httpx2.Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token if scheme.lower() == "bearer" else None
+        return c.envelope_of(json_body(c.SOURCE, response)), token
 
 
 def _chunks(numbers: Sequence[str]) -> Iterator[list[str]]:

@@ -18,14 +18,15 @@ from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, text, true, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, func, or_, text, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 if TYPE_CHECKING:
     from connectors.store.audit import AuditLog
@@ -86,13 +87,25 @@ def names_departments(tenants: TenantFilter) -> bool:
     )
 
 
+# The aliases the tenant clauses' subqueries read, built once: building an alias proxies every
+# column of its table, which cost more CPU than the rest of a store read. One alias per call site,
+# so that no subquery ever nests inside another of the same alias (it would correlate to it).
+_GRANT = aliased(ItemGrant)
+_TRANSFER = aliased(CaseTransfer)
+_DETAIL_CASE = aliased(EnforcementCase)
+_PARTY_TRANSFERRED_CASE = aliased(EnforcementCase)
+_PARTY_GRANTED_CASE = aliased(EnforcementCase)
+_LINK = aliased(CaseOfficer)
+_HANDLER = aliased(Officer)
+
+
 def granted_clause(
     town: Mapped[str] | ColumnElement[str],
     item_code: Mapped[str] | ColumnElement[str],
     tenants: TenantFilter,
 ) -> ColumnElement[bool]:
     """EXISTS an item_grant of (town, item) made by a department the filter matches."""
-    grant = aliased(ItemGrant)
+    grant = _GRANT
     return exists().where(
         col(grant.tenant) == town,
         col(grant.item_code) == item_code,
@@ -111,7 +124,7 @@ def transferred_clause(
     """EXISTS a transfer (移送) of the case to a body the filter matches, or copied to one: the
     receiver sees it, and so does the procuratorate copied on a transfer to the police (抄送,
     国务院令第310号 art. 3)."""
-    transfer = aliased(CaseTransfer)
+    transfer = _TRANSFER
     return exists().where(
         col(transfer.case_number) == case_number,
         or_(
@@ -151,7 +164,7 @@ def case_detail_clause(
     owned = or_(tenant_clause(tenant, tenants), transferred_clause(case_number, tenants))
     if not names_departments(tenants):
         return owned
-    case = aliased(EnforcementCase)
+    case = _DETAIL_CASE
     granted = exists().where(
         col(case.number) == case_number,
         granted_clause(col(case.tenant), col(case.item_code), tenants),
@@ -164,7 +177,7 @@ def _party_clause(tenants: TenantFilter) -> ColumnElement[bool]:
     receiver's through a case transferred to it."""
     if tenants.is_unrestricted:
         return true()
-    transferred_case = aliased(EnforcementCase)
+    transferred_case = _PARTY_TRANSFERRED_CASE
     owned = or_(
         tenant_clause(col(Party.tenant), tenants),
         exists().where(
@@ -175,7 +188,7 @@ def _party_clause(tenants: TenantFilter) -> ColumnElement[bool]:
     )
     if not names_departments(tenants):
         return owned
-    case = aliased(EnforcementCase)
+    case = _PARTY_GRANTED_CASE
     granted = exists().where(
         col(case.tenant) == col(Party.tenant),
         col(case.party_code) == col(Party.code),
@@ -260,6 +273,8 @@ class CasePage:
     end_cursor: str | None
     has_next_page: bool
     total_count: int
+    # The handlers of each row, when `cases_page` was asked for them (same order as `rows`).
+    officers: list[list[Officer]] | None = None
 
     @property
     def cursors(self) -> list[str]:
@@ -303,6 +318,55 @@ def _many_per_key(keys: Sequence[K], pairs: Iterable[tuple[K, T]]) -> list[list[
 
 
 _CASE_ORDER = (col(EnforcementCase.registered_at).desc(), col(EnforcementCase.number).desc())
+
+
+@lru_cache(maxsize=256)
+def _handlers_statement(tenants: TenantFilter, officers: TenantFilter) -> Select[str, Officer]:
+    """(case number, officer) of the handlers of the cases `:numbers`: links of cases `tenants`
+    may see, officers `officers` may see. Built once per pair of filters (one principal's), the
+    case numbers bound at execution."""
+    return (
+        select(CaseOfficer.case_number, Officer)
+        .join(Officer, col(Officer.id) == col(CaseOfficer.officer_id))
+        .where(
+            col(CaseOfficer.case_number).in_(bindparam("numbers", expanding=True)),
+            case_detail_clause(tenants, col(CaseOfficer.tenant), col(CaseOfficer.case_number)),
+            tenant_clause(col(Officer.tenant), officers),
+        )
+        .order_by(col(CaseOfficer.case_number), col(Officer.id))
+    )
+
+
+@lru_cache(maxsize=256)
+def _cases_with_officers_statement(
+    tenants: TenantFilter, officers: TenantFilter
+) -> Select[EnforcementCase, Officer | None]:
+    """The cases `:numbers` `tenants` may see, each row with one handler `officers` may see
+    (NULL: none), built once per pair of filters."""
+    link, officer = _LINK, _HANDLER
+    return (
+        select(EnforcementCase, officer)
+        .select_from(EnforcementCase)
+        .outerjoin(
+            link,
+            and_(
+                col(link.case_number) == col(EnforcementCase.number),
+                case_detail_clause(tenants, col(link.tenant), col(link.case_number)),
+            ),
+        )
+        .outerjoin(
+            officer,
+            and_(
+                col(officer.id) == col(link.officer_id),
+                tenant_clause(col(officer.tenant), officers),
+            ),
+        )
+        .where(
+            col(EnforcementCase.number).in_(bindparam("numbers", expanding=True)),
+            case_clause(tenants),
+        )
+        .order_by(col(EnforcementCase.number), col(officer.id))
+    )
 
 
 class Store:
@@ -374,9 +438,17 @@ class Store:
         return conditions
 
     async def cases_page(
-        self, tenants: TenantFilter, filter: CaseFilter, first: int, after: str | None
+        self,
+        tenants: TenantFilter,
+        filter: CaseFilter,
+        first: int,
+        after: str | None,
+        handlers: tuple[TenantFilter, TenantFilter] | None = None,
     ) -> CasePage:
-        """Keyset pagination, newest first; `after` is an `end_cursor` (ValueError if forged)."""
+        """Keyset pagination, newest first; `after` is an `end_cursor` (ValueError if forged).
+
+        `handlers` (the caller's filters for cases and for officers, as `officers_by_case_numbers`
+        takes them) also reads each row's handlers, in the same transaction."""
         if first < 0:
             raise ValueError("first must not be negative")
         for bound in (filter.registered_from, filter.registered_to):
@@ -395,13 +467,22 @@ class Store:
             )
         page = page.order_by(*_CASE_ORDER).limit(first + 1)
         count = select(func.count()).select_from(EnforcementCase).where(*conditions)
-        async with self.transaction(case_scope(tenants, filter.tenant_pattern)) as session:
+        scope = (case_scope(tenants, filter.tenant_pattern), *(handlers or ()))
+        officers: list[list[Officer]] | None = None
+        async with self.transaction(*scope) as session:
             rows = list((await session.exec(page)).all())
             total = (await session.exec(count)).one()
+            numbers = [row.number for row in rows[:first]]
+            if handlers is not None and numbers:
+                statement = _handlers_statement(*handlers)
+                result = await session.exec(statement, params={"numbers": numbers})
+                officers = _many_per_key(numbers, result.all())
+            elif handlers is not None:
+                officers = []
         has_next = len(rows) > first
         rows = rows[:first]
         end_cursor = case_cursor(rows[-1]) if rows else None
-        return CasePage(rows, end_cursor, has_next, total)
+        return CasePage(rows, end_cursor, has_next, total, officers)
 
     async def cases_by_numbers(
         self, tenants: TenantFilter, numbers: Sequence[str]
@@ -460,19 +541,28 @@ class Store:
         if not numbers:
             return []
         officers = tenants if officers is None else officers
-        statement = (
-            select(CaseOfficer.case_number, Officer)
-            .join(Officer, col(Officer.id) == col(CaseOfficer.officer_id))
-            .where(
-                col(CaseOfficer.case_number).in_(_unique(numbers)),
-                case_detail_clause(tenants, col(CaseOfficer.tenant), col(CaseOfficer.case_number)),
-                tenant_clause(col(Officer.tenant), officers),
-            )
-            .order_by(col(CaseOfficer.case_number), col(Officer.id))
-        )
+        statement = _handlers_statement(tenants, officers)
         async with self.transaction(tenants, officers) as session:
-            pairs = list((await session.exec(statement)).all())
+            result = await session.exec(statement, params={"numbers": _unique(numbers)})
+            pairs = list(result.all())
         return _many_per_key(numbers, pairs)
+
+    async def cases_with_officers(
+        self, tenants: TenantFilter, officers: TenantFilter, numbers: Sequence[str]
+    ) -> list[tuple[EnforcementCase | None, list[Officer]]]:
+        """Each case with its handlers (承办人), in one statement of one transaction: what
+        `cases_by_numbers` and `officers_by_case_numbers` answer, for one round trip instead of
+        two (the case-detail query asks for both). A case `tenants` may not see is None with no
+        handlers; its links and officers are filtered as `officers_by_case_numbers` filters them."""
+        if not numbers:
+            return []
+        statement = _cases_with_officers_statement(tenants, officers)
+        async with self.transaction(tenants, officers) as session:
+            result = await session.exec(statement, params={"numbers": _unique(numbers)})
+            pairs = list(result.all())
+        cases = {case.number: case for case, _ in pairs}
+        handlers = _many_per_key(numbers, ((case.number, o) for case, o in pairs if o is not None))
+        return [(cases.get(n), h) for n, h in zip(numbers, handlers, strict=True)]
 
     async def officers_by_ids(
         self, tenants: TenantFilter, ids: Sequence[str]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import asyncio
-
 import strawberry
 
 from auth.lookups import is_person_code, person_tenants
@@ -26,11 +24,10 @@ class Query:
         number = validate_case_number(number)
         loaders = info.context.loaders
         if may(info, "officer"):
-            # Officers come with the case, so their certificates join the same provincial batch
-            # as the case's own provincial record (one request to the platform).
-            row, _ = await asyncio.gather(
-                loaders.case_by_number.load(number), loaders.officers_by_case.load(number)
-            )
+            # Officers come with the case (one store round trip), so their certificates join the
+            # same provincial batch as the case's own provincial record (one request to the
+            # platform).
+            row = await loaders.case_with_officers.load(number)
         else:
             row = await loaders.case_by_number.load(number)
         if row is None:
@@ -70,17 +67,23 @@ class Query:
         # Other tenants' cases answer it only with pii:read there (auth/lookups.py).
         by = store_filter.party_code or (f.text if is_person_code(f.text) else None)
         searched = person_tenants(principal_of(info), by, tenants(info, "case"))
+        # The rows' handlers come in the page's own transaction (one round trip), primed into
+        # the loader `Case.officers` reads.
+        handlers = (
+            (tenants(info, "case"), tenants(info, "officer")) if may(info, "officer") else None
+        )
         try:
             async with person_lookup(info, by) as lookup:
                 page = await info.context.services.store.cases_page(
-                    searched, store_filter, size, after
+                    searched, store_filter, size, after, handlers
                 )
                 lookup.hit = page.total_count > 0
         except ValueError as exc:
             raise BadUserInput(f"invalid cursor: {exc}", argument="after") from None
-        if may(info, "officer"):
+        if page.officers is not None:
             loader = info.context.loaders.officers_by_case
-            await loader.load_many([row.number for row in page.rows])
+            for row, officers in zip(page.rows, page.officers, strict=True):
+                loader.prime(row.number, officers)
         return CaseConnection(
             edges=[
                 CaseEdge(cursor=c, node=Case.from_row(row))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
@@ -442,9 +441,7 @@ class Case:
         if may(info, "officer"):
             # As under the root field: officers come with the case, so their certificates join
             # the provincial batch of the cases' own records.
-            row, _ = await asyncio.gather(
-                loaders.case_by_number.load(number), loaders.officers_by_case.load(number)
-            )
+            row = await loaders.case_with_officers.load(number)
         else:
             row = await loaders.case_by_number.load(number)
         return cls.from_row(found(row, "Case"))
