@@ -394,6 +394,26 @@ class Platform:
 
         return endpoint
 
+    def idempotent(self, handler: ApiHandler) -> ApiHandler:
+        """A write under its `Idempotency-Key` (required): the same key and body answer what
+        the first call answered; the same key with another body is a CONFLICT."""
+
+        async def once(body: Mapping[str, Any], request: Request, client_id: str) -> Any:
+            key = request.headers.get("idempotency-key", "").strip()
+            if not key:
+                raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
+            fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
+            seen = self.state.idempotency.get((client_id, key))
+            if seen is not None:
+                if seen[0] != fingerprint:
+                    raise PlatformError(CONFLICT)
+                return seen[1]
+            result = await handler(body, request, client_id)
+            self.state.idempotency[(client_id, key)] = (fingerprint, result)
+            return result
+
+        return once
+
     async def cases(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
         numbers = _text_list(body, "ajbhList")
         return {"records": self._cases(numbers)}
@@ -417,36 +437,17 @@ class Platform:
         certificates = _text_list(body, "zjhList", required=False)
         return {"aj": self._cases(cases), "zj": self._certificates(certificates)}
 
-    async def report(self, body: Mapping[str, Any], request: Request, client_id: str) -> Any:
-        key = request.headers.get("idempotency-key", "").strip()
-        if not key:
-            raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
-        fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
-        seen = self.state.idempotency.get((client_id, key))
-        if seen is not None:
-            if seen[0] != fingerprint:
-                raise PlatformError(CONFLICT)
-            return seen[1]
+    async def report(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
         number = _text(body, "ajbh")
         existing = self.state.cases.get(number)
         record = _report_record(body, existing, self.clock.now())
         self.state.cases[number] = record
         self.state.reports[number] += 1
         result = {"ajbh": number, "gjsj": record["gjsj"], "gjlx": "更新" if existing else "新增"}
-        self.state.idempotency[(client_id, key)] = (fingerprint, result)
         return result
 
-    async def transfer(self, body: Mapping[str, Any], request: Request, client_id: str) -> Any:
+    async def transfer(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
         """移送 (行刑衔接 register): the latest report of a transfer replaces the one before."""
-        key = request.headers.get("idempotency-key", "").strip()
-        if not key:
-            raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
-        fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
-        seen = self.state.idempotency.get((client_id, key))
-        if seen is not None:
-            if seen[0] != fingerprint:
-                raise PlatformError(CONFLICT)
-            return seen[1]
         record: dict[str, Any] = {k: _text(body, k) for k in TRANSFER_TEXT_FIELDS}
         for code_field, table in (("yslx", TRANSFER_KIND), ("blzt", TRANSFER_STATE)):
             if body.get(code_field) not in table:
@@ -477,20 +478,10 @@ class Platform:
         self.state.transfers[number] = record
         self.state.transfer_reports[number] += 1
         result = {"ysbh": number, "jssj": record["jssj"], "lx": "更新" if existing else "新增"}
-        self.state.idempotency[(client_id, key)] = (fingerprint, result)
         return result
 
-    async def retraction(self, body: Mapping[str, Any], request: Request, client_id: str) -> Any:
+    async def retraction(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
         """公示撤回 of a withdrawn (撤销: gszt 已撤销公示) or changed (变更) decision."""
-        key = request.headers.get("idempotency-key", "").strip()
-        if not key:
-            raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
-        fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
-        seen = self.state.idempotency.get((client_id, key))
-        if seen is not None:
-            if seen[0] != fingerprint:
-                raise PlatformError(CONFLICT)
-            return seen[1]
         number, reason = _text(body, "ajbh"), _text(body, "chyy")
         kind = body.get("chlx")
         if kind not in RETRACTION_KIND:
@@ -511,26 +502,14 @@ class Platform:
             "jssj": received,
         }
         result = {"ajbh": number, "jssj": received}
-        self.state.idempotency[(client_id, key)] = (fingerprint, result)
         return result
 
     async def retraction_register(self, _: Request) -> Response:
         """The retractions as stored (tests and operators look inside)."""
         return JSONResponse({"retractions": self.state.retractions})
 
-    async def report_publicity(
-        self, body: Mapping[str, Any], request: Request, client_id: str
-    ) -> Any:
+    async def report_publicity(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
         """公示报送: the enforcing body's publicity of a reported case (gszt, gsrq)."""
-        key = request.headers.get("idempotency-key", "").strip()
-        if not key:
-            raise PlatformError(BAD_REQUEST, "缺少 Idempotency-Key")
-        fingerprint = json.dumps(body, sort_keys=True, ensure_ascii=False)
-        seen = self.state.idempotency.get((client_id, key))
-        if seen is not None:
-            if seen[0] != fingerprint:
-                raise PlatformError(CONFLICT)
-            return seen[1]
         number = _text(body, "ajbh")
         status = _code(body, "gszt", PUBLICITY)
         on = _date(body, "gsrq", required=status == PUBLICITY[PublicityStatus.PUBLISHED])
@@ -543,7 +522,6 @@ class Platform:
         self.state.publicity_reports[number] += 1
         received = self.clock.now().astimezone(CHINA_STANDARD_TIME).strftime(DATETIME)
         result = {"ajbh": number, "gszt": status, "jssj": received}
-        self.state.idempotency[(client_id, key)] = (fingerprint, result)
         return result
 
     async def publicity(self, body: Mapping[str, Any], _: Request, __: str) -> Any:
@@ -974,11 +952,11 @@ def create_app(
         "casesByParty": platform.api(platform.party_cases),
         "certificatesByNumbers": platform.api(platform.certificates),
         "combinedQuery": platform.api(platform.combined),
-        "reportCase": platform.api(platform.report),
-        "reportTransfer": platform.api(platform.transfer),
+        "reportCase": platform.api(platform.idempotent(platform.report)),
+        "reportTransfer": platform.api(platform.idempotent(platform.transfer)),
         "publicityByNumbers": platform.api(platform.publicity),
-        "reportRetraction": platform.api(platform.retraction),
-        "reportPublicity": platform.api(platform.report_publicity),
+        "reportRetraction": platform.api(platform.idempotent(platform.retraction)),
+        "reportPublicity": platform.api(platform.idempotent(platform.report_publicity)),
         "reviewScores": platform.api(platform.review_scores),
         "health": platform.health,
     }
