@@ -16,6 +16,7 @@ Every entity type requires a scope (an Org: `case:read` or `item:read`). One cal
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -148,7 +149,14 @@ class Service:
     @field(description="联邦SDL / the subgraph SDL with its federation directives")
     def sdl(self, info: Info) -> str:
         security: SecurityMode = getattr(info.schema, "federation_security", "subgraph")
-        return router_sdl(print_schema(info.schema), security)
+        return _sdl_of(info.schema, security)
+
+
+@functools.lru_cache(maxsize=8)
+def _sdl_of(schema: Any, security: SecurityMode) -> str:
+    """Printed and rewritten once per schema: routers poll `_service` (IntrospectAndCompose),
+    and a schema never changes once built."""
+    return router_sdl(print_schema(schema), security)
 
 
 def service_query(open_sdl: bool) -> type:
