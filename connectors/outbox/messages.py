@@ -274,12 +274,21 @@ def feedback_of(payload: dict[str, Any]) -> EventFeedback:
 # --- 撤回公示 and 信用修复 (issue 15, item 3) ----------------------------------------------------
 
 
+def _record_entry(
+    tenant: str, target: OutboxTarget, kind: str, record: Any, number: str, seq: int
+) -> OutboxEntry:
+    """`record` (a dataclass) as the payload of a `kind` message about case `number`, owed by
+    the step `seq`."""
+    payload = {f.name: _plain(getattr(record, f.name)) for f in fields(record)}
+    payload[CASE_NUMBER] = number
+    return OutboxEntry(tenant, target, kind, dedupe_key(kind, number, seq), payload)
+
+
 def penalty_retraction(tenant: str, retraction: PublicityRetraction, seq: int) -> OutboxEntry:
     """The credit system's retraction of the record, after the withdrawal step `seq`."""
-    payload = {f.name: _plain(getattr(retraction, f.name)) for f in fields(retraction)}
-    payload[CASE_NUMBER] = retraction.decision_number
-    key = dedupe_key(PENALTY_RETRACTION, retraction.decision_number, seq)
-    return OutboxEntry(tenant, OutboxTarget.CREDIT, PENALTY_RETRACTION, key, payload)
+    return _record_entry(
+        tenant, OutboxTarget.CREDIT, PENALTY_RETRACTION, retraction, retraction.decision_number, seq
+    )
 
 
 def penalty_retraction_of(payload: dict[str, Any]) -> PublicityRetraction:
@@ -296,10 +305,9 @@ def penalty_retraction_of(payload: dict[str, Any]) -> PublicityRetraction:
 
 def publicity_retraction(tenant: str, report: RetractionReport, seq: int) -> OutboxEntry:
     """The provincial platform's retraction of the case's publicity, after the step `seq`."""
-    payload = {f.name: _plain(getattr(report, f.name)) for f in fields(report)}
-    payload[CASE_NUMBER] = report.number
-    key = dedupe_key(PUBLICITY_RETRACTION, report.number, seq)
-    return OutboxEntry(tenant, OutboxTarget.PROVINCIAL, PUBLICITY_RETRACTION, key, payload)
+    return _record_entry(
+        tenant, OutboxTarget.PROVINCIAL, PUBLICITY_RETRACTION, report, report.number, seq
+    )
 
 
 def publicity_retraction_of(payload: dict[str, Any]) -> RetractionReport:
@@ -315,10 +323,9 @@ def publicity_retraction_of(payload: dict[str, Any]) -> RetractionReport:
 
 def credit_repair(tenant: str, repair: CreditRepair, seq: int) -> OutboxEntry:
     """The credit system's end of the record's publicity, after the approving step `seq`."""
-    payload = {f.name: _plain(getattr(repair, f.name)) for f in fields(repair)}
-    payload[CASE_NUMBER] = repair.decision_number
-    key = dedupe_key(CREDIT_REPAIR, repair.decision_number, seq)
-    return OutboxEntry(tenant, OutboxTarget.CREDIT, CREDIT_REPAIR, key, payload)
+    return _record_entry(
+        tenant, OutboxTarget.CREDIT, CREDIT_REPAIR, repair, repair.decision_number, seq
+    )
 
 
 def credit_repair_of(payload: dict[str, Any]) -> CreditRepair:
