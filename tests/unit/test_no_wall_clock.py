@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,11 @@ class WallClockReads:
 
 def reads_of(source: str) -> list[tuple[int, str]]:
     visitor = WallClockReads()
-    tree = ast.parse(source)
+    # Parsed on a thread of its own: CPython 3.11's AST builder keeps a recursion count per
+    # thread that an earlier RecursionError in this thread (the suite's deep-nesting attacks)
+    # can leave off ("AST constructor recursion depth mismatch").
+    with ThreadPoolExecutor(max_workers=1) as parser:
+        tree = parser.submit(ast.parse, source).result()
     # Imports first (they may follow a use in a function body), then every attribute.
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
