@@ -155,8 +155,10 @@ class Service:
 @functools.lru_cache(maxsize=8)
 def _sdl_of(schema: Any, security: SecurityMode) -> str:
     """Printed and rewritten once per schema: routers poll `_service` (IntrospectAndCompose),
-    and a schema never changes once built."""
-    return router_sdl(print_schema(schema), security)
+    and a schema never changes once built. `@listSize` takes this schema's page and list sizes
+    (its DocumentLimits), so a router estimates what our COST limit counts."""
+    page_size, list_size = getattr(schema, "federation_list_sizes", (20, 10))
+    return router_sdl(print_schema(schema), security, page_size, list_size)
 
 
 def service_query(open_sdl: bool) -> type:

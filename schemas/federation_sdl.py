@@ -132,7 +132,8 @@ def with_list_sizes(sdl: str, page_size: int, list_size: int) -> str:
     """`sdl` with `@listSize` on every list and connection field (and `@listSize` imported): a
     connection's `edges` take `first` (else `page_size`), a list with `first`/`limit` takes it, a
     list filtered by an input with a `limit` takes that default, any other list `list_size`,
-    exactly as schemas/limits.py costs a document; `_entities` is costed by the router itself."""
+    exactly as schemas/limits.py costs a document; `_entities` is costed by the router itself.
+    No `@cost`: our weights are the spec's defaults (objects 1, leaves 0)."""
     document = parse(sdl)
     limits: dict[str, int] = {}
     for definition in document.definitions:

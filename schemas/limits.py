@@ -9,6 +9,12 @@ per schema, never per request).
 A refused document answers `QUERY_REJECTED` with `extensions.reason` (`TOKENS`, `DEPTH`,
 `ALIASES`, `DIRECTIVES`, `COST`, `ENTITIES`, `INTROSPECTION`), `limit` and `actual`.
 
+Cost is the cost directive spec's static estimate (IBM GraphQL Cost Directive; GraphOS Router's
+demand control, Hive Gateway's `demandControl`): object, interface and union fields weigh 1, scalar
+and enum fields 0, a list multiplies its item's cost by its size, a connection's `edges` take its
+`first`, a mutation adds 10. The federation SDL prints the sizes assumed here as `@listSize`
+(schemas/federation_sdl.py), so a partner's router estimates the number this limit counts.
+
 Federation's `_entities(representations:)` is costed by the number of representations it really
 carries times its selection: a literal list when validating, a list given as a variable (the usual
 way) once the variables are known, before execution starts and before they are coerced; more than
@@ -48,6 +54,7 @@ from graphql import (
     Node,
     ObjectValueNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     ValidationRule,
     ValueNode,
@@ -56,6 +63,7 @@ from graphql import (
     is_input_object_type,
     is_interface_type,
     is_introspection_type,
+    is_leaf_type,
     is_list_type,
     is_non_null_type,
     is_object_type,
@@ -67,6 +75,7 @@ from strawberry.extensions import ParserCache, SchemaExtension
 from schemas.codes import Code
 
 CODE = Code.QUERY_REJECTED
+MUTATION_COST = 10  # the cost directive spec's base cost of a mutation (queries, subscriptions 0)
 
 
 @dataclass(frozen=True)
@@ -153,7 +162,8 @@ class Meter:
         root = self.schema.get_root_type(node.operation)
         measure = self.selection_set(node.selection_set, root)
         measure.directives += len(node.directives or ())
-        return measure, measure.total(self.limits.list_size)
+        base = MUTATION_COST if node.operation is OperationType.MUTATION else 0
+        return measure, base + measure.total(self.limits.list_size)
 
     def selection_set(
         self, node: SelectionSetNode | None, parent: GraphQLNamedType | None
@@ -207,22 +217,25 @@ class Meter:
             # cost (as graphql-armor's ignoreIntrospection), though aliases and directives count.
             return
         into.depth = max(into.depth, 1 + child.depth)
+        # The cost directive spec's weights: an object, interface or union 1, a scalar or an
+        # enum 0 (what routers assume of a field without @cost).
+        weight = 0 if child_type is not None and is_leaf_type(child_type) else 1
         if name == "_entities" and parent is self.schema.query_type:
             # Each representation resolves the whole selection: cost it that many times.
             count = self.representations(node)
             into.entities = max(into.entities, count)
-            into.cost += 1 + count * child.total(self.limits.list_size)
+            into.cost += count * (weight + child.total(self.limits.list_size))
             return
         size = self.page_size(node, field.args if field is not None else {})
         if field is not None and _is_list(field.type):
-            if size is None:
-                into.cost += 1
-                into.per_item += child.total(self.limits.list_size)
+            each = weight + child.total(self.limits.list_size)
+            if size is None and name == "edges" and _is_connection(parent):
+                into.per_item += each  # sized by the connection field above (`sizedFields`)
             else:
-                into.cost += 1 + size * child.total(self.limits.list_size)
+                into.cost += (self.limits.list_size if size is None else size) * each
         else:
-            # A connection hands its page size down to the lists right below it.
-            into.cost += 1 + child.total(self.limits.list_size if size is None else size)
+            # A connection hands its page size down to its `edges`.
+            into.cost += weight + child.total(self.limits.list_size if size is None else size)
 
     def representations(self, node: FieldNode) -> int:
         """How many representations `_entities` is given: a literal list's length, a variable's
@@ -265,6 +278,10 @@ class Meter:
         if value is None and isinstance(default, int) and not isinstance(default, bool):
             return default
         return self.limits.default_page_size
+
+
+def _is_connection(type_: GraphQLNamedType | None) -> bool:
+    return type_ is not None and type_.name.endswith("Connection")
 
 
 def _is_list(type_: GraphQLOutputType) -> bool:
@@ -317,6 +334,24 @@ def measure_document(
         for reason, label, actual, limit in checks
         if actual > limit
     ]
+
+
+def document_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    limits: DocumentLimits,
+    variables: Mapping[str, Any] | None = None,
+) -> int:
+    """The cost `COST` compares with `max_cost`: the costliest operation of `document`."""
+    meter = Meter(schema, document, limits, variables)
+    return max(
+        (
+            meter.operation(d)[1]
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        ),
+        default=0,
+    )
 
 
 # --- validation rules -----------------------------------------------------------------------

@@ -64,6 +64,11 @@ Query = merge_types(
 class GatewaySchema(BatchedEntities):
     # Whether `_service { sdl }` shows the security directives to routers (federation_sdl.py).
     federation_security: SecurityMode = "subgraph"
+    # The default page size and assumed list size `@listSize` prints (schemas/limits.py).
+    federation_list_sizes: tuple[int, int] = (
+        DocumentLimits.default_page_size,
+        DocumentLimits.list_size,
+    )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -120,6 +125,8 @@ def build_schema(
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none
     schema.federation_security = federation_security
+    sizes = limits or DocumentLimits()
+    schema.federation_list_sizes = (sizes.default_page_size, sizes.list_size)
     return schema
 
 
@@ -133,4 +140,11 @@ def federation_sdl(federation_security: SecurityMode = "subgraph") -> str:
     security directives only when declared for the router)."""
     from strawberry.printer import print_schema
 
-    return router_sdl(print_schema(build_schema()), federation_security) + "\n"
+    limits = DocumentLimits()
+    sdl = router_sdl(
+        print_schema(build_schema()),
+        federation_security,
+        limits.default_page_size,
+        limits.list_size,
+    )
+    return sdl + "\n"

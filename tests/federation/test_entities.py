@@ -315,8 +315,9 @@ def test_the_representation_cap_is_a_setting() -> None:
 def test_entities_cost_their_number_times_the_selection() -> None:
     from schemas.limits import DocumentLimits
 
-    # `number tenant supervision { bodyName }`: 4 per representation, 1 for `_entities`.
-    limits = DocumentLimits(max_cost=41)
+    # `number tenant supervision { bodyName }`: 2 per representation (the entity and its
+    # `supervision` object weigh 1, leaves 0).
+    limits = DocumentLimits(max_cost=20)
     assert (
         _run_entities(limits, 10, "number tenant supervision { bodyName }")
         == ["UNAUTHENTICATED"] * 10

@@ -114,3 +114,17 @@ def test_list_sizes_tell_a_routers_demand_control_what_we_count() -> None:
     assert not any(k.endswith("Connection.edges") for k in sizes)
     assert not any(k.startswith("Query._") for k in sizes)
     assert "@listSize" in federation_sdl().splitlines()[0]
+
+
+async def test_list_sizes_follow_the_deployments_page_and_list_sizes() -> None:
+    """GATEWAY_DEFAULT_PAGE_SIZE and GATEWAY_QUERY_COST_LIST_SIZE reach `@listSize`: a router
+    assumes the sizes our COST limit assumes."""
+    from schemas.limits import DocumentLimits
+
+    limits = DocumentLimits(default_page_size=30, list_size=7)
+    schema = build_schema(open_sdl=True, limits=limits)
+    result = await schema.execute("{ _service { sdl } }")
+    assert result.errors is None and result.data is not None
+    sdl = result.data["_service"]["sdl"]
+    assert "@listSize(assumedSize: 7)" in sdl and "assumedSize: 30, sizedFields" in sdl
+    assert "assumedSize: 10)" not in sdl and "assumedSize: 20," not in sdl

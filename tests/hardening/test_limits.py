@@ -221,35 +221,39 @@ def test_directives_in_a_fragment_count_per_spread(strict: Any) -> None:
 
 
 def test_nested_lists_are_refused_by_cost(strict: Any) -> None:
-    # subject.cases and officers take no size argument: costed at query_cost_list_size (10).
+    # subject.cases and officers take no size argument: costed at query_cost_list_size (10);
+    # each object field weighs 1, each leaf 0 (the cost directive spec's defaults):
+    # 20 × (gridEvent 1 + subject 1 + 10 × (case 1 + 10 × officer 1)).
     document = "{ gridEvents(first: 20) { subject { cases { officers { name } } } } }"
     body = strict.query(document)
     assert body.get("data") is None
     cost = rejected(body)["COST"]
-    assert cost == {"code": "QUERY_REJECTED", "reason": "COST", "limit": 300, "actual": 2241}
+    assert cost == {"code": "QUERY_REJECTED", "reason": "COST", "limit": 300, "actual": 2240}
     assert set(rejected(body)) == {"COST"}
     assert upstream_requests(strict.sandbox) == 0
 
 
 def test_the_page_size_argument_multiplies_the_cost(strict: Any) -> None:
-    small = "{ cases(first: 10) { edges { node { number title } } } }"
-    large = "{ cases(first: 100) { edges { node { number title } } } }"
+    small = "{ cases(first: 10) { edges { node { number title party { name } } } } }"
+    large = "{ cases(first: 100) { edges { node { number title party { name } } } } }"
     assert errors_of(strict.query(small)) == []
-    assert rejected(strict.query(large))["COST"]["actual"] == 1 + 1 + 100 * 3
+    # the connection 1, then per edge: the edge, its case and the party 1 each, leaves 0
+    assert rejected(strict.query(large))["COST"]["actual"] == 1 + 100 * 3
 
 
 def test_a_page_size_given_as_a_variable_is_costed_at_the_cap(strict: Any) -> None:
-    query = "query($n: Int) { cases(first: $n) { edges { node { number title } } } }"
+    query = "query($n: Int) { cases(first: $n) { edges { node { number party { name } } } } }"
     body = strict.query(query, {"n": 1})
-    assert rejected(body)["COST"]["actual"] == 1 + 1 + 100 * 3
+    assert rejected(body)["COST"]["actual"] == 1 + 100 * 3
 
 
 def test_limit_inside_a_filter_counts(strict: Any) -> None:
     assert errors_of(strict.query("{ officers(filter: {limit: 5}) { name org { name } } }")) == []
     body = strict.query("{ officers(filter: {limit: 200}) { name org { name } } }")
-    assert rejected(body)["COST"]["actual"] == 1 + 200 * 3
+    assert rejected(body)["COST"]["actual"] == 200 * 2
     # no filter: the input type's default limit (100)
-    assert rejected(strict.query("{ officers { name org { name } } }"))["COST"]["actual"] == 301
+    three = "{ officers { name org { name } a: org { name } b: org { name } } }"
+    assert rejected(strict.query(three))["COST"]["actual"] == 100 * 4
 
 
 def test_a_rejection_is_the_same_from_the_document_cache(strict: Any) -> None:
