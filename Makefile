@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 FUTURE_SUITES := tests/procedure tests/procedure_graph tests/store tests/transfers tests/auth tests/unit
 FUTURE_SHIFT ?= 400
 
-.PHONY: demo test test-future lint typecheck lock-check check lock upgrade bench sandbox schema clean
+.PHONY: demo test test-future lint typecheck lock-check check lock upgrade bench sandbox schema composers clean
 
 $(UV): tools/uv.txt
 	$(PYTHON) -m venv $(UV_VENV)
@@ -68,6 +68,13 @@ sandbox: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/gateway schema > schemas/schema.graphql
 	$(BIN)/gateway schema --federation > schemas/schema.federation.graphql
+
+# The pinned composers of `gateway schema check --supergraph` (Node.js), reinstalled when their
+# lock is newer than the install.
+COMPOSERS := tools/federation/node_modules/.package-lock.json
+composers: $(COMPOSERS)
+$(COMPOSERS): tools/federation/package-lock.json
+	npm ci --prefix tools/federation --no-audit --no-fund
 
 clean:
 	rm -rf $(VENV) $(UV_VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info gateway.db

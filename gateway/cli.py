@@ -89,7 +89,10 @@ def _schema(args: argparse.Namespace) -> None:
 
 def _schema_check(args: argparse.Namespace) -> None:
     """`gateway schema check`: breaks against the last release (graphql-core's and federation's:
-    `@key` removed or changed, new auth requirements, nullability) not announced; exit 1 on any."""
+    `@key` removed or changed, new auth requirements, nullability) not announced; with
+    `--supergraph`, also the candidate federation SDL composed with the partner SDLs by Apollo's
+    and the Guild's composers (gateway/supergraph.py). Exit 1 on any break or composition error,
+    2 when the composers cannot run."""
     from pathlib import Path
 
     from schemas.governance import unannounced_breaks
@@ -101,8 +104,39 @@ def _schema_check(args: argparse.Namespace) -> None:
         print(line)
     if breaks:
         print(f"{len(breaks)} unannounced breaking change(s)", file=sys.stderr)
+    else:
+        print("no unannounced breaking change")
+    errors = _supergraph_check(args) if args.supergraph else []
+    if breaks or errors:
         raise SystemExit(1)
-    print("no unannounced breaking change")
+
+
+def _supergraph_check(args: argparse.Namespace) -> list[Any]:
+    from pathlib import Path
+
+    from gateway.supergraph import ComposersMissing, partner_sdls, supergraph_check
+    from schemas.federation_sdl import without_security
+    from schemas.schema import federation_sdl
+
+    if args.candidate:
+        candidates = {args.candidate: Path(args.candidate).read_text("utf-8")}
+    else:  # what `_service` answers in either security mode
+        router = federation_sdl("router")
+        candidates = {"security=subgraph": without_security(router), "security=router": router}
+    partners = partner_sdls(Path(args.partners)) if args.partners else partner_sdls()
+    try:
+        errors = supergraph_check(candidates, partners)
+    except ComposersMissing as missing:
+        print(f"supergraph check cannot run: {missing}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for error in errors:
+        print(error)
+    names = ", ".join(p.stem for p in partners) or "no partner"
+    if errors:
+        print(f"{len(errors)} composition error(s) with {names}", file=sys.stderr)
+    else:
+        print(f"composes with {names} by Apollo's and the Guild's composers")
+    return errors
 
 
 def _db(args: argparse.Namespace) -> None:
@@ -148,6 +182,25 @@ def build_parser() -> argparse.ArgumentParser:
         "action", nargs="?", choices=["check"], help="check: unannounced breaking changes"
     )
     schema.add_argument("--release", default=None, help="the released SDL (default: the latest)")
+    schema.add_argument(
+        "--supergraph",
+        action="store_true",
+        help="check: also compose the candidate with the partner SDLs (schemas/partners/) by "
+        "Apollo's and the Guild's composers (Node.js, `make composers`)",
+    )
+    schema.add_argument(
+        "--candidate",
+        default=None,
+        metavar="FILE",
+        help="--supergraph: the federation SDL to compose (default: this schema's, both "
+        "security modes)",
+    )
+    schema.add_argument(
+        "--partners",
+        default=None,
+        metavar="DIR",
+        help="--supergraph: the partner SDLs (default: schemas/partners/)",
+    )
     schema.set_defaults(func=_schema)
 
     db = sub.add_parser("db", help="the local store")

@@ -6,7 +6,9 @@ A break (a removed field, a changed type, a new required argument…, as graphql
 (`Field Case.title was removed.`); `#` starts a comment. A release copies the current SDL to
 `schemas/released/v<N>.graphql` and empties the announced list. Federation breaks graphql-core
 does not see (a `@key` removed or changed, a new auth requirement) are found by
-`federation_breaks` and announced the same way.
+`federation_breaks` and announced the same way. Whether the candidate still composes with the
+partners' SDLs is the supergraph check's (gateway/supergraph.py, `gateway schema check
+--supergraph`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The Node.js tools of the tests (tests/federation/js, tests/people/js): installed with
+"""The Node.js tools of the tests (tests/federation/js, tests/people/js, and tools/federation,
+the composers of the supergraph check): installed with
 `npm ci` from their pinned lock files."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Fixtures of the federation tests: a real gateway over HTTP (no development principal) whose
 built-in issuer knows a street team and a police partner, tokens for both, and Apollo's own
-tools (tests/federation/js, installed with `npm ci` on first use)."""
+tools (tests/federation/js, and the composers in tools/federation, installed with `npm ci` on
+first use)."""
 
 from __future__ import annotations
 
@@ -76,9 +77,8 @@ def police_token(fed_gateway: AuthGateway) -> str:
     return fed_gateway.access_token("police-partner", "police-secret")
 
 
-@pytest.fixture(scope="session")
-def node_tools() -> Path:
-    """tests/federation/js with its pinned packages installed; skipped only without Node."""
+def npm_installed(js: Path) -> Path:
+    """`js` with its pinned packages installed (`npm ci` when stale); skipped only without Node."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         if os.environ.get("CI"):
@@ -86,20 +86,35 @@ def node_tools() -> Path:
                 "CI is set but Node.js/npm are not installed: the federation tests need them"
             )
         pytest.skip("Node.js is not installed: Apollo composition/gateway tests need node and npm")
-    if stale(JS):
+    if stale(js):
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=JS,
+            cwd=js,
             capture_output=True,
             text=True,
             timeout=600,
         )
         if result.returncode != 0:
-            message = f"npm ci failed in {JS}:\n{result.stderr[-2000:]}"
+            message = f"npm ci failed in {js}:\n{result.stderr[-2000:]}"
             if os.environ.get("CI"):
                 pytest.fail(message)
             pytest.skip(message)
-    return JS
+    return js
+
+
+@pytest.fixture(scope="session")
+def node_tools() -> Path:
+    """tests/federation/js (the routers) with its pinned packages installed."""
+    return npm_installed(JS)
+
+
+@pytest.fixture(scope="session")
+def composers() -> Path:
+    """tools/federation (the composers `gateway schema check --supergraph` runs, compose.mjs)
+    with its pinned packages installed."""
+    from gateway.supergraph import TOOLS
+
+    return npm_installed(TOOLS)
 
 
 # --- the Node side: processes, the police partner subgraph ---------------------------------

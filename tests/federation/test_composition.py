@@ -39,7 +39,7 @@ JOINED = """
 
 @pytest.fixture(scope="module")
 def supergraph(
-    node_tools: Path,
+    composers: Path,
     police: str,
     fed_gateway: AuthGateway,
     police_token: str,
@@ -53,11 +53,11 @@ def supergraph(
     result = subprocess.run(
         [
             "node",
-            "compose.mjs",
+            str(composers / "compose.mjs"),
             f"enforcement={fed_gateway.url}/graphql={folder / 'enforcement.graphql'}",
             f"police={police}={folder / 'police.graphql'}",
         ],
-        cwd=node_tools,
+        cwd=composers,
         capture_output=True,
         text=True,
         timeout=120,
@@ -87,7 +87,7 @@ def test_composition_keeps_our_entities(supergraph: Path) -> None:
 
 
 def test_declared_for_the_router_the_rules_compose(
-    node_tools: Path, police: str, tmp_path: Path
+    composers: Path, police: str, tmp_path: Path
 ) -> None:
     from schemas.schema import federation_sdl
 
@@ -97,11 +97,11 @@ def test_declared_for_the_router_the_rules_compose(
     result = subprocess.run(
         [
             "node",
-            "compose.mjs",
+            str(composers / "compose.mjs"),
             f"enforcement=http://enforcement/graphql={tmp_path / 'ours.graphql'}",
             f"police={police}={tmp_path / 'police.graphql'}",
         ],
-        cwd=node_tools,
+        cwd=composers,
         capture_output=True,
         text=True,
         timeout=120,
@@ -205,7 +205,7 @@ def test_a_partner_joins_on_people_without_pii_read(
 
 @pytest.mark.parametrize("security", ["subgraph", "router"])
 def test_the_guilds_composer_accepts_the_sdl(
-    node_tools: Path, police: str, tmp_path: Path, security: Any
+    composers: Path, police: str, tmp_path: Path, security: Any
 ) -> None:
     """@theguild/federation-composition (Hive's registry, @graphql-mesh/compose-cli) composes our
     SDL as served, in both security modes, with the partner's own PageInfo and [Case]! lists."""
@@ -217,12 +217,12 @@ def test_the_guilds_composer_accepts_the_sdl(
     result = subprocess.run(
         [
             "node",
-            "compose.mjs",
+            str(composers / "compose.mjs"),
             "--guild",
             f"enforcement=http://enforcement/graphql={tmp_path / 'ours.graphql'}",
             f"police={police}={tmp_path / 'police.graphql'}",
         ],
-        cwd=node_tools,
+        cwd=composers,
         capture_output=True,
         text=True,
         timeout=120,

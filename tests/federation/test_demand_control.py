@@ -49,13 +49,13 @@ MUTATION = 'mutation { escalateTransfer(input: {transferId: "t", idempotencyKey:
 
 
 @pytest.fixture(scope="module")
-def estimates(node_tools: Path, tmp_path_factory: Any) -> list[Any]:
+def estimates(node_tools: Path, composers: Path, tmp_path_factory: Any) -> list[Any]:
     folder = tmp_path_factory.mktemp("demand")
     (folder / "ours.graphql").write_text(federation_sdl(), "utf-8")
     composed = subprocess.run(
         [
             "node",
-            "compose.mjs",
+            str(composers / "compose.mjs"),
             "--guild",
             f"enforcement=http://127.0.0.1:9/graphql={folder / 'ours.graphql'}",
         ],

@@ -27,7 +27,7 @@ from tests.federation.test_composition import JOINED
 
 @pytest.fixture(scope="module")
 def guild_supergraph(
-    node_tools: Path,
+    composers: Path,
     police: str,
     fed_gateway: AuthGateway,
     tmp_path_factory: Any,
@@ -39,12 +39,12 @@ def guild_supergraph(
     result = subprocess.run(
         [
             "node",
-            "compose.mjs",
+            str(composers / "compose.mjs"),
             "--guild",
             f"enforcement={fed_gateway.url}/graphql={folder / 'ours.graphql'}",
             f"police={police}={folder / 'police.graphql'}",
         ],
-        cwd=node_tools,
+        cwd=composers,
         capture_output=True,
         text=True,
         timeout=120,
