@@ -17,9 +17,9 @@ from graphql import GraphQLSchema, parse, validate
 from schemas.limits import MUTATION_COST, DocumentLimits, document_cost
 from schemas.schema import build_schema, federation_sdl
 
-# Literal sizes, as a router sees them: connections with and without `first`, lists sized by
-# `first` (with a default) or by @listSize's assumed size, lists of leaves, nested lists under a
-# connection, fragments and inline fragments, aliases, __typename.
+# Literal sizes, as a router sees them: connections with `first`, lists sized by `first` (with a
+# schema default) or by @listSize's assumed size, lists of leaves, nested lists under a
+# connection, inline fragments, aliases, __typename.
 OPERATIONS = [
     "{ cases(first: 5) { edges { node { number title } } pageInfo { hasNextPage } } }",
     "{ cases(first: 50) { totalCount edges { cursor node { number party { name } } } } }",
@@ -35,16 +35,16 @@ OPERATIONS = [
     " byTown { tenant decided } overdueCases(first: 6) { edges { node { number } } } } }",
     '{ subject(code: "x") { code ... on Subject { cases { number title } } } }',
 ]
-# What routers read from the SDL alone and we cost otherwise (docs/partners.md, "Demand
-# control"): Hive Gateway adds no base cost to a mutation (its visitor looks for the schema's
-# OperationTypeDefinition, never an operation's), where the spec and GraphOS Router add 10.
-# Hive Gateway 2.15.1 only (docs/partners.md): a connection without `first` costs 1 per edge
-# (we and GraphOS Router: the default page size), a named fragment is costed once where it is
-# defined, not at its spreads. Each below would equal ours with `first: 20` / an inline fragment.
+# Hive Gateway 2.15.1 only (docs/partners.md, "Demand control"): a connection without `first`
+# costs 1 per edge (we and GraphOS Router: the default page size), a named fragment is costed
+# once where it is defined, not at its spreads. Each would equal ours with `first: 20` / an inline
+# fragment.
 HIVE_LOWER = [
     "{ cases { edges { node { number party { name } } } } }",
     "{ cases(first: 7) { edges { node { ...C } } } } fragment C on Case { evidence { id } }",
 ]
+# Hive Gateway adds no base cost to a mutation (its visitor looks for the schema's
+# OperationTypeDefinition, never an operation's), where the spec and GraphOS Router add 10.
 MUTATION = 'mutation { escalateTransfer(input: {transferId: "t", idempotencyKey: "k"}) { transferId transferStatus } }'
 
 
