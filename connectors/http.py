@@ -184,13 +184,8 @@ class HttpClient:
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
-        if session is not None and not session.closed:
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is self._loop:
-                await session.close()
+        if session is not None and self._loop is asyncio.get_running_loop():
+            await session.close()  # (closing a closed session does nothing)
 
 
 def check_status(source: str, response: Answer) -> None:
