@@ -31,6 +31,7 @@ import httpx2
 from bench import auth as bench_auth
 from bench import guard, p5, soak
 from bench.clients import compare_clients
+from bench.clients import table as client_table
 from bench.cpu import as_json, cpu_per_request, load_average, under_load
 from domain.clock import SystemClock
 from gateway.demo import showcase_case
@@ -425,12 +426,19 @@ def main() -> None:
         if not args.skip_clients:
             smartcity = f"http://127.0.0.1:{ports['smartcity']}"
             httpx2.post(f"{smartcity}/_admin/latency", json={"latency_ms": 0})
-            for name, rps, median in asyncio.run(
+            event_id = next(c.source_event_id for c in bench_world().cases if c.source_event_id)
+            runs = asyncio.run(
                 compare_clients(
-                    f"{smartcity}/api/v1/health", args.concurrency, 2000 if not args.quick else 500
+                    smartcity,
+                    Credentials().smartcity_api_key,
+                    event_id,
+                    args.concurrency,
+                    2000 if not args.quick else 500,
+                    rounds=1 if args.quick else 3,
                 )
-            ):
-                rows.append(("client", name, f"{rps:.0f} req/s, p50 {median:.2f} ms", ""))
+            )
+            results["clients"] = runs
+            rows.extend(client_table(runs))
 
     results["load_average_end"] = load_average()
     rows.append(

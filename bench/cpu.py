@@ -9,7 +9,7 @@ import asyncio
 import os
 import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
 import aiohttp
@@ -138,7 +138,7 @@ async def under_load(
 
 
 def as_json(value: Any) -> Any:
-    if isinstance(value, (CpuRun, LoadRun)):
+    if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     if isinstance(value, dict):
         return {k: as_json(v) for k, v in value.items()}

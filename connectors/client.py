@@ -1,16 +1,15 @@
 """What every upstream client shares, written once: its config (where the upstream lives, the
-pool and timeouts of `connectors/http.py`, and how it is called: `Resilience`), one pooled httpx2
-client built with the observer's hooks, the guard every call goes through
-(`connectors/resilience.py`), and closing. Each connector adds its credentials and its calls."""
+pool and timeouts of `connectors/http.py`, and how it is called: `Resilience`), one pooled
+`HttpClient` (which adds the observer's headers and records the call), the guard every call goes
+through (`connectors/resilience.py`), and closing. Each connector adds its credentials and its
+calls."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Generic, Self, TypeVar
 
-import httpx2
-
-from connectors.http import UpstreamConfig, timeout_within
+from connectors.http import HttpClient, UpstreamConfig
 from connectors.resilience import Resilience, UpstreamGuard
 
 
@@ -27,7 +26,7 @@ C = TypeVar("C", bound=ClientConfig)
 class UpstreamClient(Generic[C]):
     """One upstream: one pooled client per process, created at start-up and closed at shutdown."""
 
-    def __init__(self, source: str, config: C, http: httpx2.AsyncClient) -> None:
+    def __init__(self, source: str, config: C, http: HttpClient) -> None:
         self.config = config
         self._http = http
         self.guard = UpstreamGuard(source, config, config.resilience)
@@ -40,7 +39,3 @@ class UpstreamClient(Generic[C]):
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-    def _within(self, seconds: float) -> httpx2.Timeout:
-        """The client's timeouts, none longer than `seconds` (what is left of this attempt)."""
-        return timeout_within(self.config, seconds)

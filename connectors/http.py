@@ -1,9 +1,14 @@
 """The HTTP layer shared by the upstream connectors.
 
-httpx2 is imported here, in `connectors/client.py` (what every client shares) and in each
-connector's client only (see bench/clients.py for the measurement). Transport errors are
-translated once, here, into the `UpstreamError` tree. A client-credentials token is kept here too
-(`ClientCredentials`): a cached string on the hot path, not a full OAuth client per call.
+aiohttp is imported here and nowhere else in the connectors (bench/clients.py measured it at a
+third of httpx2's CPU per call; README, "The HTTP client"). `HttpClient` is one upstream's pooled
+session: it builds the request (JSON or form body, query string, the credit system's signature
+over the exact bytes sent), adds the observer's headers (`connectors/observe.py`: `traceparent`
+on every request of an attempt, a token request too) and records the URL and status on the
+attempt, bounds the exchange by the client's timeouts cut to what is left of the attempt, reads
+the whole body, and translates transport failures once, here, into the `UpstreamError` tree. A
+client-credentials token is kept here too (`ClientCredentials`): a cached string on the hot path,
+not a full OAuth client per call.
 """
 
 from __future__ import annotations
@@ -12,17 +17,15 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any
-from urllib.parse import quote
+from typing import Any, Protocol, Self
+from urllib.parse import quote, urlencode, urlsplit
 
-import httpx2
+import aiohttp
 
 from connectors.errors import (
     UpstreamBadResponse,
-    UpstreamError,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -40,88 +43,159 @@ class UpstreamConfig:
 
     base_url: str
     _: KW_ONLY
-    timeout: float = 2.0  # seconds for one call (connect + read)
+    timeout: float = 2.0  # seconds for one call (connect, send, answer)
     connect_timeout: float = 1.0
-    max_connections: int = 100
-    max_keepalive: int = 20
+    max_connections: int = 100  # connections open at once; idle ones are kept for reuse
+    keepalive: float = 5.0  # seconds an idle connection is kept
 
 
-def pooled_limits(config: UpstreamConfig) -> httpx2.Limits:
-    return httpx2.Limits(
-        max_connections=config.max_connections, max_keepalive_connections=config.max_keepalive
-    )
+class Answer(Protocol):
+    """What the checks below read of an answer (an `HttpAnswer`, or an httpx2 response in
+    `connectors/jwks.py`)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    def json(self) -> Any: ...
 
 
-def timeout_of(config: UpstreamConfig) -> httpx2.Timeout:
-    return httpx2.Timeout(config.timeout, connect=config.connect_timeout)
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    """An upstream's answer, its body read in full."""
+
+    status_code: int
+    content: bytes
+
+    def json(self) -> Any:
+        """The body as JSON; `ValueError` (or `UnicodeDecodeError`) when it is not."""
+        return json.loads(self.content)
 
 
-def timeout_within(config: UpstreamConfig, seconds: float) -> httpx2.Timeout:
-    """The client's timeouts, none longer than `seconds` (what is left of this attempt)."""
-    return httpx2.Timeout(
-        min(config.timeout, seconds), connect=min(config.connect_timeout, seconds)
-    )
+# Signs a request: (method, path with query, body) → headers to add (the credit system).
+Signer = Callable[[str, str, bytes], Mapping[str, str]]
+
+Params = Mapping[str, str] | Sequence[tuple[str, str]]
+
+_JSON = {"Content-Type": "application/json"}
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-async def _before_send(request: httpx2.Request) -> None:
-    # Runs after authentication has signed the request, for every request of an attempt.
-    call = current_call()
-    if call is not None:
-        request.headers.update(call.headers)
-        call.url = str(request.url.copy_with(query=None))
+def dumps(body: Any) -> bytes:
+    """A JSON request body: compact, UTF-8 (what is sent is what is signed)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-async def _on_answer(response: httpx2.Response) -> None:
-    call = current_call()
-    if call is not None:
-        call.status_code = response.status_code
+class HttpClient:
+    """One upstream's pooled HTTP client: created with its connector client, its session opened
+    on the first request (in the running event loop) and closed at shutdown (`aclose`)."""
+
+    def __init__(
+        self,
+        source: str,
+        config: UpstreamConfig,
+        *,
+        headers: Mapping[str, str] | None = None,
+        sign: Signer | None = None,
+    ) -> None:
+        self.source = source
+        self.config = config
+        self._base = config.base_url.rstrip("/")
+        self._prefix = urlsplit(self._base).path  # signed as part of the path
+        self._headers = dict(headers or {})
+        self._sign = sign
+        self._timeout = aiohttp.ClientTimeout(
+            total=config.timeout, sock_connect=config.connect_timeout
+        )
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is None or session.closed or self._loop is not loop:
+            # A session belongs to the loop it was opened in; one left by a finished loop (a CLI
+            # command run twice) cannot be used, nor closed, from another.
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self.config.max_connections, keepalive_timeout=self.config.keepalive
+                ),
+                headers=self._headers,
+                timeout=self._timeout,
+            )
+            self._session, self._loop = session, loop
+        return session
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpAnswer:
+        """One exchange: `path` (quoted already) under the base URL, a JSON body (`json`) or a
+        form (`data`), within the client's own timeouts. A transport failure leaves as an
+        `UpstreamError`; any HTTP status is an answer.
+
+        Under the guard (`connectors/resilience.py`) an attempt is also bounded by the time left
+        before the request deadline (`asyncio.timeout`): that bound is the guard's alone, so a
+        call it cuts short says "request deadline exceeded", never this client's "timed out"."""
+        sent = dict(headers) if headers else {}
+        body = b""
+        if json is not None:
+            body = dumps(json)
+            sent.update(_JSON)
+        elif data is not None:
+            body = urlencode(data).encode()
+            sent.update(_FORM)
+        url = self._base + path
+        target = path if not params else f"{path}?{urlencode(params)}"
+        if self._sign is not None:
+            sent.update(self._sign(method, self._prefix + target, body))
+        call = current_call()
+        if call is not None:
+            sent.update(call.headers)
+            call.url = url
+        try:
+            async with self._open().request(
+                method,
+                self._base + target,
+                data=body if json is not None or data is not None else None,
+                headers=sent,
+            ) as response:
+                content = await response.read()
+        except TimeoutError as exc:  # aiohttp's total, connect and read timeouts alike
+            raise UpstreamTimeout(self.source, "timed out") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise UpstreamUnreachable(self.source, f"unreachable ({type(exc).__name__})") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise UpstreamUnavailable(self.source, f"unreachable ({type(exc).__name__})") from exc
+        if call is not None:
+            call.status_code = response.status
+        return HttpAnswer(response.status, content)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and self._loop is asyncio.get_running_loop():
+            await session.close()  # (closing a closed session does nothing)
 
 
-def event_hooks() -> dict[str, list[Callable[[Any], Awaitable[None]]]]:
-    """httpx2 hooks that carry the observer's headers out and the status code back
-    (`connectors/observe.py`). Every upstream client is built with them."""
-    return {"request": [_before_send], "response": [_on_answer]}
-
-
-def client_options(config: UpstreamConfig) -> dict[str, Any]:
-    """What every upstream's pooled client is built with: base URL, timeouts, pool limits and the
-    observer's hooks (for `httpx2.AsyncClient` and clients built on it, like authlib's)."""
-    return {
-        "base_url": config.base_url,
-        "timeout": timeout_of(config),
-        "limits": pooled_limits(config),
-        "event_hooks": event_hooks(),
-    }
-
-
-def new_client(config: UpstreamConfig, **kwargs: Any) -> httpx2.AsyncClient:
-    """One pooled client per upstream, created at start-up and closed at shutdown."""
-    return httpx2.AsyncClient(**client_options(config), **kwargs)
-
-
-@asynccontextmanager
-async def translated_errors(source: str) -> AsyncIterator[None]:
-    """Turn any transport failure inside the block into the UpstreamError tree."""
-    try:
-        yield
-    except UpstreamError:
-        raise
-    except httpx2.TimeoutException as exc:
-        raise UpstreamTimeout(source, "timed out") from exc
-    except httpx2.ConnectError as exc:
-        raise UpstreamUnreachable(source, f"unreachable ({type(exc).__name__})") from exc
-    except (httpx2.TransportError, OSError) as exc:
-        raise UpstreamUnavailable(source, f"unreachable ({type(exc).__name__})") from exc
-
-
-def check_status(source: str, response: httpx2.Response) -> None:
+def check_status(source: str, response: Answer) -> None:
     if response.status_code >= 500:
         raise UpstreamUnavailable(source, f"HTTP {response.status_code}")
     if response.status_code >= 400:
         raise UpstreamBadResponse(source, f"HTTP {response.status_code}")
 
 
-def json_body(source: str, response: httpx2.Response) -> Any:
+def json_body(source: str, response: Answer) -> Any:
     check_status(source, response)
     try:
         return response.json()
@@ -160,7 +234,7 @@ class ClientCredentials:
             return None
         return self._token
 
-    async def bearer(self, http: httpx2.AsyncClient, within: httpx2.Timeout) -> str:
+    async def bearer(self, http: HttpClient) -> str:
         """A token that is not about to expire."""
         token = self._current()
         if token is not None:
@@ -168,23 +242,23 @@ class ClientCredentials:
         async with self._lock:
             token = self._current()
             if token is None:
-                token = await self._fetch(http, within)
+                token = await self._fetch(http)
             return token
 
-    async def renew(self, http: httpx2.AsyncClient, rejected: str, within: httpx2.Timeout) -> None:
+    async def renew(self, http: HttpClient, rejected: str) -> None:
         """The upstream refused `rejected`: fetch another, once for all calls refused with it."""
         async with self._lock:
             if self._token == rejected:
-                await self._fetch(http, within)
+                await self._fetch(http)
 
-    async def _fetch(self, http: httpx2.AsyncClient, within: httpx2.Timeout) -> str:
+    async def _fetch(self, http: HttpClient) -> str:
         self._token = self._renew_at = None
         basic = f"{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}"
-        response = await http.post(
+        response = await http.request(
+            "POST",
             self.token_path,
             data={"grant_type": "client_credentials"},
             headers={"Authorization": "Basic " + base64.b64encode(basic.encode()).decode()},
-            timeout=within,
         )
         if response.status_code >= 500:
             check_status(self.source, response)

@@ -1,4 +1,5 @@
-"""An issuer's JWKS over HTTP, for `auth.jwks.JwksCache` (auth may not do HTTP itself).
+"""An issuer's JWKS over HTTP, for `auth.jwks.JwksCache` (auth may not do HTTP itself), with
+httpx2: a few requests an hour, off the request path (the connectors' hot path is aiohttp).
 
 Failures map to the UpstreamError tree with source `jwks`; the cache treats any failure as "no
 fresh keys" and fails closed.
@@ -6,15 +7,31 @@ fresh keys" and fails closed.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx2
 
-from connectors.errors import UpstreamBadResponse
-from connectors.http import json_body, require_mapping, translated_errors
+from connectors.errors import UpstreamBadResponse, UpstreamTimeout, UpstreamUnavailable
+from connectors.http import UpstreamUnreachable, json_body, require_mapping
 
 SOURCE = "jwks"
 MAX_JWKS_BYTES = 256 * 1024
+
+
+@asynccontextmanager
+async def translated_errors(source: str) -> AsyncIterator[None]:
+    """Turn an httpx2 transport failure inside the block into the UpstreamError tree (the
+    upstream connectors' own client, `connectors/http.py`, translates aiohttp's)."""
+    try:
+        yield
+    except httpx2.TimeoutException as exc:
+        raise UpstreamTimeout(source, "timed out") from exc
+    except httpx2.ConnectError as exc:
+        raise UpstreamUnreachable(source, f"unreachable ({type(exc).__name__})") from exc
+    except (httpx2.TransportError, OSError) as exc:
+        raise UpstreamUnavailable(source, f"unreachable ({type(exc).__name__})") from exc
 
 
 class HttpJwksSource:

@@ -1,13 +1,13 @@
-"""The credit system client: one pooled, signing HTTP client and the batch calls the graph needs."""
+"""The credit system client: one pooled HTTP client that signs every request (each attempt afresh:
+new timestamp and nonce, over the exact bytes sent) and the batch calls the graph needs."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import httpx2
 from pydantic import BaseModel, ValidationError
 
 from connectors.client import ClientConfig, UpstreamClient
@@ -38,7 +38,7 @@ from connectors.credit.records import (
 )
 from connectors.credit.signing import new_nonce, signed_headers
 from connectors.errors import UpstreamBadResponse, UpstreamUnavailable
-from connectors.http import json_body, new_client, translated_errors
+from connectors.http import HttpAnswer, HttpClient, json_body
 from domain.clock import SystemClock
 from domain.enums import CreditLevel
 
@@ -75,32 +75,15 @@ class PublicationRejected(UpstreamBadResponse):
         self.invalid = tuple(invalid)
 
 
-class _SigningAuth(httpx2.Auth):
-    requires_request_body = True
-
-    def __init__(
-        self, app_key: str, app_secret: str, clock: Callable[[], float], nonce: Callable[[], str]
-    ) -> None:
-        self._app_key = app_key
-        self._app_secret = app_secret
-        self._clock = clock
-        self._nonce = nonce
-
-    def auth_flow(
-        self, request: httpx2.Request
-    ) -> Generator[httpx2.Request, httpx2.Response, None]:
-        request.headers.update(
-            signed_headers(
-                self._app_key,
-                self._app_secret,
-                request.method,
-                request.url.raw_path.decode("ascii"),
-                request.content,
-                clock=self._clock,
-                nonce=self._nonce,
-            )
+def _signer(
+    app_key: str, app_secret: str, clock: Callable[[], float], nonce: Callable[[], str]
+) -> Callable[[str, str, bytes], dict[str, str]]:
+    def sign(method: str, path_with_query: str, body: bytes) -> dict[str, str]:
+        return signed_headers(
+            app_key, app_secret, method, path_with_query, body, clock=clock, nonce=nonce
         )
-        yield request
+
+    return sign
 
 
 def _key(code: str) -> str:
@@ -117,7 +100,7 @@ def _describe(exc: ValidationError) -> str:
     return shown + (f" (+{len(errors) - 3} more)" if len(errors) > 3 else "")
 
 
-def _error_code(response: httpx2.Response) -> str:
+def _error_code(response: HttpAnswer) -> str:
     try:
         return ErrorBody.model_validate(response.json()).error_code
     except (ValueError, ValidationError):
@@ -134,8 +117,12 @@ class CreditClient(UpstreamClient[CreditConfig]):
         clock: Callable[[], float] = SystemClock().timestamp,
         nonce: Callable[[], str] = new_nonce,
     ) -> None:
-        auth = _SigningAuth(config.app_key, config.app_secret, clock, nonce)
-        http = new_client(config, auth=auth, headers={"Accept": "application/json"})
+        http = HttpClient(
+            SOURCE,
+            config,
+            headers={"Accept": "application/json"},
+            sign=_signer(config.app_key, config.app_secret, clock, nonce),
+        )
         super().__init__(SOURCE, config, http)
 
     async def profiles_by_codes(self, codes: Sequence[str]) -> list[CreditProfileRecord | None]:
@@ -204,9 +191,8 @@ class CreditClient(UpstreamClient[CreditConfig]):
 
     async def ping(self) -> None:
         """A direct request, past the breaker: readiness reports what the system answers."""
-        async with translated_errors(SOURCE):
-            response = await self._http.get(HEALTH_PATH)
-            health = self._parse(HEALTH_PATH, response, HealthBody)
+        response = await self._http.request("GET", HEALTH_PATH)
+        health = self._parse(HEALTH_PATH, response, HealthBody)
         if health.status != "UP":
             raise UpstreamUnavailable(SOURCE, f"health status {health.status!r}")
 
@@ -229,16 +215,15 @@ class CreditClient(UpstreamClient[CreditConfig]):
         signed afresh (new timestamp and nonce)."""
         body: dict[str, Any] = payload.model_dump(mode="json", by_alias=True)
 
-        async def attempt(seconds: float) -> M:
-            async with translated_errors(SOURCE):
-                response = await self._http.post(path, json=body, timeout=self._within(seconds))
-                return self._parse(path, response, model)
+        async def attempt(_seconds: float) -> M:  # the guard bounds the attempt
+            response = await self._http.request("POST", path, json=body)
+            return self._parse(path, response, model)
 
         return await self.guard.call(
             attempt, method="POST", route=path, idempotent=True, batch_size=batch_size
         )
 
-    def _parse(self, path: str, response: httpx2.Response, model: type[M]) -> M:
+    def _parse(self, path: str, response: HttpAnswer, model: type[M]) -> M:
         if response.status_code == 422 and path == PUBLISH_PATH:
             self._raise_rejection(response)
         if 400 <= response.status_code < 500:
@@ -252,7 +237,7 @@ class CreditClient(UpstreamClient[CreditConfig]):
         except ValidationError as exc:
             raise UpstreamBadResponse(SOURCE, f"{path}: {_describe(exc)}") from exc
 
-    def _raise_rejection(self, response: httpx2.Response) -> None:
+    def _raise_rejection(self, response: HttpAnswer) -> None:
         try:
             error = ErrorBody.model_validate(response.json())
         except (ValueError, ValidationError) as exc:

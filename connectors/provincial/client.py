@@ -1,6 +1,6 @@
 """The provincial platform's client.
 
-One pooled httpx2 client sends the calls; a `ClientCredentials` (connectors/http.py) holds the
+One pooled `HttpClient` (connectors/http.py) sends the calls; a `ClientCredentials` (connectors/http.py) holds the
 client-credentials token: fetched on first use, renewed `token_leeway` seconds before it expires,
 a cached string on the hot path (an OAuth client object per call cost more CPU than the call).
 When the platform still calls the token invalid (code 4010, e.g. after a restart), the token is
@@ -17,7 +17,7 @@ from itertools import zip_longest
 from typing import Any
 
 from connectors.client import ClientConfig, UpstreamClient
-from connectors.http import ClientCredentials, json_body, new_client, translated_errors
+from connectors.http import ClientCredentials, HttpClient, json_body
 from connectors.provincial import contract as c
 from connectors.provincial.records import (
     CaseReport,
@@ -40,7 +40,7 @@ class ProvincialConfig(ClientConfig):
 
 class ProvincialClient(UpstreamClient[ProvincialConfig]):
     def __init__(self, config: ProvincialConfig) -> None:
-        super().__init__(c.SOURCE, config, new_client(config))
+        super().__init__(c.SOURCE, config, HttpClient(c.SOURCE, config))
         self._credentials = ClientCredentials(
             c.SOURCE,
             config.client_id,
@@ -51,9 +51,8 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
 
     async def ping(self) -> None:
         """A direct request, past the breaker: readiness reports what the platform answers."""
-        async with translated_errors(c.SOURCE):
-            response = await self._http.get(c.HEALTH_PATH)
-            c.data_of(c.envelope_of(json_body(c.SOURCE, response)))
+        response = await self._http.request("GET", c.HEALTH_PATH)
+        c.data_of(c.envelope_of(json_body(c.SOURCE, response)))
 
     async def cases_by_numbers(self, numbers: Sequence[str]) -> list[ProvincialCaseRecord | None]:
         answers = await asyncio.gather(
@@ -174,12 +173,11 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         """One call through the guard (`connectors/resilience.py`). Every operation of the
         platform is a query or keyed by an Idempotency-Key, so all may be repeated."""
 
-        async def attempt(seconds: float) -> Any:
-            async with translated_errors(c.SOURCE):
-                envelope, sent_token = await self._post(path, body, headers, seconds)
-                if envelope.code == c.INVALID_TOKEN:
-                    await self._credentials.renew(self._http, sent_token, self._within(seconds))
-                    envelope, _ = await self._post(path, body, headers, seconds)
+        async def attempt(_seconds: float) -> Any:  # the guard bounds the attempt
+            envelope, sent_token = await self._post(path, body, headers)
+            if envelope.code == c.INVALID_TOKEN:
+                await self._credentials.renew(self._http, sent_token)
+                envelope, _ = await self._post(path, body, headers)
             return c.data_of(envelope)
 
         return await self.guard.call(
@@ -191,15 +189,13 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         path: str,
         body: Mapping[str, Any],
         headers: Mapping[str, str] | None,
-        seconds: float,
     ) -> tuple[c.Envelope, str]:
-        timeout = self._within(seconds)
-        token = await self._credentials.bearer(self._http, timeout)
-        response = await self._http.post(
+        token = await self._credentials.bearer(self._http)
+        response = await self._http.request(
+            "POST",
             path,
             json=body,
             headers={**(headers or {}), "Authorization": f"Bearer {token}"},
-            timeout=timeout,
         )
         return c.envelope_of(json_body(c.SOURCE, response)), token
 

@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import httpx2
-
 from connectors.client import ClientConfig, UpstreamClient
 from connectors.errors import UpstreamBadResponse, UpstreamConflict, UpstreamNotFound
-from connectors.http import json_body, new_client, translated_errors
+from connectors.http import HttpAnswer, HttpClient, Params, json_body
 from connectors.smartcity.contract import (
     MAX_BATCH,
     SOURCE,
@@ -54,7 +52,7 @@ class SmartCityClient(UpstreamClient[SmartCityConfig]):
 
     def __init__(self, config: SmartCityConfig) -> None:
         headers = {"X-API-Key": config.api_key, "Accept": "application/json"}
-        super().__init__(SOURCE, config, new_client(config, headers=headers))
+        super().__init__(SOURCE, config, HttpClient(SOURCE, config, headers=headers))
 
     async def events_by_ids(self, ids: Sequence[str]) -> list[GridEventRecord | None]:
         """Batch function: one request per 500 distinct ids, aligned with `ids`."""
@@ -79,9 +77,7 @@ class SmartCityClient(UpstreamClient[SmartCityConfig]):
         return parse(EventPayload, body).to_record()
 
     async def search_events(self, search: EventSearch) -> tuple[list[GridEventRecord], int]:
-        body = await self._send(
-            "GET", f"{API}/events", params=httpx2.QueryParams(search_params(search))
-        )
+        body = await self._send("GET", f"{API}/events", params=search_params(search))
         page = parse(EventPagePayload, body)
         return [event.to_record() for event in page.events], page.total
 
@@ -133,7 +129,7 @@ class SmartCityClient(UpstreamClient[SmartCityConfig]):
 
     async def ping(self) -> None:
         """A direct request, past the breaker: readiness reports what the platform answers."""
-        body = await self._exchange("GET", f"{API}/health", self.config.timeout)
+        body = await self._exchange("GET", f"{API}/health")
         parse(HealthPayload, body)
 
     async def _batch_get(self, path: str, ids: Sequence[str]) -> list[Any]:
@@ -157,15 +153,15 @@ class SmartCityClient(UpstreamClient[SmartCityConfig]):
         idempotent: bool = True,
         batch_size: int | None = None,
         json: Any = None,
-        params: httpx2.QueryParams | None = None,
+        params: Params | None = None,
         headers: dict[str, str] | None = None,
         what: str | None = None,
     ) -> Any:
         """One call through the guard (`connectors/resilience.py`); `route` is the path
         template when `path` carries an id."""
 
-        async def attempt(seconds: float) -> Any:
-            return await self._exchange(method, path, seconds, json, params, headers, what)
+        async def attempt(_seconds: float) -> Any:  # the guard bounds the attempt
+            return await self._exchange(method, path, json, params, headers, what)
 
         return await self.guard.call(
             attempt,
@@ -179,25 +175,16 @@ class SmartCityClient(UpstreamClient[SmartCityConfig]):
         self,
         method: str,
         path: str,
-        seconds: float,
         json: Any = None,
-        params: httpx2.QueryParams | None = None,
+        params: Params | None = None,
         headers: dict[str, str] | None = None,
         what: str | None = None,
     ) -> Any:
-        async with translated_errors(SOURCE):
-            response = await self._http.request(
-                method,
-                path,
-                json=json,
-                params=params,
-                headers=headers,
-                timeout=self._within(seconds),
-            )
-            return _checked_body(response, what)
+        response = await self._http.request(method, path, json=json, params=params, headers=headers)
+        return _checked_body(response, what)
 
 
-def _checked_body(response: httpx2.Response, what: str | None) -> Any:
+def _checked_body(response: HttpAnswer, what: str | None) -> Any:
     status = response.status_code
     if status in (401, 404, 409):
         try:

@@ -8,11 +8,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-import httpx2
 import pytest
 
 from connectors.errors import UpstreamBadResponse
-from connectors.http import ClientCredentials
+from connectors.http import ClientCredentials, HttpClient, UpstreamConfig
 from sandbox import provincial
 from sandbox.common import RunningServer
 from sandbox.world import World
@@ -20,7 +19,6 @@ from tests.upstreams import upstream
 
 TOKEN = "/oauth2/token"
 TTL = 600
-WITHIN = httpx2.Timeout(5.0)
 
 
 class Clock:
@@ -47,15 +45,15 @@ async def test_one_fetch_kept_until_the_leeway(platform: RunningServer) -> None:
     platform.controls.reset()
     clock = Clock()
     cache = credentials(clock)
-    async with httpx2.AsyncClient(base_url=platform.url) as http:
-        tokens = await asyncio.gather(*(cache.bearer(http, WITHIN) for _ in range(20)))
+    async with HttpClient("provincial", UpstreamConfig(platform.url)) as http:
+        tokens = await asyncio.gather(*(cache.bearer(http) for _ in range(20)))
         assert len(set(tokens)) == 1
         assert platform.controls.count(TOKEN) == 1
         clock.now += TTL - 60 - 1  # one second before the leeway: the same token
-        assert await cache.bearer(http, WITHIN) == tokens[0]
+        assert await cache.bearer(http) == tokens[0]
         assert platform.controls.count(TOKEN) == 1
         clock.now += 1  # the leeway reached: a new one, fetched once
-        renewed = await asyncio.gather(*(cache.bearer(http, WITHIN) for _ in range(5)))
+        renewed = await asyncio.gather(*(cache.bearer(http) for _ in range(5)))
         assert len(set(renewed)) == 1 and renewed[0] != tokens[0]
         assert platform.controls.count(TOKEN) == 2
 
@@ -63,14 +61,14 @@ async def test_one_fetch_kept_until_the_leeway(platform: RunningServer) -> None:
 async def test_a_refused_token_is_renewed_once(platform: RunningServer) -> None:
     platform.controls.reset()
     cache = credentials(Clock())
-    async with httpx2.AsyncClient(base_url=platform.url) as http:
-        first = await cache.bearer(http, WITHIN)
+    async with HttpClient("provincial", UpstreamConfig(platform.url)) as http:
+        first = await cache.bearer(http)
         # Ten calls refused with the same token: one new token between them.
-        await asyncio.gather(*(cache.renew(http, first, WITHIN) for _ in range(10)))
-        second = await cache.bearer(http, WITHIN)
+        await asyncio.gather(*(cache.renew(http, first) for _ in range(10)))
+        second = await cache.bearer(http)
         assert second != first
         assert platform.controls.count(TOKEN) == 2
-        await cache.renew(http, first, WITHIN)  # a late refusal of the old token: nothing
+        await cache.renew(http, first)  # a late refusal of the old token: nothing
         assert platform.controls.count(TOKEN) == 2
 
 
@@ -78,7 +76,7 @@ async def test_a_wrong_secret_is_refused_with_the_endpoints_error(
     platform: RunningServer,
 ) -> None:
     cache = credentials(Clock(), secret="not-the-secret")
-    async with httpx2.AsyncClient(base_url=platform.url) as http:
+    async with HttpClient("provincial", UpstreamConfig(platform.url)) as http:
         with pytest.raises(UpstreamBadResponse) as raised:
-            await cache.bearer(http, WITHIN)
+            await cache.bearer(http)
     assert "invalid_client" in raised.value.message

@@ -3,11 +3,14 @@ loopback ports and a real seeded SQLite store."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx2
 import pytest
 
+from connectors.observe import UpstreamCall, set_observer
 from domain.enums import CertificateStatus, PartyKind
 from gateway.demo import EXAMPLE_QUERY, showcase_case
 from sandbox.world import World
@@ -68,6 +71,45 @@ def test_a_page_of_100_cases_costs_one_request_per_upstream(gateway: Any) -> Non
     assert controls["credit"] == {"/v2/subjects/profiles:batchGet": 1}
     data_routes = {k: v for k, v in controls["provincial"].items() if k != "/oauth2/token"}
     assert data_routes == {"/api/zfjd/zhcx": 1}
+
+
+def test_the_upstream_calls_of_a_wave_are_in_flight_together(gateway: Any) -> None:
+    # Each upstream answers 150 ms late: calls issued one after another would each end before
+    # the next begins, calls issued together are all on the wire at once.
+    routes = {
+        "smartcity": "/api/v1/events:batchGet",
+        "provincial": "/api/zfjd/zhcx",
+        "credit": "/v2/subjects/profiles:batchGet",
+    }
+    for name, route in routes.items():
+        gateway.sandbox.controls(name).set_fault(route, "slow", latency_ms=150)
+    running: set[str] = set()
+    together: list[set[str]] = []
+
+    @contextmanager
+    def watch(call: UpstreamCall) -> Iterator[None]:
+        # Around each attempt (the gateway's own observer, tracing, still runs inside).
+        running.add(call.system)
+        together.append(set(running))
+        try:
+            if previous is None:
+                yield
+            else:
+                with previous(call):
+                    yield
+        finally:
+            running.discard(call.system)
+
+    previous = set_observer(watch)
+    try:
+        body = gateway.query(CASE_PAGE, {"first": 10})
+    finally:
+        set_observer(previous)
+    assert errors_of(body) == []
+    assert len(body["data"]["cases"]["edges"]) == 10
+    # One attempt per upstream, and when the last of them left the other two were still out.
+    assert sorted(len(s) for s in together) == [1, 2, 3]
+    assert together[-1] == set(routes)
 
 
 def test_pagination_walks_every_case_exactly_once(gateway: Any, world: World) -> None:
