@@ -22,7 +22,12 @@ from sandbox.world import World
 from schemas.schema import federation_sdl
 from tests.auth.support import AuthGateway
 from tests.federation.conftest import free_port, graphql, stop_node
-from tests.federation.test_composition import JOINED
+from tests.federation.test_composition import (
+    CASES_BY_NUMBER,
+    JOINED,
+    assert_nine_answered_one_forbidden,
+    ten_cases_one_forbidden,
+)
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +155,28 @@ def test_hives_scope_check_grants_what_the_gateway_grants(
     assert direct["data"]["cases"]["totalCount"] == county
     assert through.get("errors") is None, through["errors"]
     assert through["data"] == direct["data"]
+
+
+def test_one_forbidden_case_of_ten_nulls_itself_only_through_hive(
+    hive: str, police_token: str, world: World
+) -> None:
+    """Entity-safe refusals through Hive Gateway enforcing the SDL's scopes: the police partner
+    holds `case:read`, so Hive fetches; our `_entities` refuses the one case of another county
+    (`["_entities", 4]`, FORBIDDEN), and Hive answers nine cases and a null in the partner's
+    `[Case]!` list. Hive 2.15.1 (graphql-tools stitching) relocates an `_entities` item's error
+    to the merged field without the list index (graphql-tools#2288 drops the batch index on
+    purpose; #2950), so the error's path is `["casesByNumber", <first field from us>]`."""
+    numbers, elsewhere = ten_cases_one_forbidden(world)
+    response = httpx2.post(
+        hive,
+        json={"query": CASES_BY_NUMBER, "variables": {"n": numbers}},
+        headers={"Authorization": f"Bearer {police_token}"},
+        timeout=60,
+    )
+    assert_nine_answered_one_forbidden(
+        response, "casesByNumber", numbers, elsewhere, world, path=["casesByNumber", "title"]
+    )
+    assert response.json()["errors"][0]["extensions"]["serviceName"] == "enforcement"
 
 
 def test_hive_refuses_what_the_gateway_refuses(
