@@ -22,9 +22,7 @@ DEVELOPMENT = PersonKeys(Services.subject_key_secret)  # what the tests' gateway
 
 async def persons(store: Store) -> list[Party]:
     async with store.transaction(TenantFilter.all()) as session:
-        rows = await session.exec(
-            select(Party).where(col(Party.kind) == PartyKind.NATURAL_PERSON)
-        )
+        rows = await session.exec(select(Party).where(col(Party.kind) == PartyKind.NATURAL_PERSON))
         return list(rows.all())
 
 
