@@ -59,7 +59,12 @@ from domain.calendar import HolidayCalendar, local_date
 from domain.deadlines import DeadlinePolicy
 from domain.decisions import check_body_camera, check_not_withdrawn, closes_withdrawn
 from domain.enums import CaseStatus, ClueSource, EvidenceKind, OfficerRole, Procedure
-from domain.identifiers import InvalidIdentifier, parse_case_number, validate_party_code
+from domain.identifiers import (
+    CASE_KIND,
+    InvalidIdentifier,
+    parse_case_number,
+    validate_party_code,
+)
 from domain.procedure import (
     DISCUSSION_QUORUM,
     DecisionFacts,
@@ -86,7 +91,6 @@ from domain.procedure import (
 )
 from domain.tenancy import TenantFilter
 
-CASE_KIND = "综执罚"  # the document kind in a case number: 东岭综执罚〔2026〕17号
 HEX = frozenset("0123456789abcdefABCDEF")
 ALLOCATION_RETRIES = 5  # a case number or a party taken concurrently: the clue is registered again
 

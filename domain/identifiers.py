@@ -141,6 +141,19 @@ def validate_case_number(value: str) -> str:
     return str(parse_case_number(value))
 
 
+CASE_KIND = "综执罚"  # the document kind in a case number: 东岭综执罚〔2026〕17号
+
+
+def issuing_body(number: str) -> str | None:
+    """The short name of the body a case number names as its issuer (`东岭街` in
+    `东岭街综执罚〔2026〕1号`: the body's short name, then the document kind), or None when the
+    number is of another kind of document. The number alone says whose it is."""
+    issuer = parse_case_number(number).issuer
+    if not issuer.endswith(CASE_KIND) or issuer == CASE_KIND:
+        return None
+    return issuer[: -len(CASE_KIND)]
+
+
 def mask_id_number(value: str) -> str:
     """3405**********001X: keep the first 4 and last 4 characters."""
     return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)

@@ -31,7 +31,13 @@ from gateway.ratelimit import build_rate_limiter
 from gateway.refusals import Refusals
 from gateway.relay import build_relay, running_relay
 from gateway.routing import HTTPAndWebSocketRoute
-from gateway.services import RelayClients, build_services, close_services, relay_clients
+from gateway.services import (
+    RelayClients,
+    build_services,
+    close_services,
+    key_persons,
+    relay_clients,
+)
 from gateway.settings import Settings
 from gateway.telemetry import setup_telemetry
 from gateway.tokens import build_token_services
@@ -122,6 +128,7 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # The issuer's keys before the first request: a later store outage finds them cached.
         await tokens.warm()
+        await key_persons(services)  # people's opaque keys stored under this secret (0016)
         try:
             async with running_relay(relay):
                 yield

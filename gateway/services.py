@@ -24,6 +24,7 @@ from connectors.store import Store, async_url, create_engine
 from connectors.store.issuer import StoreKeyRepository
 from connectors.store.ledger import Ledger
 from domain.clock import Clock, clock_for
+from domain.subject_keys import PersonKeys
 from gateway.lookups import build_person_lookups
 from gateway.relay import holiday_calendar
 from gateway.settings import Settings
@@ -174,7 +175,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     case_events = build_hub(settings.redis_url, settings.case_events_channel)
     hooks = AfterCommit()
     hooks.on_case_event(case_events.publish)
-    ledger = Ledger(clients.store.engine, clock=clock.now)
+    secrets = subject_key(settings)
+    person_keys = PersonKeys(secrets.get("subject_key_secret", Services.subject_key_secret))
+    ledger = Ledger(clients.store.engine, clock=clock.now, person_keys=person_keys)
     # Key documents are signed with the built-in issuer's keys (auth/signatures.py)
     signatures = DocumentSignatures(
         StoreKeyRepository(clients.store.engine, clock), settings.token_algorithm, clock.timestamp
@@ -204,8 +207,21 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         late_entry_window=(
             timedelta(hours=settings.late_entry_hours) if settings.late_entry_hours else None
         ),
-        **subject_key(settings),
+        **secrets,
     )
+
+
+async def key_persons(services: Services) -> None:
+    """Key the natural persons not yet keyed under this secret (migration 0016; after a rotation
+    of GATEWAY_SUBJECT_KEY_SECRET, all of them) before the first request. A store down at start
+    does not stop the gateway: the first key lookup keys them instead."""
+    try:
+        keyed = await services.store.key_persons(PersonKeys(services.subject_key_secret))
+    except Exception as exc:  # logged; retried on the first key lookup
+        logging.getLogger("gateway").warning("keying natural persons failed: %r", exc)
+        return
+    if keyed:
+        logging.getLogger("gateway").info("keyed %d natural persons' Subject keys", keyed)
 
 
 async def close_clients(clients: Clients | Services) -> None:

@@ -5,7 +5,9 @@ each type's `resolve_reference` is async and loads through this request's loader
 representations of one `_entities` call that share an upstream go out as one batched request
 (Strawberry calls `resolve_reference` once per representation and does not batch by itself). A
 representation is refused one by one, under the same policy as the type's root field: no scope is
-FORBIDDEN, an unknown key and a record of a tenant the caller may not see are both NOT_FOUND.
+FORBIDDEN; a case number of a body outside the caller's case tenants is FORBIDDEN whether or not
+it exists (the number names its issuer: schemas/cases/types.py `load_case`); otherwise an unknown
+key and a record of a tenant the caller may not see are both NOT_FOUND.
 Every entity type requires a scope (an Org: `case:read` or `item:read`). One call carries at most
 `GATEWAY_MAX_ENTITIES` representations and is costed by their number times its selection
 (schemas/limits.py), both decided before any representation is resolved.
@@ -62,7 +64,8 @@ def entity_access(info: Info, entity: type) -> None:
 
 def found(value: T | None, typename: str) -> T:
     """The entity, or NOT_FOUND: the same answer for unknown keys and for hidden records (the key
-    is left out of the message: a subject's code may be an ID number)."""
+    is left out of the message: a subject's code may be an ID number). A type may refuse a key
+    before this (a case number of another body is FORBIDDEN, schemas/cases/types.py)."""
     if value is None:
         raise NotFound(f"{typename} 不存在或无权查看 / {typename} not found")
     return value

@@ -37,7 +37,7 @@ from connectors.store import (
     Party,
 )
 from connectors.store.sync import Delivery, deliveries_by_case_numbers
-from domain.subject_keys import person_key
+from domain.subject_keys import PersonKeys
 from domain.tenancy import TenantFilter
 from schemas.dataloader import BatchLoader
 
@@ -90,12 +90,11 @@ class ProvincialLoader:
 async def persons_by_keys(
     store: Store, tenants: TenantFilter, secret: bytes, keys: Sequence[str]
 ) -> list[Party | None]:
-    """Natural persons by their opaque Subject key (domain/subject_keys.py): the keyed hash is
-    matched against the persons of the ledgers the caller may read, one store query a batch."""
-    by_key: dict[str, Party] = {}
-    for party in await store.person_parties(tenants):
-        by_key.setdefault(person_key(secret, party.code), party)
-    return [by_key.get(k) for k in keys]
+    """Natural persons by their opaque Subject key (domain/subject_keys.py): matched on the
+    stored, indexed key among the persons of the ledgers the caller may read, one store query a
+    batch (the first ledger by tenant when several know the person)."""
+    found = await store.persons_by_subject_keys(tenants, PersonKeys(secret), keys)
+    return [rows[0] if rows else None for rows in found]
 
 
 async def _load_cases_with_officers(
@@ -136,6 +135,7 @@ class Loaders:
     item_by_code: BatchLoader[str, EnforcementItem | None]
     org_by_code: BatchLoader[str, Org | None]
     org_by_credit_code: BatchLoader[str, Org | None]
+    orgs_by_short_name: BatchLoader[str, list[Org]]  # a case number's issuer (schemas/cases)
     # `Case.sync` (the outbox): Strawberry's loader, which dispatches on the next turn; a leaf
     # field, it has no wave to wait for.
     deliveries_by_case: DataLoader[str, list[Delivery]]
@@ -196,6 +196,7 @@ class Loaders:
             item_by_code=BatchLoader(store.items_by_codes, hops=hops),
             org_by_code=BatchLoader(store.orgs_by_codes, hops=hops),
             org_by_credit_code=BatchLoader(store.orgs_by_credit_codes, hops=hops),
+            orgs_by_short_name=BatchLoader(store.orgs_by_short_names, hops=hops),
             deliveries_by_case=DataLoader(
                 load_fn=partial(deliveries_by_case_numbers, store.engine, tenants=cases)
             ),

@@ -55,7 +55,8 @@ from connectors.store.tables import (
     TransferStatus,
 )
 from domain.clock import SystemClock
-from domain.enums import CaseStatus
+from domain.enums import CaseStatus, PartyKind
+from domain.subject_keys import PersonKeys
 from domain.supervision import GrantAction
 from domain.tenancy import TenantFilter
 
@@ -155,10 +156,17 @@ class LedgerUnit:
     """One transaction's view of the ledger (the port's `UnitOfWork`): what a command reads,
     locked where it matters, and what it writes, committed together by `commit`."""
 
-    def __init__(self, session: AsyncSession, now: datetime, idempotency: Idempotency) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        idempotency: Idempotency,
+        person_keys: PersonKeys | None = None,
+    ) -> None:
         self.session = session
         self.now = now
         self.idempotency = idempotency
+        self.person_keys = person_keys  # a new natural person is keyed as it is inserted
         self.queued: list[OutboxEntry] = []
         self.origin: StepOrigin | None = None  # set by the service layer for a caller's command
 
@@ -410,7 +418,15 @@ class LedgerUnit:
 
     async def insert(self, row: SQLModel) -> None:
         """Add `row` and write it now: a key taken concurrently (a case number, a party) is an
-        `AllocationCollision`, and the command runs again."""
+        `AllocationCollision`, and the command runs again. A natural person gets its opaque
+        Subject key (migration 0016) when the ledger has the keys' secret."""
+        if (
+            isinstance(row, Party)
+            and row.kind == PartyKind.NATURAL_PERSON
+            and self.person_keys is not None
+        ):
+            row.subject_key = self.person_keys.key(row.code)
+            row.subject_key_id = self.person_keys.key_id
         self.session.add(row)
         try:
             await self.session.flush()
@@ -468,9 +484,11 @@ class Ledger:
         engine: AsyncEngine,
         *,
         clock: Callable[[], datetime] = SystemClock().now,  # the gateway passes its own
+        person_keys: PersonKeys | None = None,  # natural persons' keys (domain/subject_keys.py)
     ) -> None:
         self.engine = engine
         self.clock = clock
+        self.person_keys = person_keys
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         self._sqlite = engine.dialect.name == "sqlite"
 
@@ -489,7 +507,7 @@ class Ledger:
             if self._sqlite:
                 await (await session.connection()).execute(text("BEGIN IMMEDIATE"))
             await set_transaction_tenants(session, TenantFilter.of([idempotency.tenant]))
-            yield LedgerUnit(session, self.clock().astimezone(UTC), idempotency)
+            yield LedgerUnit(session, self.clock().astimezone(UTC), idempotency, self.person_keys)
 
     def idempotency(
         self, tenant: str, key: str, command: str, payload: Mapping[str, Any]

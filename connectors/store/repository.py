@@ -11,6 +11,7 @@ Rows come back detached from their session and stay readable.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections import defaultdict
@@ -45,6 +46,7 @@ from connectors.store.tables import (
     enum_member,
 )
 from domain.enums import CaseStatus, OfficerRole, OrgKind, PartyKind, Procedure
+from domain.subject_keys import PersonKeys
 from domain.tenancy import TenantFilter
 
 T = TypeVar("T")
@@ -374,6 +376,8 @@ class Store:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         self._audit: AuditLog | None = None
+        self._keyed: str | None = None  # the key id persons were last keyed under (key_persons)
+        self._keying = asyncio.Lock()
 
     @asynccontextmanager
     async def transaction(self, *tenants: TenantFilter) -> AsyncIterator[AsyncSession]:
@@ -707,23 +711,84 @@ class Store:
         rows = await self._all(select(Org).where(col(Org.credit_code).in_(_unique(codes))))
         return _one_per_key(codes, rows, lambda o: o.credit_code)
 
+    async def orgs_by_short_names(self, names: Sequence[str]) -> list[list[Org]]:
+        """The bodies of each short name (the issuer part of their case numbers, DOMAIN §3);
+        the org directory is public, so no tenant filter."""
+        if not names:
+            return []
+        rows = await self._all(select(Org).where(col(Org.short_name).in_(_unique(names))))
+        return _many_per_key(names, ((o.short_name, o) for o in rows))
+
     async def orgs(self, kind: OrgKind | str | None = None) -> list[Org]:
         statement = select(Org)
         if kind is not None:
             statement = statement.where(col(Org.kind) == enum_member(OrgKind, kind))
         return await self._all(statement.order_by(col(Org.code)))
 
-    async def person_parties(self, tenants: TenantFilter) -> list[Party]:
-        """The natural persons of the ledgers `tenants` may read (to resolve opaque person keys,
-        domain/subject_keys.py: a keyed hash is matched, not searched)."""
+    async def persons_by_subject_keys(
+        self, tenants: TenantFilter, keys: PersonKeys, subject_keys: Sequence[str]
+    ) -> list[list[Party]]:
+        """The natural persons of the ledgers `tenants` may read, by their opaque Subject key
+        (domain/subject_keys.py), through the index on `party.subject_key` (migration 0016): a
+        keyed hash is matched, never searched. Rows not yet keyed under `keys`' secret are keyed
+        first (once per store and secret, `key_persons`). Each key's rows by tenant."""
+        if not subject_keys:
+            return []
+        await self.key_persons(keys)
         rows = await self._all(
-            select(Party).where(
+            select(Party)
+            .where(
+                col(Party.subject_key).in_(_unique(subject_keys)),
+                col(Party.subject_key_id) == keys.key_id,
                 col(Party.kind) == PartyKind.NATURAL_PERSON,
                 _party_clause(tenants),
-            ),
+            )
+            .order_by(col(Party.tenant)),
             tenants,
         )
-        return list(rows)
+        return _many_per_key(subject_keys, ((p.subject_key, p) for p in rows))
+
+    async def key_persons(self, keys: PersonKeys) -> int:
+        """Store the opaque key of every natural person not keyed under `keys`' secret yet (rows
+        seeded or migrated before 0016, or keyed under a secret since rotated): once per store
+        and secret, every tenant (the keys are no tenant's data). Returns how many were keyed.
+        Idempotent, so replicas starting together write the same values."""
+        if self._keyed == keys.key_id:
+            return 0
+        async with self._keying:
+            if self._keyed == keys.key_id:
+                return 0
+            async with self.transaction(TenantFilter.all()) as session:
+                stale = (
+                    await session.exec(
+                        select(Party.tenant, Party.code).where(
+                            col(Party.kind) == PartyKind.NATURAL_PERSON,
+                            or_(
+                                col(Party.subject_key_id).is_(None),
+                                col(Party.subject_key_id) != keys.key_id,
+                            ),
+                        )
+                    )
+                ).all()
+                if stale:
+                    table = Party.__table__  # type: ignore[attr-defined]
+                    statement = (
+                        table.update()
+                        .where(
+                            table.c.tenant == bindparam("row_tenant"),
+                            table.c.code == bindparam("row_code"),
+                        )
+                        .values(subject_key=bindparam("key"), subject_key_id=keys.key_id)
+                    )
+                    await (await session.connection()).execute(
+                        statement,
+                        [
+                            {"row_tenant": tenant, "row_code": code, "key": keys.key(code)}
+                            for tenant, code in stale
+                        ],
+                    )
+            self._keyed = keys.key_id
+            return len(stale)
 
     async def parties_by_keys(
         self, tenants: TenantFilter, keys: Sequence[tuple[str, str]]

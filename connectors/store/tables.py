@@ -228,6 +228,11 @@ class Party(SQLModel, table=True):
     legal_representative: str | None = None
     legal_representative_id: str | None = None
     county: str
+    # Migration 0016: a natural person's opaque Subject key (domain/subject_keys.py), indexed so
+    # a key resolves without a scan, and the id of the secret that computed it. None for
+    # organisations, and for a person until the gateway keys the row (Store.key_persons).
+    subject_key: str | None = Field(default=None, index=True)
+    subject_key_id: str | None = None
 
 
 class EnforcementCase(SQLModel, table=True):

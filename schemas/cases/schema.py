@@ -5,7 +5,14 @@ import strawberry
 from auth.lookups import is_person_code, person_tenants
 from connectors.store import CaseFilter as StoreCaseFilter
 from domain.identifiers import validate_case_number, validate_party_code
-from schemas.cases.types import Case, CaseConnection, CaseEdge, CaseFilter, PageInfo
+from schemas.cases.types import (
+    Case,
+    CaseConnection,
+    CaseEdge,
+    CaseFilter,
+    PageInfo,
+    load_case,
+)
 from schemas.context import Info
 from schemas.errors import BadUserInput
 from schemas.fields import field
@@ -17,22 +24,12 @@ from schemas.validation import tenant_pattern
 @strawberry.type
 class Query:
     @field(
-        description="案件 / one case by its number, e.g. 东岭街综执罚〔2026〕1号",
+        description="案件 / one case by its number, e.g. 东岭街综执罚〔2026〕1号; null when the "
+        "caller's own bodies issued no such case, FORBIDDEN when the number is another body's",
         extensions=[requires("case:read")],
     )
     async def case(self, info: Info, number: str) -> Case | None:
-        number = validate_case_number(number)
-        loaders = info.context.loaders
-        if may(info, "officer"):
-            # Officers come with the case (one store round trip), so their certificates join the
-            # same provincial batch as the case's own provincial record (one request to the
-            # platform).
-            row = await loaders.case_with_officers.load(number)
-        else:
-            row = await loaders.case_by_number.load(number)
-        if row is None:
-            return None
-        return Case.from_row(row)
+        return await load_case(info, validate_case_number(number))
 
     @field(
         description="案件列表 / cases the caller may see, newest first",

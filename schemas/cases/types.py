@@ -13,7 +13,7 @@ from connectors.store import EnforcementCase
 from connectors.store import Evidence as EvidenceRow
 from connectors.store import Party as PartyRow
 from domain.enums import EvidenceKind
-from domain.identifiers import validate_case_number
+from domain.identifiers import issuing_body, validate_case_number
 from schemas.audit.trail import touched
 from schemas.cases.decisions import (
     CreditRepairState,
@@ -25,10 +25,11 @@ from schemas.cases.procedure import CaseDeadlines, CaseOverdue, deadlines_for, o
 from schemas.cases.sync import CaseSync, sync_for
 from schemas.context import Info
 from schemas.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind, Procedure, PublicityStatus
+from schemas.errors import Forbidden
 from schemas.federation import entity_access, found
 from schemas.fields import field
 from schemas.masking import PersonalData, is_natural_person, personal
-from schemas.permissions import allowed, may, requires
+from schemas.permissions import allowed, may, requires, tenants
 
 if TYPE_CHECKING:
     from schemas.events.types import GridEvent
@@ -251,6 +252,39 @@ class SupervisionRecord:
         )
 
 
+async def load_case(info: Info, number: str) -> Case | None:
+    """The case of a (validated) number as the root field `case` and the `Case` entity see it:
+    the case when the caller may see it; else FORBIDDEN when the number's issuer is a body
+    outside the caller's case tenants, whether or not such a case exists; else None (an unknown
+    number of the caller's own bodies: the caller answers it NOT_FOUND or null).
+
+    No existence oracle: a case the caller may not see reads exactly as a number never issued of
+    the same body (FORBIDDEN if the body is not the caller's, NOT_FOUND/null if it is), decided by
+    the number and the token alone (and the public directory of bodies' short names). The store
+    is still asked first, because a case of another body may be visible all the same (transferred
+    to the caller, or of an item the caller's department granted: the case rule)."""
+    loaders = info.context.loaders
+    if may(info, "officer"):
+        # Officers come with the case (one store round trip), so their certificates join the same
+        # provincial batch as the case's own provincial record (one request to the platform).
+        row = await loaders.case_with_officers.load(number)
+    else:
+        row = await loaders.case_by_number.load(number)
+    if row is not None:
+        return Case.from_row(row)
+    issuer = issuing_body(number)
+    bodies = await loaders.orgs_by_short_name.load(issuer) if issuer else []
+    readable = tenants(info, "case")
+    if bodies and not any(readable.allows(body.code) for body in bodies):
+        raise Forbidden(
+            f"案号 {number} 属于其他单位 / the case number is of a body outside the token's "
+            "case tenants",
+            scope="case:read",
+            reason="OTHER_TENANT",
+        )
+    return None
+
+
 @strawberry.federation.type(
     keys=["number"],
     authenticated=True,
@@ -436,15 +470,7 @@ class Case:
     @classmethod
     async def resolve_reference(cls, info: Info, number: str) -> Case:
         entity_access(info, cls)
-        number = validate_case_number(number)
-        loaders = info.context.loaders
-        if may(info, "officer"):
-            # As under the root field: officers come with the case, so their certificates join
-            # the provincial batch of the cases' own records.
-            row = await loaders.case_with_officers.load(number)
-        else:
-            row = await loaders.case_by_number.load(number)
-        return cls.from_row(found(row, "Case"))
+        return found(await load_case(info, validate_case_number(number)), "Case")
 
     @classmethod
     def from_row(cls, row: EnforcementCase) -> Case:

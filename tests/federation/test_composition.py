@@ -150,31 +150,73 @@ def test_the_partner_token_reaches_us(router: str) -> None:
     assert not any(c and c.get("title") for c in cases)
 
 
-def test_one_refused_case_of_ten_nulls_itself_only(
-    router: str, police_token: str, world: World
-) -> None:
-    """Entity-safe nullability (issue 11, item 3): the partner types its list `[Case]!`; one case
-    its token may not see (another county's) is null with its own error, nine are answered."""
+def ten_cases_one_forbidden(world: World) -> tuple[list[str], str]:
+    """Ten case numbers for the police partner (`case:read@990121*`), the fifth another county's."""
     county = [c for c in world.cases if c.tenant.startswith(COUNTY)][:9]
     elsewhere = next(c for c in world.cases if not c.tenant.startswith(COUNTY))
     numbers = [c.number for c in county[:4]] + [elsewhere.number] + [c.number for c in county[4:]]
-    query = "query($n: [String!]!) { casesByNumber(numbers: $n) { number title status } }"
+    return numbers, elsewhere.number
+
+
+CASES_BY_NUMBER = "query($n: [String!]!) { casesByNumber(numbers: $n) { number title status } }"
+
+
+def assert_nine_answered_one_forbidden(
+    response: httpx2.Response,
+    field: str,
+    numbers: list[str],
+    refused: str,
+    world: World,
+    path: list[str | int] | None = None,
+) -> None:
+    """Nine cases answered in order, the refused one null with one FORBIDDEN error at its own
+    path (`[field, 4]` unless the router says otherwise), nothing of it in the answer."""
+    body = response.json()
+    got = body["data"][field]
+    assert len(got) == 10 and got[4] is None, got
+    titles = {c.number: c.title for c in world.cases}
+    assert [c["title"] for c in got if c] == [titles[n] for n in numbers if n != refused]
+    assert titles[refused] not in response.text
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (path or [field, 4], "FORBIDDEN")
+    ]
+
+
+def test_one_forbidden_case_of_ten_nulls_itself_only(
+    router: str, police_token: str, world: World
+) -> None:
+    """Entity-safe refusals (issue 11, items 3): the partner types its list `[Case]!`; one case
+    of a county its token may not read is null with FORBIDDEN at its own path (through stock
+    Apollo Gateway), nine are answered."""
+    numbers, elsewhere = ten_cases_one_forbidden(world)
     response = httpx2.post(
         router,
-        json={"query": query, "variables": {"n": numbers}},
+        json={"query": CASES_BY_NUMBER, "variables": {"n": numbers}},
         headers={"Authorization": f"Bearer {police_token}"},
         timeout=60,
     )
-    body = response.json()
-    got = body["data"]["casesByNumber"]
-    assert len(got) == 10 and got[4] is None, got
-    titles = {c.number: c.title for c in world.cases}
-    assert [c["title"] for c in got if c] == [titles[n] for n in numbers if n != elsewhere.number]
-    assert elsewhere.title not in response.text
-    # the router puts our `_entities` error at the case's own path; hidden reads as unknown
-    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
-        (["casesByNumber", 4], "NOT_FOUND")
-    ]
+    assert_nine_answered_one_forbidden(response, "casesByNumber", numbers, elsewhere, world)
+
+
+def test_one_forbidden_entity_of_ten_over_http(
+    fed_gateway: AuthGateway, police_token: str, world: World
+) -> None:
+    """The same ten representations sent to our `_entities` directly, as a router sends them."""
+    numbers, elsewhere = ten_cases_one_forbidden(world)
+    query = """query($r: [_Any!]!) {
+      _entities(representations: $r) { ... on Case { number title status } }
+    }"""
+    response = httpx2.post(
+        f"{fed_gateway.url}/graphql",
+        json={
+            "query": query,
+            "variables": {"r": [{"__typename": "Case", "number": n} for n in numbers]},
+        },
+        headers={"Authorization": f"Bearer {police_token}"},
+        timeout=60,
+    )
+    assert_nine_answered_one_forbidden(response, "_entities", numbers, elsewhere, world)
+    assert response.json()["errors"][0]["extensions"]["reason"] == "OTHER_TENANT"
 
 
 def test_a_partner_joins_on_people_without_pii_read(

@@ -129,28 +129,60 @@ def test_refused_representations_fail_one_by_one(
     mine = [c for c in world.cases if c.tenant == STREET][:2]
     neighbours = next(c for c in world.cases if c.tenant == NEIGHBOUR)
     unknown = mine[0].number.replace("〕", "〕9999", 1)
+    never_issued = neighbours.number.replace("〕", "〕9999", 1)  # the neighbour's, not issued
     representations = [
         {"__typename": "Case", "number": mine[0].number},
-        {"__typename": "Case", "number": neighbours.number},  # another tenant's: hidden
-        {"__typename": "Case", "number": unknown},  # nobody's
+        {"__typename": "Case", "number": neighbours.number},  # another body's: refused
+        {"__typename": "Case", "number": unknown},  # one of ours never issued
         {"__typename": "Case", "number": "not a case number"},
         {"__typename": "Case", "number": mine[1].number},
+        {"__typename": "Case", "number": never_issued},
     ]
     body = entities(fed_gateway, street_token, representations)
     got = body["data"]["_entities"]
     assert got[0]["number"] == mine[0].number
     assert got[4]["number"] == mine[1].number
-    assert got[1] is None and got[2] is None and got[3] is None
+    assert got[1] is None and got[2] is None and got[3] is None and got[5] is None
     errors = {tuple(e["path"]): e["extensions"]["code"] for e in body["errors"]}
     assert errors == {
-        ("_entities", 1): "NOT_FOUND",
+        ("_entities", 1): "FORBIDDEN",
         ("_entities", 2): "NOT_FOUND",
         ("_entities", 3): "BAD_USER_INPUT",
+        ("_entities", 5): "FORBIDDEN",
     }
-    # Hidden and unknown read the same: nothing tells the caller the neighbour's case exists.
-    by_index = {e["path"][1]: e["message"] for e in body["errors"]}
-    assert by_index[1] == by_index[2]
-    assert neighbours.number not in str(body)
+    # No existence oracle: the neighbour's real case and a number it never issued read the same
+    # (the answer follows from the number's issuer and the token alone).
+    by_index = {e["path"][1]: e for e in body["errors"]}
+    assert by_index[1]["extensions"] == by_index[5]["extensions"]
+    assert by_index[1]["message"].replace(neighbours.number, "N") == by_index[5]["message"].replace(
+        never_issued, "N"
+    )
+    assert neighbours.title not in str(body)
+
+
+def test_the_case_field_refuses_another_bodys_number_as_the_entity_does(
+    fed_gateway: AuthGateway, street_token: str, world: World
+) -> None:
+    """`case(number:)` follows the same rule: another body's number is FORBIDDEN (existing or
+    not), an unknown number of the caller's own body is null without error."""
+    neighbours = next(c for c in world.cases if c.tenant == NEIGHBOUR)
+    mine = next(c for c in world.cases if c.tenant == STREET)
+    query = "query($n: String!) { case(number: $n) { number title } }"
+    answers = [
+        post(fed_gateway, street_token, query, {"n": n}).json()
+        for n in (
+            neighbours.number,
+            neighbours.number.replace("〕", "〕9999", 1),
+            mine.number.replace("〕", "〕9999", 1),
+            mine.number,
+        )
+    ]
+    for hidden in answers[:2]:
+        assert hidden["data"] == {"case": None}
+        assert [e["extensions"]["code"] for e in hidden["errors"]] == ["FORBIDDEN"]
+        assert hidden["errors"][0]["extensions"]["reason"] == "OTHER_TENANT"
+    assert answers[2]["data"] == {"case": None} and not answers[2].get("errors")
+    assert answers[3]["data"]["case"] == {"number": mine.number, "title": mine.title}
 
 
 def test_entities_need_the_types_scope(fed_gateway: AuthGateway, police_token: str) -> None:

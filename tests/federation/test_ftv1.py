@@ -59,5 +59,5 @@ def test_a_router_asking_for_ftv1_gets_a_trace_apollo_decodes(
     (item,) = entities["child"]
     assert item["index"] == 1  # the hidden case, at its own path
     (error,) = item["error"]
-    assert json.loads(error["json"])["extensions"]["code"] == "NOT_FOUND"
+    assert json.loads(error["json"])["extensions"]["code"] == "FORBIDDEN"
     assert error["message"] == body["errors"][0]["message"]

@@ -3,7 +3,8 @@ over our subgraph and the police partner's, composed by the Guild's composer
 (@theguild/federation-composition), with the SDL declared for the router
 (GATEWAY_FEDERATION_SECURITY=router): Hive validates the token against our JWKS and enforces
 @requiresScopes on the token's `scope` claim, and grants exactly what our gateway grants because
-the built-in issuer writes tenant patterns beside plain scopes (RFC 9396, auth/grants.py)."""
+the built-in issuer writes tenant patterns beside plain scopes (RFC 9396, auth/grants.py). One
+Hive serves every test here, subscriptions included."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ from sandbox.world import World
 from schemas.schema import federation_sdl
 from tests.auth.support import AuthGateway
 from tests.federation.conftest import free_port, graphql, stop_node
-from tests.federation.test_composition import JOINED
+from tests.federation.test_composition import (
+    CASES_BY_NUMBER,
+    JOINED,
+    assert_nine_answered_one_forbidden,
+    ten_cases_one_forbidden,
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +66,6 @@ def guild_supergraph(
 def hive(node_tools: Path, guild_supergraph: Path, fed_gateway: AuthGateway) -> Iterator[str]:
     """Hive Gateway enforcing the supergraph's auth directives on our JWKS's tokens."""
     yield from run_hive(node_tools, guild_supergraph, fed_gateway, enforce=True)
-
-
-@pytest.fixture(scope="module")
-def plain_hive(node_tools: Path, guild_supergraph: Path, fed_gateway: AuthGateway) -> Iterator[str]:
-    """Hive Gateway forwarding tokens only (its generic-auth plugin fails subscriptions with
-    "undefined is not iterable" in 2.15.1): the subgraph enforces every rule itself."""
-    yield from run_hive(node_tools, guild_supergraph, fed_gateway, enforce=False)
 
 
 def run_hive(
@@ -152,6 +151,28 @@ def test_hives_scope_check_grants_what_the_gateway_grants(
     assert through["data"] == direct["data"]
 
 
+def test_one_forbidden_case_of_ten_nulls_itself_only_through_hive(
+    hive: str, police_token: str, world: World
+) -> None:
+    """Entity-safe refusals through Hive Gateway enforcing the SDL's scopes: the police partner
+    holds `case:read`, so Hive fetches; our `_entities` refuses the one case of another county
+    (`["_entities", 4]`, FORBIDDEN), and Hive answers nine cases and a null in the partner's
+    `[Case]!` list. Hive 2.15.1 (graphql-tools stitching) relocates an `_entities` item's error
+    to the merged field without the list index (graphql-tools#2288 drops the batch index on
+    purpose; #2950), so the error's path is `["casesByNumber", <first field from us>]`."""
+    numbers, elsewhere = ten_cases_one_forbidden(world)
+    response = httpx2.post(
+        hive,
+        json={"query": CASES_BY_NUMBER, "variables": {"n": numbers}},
+        headers={"Authorization": f"Bearer {police_token}"},
+        timeout=60,
+    )
+    assert_nine_answered_one_forbidden(
+        response, "casesByNumber", numbers, elsewhere, world, path=["casesByNumber", "title"]
+    )
+    assert response.json()["errors"][0]["extensions"]["serviceName"] == "enforcement"
+
+
 def test_hive_refuses_what_the_gateway_refuses(
     hive: str, fed_gateway: AuthGateway, world: World
 ) -> None:
@@ -166,11 +187,14 @@ def test_hive_refuses_what_the_gateway_refuses(
 
 
 async def test_case_events_reach_a_subscriber_through_hive_over_graphql_ws(
-    plain_hive: str, fed_gateway: AuthGateway, police_token: str, world: World
+    hive: str, fed_gateway: AuthGateway, police_token: str, world: World
 ) -> None:
-    """caseEvents through Hive Gateway: the client speaks graphql-ws to Hive (its token in
-    connection_init), Hive subscribes to us over graphql-ws with the same token, and an event our
-    hub delivers in our process reaches the client; another county's event does not."""
+    """caseEvents through Hive Gateway enforcing the SDL's scopes: the client speaks graphql-ws to
+    Hive (its token in connection_init, validated by Hive against our JWKS, `case:read` checked),
+    Hive subscribes to us over graphql-ws with the same token, and an event our hub delivers in
+    our process reaches the client; another county's event does not. (Hive's own `jwt:` and
+    `genericAuth:` options fail here: js/hive-gateway.config.mjs installs the two plugins in the
+    order that works.)"""
     import asyncio
     from dataclasses import replace
 
@@ -184,7 +208,7 @@ async def test_case_events_reach_a_subscriber_through_hive_over_graphql_ws(
     mine = CaseEvent(case.number, case.tenant, "fileCase", "FILED", 3, 1, "2026-10-31T02:00:00Z")
     other = replace(mine, number=elsewhere.number, tenant=elsewhere.tenant, seq=2)
     query = "subscription { caseEvents { number tenant command seq } }"
-    url = plain_hive.replace("http://", "ws://")
+    url = hive.replace("http://", "ws://")
     async with connect(
         url,
         subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
@@ -209,3 +233,41 @@ async def test_case_events_reach_a_subscriber_through_hive_over_graphql_ws(
             "command": "fileCase",
             "seq": 1,
         }
+
+
+async def test_hive_refuses_case_events_without_the_scope(
+    hive: str, fed_gateway: AuthGateway
+) -> None:
+    """Over graphql-ws too, Hive refuses `caseEvents` to a token without case:read itself (a
+    401-coded error, no subscription reaches us), as our gateway would. Hive 2.15.1 adds an
+    INTERNAL_SERVER_ERROR beside it: with `rejectUnauthenticated: false` (partial answers for
+    queries) generic auth strips the refused field, and the executor cannot start a subscription
+    left without a field ("undefined is not iterable"; @envelop/extended-validation: "rejectOnErrors
+    is false doesn't work with async iterables"). docs/partners.md says so."""
+    import asyncio
+
+    from websockets.asyncio.client import connect
+
+    token = fed_gateway.access_token("transfers-only", "transfers-secret")
+    hub = fed_gateway.app.state.services.case_events
+    before = hub.subscribers
+    query = "subscription { caseEvents { number } }"
+    async with connect(
+        hive.replace("http://", "ws://"),
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+    assert message["type"] in ("next", "error"), message
+    payload = message["payload"]
+    errors = payload if isinstance(payload, list) else payload["errors"]
+    codes = [e["extensions"]["code"] for e in errors]
+    assert "UNAUTHORIZED_FIELD_OR_TYPE" in codes, errors
+    assert set(codes) <= {"UNAUTHORIZED_FIELD_OR_TYPE", "INTERNAL_SERVER_ERROR"}, errors
+    assert "data" not in message["payload"] or message["payload"]["data"] in (
+        None,
+        {"caseEvents": None},
+    )
+    assert hub.subscribers == before

@@ -128,3 +128,66 @@ async def test_list_sizes_follow_the_deployments_page_and_list_sizes() -> None:
     sdl = result.data["_service"]["sdl"]
     assert "@listSize(assumedSize: 7)" in sdl and "assumedSize: 30, sizedFields" in sdl
     assert "assumedSize: 10)" not in sdl and "assumedSize: 20," not in sdl
+
+
+# The non-null fields of the entity types partners join on, and why none can fail for one entity
+# alone (issue 11, item 3): a field that can be refused (a scope, another tenant), masked to
+# nothing or missing (another system, a record that may be absent) per entity is nullable, so its
+# error nulls the field, never the entity nor a partner's list.
+ALWAYS_THERE = {
+    # columns of the case's own row: present whenever the case is visible at all
+    "Case": {
+        "number",
+        "tenant",
+        "title",
+        "facts",
+        "procedure",
+        "status",
+        "clueSource",
+        "major",
+        "version",
+        "registeredAt",
+        "publicity",
+        "reportedToProvince",
+        "itemCode",
+        # labels computed from those columns
+        "statusLabel",
+        "procedureLabel",
+        "clueSourceLabel",
+        "publicityLabel",
+        # built from the row (the party's code and the case's tenant), no lookup
+        "subject",
+        # the case's own ledger, filtered as the case is: empty, never absent
+        "timeline",
+        "documents",
+        "evidence",
+        "sync",
+        # computed from the row and the calendar (a year it does not know reads "not judged")
+        "deadlines",
+        "overdue",
+    },
+    # `code` is masked to `9901**********4516`, a string, never null; `key` is computed
+    "Subject": {"code", "kind", "key", "kindLabel"},
+}
+
+
+def test_entity_fields_that_can_fail_per_entity_are_nullable() -> None:
+    from graphql import GraphQLNonNull
+
+    from schemas.permissions import declared_scopes
+
+    schema = build_schema()._schema
+    for name, expected in ALWAYS_THERE.items():
+        fields = schema.type_map[name].fields  # type: ignore[union-attr]
+        non_null = {n for n, f in fields.items() if isinstance(f.type, GraphQLNonNull)}
+        assert non_null == expected, (name, non_null ^ expected)
+        guarded = {
+            n
+            for n, f in fields.items()
+            if declared_scopes(f.extensions.get("strawberry-definition"))
+        }
+        assert guarded and not guarded & non_null
+    sdl = federation_sdl("subgraph")
+    # the partner-facing SDL says the same: the refusable fields of a case are nullable there too
+    for line in ("  supervision: SupervisionRecord\n", "  sourceEvent: GridEvent\n"):
+        assert line in sdl

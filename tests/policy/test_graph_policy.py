@@ -37,6 +37,14 @@ def data_of(body: dict[str, Any]) -> Any:
     return body["data"]
 
 
+def refused_as_another_bodys(body: dict[str, Any]) -> list[str]:
+    """The codes of a `case` answer refused because its number is another body's (and the
+    field is null)."""
+    assert body["data"] == {"case": None}, body
+    assert all(e["extensions"].get("reason") == "OTHER_TENANT" for e in errors_of(body)), body
+    return [e["extensions"]["code"] for e in errors_of(body)]
+
+
 def all_cases(
     gateway: PolicyGateway, p: Any, f: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
@@ -82,7 +90,14 @@ def test_a_street_reads_its_own_cases_and_none_of_its_neighbours(
     body = policy_gateway.query(
         street, "query($n: String!) { case(number: $n) { number } }", {"n": theirs.number}
     )
-    assert data_of(body) == {"case": None}  # no error, no hint that it exists
+    # Another body's number is refused by its issuer alone: the same FORBIDDEN for its real
+    # case as for a number it never issued, so no hint that the case exists.
+    never = policy_gateway.query(
+        street,
+        "query($n: String!) { case(number: $n) { number } }",
+        {"n": theirs.number.replace("〕", "〕9999", 1)},
+    )
+    assert refused_as_another_bodys(body) == refused_as_another_bodys(never) == ["FORBIDDEN"]
     # Narrowing to the neighbour's tenant finds nothing rather than widening.
     assert all_cases(policy_gateway, street, {"tenantPattern": NEIGHBOUR}) == []
 
@@ -120,7 +135,7 @@ def test_a_department_sees_only_the_cases_of_the_items_it_granted(
     body = policy_gateway.query(
         department, "query($n: String!) { case(number: $n) { number } }", {"n": other.number}
     )
-    assert data_of(body)["case"] is None
+    assert refused_as_another_bodys(body) == ["FORBIDDEN"]
 
 
 def test_a_missing_scope_is_forbidden_and_named(
@@ -301,7 +316,7 @@ def test_a_department_reads_the_provincial_records_of_its_granted_cases(
     }
     # supervision:read alone, without the case, reads nothing of another department's case
     other = next(c for c in reported if facts.case_granted_by[c.number] == "990121:yjj")
-    assert data_of(policy_gateway.query(department, query, {"n": other.number})) == {"case": None}
+    assert refused_as_another_bodys(policy_gateway.query(department, query, {"n": other.number}))
 
 
 def test_a_guarded_list_without_its_scope_nulls_the_field_not_the_page(

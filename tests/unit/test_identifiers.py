@@ -110,3 +110,12 @@ def test_division_codes() -> None:
     assert validate_division_code("990121001") == "990121001"
     with pytest.raises(InvalidIdentifier):
         validate_division_code("99012")
+
+
+def test_a_case_number_names_its_issuing_body() -> None:
+    from domain.identifiers import issuing_body
+
+    assert issuing_body("东岭街综执罚〔2026〕1号") == "东岭街"
+    assert issuing_body("东岭街综执罚[2026]12号") == "东岭街"  # normalised brackets
+    assert issuing_body("东岭街城管罚〔2026〕1号") is None  # another kind of document
+    assert issuing_body("综执罚〔2026〕1号") is None  # no body named
