@@ -4,9 +4,10 @@ Every query on a tenant-owned table takes a `TenantFilter` first and applies it 
 `tenant_clause` (cases through `case_clause`: a department also sees the cases of the items it
 granted, and a case's ledger rows follow the case); batch methods answer in the order of their
 keys (None or [] where a key is unknown or belongs to a tenant the caller may not see), with one
-SQL statement per batch. Every query runs in `Store.transaction`, which on PostgreSQL also hands
-the same tenants to row-level security (migration 0003) as defence in depth.
-Rows come back detached from their session and stay readable.
+SQL statement per batch. Every query runs in `Store.transaction` (ORM entities) or `Store.read`
+(plain rows, connectors/store/rows.py: the case-detail and case-list reads), each of which on
+PostgreSQL also hands the same tenants to row-level security (migration 0003) as defence in depth.
+Entities come back detached from their session and stay readable.
 """
 
 from __future__ import annotations

@@ -48,9 +48,18 @@ from domain.enums import (
 
 T = TypeVar("T")
 
-# Threads of the SQLite read pool: reads of concurrent requests overlap in SQLite (WAL) while the
-# GIL is released; more would only queue on the GIL.
+# Threads of the process's SQLite read pool (shared by its stores, started on first use): reads
+# of concurrent requests overlap in SQLite (WAL) while the GIL is released; more would only queue
+# on the GIL.
 SQLITE_READ_THREADS = 4
+_read_threads: ThreadPoolExecutor | None = None
+
+
+def read_threads() -> ThreadPoolExecutor:
+    global _read_threads
+    if _read_threads is None:
+        _read_threads = ThreadPoolExecutor(SQLITE_READ_THREADS, "store-read")
+    return _read_threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +155,12 @@ class Reads:
         self.engine = engine
         path = sqlite_file(engine.url.render_as_string(hide_password=False))
         self._sync: Engine | None = None
-        self._threads: ThreadPoolExecutor | None = None
         if path is not None:
             self._sync = create_sync_engine(
                 f"sqlite:///{path}", pool_size=SQLITE_READ_THREADS, max_overflow=0
             )
             event.listen(self._sync, "connect", _sqlite_on_connect)
             event.listen(self._sync, "handle_error", store_unavailable)
-            self._threads = ThreadPoolExecutor(SQLITE_READ_THREADS, "store-read")
 
     @property
     def sync_engine(self) -> Engine:
@@ -162,19 +169,17 @@ class Reads:
 
     async def run(self, read: Callable[[Connection], T], tenants: str) -> T:
         """`read` in one transaction that may touch `tenants` (a `rls_setting` value)."""
-        if self._sync is not None and self._threads is not None:
+        if self._sync is not None:
             # The caller's context (its trace span) goes along to the thread.
             context = contextvars.copy_context()
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
-                self._threads, context.run, _on_sqlite, self._sync, read
+                read_threads(), context.run, _on_sqlite, self._sync, read
             )
         async with self.engine.connect() as connection, connection.begin():
             return await connection.run_sync(_with_tenants, read, tenants)
 
     def close(self) -> None:
-        if self._threads is not None:
-            self._threads.shutdown(wait=True)
         if self._sync is not None:
             self._sync.dispose()
 
