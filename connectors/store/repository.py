@@ -437,6 +437,11 @@ class Store:
         read thread."""
         return await self._reads.run(read, rls_setting(*tenants))
 
+    async def write(self, write: Callable[[Connection], T], *tenants: TenantFilter) -> T:
+        """`write` (Core statements) in one transaction that commits, as `read` runs a read: for
+        an append-only writer off the request path (the audit trail), one hand-off on SQLite."""
+        return await self._reads.run(write, rls_setting(*tenants), write=True)
+
     @asynccontextmanager
     async def transaction(self, *tenants: TenantFilter) -> AsyncIterator[AsyncSession]:
         """A session in one transaction that carries the tenants it may touch.

@@ -167,15 +167,15 @@ class Reads:
         """The engine these reads' statements run on (for event hooks: counting, tracing)."""
         return self._sync if self._sync is not None else self.engine.sync_engine
 
-    async def run(self, read: Callable[[Connection], T], tenants: str) -> T:
-        """`read` in one transaction that may touch `tenants` (a `rls_setting` value)."""
+    async def run(self, read: Callable[[Connection], T], tenants: str, write: bool = False) -> T:
+        """`read` in one transaction that may touch `tenants` (a `rls_setting` value); `write`:
+        it writes, commit at the end (on PostgreSQL every transaction commits)."""
         if self._sync is not None:
             # The caller's context (its trace span) goes along to the thread.
             context = contextvars.copy_context()
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
-                read_threads(), context.run, _on_sqlite, self._sync, read
-            )
+            run = _write_on_sqlite if write else _on_sqlite
+            return await loop.run_in_executor(read_threads(), context.run, run, self._sync, read)
         async with self.engine.connect() as connection, connection.begin():
             return await connection.run_sync(_with_tenants, read, tenants)
 
@@ -189,6 +189,11 @@ def _on_sqlite(engine: Engine, read: Callable[[Connection], T]) -> T:
     # did through aiosqlite. The pool rolls the connection back when it is returned.
     with engine.connect() as connection:
         return read(connection)
+
+
+def _write_on_sqlite(engine: Engine, write: Callable[[Connection], T]) -> T:
+    with engine.begin() as connection:
+        return write(connection)
 
 
 def _with_tenants(connection: Connection, read: Callable[[Connection], T], tenants: str) -> T:
