@@ -6,7 +6,12 @@ The sandbox upstreams (with injected latency), the gateway and the hand-written 
 in their own process on loopback ports; this process is the load generator.
 
     python -m bench [--latency-ms 20] [--samples 200] [--duration 10] [--concurrency 16] [--quick]
+    python -m bench --store postgres [--database-url postgresql://127.0.0.1:5432/gateway_bench]
     python -m bench --soak 1 --rate 50
+
+The store is a fresh SQLite file by default; `--store postgres` seeds a PostgreSQL database made
+for the run instead (dropped and created again: its name must contain "bench"), and the gateway
+and the baseline read it through `DATABASE_URL`.
 """
 
 from __future__ import annotations
@@ -83,7 +88,27 @@ def _town() -> str:
     return next(c.tenant for c in world.cases if c.number == number)
 
 
-def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
+DEFAULT_BENCH_DATABASE = "postgresql://postgres@127.0.0.1:5432/gateway_bench"
+
+
+def fresh_database(url: str) -> None:
+    """Drop and create the database of `url` (on its server's `postgres` database): every run
+    seeds the same world. Only a database named for the bench, never one a test or a person
+    uses."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if "bench" not in name:
+        raise SystemExit(f"--database-url: the bench drops its database; {name!r} is not a bench's")
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{name}"')
+
+
+def _env(ports: dict[str, int], db_path: str, database_url: str | None) -> dict[str, str]:
     c = Credentials()
     env = dict(os.environ)
     env.update(
@@ -109,16 +134,23 @@ def _env(ports: dict[str, int], db_path: str) -> dict[str, str]:
     )
     env.update(bench_auth.client_env(_town()))
     env.pop("DATABASE_URL", None)
+    env.pop("GATEWAY_MIGRATION_DATABASE_URL", None)
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     return env
 
 
 @contextmanager
-def processes(latency_ms: float) -> Iterator[dict[str, Any]]:
+def processes(latency_ms: float, database_url: str | None = None) -> Iterator[dict[str, Any]]:
+    """The sandboxes, the gateway and the baseline on a seeded store: a SQLite file of the run,
+    or the PostgreSQL database `database_url` (made afresh)."""
     ports = {
         name: free_port() for name in ("smartcity", "provincial", "credit", "gateway", "baseline")
     }
     tmp = tempfile.mkdtemp(prefix="gateway-bench-")
-    env = _env(ports, os.path.join(tmp, "bench.db"))
+    if database_url is not None:
+        fresh_database(database_url)
+    env = _env(ports, os.path.join(tmp, "bench.db"), database_url)
     py = sys.executable
     subprocess.run(
         [py, "-m", "gateway", "db", "seed"], env=env, check=True, stdout=subprocess.DEVNULL
@@ -333,6 +365,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="fewer samples, shorter runs")
     parser.add_argument("--json", default="bench-results.json", help="where the results go")
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the local store: a SQLite file of the run, or PostgreSQL (--database-url)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DATABASE),
+        help="with --store postgres: the database the run drops, creates and seeds (its name "
+        "must contain 'bench'; default BENCH_DATABASE_URL, else %(default)s)",
+    )
     parser.add_argument("--skip-clients", action="store_true")
     parser.add_argument("--skip-p5", action="store_true")
     parser.add_argument("--skip-guard", action="store_true")
@@ -349,8 +393,17 @@ def main() -> None:
 
     number = showcase_case(bench_world())
     rows: list[tuple[str, str, str, str]] = []
-    results: dict[str, Any] = {"args": vars(args)}
-    with processes(args.latency_ms) as ctx:
+    results: dict[str, Any] = {"args": vars(args), "store": args.store}
+    database_url = args.database_url if args.store == "postgres" else None
+    rows.append(
+        (
+            "store",
+            "the local store the gateway and the baseline read",
+            store_shown(database_url),
+            "",
+        )
+    )
+    with processes(args.latency_ms, database_url) as ctx:
         ports, env = ctx["ports"], ctx["env"]
         gw = f"http://127.0.0.1:{ports['gateway']}/graphql"
         base = f"http://127.0.0.1:{ports['baseline']}/case/{number}"
@@ -453,6 +506,14 @@ def main() -> None:
     with open(args.json, "w", encoding="utf-8") as f:
         json.dump(as_json(results), f, indent=2, ensure_ascii=False)
     print(f"\nresults: {args.json}")
+
+
+def store_shown(database_url: str | None) -> str:
+    if database_url is None:
+        return "SQLite (a file of the run)"
+    from sqlalchemy.engine import make_url
+
+    return "PostgreSQL " + make_url(database_url).render_as_string(hide_password=True)
 
 
 def _la(values: Any) -> str:

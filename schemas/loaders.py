@@ -26,13 +26,14 @@ from connectors.credit import CreditProfileRecord, PenaltyPublicityRecord
 from connectors.provincial import CertificateRecord, ProvincialCaseRecord
 from connectors.smartcity import GridEventRecord
 from connectors.store import (
+    CaseRow,
     CaseStep,
     CaseTransfer,
     EnforcementCase,
     EnforcementItem,
     Evidence,
     ItemGrant,
-    Officer,
+    OfficerRow,
     Org,
     Party,
 )
@@ -101,10 +102,10 @@ async def _load_cases_with_officers(
     store: Store,
     cases: TenantFilter,
     officers: TenantFilter,
-    case_by_number: BatchLoader[str, EnforcementCase | None],
-    officers_by_case: BatchLoader[str, list[Officer]],
+    case_by_number: BatchLoader[str, CaseRow | None],
+    officers_by_case: BatchLoader[str, list[OfficerRow]],
     numbers: Sequence[str],
-) -> list[EnforcementCase | None]:
+) -> list[CaseRow | None]:
     """Cases and their handlers in one store round trip; the handlers (and the cases) are primed
     into their own loaders, so `Case.officers` finds them there."""
     found = await store.cases_with_officers(cases, officers, numbers)
@@ -119,13 +120,13 @@ class Loaders:
     """One request's loaders, built by `create` when the request first asks `Context.loaders`."""
 
     # --- local store ------------------------------------------------------------------
-    case_by_number: BatchLoader[str, EnforcementCase | None]
+    case_by_number: BatchLoader[str, CaseRow | None]
     # A case and its handlers (primed into `officers_by_case`): one round trip, for callers who
     # may read officers.
-    case_with_officers: BatchLoader[str, EnforcementCase | None]
+    case_with_officers: BatchLoader[str, CaseRow | None]
     cases_by_party: BatchLoader[str, list[EnforcementCase]]
-    officers_by_case: BatchLoader[str, list[Officer]]
-    officer_by_id: BatchLoader[str, Officer | None]
+    officers_by_case: BatchLoader[str, list[OfficerRow]]
+    officer_by_id: BatchLoader[str, OfficerRow | None]
     steps_by_case: BatchLoader[str, list[CaseStep]]
     transfers_by_case: BatchLoader[str, list[CaseTransfer]]
     evidence_by_case: BatchLoader[str, list[Evidence]]

@@ -26,6 +26,7 @@ from connectors.store.repository import (
     set_transaction_tenants,
     tenant_clause,
 )
+from connectors.store.rows import CaseRow, OfficerRow
 from connectors.store.seeding import (
     SeedReport,
     TableRows,
@@ -62,6 +63,7 @@ __all__ = [
     "CaseFilter",
     "CaseOfficer",
     "CasePage",
+    "CaseRow",
     "CaseStep",
     "CaseTransfer",
     "EnforcementCase",
@@ -75,6 +77,7 @@ __all__ = [
     "OAuthClient",
     "Officer",
     "OfficerFilter",
+    "OfficerRow",
     "Org",
     "OutboxMessage",
     "OutboxStatus",

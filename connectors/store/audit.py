@@ -40,6 +40,7 @@ log = logging.getLogger("gateway.audit")
 
 MAX_BATCH = 500  # events per INSERT
 MAX_QUEUED = 5000  # beyond this, submitting waits for the writer
+_INSERT = insert(AuditEvent)
 _TEXT = (
     "tenant",
     "principal",
@@ -134,9 +135,7 @@ class AuditLog:
         """One INSERT of `events`, in a transaction that may write only their own tenants."""
         rows = [event.model_dump(exclude={"id"}) for event in events]
         tenants = TenantFilter.of(event.tenant for event in events)
-        async with self._store.transaction(tenants) as session:
-            connection = await session.connection()
-            await connection.execute(insert(AuditEvent), rows)
+        await self._store.write(lambda connection: connection.execute(_INSERT, rows), tenants)
 
     async def append(self, *events: AuditEvent) -> list[AuditEvent]:
         """Write `events` as they are: one INSERT, or, when the store refuses the batch, one

@@ -4,9 +4,10 @@ Every query on a tenant-owned table takes a `TenantFilter` first and applies it 
 `tenant_clause` (cases through `case_clause`: a department also sees the cases of the items it
 granted, and a case's ledger rows follow the case); batch methods answer in the order of their
 keys (None or [] where a key is unknown or belongs to a tenant the caller may not see), with one
-SQL statement per batch. Every query runs in `Store.transaction`, which on PostgreSQL also hands
-the same tenants to row-level security (migration 0003) as defence in depth.
-Rows come back detached from their session and stay readable.
+SQL statement per batch. Every query runs in `Store.transaction` (ORM entities) or `Store.read`
+(plain rows, connectors/store/rows.py: the case-detail and case-list reads), each of which on
+PostgreSQL also hands the same tenants to row-level security (migration 0003) as defence in depth.
+Entities come back detached from their session and stay readable.
 """
 
 from __future__ import annotations
@@ -20,18 +21,47 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, false, func, or_, text, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    text,
+    true,
+    tuple_,
+)
+from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import Select, SelectOfScalar
+from sqlmodel.sql.expression import SelectOfScalar
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
+
     from connectors.store.audit import AuditLog
 
+from connectors.store.rows import (
+    CASE_COLUMNS,
+    CASE_TABLE,
+    CASE_WIDTH,
+    OFFICER_COLUMNS,
+    OFFICER_TABLE,
+    CaseRow,
+    OfficerRow,
+    Reads,
+    case_row,
+    officer_columns,
+    officer_row,
+)
 from connectors.store.tables import (
     CaseOfficer,
     CaseStep,
@@ -97,8 +127,9 @@ _TRANSFER = aliased(CaseTransfer)
 _DETAIL_CASE = aliased(EnforcementCase)
 _PARTY_TRANSFERRED_CASE = aliased(EnforcementCase)
 _PARTY_GRANTED_CASE = aliased(EnforcementCase)
-_LINK = aliased(CaseOfficer)
-_HANDLER = aliased(Officer)
+_LINK = CaseOfficer.__table__.alias("link")  # type: ignore[attr-defined]
+_HANDLER = OFFICER_TABLE.alias("handler")
+_HANDLER_COLUMNS = officer_columns(_HANDLER)
 
 
 def granted_clause(
@@ -271,12 +302,12 @@ class ItemFilter:
 
 @dataclass(frozen=True, slots=True)
 class CasePage:
-    rows: list[EnforcementCase]
+    rows: list[CaseRow]
     end_cursor: str | None
     has_next_page: bool
     total_count: int
     # The handlers of each row, when `cases_page` was asked for them (same order as `rows`).
-    officers: list[list[Officer]] | None = None
+    officers: list[list[OfficerRow]] | None = None
 
     @property
     def cursors(self) -> list[str]:
@@ -284,7 +315,7 @@ class CasePage:
         return [case_cursor(row) for row in self.rows]
 
 
-def case_cursor(case: EnforcementCase) -> str:
+def case_cursor(case: EnforcementCase | CaseRow) -> str:
     """The opaque position of `case` in the (registered_at desc, number desc) order."""
     position = [case.registered_at.astimezone(UTC).isoformat(), case.number]
     raw = json.dumps(position, ensure_ascii=False, separators=(",", ":")).encode()
@@ -323,51 +354,69 @@ _CASE_ORDER = (col(EnforcementCase.registered_at).desc(), col(EnforcementCase.nu
 
 
 @lru_cache(maxsize=256)
-def _handlers_statement(tenants: TenantFilter, officers: TenantFilter) -> Select[str, Officer]:
-    """(case number, officer) of the handlers of the cases `:numbers`: links of cases `tenants`
-    may see, officers `officers` may see. Built once per pair of filters (one principal's), the
-    case numbers bound at execution."""
+def _handlers_statement(tenants: TenantFilter, officers: TenantFilter) -> Select[Any]:
+    """(case number, *officer columns) of the handlers of the cases `:numbers`: links of cases
+    `tenants` may see, officers `officers` may see. Built once per pair of filters (one
+    principal's), the case numbers bound at execution."""
     return (
-        select(CaseOfficer.case_number, Officer)
-        .join(Officer, col(Officer.id) == col(CaseOfficer.officer_id))
+        core_select(col(CaseOfficer.case_number), *OFFICER_COLUMNS)
+        .join(OFFICER_TABLE, OFFICER_TABLE.c.id == col(CaseOfficer.officer_id))
         .where(
             col(CaseOfficer.case_number).in_(bindparam("numbers", expanding=True)),
             case_detail_clause(tenants, col(CaseOfficer.tenant), col(CaseOfficer.case_number)),
-            tenant_clause(col(Officer.tenant), officers),
+            tenant_clause(OFFICER_TABLE.c.tenant, officers),
         )
-        .order_by(col(CaseOfficer.case_number), col(Officer.id))
+        .order_by(col(CaseOfficer.case_number), OFFICER_TABLE.c.id)
     )
 
 
+def _handlers_of(
+    connection: Connection, statement: Select[Any], numbers: Sequence[str]
+) -> list[list[OfficerRow]]:
+    result = connection.execute(statement, {"numbers": _unique(numbers)})
+    return _many_per_key(numbers, ((row[0], OfficerRow(*row[1:])) for row in result.all()))
+
+
 @lru_cache(maxsize=256)
-def _cases_with_officers_statement(
-    tenants: TenantFilter, officers: TenantFilter
-) -> Select[EnforcementCase, Officer | None]:
+def _cases_with_officers_statement(tenants: TenantFilter, officers: TenantFilter) -> Select[Any]:
     """The cases `:numbers` `tenants` may see, each row with one handler `officers` may see
-    (NULL: none), built once per pair of filters."""
+    (NULL columns: none), built once per pair of filters."""
     link, officer = _LINK, _HANDLER
     return (
-        select(EnforcementCase, officer)
-        .select_from(EnforcementCase)
+        core_select(*CASE_COLUMNS, *_HANDLER_COLUMNS)
+        .select_from(CASE_TABLE)
         .outerjoin(
             link,
             and_(
-                col(link.case_number) == col(EnforcementCase.number),
-                case_detail_clause(tenants, col(link.tenant), col(link.case_number)),
+                link.c.case_number == col(EnforcementCase.number),
+                case_detail_clause(tenants, link.c.tenant, link.c.case_number),
             ),
         )
         .outerjoin(
             officer,
-            and_(
-                col(officer.id) == col(link.officer_id),
-                tenant_clause(col(officer.tenant), officers),
-            ),
+            and_(officer.c.id == link.c.officer_id, tenant_clause(officer.c.tenant, officers)),
         )
         .where(
             col(EnforcementCase.number).in_(bindparam("numbers", expanding=True)),
             case_clause(tenants),
         )
-        .order_by(col(EnforcementCase.number), col(officer.id))
+        .order_by(col(EnforcementCase.number), officer.c.id)
+    )
+
+
+@lru_cache(maxsize=256)
+def _cases_by_numbers_statement(tenants: TenantFilter) -> Select[Any]:
+    return core_select(*CASE_COLUMNS).where(
+        col(EnforcementCase.number).in_(bindparam("numbers", expanding=True)),
+        case_clause(tenants),
+    )
+
+
+@lru_cache(maxsize=256)
+def _officers_by_ids_statement(tenants: TenantFilter) -> Select[Any]:
+    return core_select(*OFFICER_COLUMNS).where(
+        OFFICER_TABLE.c.id.in_(bindparam("ids", expanding=True)),
+        tenant_clause(OFFICER_TABLE.c.tenant, tenants),
     )
 
 
@@ -375,9 +424,27 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        self._reads = Reads(engine)
         self._audit: AuditLog | None = None
         self._keyed: str | None = None  # the key id persons were last keyed under (key_persons)
         self._keying = asyncio.Lock()
+
+    @property
+    def read_engine(self) -> Engine:
+        """The engine the plain-row reads (`read`) run their statements on: a synchronous engine
+        of the same file on SQLite, the async engine's own otherwise (for event hooks)."""
+        return self._reads.sync_engine
+
+    async def read(self, read: Callable[[Connection], T], *tenants: TenantFilter) -> T:
+        """`read` (Core statements, plain rows: connectors/store/rows.py) in one transaction that
+        carries the tenants it may touch, as `transaction` does; on SQLite in one hand-off to a
+        read thread."""
+        return await self._reads.run(read, rls_setting(*tenants))
+
+    async def write(self, write: Callable[[Connection], T], *tenants: TenantFilter) -> T:
+        """`write` (Core statements) in one transaction that commits, as `read` runs a read: for
+        an append-only writer off the request path (the audit trail), one hand-off on SQLite."""
+        return await self._reads.run(write, rls_setting(*tenants), write=True)
 
     @asynccontextmanager
     async def transaction(self, *tenants: TenantFilter) -> AsyncIterator[AsyncSession]:
@@ -413,6 +480,7 @@ class Store:
         """Write what the audit trail still holds, then close the engine's connections."""
         if self._audit is not None:
             await self._audit.flush()
+        self._reads.close()
         await self.engine.dispose()
 
     # --- cases ---------------------------------------------------------------------------
@@ -459,7 +527,7 @@ class Store:
             if bound is not None and bound.utcoffset() is None:
                 raise ValueError(f"registered_from/registered_to need a time zone: {bound}")
         conditions = self._case_conditions(tenants, filter)
-        page = select(EnforcementCase).where(*conditions)
+        page = core_select(*CASE_COLUMNS).where(*conditions)
         if after is not None:
             at, number = decode_case_cursor(after)
             registered_at = col(EnforcementCase.registered_at)
@@ -470,19 +538,21 @@ class Store:
                 )
             )
         page = page.order_by(*_CASE_ORDER).limit(first + 1)
-        count = select(func.count()).select_from(EnforcementCase).where(*conditions)
+        count = core_select(func.count()).select_from(CASE_TABLE).where(*conditions)
         scope = (case_scope(tenants, filter.tenant_pattern), *(handlers or ()))
-        officers: list[list[Officer]] | None = None
-        async with self.transaction(*scope) as session:
-            rows = list((await session.exec(page)).all())
-            total = (await session.exec(count)).one()
+        statement = None if handlers is None else _handlers_statement(*handlers)
+
+        def read(
+            connection: Connection,
+        ) -> tuple[list[CaseRow], int, list[list[OfficerRow]] | None]:
+            rows = [CaseRow(*row) for row in connection.execute(page).all()]
+            total = connection.execute(count).scalar_one()
             numbers = [row.number for row in rows[:first]]
-            if handlers is not None and numbers:
-                statement = _handlers_statement(*handlers)
-                result = await session.exec(statement, params={"numbers": numbers})
-                officers = _many_per_key(numbers, result.all())
-            elif handlers is not None:
-                officers = []
+            if statement is None:
+                return rows, total, None
+            return rows, total, _handlers_of(connection, statement, numbers) if numbers else []
+
+        rows, total, officers = await self.read(read, *scope)
         has_next = len(rows) > first
         rows = rows[:first]
         end_cursor = case_cursor(rows[-1]) if rows else None
@@ -490,16 +560,16 @@ class Store:
 
     async def cases_by_numbers(
         self, tenants: TenantFilter, numbers: Sequence[str]
-    ) -> list[EnforcementCase | None]:
+    ) -> list[CaseRow | None]:
         if not numbers:
             return []
-        rows = await self._all(
-            select(EnforcementCase).where(
-                col(EnforcementCase.number).in_(_unique(numbers)), case_clause(tenants)
-            ),
-            tenants,
-        )
-        return _one_per_key(numbers, rows, lambda c: c.number)
+        statement = _cases_by_numbers_statement(tenants)
+
+        def read(connection: Connection) -> list[CaseRow]:
+            result = connection.execute(statement, {"numbers": _unique(numbers)})
+            return [CaseRow(*row) for row in result.all()]
+
+        return _one_per_key(numbers, await self.read(read, tenants), lambda c: c.number)
 
     async def cases_by_party_codes(
         self, tenants: TenantFilter, codes: Sequence[str]
@@ -539,21 +609,20 @@ class Store:
         tenants: TenantFilter,
         numbers: Sequence[str],
         officers: TenantFilter | None = None,
-    ) -> list[list[Officer]]:
+    ) -> list[list[OfficerRow]]:
         """The handlers (承办人) of each case: links of the cases `tenants` may see, officers
         `officers` may see (default: the same filter)."""
         if not numbers:
             return []
         officers = tenants if officers is None else officers
         statement = _handlers_statement(tenants, officers)
-        async with self.transaction(tenants, officers) as session:
-            result = await session.exec(statement, params={"numbers": _unique(numbers)})
-            pairs = list(result.all())
-        return _many_per_key(numbers, pairs)
+        return await self.read(
+            lambda connection: _handlers_of(connection, statement, numbers), tenants, officers
+        )
 
     async def cases_with_officers(
         self, tenants: TenantFilter, officers: TenantFilter, numbers: Sequence[str]
-    ) -> list[tuple[EnforcementCase | None, list[Officer]]]:
+    ) -> list[tuple[CaseRow | None, list[OfficerRow]]]:
         """Each case with its handlers (承办人), in one statement of one transaction: what
         `cases_by_numbers` and `officers_by_case_numbers` answer, for one round trip instead of
         two (the case-detail query asks for both). A case `tenants` may not see is None with no
@@ -561,25 +630,33 @@ class Store:
         if not numbers:
             return []
         statement = _cases_with_officers_statement(tenants, officers)
-        async with self.transaction(tenants, officers) as session:
-            result = await session.exec(statement, params={"numbers": _unique(numbers)})
-            pairs = list(result.all())
-        cases = {case.number: case for case, _ in pairs}
-        handlers = _many_per_key(numbers, ((case.number, o) for case, o in pairs if o is not None))
-        return [(cases.get(n), h) for n, h in zip(numbers, handlers, strict=True)]
+
+        def read(connection: Connection) -> list[tuple[CaseRow | None, list[OfficerRow]]]:
+            cases: dict[str, CaseRow] = {}
+            handlers: defaultdict[str, list[OfficerRow]] = defaultdict(list)
+            for row in connection.execute(statement, {"numbers": _unique(numbers)}).all():
+                number = row[0]
+                if number not in cases:
+                    cases[number] = case_row(row)
+                officer = officer_row(row[CASE_WIDTH:])
+                if officer is not None:
+                    handlers[number].append(officer)
+            return [(cases.get(n), list(handlers.get(n, ()))) for n in numbers]
+
+        return await self.read(read, tenants, officers)
 
     async def officers_by_ids(
         self, tenants: TenantFilter, ids: Sequence[str]
-    ) -> list[Officer | None]:
+    ) -> list[OfficerRow | None]:
         if not ids:
             return []
-        rows = await self._all(
-            select(Officer).where(
-                col(Officer.id).in_(_unique(ids)), tenant_clause(col(Officer.tenant), tenants)
-            ),
-            tenants,
-        )
-        return _one_per_key(ids, rows, lambda o: o.id)
+        statement = _officers_by_ids_statement(tenants)
+
+        def read(connection: Connection) -> list[OfficerRow]:
+            result = connection.execute(statement, {"ids": _unique(ids)})
+            return [OfficerRow(*row) for row in result.all()]
+
+        return _one_per_key(ids, await self.read(read, tenants), lambda o: o.id)
 
     async def officers(self, tenants: TenantFilter, filter: OfficerFilter) -> list[Officer]:
         # The caller's tenants ∩ the pattern it asked for: the SQL and row-level security alike.

@@ -30,6 +30,7 @@ def setup_telemetry(settings: Settings, services: Services) -> None:
     """Called by `create_app`; safe to call again (tests and bench build several apps)."""
     configure_tracing()
     instrument_engine(services.store.engine)
+    instrument_engine(services.store.read_engine)  # the same engine but on SQLite
     _upstream_spans.base_urls.update(
         smartcity=settings.smartcity_url,
         provincial=settings.provincial_url,

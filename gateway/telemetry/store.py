@@ -1,5 +1,6 @@
 """Database spans for the local store: OpenTelemetry's SQLAlchemy instrumentation on the store
-engine's `sync_engine` (the async engine runs its statements there)."""
+engine's `sync_engine` (the async engine runs its statements there), and on the engine of the
+store's plain-row reads (`Store.read_engine`: a synchronous one on SQLite)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import weakref
 
 from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 # SQLAlchemyInstrumentor().instrument() works once per process and patches create_engine
@@ -14,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 _instrumented: weakref.WeakSet[object] = weakref.WeakSet()
 
 
-def instrument_engine(engine: AsyncEngine) -> bool:
+def instrument_engine(engine: AsyncEngine | Engine) -> bool:
     """Attach DB spans to `engine` (once per engine). Returns whether it was attached now."""
-    sync_engine = engine.sync_engine
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
     if sync_engine in _instrumented:
         return False
     tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy")

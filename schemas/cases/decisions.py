@@ -11,7 +11,7 @@ from datetime import date
 
 import strawberry
 
-from connectors.store import EnforcementCase
+from connectors.store import CaseRow
 from connectors.store.decision_queries import owed_retractions
 from connectors.store.stats import scope_of
 from domain.deadlines import maximum_publicity_until, minimum_publicity_until
@@ -77,7 +77,7 @@ class RetractionFigures:
     overdue_numbers: list[str] = strawberry.field(description="逾期案号 / the overdue cases")
 
 
-async def _row(info: Info, number: str) -> EnforcementCase | None:
+async def _row(info: Info, number: str) -> CaseRow | None:
     return await info.context.loaders.case_by_number.load(number)
 
 

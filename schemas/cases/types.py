@@ -8,8 +8,8 @@ import strawberry
 
 from casework.documents import TITLES as DOCUMENT_TITLES
 from connectors.provincial import ProvincialCaseRecord
+from connectors.store import CaseRow, EnforcementCase
 from connectors.store import CaseStep as CaseStepRow
-from connectors.store import EnforcementCase
 from connectors.store import Evidence as EvidenceRow
 from connectors.store import Party as PartyRow
 from domain.enums import EvidenceKind
@@ -473,7 +473,7 @@ class Case:
         return found(await load_case(info, validate_case_number(number)), "Case")
 
     @classmethod
-    def from_row(cls, row: EnforcementCase) -> Case:
+    def from_row(cls, row: CaseRow | EnforcementCase) -> Case:
         touched("Case", row.number)
         penalty = (
             Penalty(

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from connectors.provincial import CertificateRecord
-from connectors.store import Officer as OfficerRow
+from connectors.store import Officer as OfficerEntity
+from connectors.store import OfficerRow
 from domain.procedure import Certificate as DomainCertificate
 from schemas.audit.trail import touched
 from schemas.context import Info
@@ -91,7 +92,7 @@ class Officer:
         return cls.from_row(found(row, "Officer"))
 
     @classmethod
-    def from_row(cls, row: OfficerRow) -> Officer:
+    def from_row(cls, row: OfficerRow | OfficerEntity) -> Officer:
         touched("Officer", row.id)
         return cls(
             id=strawberry.ID(row.id),

@@ -83,14 +83,18 @@ def served(
     app = create_app(settings_for(sandbox_session, seeded_sqlite), clock=fixed_clock)
     trips = Trips()
     server = start_in_thread("round-trips", app, SandboxControls("round-trips"))
-    engine = app.state.services.store.engine.sync_engine
-    event.listen(engine, "begin", trips.begin)
-    event.listen(engine, "before_cursor_execute", trips.statement)
+    store = app.state.services.store
+    # Writes and the ORM reads run on the async engine, the plain-row reads on `read_engine`.
+    engines = {store.engine.sync_engine, store.read_engine}
+    for engine in engines:
+        event.listen(engine, "begin", trips.begin)
+        event.listen(engine, "before_cursor_execute", trips.statement)
     try:
         yield Served(server.url, trips)
     finally:
-        event.remove(engine, "begin", trips.begin)
-        event.remove(engine, "before_cursor_execute", trips.statement)
+        for engine in engines:
+            event.remove(engine, "begin", trips.begin)
+            event.remove(engine, "before_cursor_execute", trips.statement)
         stop([server])
 
 

@@ -28,11 +28,14 @@ def counted(store: Store) -> Iterator[list[str]]:
         if "set_config('gateway.tenants'" not in args[2]:  # the RLS prologue, not a query
             statements.append(args[2])
 
-    event.listen(store.engine.sync_engine, "before_cursor_execute", record)
+    engines = {store.engine.sync_engine, store.read_engine}  # the plain-row reads' own
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(store.engine.sync_engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def case_of(world: World, tenant: str, **wanted: Any) -> Any:

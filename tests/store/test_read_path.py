@@ -45,14 +45,17 @@ def transactions(store: Store) -> Iterator[list[list[str]]]:
         if "set_config('gateway.tenants'" not in sql:
             seen[-1].append(sql)
 
-    engine = store.engine.sync_engine
-    event.listen(engine, "begin", begin)
-    event.listen(engine, "before_cursor_execute", record)
+    # Writes and the ORM reads run on the async engine, the plain-row reads on `read_engine`.
+    engines = {store.engine.sync_engine, store.read_engine}
+    for engine in engines:
+        event.listen(engine, "begin", begin)
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "begin", begin)
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "begin", begin)
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def numbers_for(world: World) -> list[str]:
