@@ -27,6 +27,7 @@ from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensio
 from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
 from schemas.officers.schema import Query as OfficerQuery
+from schemas.permissions import guard_fields
 from schemas.scalars import SCALAR_OVERRIDES
 from schemas.subjects.schema import Query as SubjectQuery
 from schemas.subscriptions import Subscription, WebSocketOperations
@@ -119,6 +120,7 @@ def build_schema(
         ],
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none
+    guard_fields(schema._schema)  # declared permissions in front of their resolvers
     schema.federation_security = federation_security
     return schema
 
