@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
+from aiodataloader import DataLoader
 from strawberry.types.nodes import SelectedField, Selection
 
 T = TypeVar("T")
@@ -68,8 +69,20 @@ def selects(selections: Iterable[Selection], name: str) -> bool:
     return False
 
 
-async def load_all(pending: list[Awaitable[object]]) -> None:
-    """Wait for every prefetched load; a failure stays in its loader's future and reaches the
-    field that reads it (an error at that field, as without the prefetch), not the root."""
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
+async def load_all(loads: Iterable[tuple[DataLoader[Any, Any], Any]]) -> None:
+    """Load every `(loader, key)` at once and wait for them. A failure stays with its key and
+    reaches the field that reads it (an error at that field, as without the prefetch), not the
+    root: a loader forgets the keys of a failed batch, so they are primed with the failure
+    again rather than asked of the failing upstream a second time."""
+    started = [(loader, key, loader.load(key)) for loader, key in loads]
+    if not started:
+        return
+    await asyncio.gather(*(future for _, _, future in started), return_exceptions=True)
+    for loader, key, future in started:
+        if future.cancelled():
+            continue
+        error = future.exception()
+        if isinstance(error, Exception):
+            loader.prime(key, error)
+            # Its reader raises it; the loader's new future must not be logged as unread.
+            loader.load(key).exception()

@@ -8,8 +8,10 @@ case's own tenant does not open is left to the field's grant lookup."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from aiodataloader import DataLoader
 
 from domain.enums import PartyKind
 from schemas.context import Info
@@ -30,19 +32,19 @@ async def prefetch(info: Info, selections: Iterable[Selection], cases: Sequence[
         return
     selections = list(selections)
     loaders = info.context.loaders
-    pending: list[Awaitable[object]] = []
+    pending: list[tuple[DataLoader[Any, Any], Any]] = []
     if selects(selections, "sourceEvent") and may(info, "event"):
-        pending += [loaders.event_by_id.load(c.source_event_id) for c in cases if c.source_event_id]
+        pending += [(loaders.event_by_id, c.source_event_id) for c in cases if c.source_event_id]
     if selects(selections, "supervision") and may(info, "supervision"):
         pending += [
-            loaders.provincial.case(c.number)
+            (loaders.provincial.batch, ("case", c.number))
             for c in cases
             if allowed(info, "supervision", c.tenant)
         ]
     subject = below(selections, "subject")
     if (selects(subject, "creditProfile") or selects(subject, "name")) and may(info, "credit"):
         pending += [
-            loaders.credit_profile_by_code.load(c.party_code)
+            (loaders.credit_profile_by_code, c.party_code)
             for c in cases
             if kind_of_code(c.party_code) is not PartyKind.NATURAL_PERSON
         ]
@@ -53,7 +55,7 @@ async def prefetch(info: Info, selections: Iterable[Selection], cases: Sequence[
                 handlers.done() and not handlers.cancelled() and handlers.exception() is None
             ):  # primed with the page
                 pending += [
-                    loaders.provincial.certificate(o.certificate_no)
+                    (loaders.provincial.batch, ("cert", o.certificate_no))
                     for o in handlers.result()
                     if o.certificate_no
                 ]
