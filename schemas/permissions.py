@@ -156,7 +156,11 @@ def context_decisions(context: Context) -> dict[object, bool]:
 
 def decided(info: Info, key: object, decide: Callable[[], bool]) -> bool:
     """`decide()` once per request for `key`."""
-    decisions = decisions_of(info)
+    return decided_in(info.context, key, decide)
+
+
+def decided_in(context: Context, key: object, decide: Callable[[], bool]) -> bool:
+    decisions = context_decisions(context)
     granted = decisions.get(key)
     if granted is None:
         granted = decisions[key] = decide()

@@ -27,6 +27,7 @@ from schemas.lean import lean_resolvers
 from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensions
 from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
+from schemas.masking import mask_fields
 from schemas.officers.schema import Query as OfficerQuery
 from schemas.permissions import guard_fields
 from schemas.scalars import SCALAR_OVERRIDES
@@ -129,6 +130,7 @@ def build_schema(
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none
     lean_resolvers(schema)  # no per-field wrapper where Strawberry's has nothing to do
+    mask_fields(schema._schema)  # personal data masked behind its resolvers
     guard_fields(schema._schema)  # declared permissions in front of their resolvers
     schema.federation_security = federation_security
     return schema

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from auth.principal import Principal
 from auth.scopes import parse_scopes
 from schemas.errors import Forbidden
+from schemas.masking import MaskPersonalData
 from schemas.permissions import DeclaredPermission, declared_scopes
 from schemas.schema import build_schema
 
@@ -41,9 +43,28 @@ def test_argument_free_fields_resolve_directly(fields: list[tuple[str, Any, Any]
     for name, graphql_field, _ in fields:
         if name in lean:
             module = graphql_field.resolve.__module__
-            assert module in {"schemas.lean", "schemas.permissions"}, name
-    # the fields whose resolving extension must run (masking) keep Strawberry's path
-    assert fields_named(fields, "Party.phone")[0].resolve.__module__.startswith("strawberry")
+            assert module in {"schemas.lean", "schemas.permissions", "schemas.masking"}, name
+
+
+def test_every_personal_field_is_masked_behind_its_resolver(
+    fields: list[tuple[str, Any, Any]],
+) -> None:
+    personal = [
+        (name, graphql_field)
+        for name, graphql_field, definition in fields
+        if any(isinstance(e, MaskPersonalData) for e in definition.extensions)
+    ]
+    assert len(personal) > 10
+    for name, graphql_field in personal:
+        assert graphql_field.resolve.__qualname__ in {
+            "MaskPersonalData.masked.<locals>.resolve_masked",
+            "DeclaredPermission.guard.<locals>.guarded",  # the guard in front of the mask
+        }, name
+    (phone,) = fields_named(fields, "Party.phone")
+    party = SimpleNamespace(phone="13812345678", record_tenant="990121001")
+    shown = phone.resolve(party, _Info(_Context("case:read")))
+    assert shown != party.phone and "*" in shown  # no pii:read: masked
+    assert phone.resolve(party, _Info(_Context("case:read pii:read"))) == party.phone
 
 
 def test_every_declared_permission_guards_its_resolver(fields: list[tuple[str, Any, Any]]) -> None:
