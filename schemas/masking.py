@@ -12,21 +12,31 @@ personal (an ID number, a phone, an address, a party code) is not declared so.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from inspect import isawaitable
 from typing import Any
 
 import strawberry
+from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from strawberry.extensions import FieldExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from auth.masking import PersonalData, mask
 from auth.policy import may_read_personal_data
 from domain.enums import PartyKind
-from schemas.context import Info
-from schemas.permissions import decided
+from schemas.context import Context
+from schemas.permissions import decided_in
 
 RECORD_TENANT = "record_tenant"
 _PII = "pii:read"  # the decision's key in the request's cache, beside the record's tenant
 
-__all__ = ["RECORD_TENANT", "MaskPersonalData", "PersonalData", "is_natural_person", "personal"]
+__all__ = [
+    "RECORD_TENANT",
+    "MaskPersonalData",
+    "PersonalData",
+    "is_natural_person",
+    "mask_fields",
+    "personal",
+]
 
 
 def is_natural_person(source: object) -> bool:
@@ -36,34 +46,57 @@ def is_natural_person(source: object) -> bool:
 
 
 class MaskPersonalData(FieldExtension):
+    """Declares a field personal; `mask_fields` puts the mask behind its resolver at build time
+    (one function call on the field, not Strawberry's per-field extension chain)."""
+
     def __init__(self, kind: PersonalData, when: Callable[[object], bool] | None = None) -> None:
         self.kind = kind
         self.when = when
 
-    def _shown(self, value: Any, source: Any, info: Info) -> Any:
+    @property
+    def has_resolver(self) -> bool:
+        return False  # not in Strawberry's resolve chain: `masked` wraps the resolver instead
+
+    def shown(self, value: Any, source: Any, context: Context) -> Any:
         if value is None or (self.when is not None and not self.when(source)):
             return value
         tenant = getattr(source, RECORD_TENANT, None)
         # Once per record tenant per request (schemas/permissions.py), not per field per row.
-        if decided(
-            info,
+        if decided_in(
+            context,
             (_PII, tenant),
-            lambda: may_read_personal_data(info.context.principal, tenant),
+            lambda: may_read_personal_data(context.principal, tenant),
         ):
             return value
         return mask(self.kind, value)
 
-    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        return self._shown(next_(source, info, **kwargs), source, info)
+    def masked(self, resolve: GraphQLFieldResolver) -> GraphQLFieldResolver:
+        def resolve_masked(source: Any, info: GraphQLResolveInfo[Context], **kwargs: Any) -> Any:
+            value = resolve(source, info, **kwargs)
+            if isawaitable(value):
+                return self._later(value, source, info.context)
+            return self.shown(value, source, info.context)
 
-    async def resolve_async(
-        self,
-        next_: Callable[..., Awaitable[Any]],
-        source: Any,
-        info: Info,
-        **kwargs: Any,
-    ) -> Any:
-        return self._shown(await next_(source, info, **kwargs), source, info)
+        return resolve_masked
+
+    async def _later(self, value: Awaitable[Any], source: Any, context: Context) -> Any:
+        return self.shown(await value, source, context)
+
+
+def mask_fields(schema: GraphQLSchema) -> int:
+    """Put each personal field's mask behind its resolver; the number of fields masked. Once per
+    schema, at build time (a schema-walk test checks every personal field is masked)."""
+    masked = 0
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        for graphql_field in named.fields.values():
+            definition = graphql_field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            for extension in getattr(definition, "extensions", ()):
+                if isinstance(extension, MaskPersonalData) and graphql_field.resolve is not None:
+                    graphql_field.resolve = extension.masked(graphql_field.resolve)
+                    masked += 1
+    return masked
 
 
 def personal(

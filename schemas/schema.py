@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
+from graphql import GraphQLError, MiddlewareManager
+from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -23,10 +23,13 @@ from schemas.federation_sdl import FEDERATION_VERSION, SecurityMode, router_sdl
 from schemas.ftv1 import FederatedTrace
 from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
+from schemas.lean import lean_resolvers
 from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensions
 from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
+from schemas.masking import mask_fields
 from schemas.officers.schema import Query as OfficerQuery
+from schemas.permissions import guard_fields
 from schemas.scalars import SCALAR_OVERRIDES
 from schemas.subjects.schema import Query as SubjectQuery
 from schemas.subscriptions import Subscription, WebSocketOperations
@@ -69,6 +72,13 @@ class GatewaySchema(BatchedEntities):
         DocumentLimits.default_page_size,
         DocumentLimits.list_size,
     )
+
+    def _get_middleware_manager(self, extensions: list[SchemaExtension]) -> MiddlewareManager:
+        # No extension of ours wraps every resolver (`SchemaExtension.resolve`): no middleware
+        # manager then, so the executor does not ask one for every field of every row.
+        if any(extension._implements_resolve() for extension in extensions):
+            return super()._get_middleware_manager(extensions)
+        return None  # type: ignore[return-value]  # graphql-core takes None for "no middleware"
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -124,6 +134,9 @@ def build_schema(
         ],
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none
+    lean_resolvers(schema)  # no per-field wrapper where Strawberry's has nothing to do
+    mask_fields(schema._schema)  # personal data masked behind its resolvers
+    guard_fields(schema._schema)  # declared permissions in front of their resolvers
     schema.federation_security = federation_security
     sizes = limits or DocumentLimits()
     schema.federation_list_sizes = (sizes.default_page_size, sizes.list_size)

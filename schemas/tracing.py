@@ -87,12 +87,17 @@ def _failure(exc: BaseException) -> tuple[str, tuple[str, ...]]:
     return "error", (Code.INTERNAL.value,)
 
 
+# Once, not per operation: a proxy that follows the process-wide provider once it is installed
+# (gateway/telemetry/provider.py), so it is right whenever the schema was imported.
+_TRACER = trace.get_tracer("gateway.graphql")
+
+
 class OperationTracing(SchemaExtension):
     """List it FIRST among the schema's extensions: it then encloses error shaping, so the
     outcome it records sees the final error codes."""
 
     def on_operation(self) -> Iterator[None]:
-        tracer = trace.get_tracer("gateway.graphql")
+        tracer = _TRACER
         started = time.perf_counter()
         query = self.execution_context.query
         attributes = {"graphql.document.hash": document_hash(query)} if query else {}

@@ -5,6 +5,7 @@ import strawberry
 from auth.lookups import is_person_code, person_tenants
 from connectors.store import CaseFilter as StoreCaseFilter
 from domain.identifiers import validate_case_number, validate_party_code
+from schemas.cases.prefetch import prefetch
 from schemas.cases.types import (
     Case,
     CaseConnection,
@@ -16,6 +17,7 @@ from schemas.cases.types import (
 from schemas.context import Info
 from schemas.errors import BadUserInput
 from schemas.fields import field
+from schemas.lookahead import below
 from schemas.lookups import person_lookup
 from schemas.permissions import may, principal_of, requires, tenants
 from schemas.validation import tenant_pattern
@@ -29,7 +31,10 @@ class Query:
         extensions=[requires("case:read")],
     )
     async def case(self, info: Info, number: str) -> Case | None:
-        return await load_case(info, validate_case_number(number))
+        case = await load_case(info, validate_case_number(number))
+        if case is not None:
+            await prefetch(info, below(info.selected_fields, "case"), [case])
+        return case
 
     @field(
         description="案件列表 / cases the caller may see, newest first",
@@ -81,11 +86,15 @@ class Query:
             loader = info.context.loaders.officers_by_case
             for row, officers in zip(page.rows, page.officers, strict=True):
                 loader.prime(row.number, officers)
+        edges = [
+            CaseEdge(cursor=c, node=Case.from_row(row))
+            for row, c in zip(page.rows, page.cursors, strict=True)
+        ]
+        # Every row's upstream fields in one wave, before the rows resolve (synchronously).
+        nodes = below(info.selected_fields, "cases", "edges", "node")
+        await prefetch(info, nodes, [e.node for e in edges])
         return CaseConnection(
-            edges=[
-                CaseEdge(cursor=c, node=Case.from_row(row))
-                for row, c in zip(page.rows, page.cursors, strict=True)
-            ],
+            edges=edges,
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
             total_count=page.total_count,
         )

@@ -28,6 +28,7 @@ from schemas.enums import CaseStatus, ClueSource, PartyKind, PenaltyKind, Proced
 from schemas.errors import Forbidden
 from schemas.federation import entity_access, found
 from schemas.fields import field
+from schemas.lookahead import ready
 from schemas.masking import PersonalData, is_natural_person, personal
 from schemas.permissions import allowed, may, requires, tenants
 
@@ -371,26 +372,34 @@ class Case:
         description="来源网格事件(智慧城市) / the grid event the case came from",
         extensions=[requires("event:read")],
     )
-    async def source_event(self, info: Info) -> LazyGridEvent | None:
+    def source_event(self, info: Info) -> LazyGridEvent | None:
         from schemas.events.types import GridEvent
 
         if not self.source_event_id:
             return None
-        record = await info.context.loaders.event_by_id.load(self.source_event_id)
-        return GridEvent.from_record(record) if record else None
+        return ready(
+            info.context.loaders.event_by_id.load(self.source_event_id),
+            lambda record: GridEvent.from_record(record) if record else None,
+        )
 
     @field(
         description="省平台记录 / the provincial platform's record (null if not reported)",
         extensions=[requires("supervision:read")],
     )
-    async def supervision(self, info: Info) -> SupervisionRecord | None:
+    def supervision(self, info: Info) -> SupervisionRecord | None:
         # The record of a local case belongs to the case, as the case rule has it: its town,
         # or the department that granted its item.
         if not allowed(info, "supervision", self.tenant):
-            granted_by = await self._granted_by(info)
-            if granted_by is None or not allowed(info, "supervision", granted_by):
-                return None
-        record = await info.context.loaders.provincial.case(self.number)
+            return ready(self._granted_supervision(info), lambda record: record)
+        return ready(info.context.loaders.provincial.case(self.number), self._supervision)
+
+    async def _granted_supervision(self, info: Info) -> SupervisionRecord | None:
+        granted_by = await self._granted_by(info)
+        if granted_by is None or not allowed(info, "supervision", granted_by):
+            return None
+        return self._supervision(await info.context.loaders.provincial.case(self.number))
+
+    def _supervision(self, record: ProvincialCaseRecord | None) -> SupervisionRecord | None:
         return SupervisionRecord.from_record(record, self.tenant) if record else None
 
     async def _granted_by(self, info: Info) -> str | None:
@@ -398,11 +407,13 @@ class Case:
         return next((g.department for g in grants if g.item_code == self.item_code), None)
 
     @field(description="承办人员 / the handling officers", extensions=[requires("officer:read")])
-    async def officers(self, info: Info) -> list[LazyOfficer] | None:
+    def officers(self, info: Info) -> list[LazyOfficer] | None:
         from schemas.officers.types import Officer
 
-        rows = await info.context.loaders.officers_by_case.load(self.number)
-        return [Officer.from_row(r) for r in rows]
+        return ready(
+            info.context.loaders.officers_by_case.load(self.number),
+            lambda rows: [Officer.from_row(r) for r in rows],
+        )
 
     @field(description="法制审核人员 / the legal reviewer", extensions=[requires("officer:read")])
     async def reviewer(self, info: Info) -> LazyOfficer | None:

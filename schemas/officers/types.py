@@ -14,6 +14,7 @@ from schemas.context import Info
 from schemas.enums import CertificateStatus, OfficerRole
 from schemas.federation import entity_access, found
 from schemas.fields import field
+from schemas.lookahead import ready
 
 if TYPE_CHECKING:
     from schemas.orgs.types import Org
@@ -70,12 +71,17 @@ class Officer:
         return self.role.label
 
     @field(description="执法证(省平台实时) / certificate status, live from the provincial platform")
-    async def certificate(self, info: Info) -> Certificate | None:
+    def certificate(self, info: Info) -> Certificate | None:
         if not self.certificate_number:
             return None
-        record = await info.context.loaders.provincial.certificate(self.certificate_number)
-        today = info.context.services.clock.today()
-        return Certificate.from_record(record, today) if record else None
+        return ready(
+            info.context.loaders.provincial.certificate(self.certificate_number),
+            lambda record: (
+                Certificate.from_record(record, info.context.services.clock.today())
+                if record
+                else None
+            ),
+        )
 
     @strawberry.field
     async def org(

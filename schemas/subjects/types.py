@@ -15,6 +15,7 @@ from schemas.context import Info
 from schemas.enums import CreditLevel, PartyKind, PenaltyKind
 from schemas.federation import entity_access, found
 from schemas.fields import field
+from schemas.lookahead import ready
 from schemas.masking import PersonalData, personal
 from schemas.permissions import may, requires
 
@@ -180,23 +181,27 @@ class Subject:
         return self.kind.label
 
     @field(description="名称 / name (local ledger, else the credit system)")
-    async def name(self, info: Info) -> str | None:
+    def name(self, info: Info) -> str | None:
         if self.known_name:
             return self.known_name
         if self.kind is d.PartyKind.NATURAL_PERSON or not may(info, "credit"):
             return None
-        profile = await info.context.loaders.credit_profile_by_code.load(self.code)
-        return profile.name if profile else None
+        return ready(
+            info.context.loaders.credit_profile_by_code.load(self.code),
+            lambda profile: profile.name if profile else None,
+        )
 
     @field(
         description="信用档案(信用系统) / credit profile from the credit system",
         extensions=[requires("credit:read")],
     )
-    async def credit_profile(self, info: Info) -> CreditProfile | None:
+    def credit_profile(self, info: Info) -> CreditProfile | None:
         if self.kind is d.PartyKind.NATURAL_PERSON:
             return None
-        record = await info.context.loaders.credit_profile_by_code.load(self.code)
-        return CreditProfile.from_record(record) if record else None
+        return ready(
+            info.context.loaders.credit_profile_by_code.load(self.code),
+            lambda record: CreditProfile.from_record(record) if record else None,
+        )
 
     @field(
         description="双公示处罚记录(信用系统) / published penalty records from the credit system "

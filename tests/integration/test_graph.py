@@ -112,6 +112,26 @@ def test_the_upstream_calls_of_a_wave_are_in_flight_together(gateway: Any) -> No
     assert together[-1] == set(routes)
 
 
+def test_a_failing_upstream_is_asked_once_for_a_page_and_fails_each_row(gateway: Any) -> None:
+    # The page's root loads every row's events ahead (schemas/lookahead.py): a failed batch must
+    # reach each row's field as its error, without the rows asking the platform again.
+    route = "/api/v1/events:batchGet"
+    smartcity = gateway.sandbox.controls("smartcity")
+    smartcity.set_fault(route, "error", status=503)
+    body = gateway.query(CASE_PAGE, {"first": 20})
+    asked = smartcity.counters.get(route, 0)
+    assert 1 <= asked <= 1 + gateway.settings.upstream_retries  # one call, with its retries
+    edges = body["data"]["cases"]["edges"]
+    assert len(edges) == 20 and all(e["node"]["number"] for e in edges)
+    failed = {tuple(e["path"]) for e in errors_of(body)}
+    nulls = {i for i, e in enumerate(edges) if e["node"]["sourceEvent"] is None}
+    # every row with an event (the rows without one answer null with no error) fails on its own
+    assert failed and failed <= {("cases", "edges", i, "node", "sourceEvent") for i in nulls}
+    assert len(failed) == len(errors_of(body))  # one error per row, none at the root
+    assert {e["extensions"]["code"] for e in errors_of(body)} == {"UPSTREAM_UNAVAILABLE"}
+    assert any(e["node"]["supervision"] is not None for e in edges)  # the other systems stand
+
+
 def test_pagination_walks_every_case_exactly_once(gateway: Any, world: World) -> None:
     seen: list[str] = []
     after = None

@@ -1,0 +1,99 @@
+"""Field resolvers without Strawberry's per-field wrapper where it has nothing to do (issue 13).
+
+For every field Strawberry's resolver builds an `Info`, converts the arguments, runs the field
+extensions' chain (partials folded per call) and, for an async resolver, wraps the result in one
+more coroutine: six to eight Python frames before our function runs, on every field of every row.
+For a field with no arguments and no extension that takes part in resolving (a permission is
+checked in front of the resolver, schemas/permissions.py; a masked field keeps Strawberry's
+path) that work yields nothing, so at build time such a field gets a resolver that calls ours
+directly: a plain attribute is read with `getattr`, a method gets its object and, when it asks
+for it, the same `Info` Strawberry would give it. The executor awaits what is awaitable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLField, GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
+from strawberry.schema import Schema
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+__all__ = ["lean_resolvers"]
+
+
+def lean_resolvers(schema: Schema) -> int:
+    """Give every field that qualifies its direct resolver; the number of fields changed."""
+    converter = schema.schema_converter
+    if getattr(converter, "_exception_handler_specs", ()):
+        return 0  # Strawberry's exception handlers live in its wrapper
+    info_class = schema.config.info_class
+    changed = 0
+    for named in schema._schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        for graphql_field in named.fields.values():
+            definition = graphql_field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if not isinstance(definition, StrawberryField) or not _qualifies(
+                graphql_field, definition
+            ):
+                continue
+            resolve = _direct(definition, info_class)
+            if resolve is not None:
+                graphql_field.resolve = resolve
+                changed += 1
+    return changed
+
+
+def _qualifies(graphql_field: GraphQLField, field: StrawberryField) -> bool:
+    return (
+        graphql_field.subscribe is None
+        and not field.is_subscription
+        and not field.arguments
+        and not graphql_field.args
+        and not any(extension.has_resolver for extension in field.extensions)
+    )
+
+
+def _direct(field: StrawberryField, info_class: type) -> GraphQLFieldResolver | None:
+    resolver = field.base_resolver
+    if resolver is None:
+        if field.default_resolver is not getattr:
+            return None
+        name = field.python_name
+
+        def attribute(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+            return getattr(source, name)
+
+        return attribute
+    if resolver.parent_parameter is not None or resolver.root_parameter is not None:
+        return None
+    function = resolver.wrapped_func
+    if not callable(function):
+        return None
+    info_parameter = resolver.info_parameter
+    with_self = resolver.self_parameter is not None
+    if info_parameter is None:
+        if with_self:
+
+            def method(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+                return function(source)
+
+            return method
+
+        def plain(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+            return function()
+
+        return plain
+    info_name = info_parameter.name
+    if with_self:
+
+        def method_with_info(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+            return function(source, **{info_name: info_class(_raw_info=info, _field=field)})
+
+        return method_with_info
+
+    def plain_with_info(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        return function(**{info_name: info_class(_raw_info=info, _field=field)})
+
+    return plain_with_info
