@@ -40,6 +40,7 @@ from domain.procedure import Rule
 from domain.procedure import RuleViolation as ProcedureViolation
 from gateway.documents import ManifestError
 from gateway.middleware.body_limit import BodyTooLarge
+from gateway.supergraph import ComposersMissing
 from gateway.tokens_cli import CommandError
 from schemas.codes import Code
 from schemas.errors import (
@@ -74,6 +75,7 @@ INTERNAL_ONLY: dict[type[BaseException], str] = {
     ManifestError: "loading the persisted-documents manifest (start-up, CLI)",
     BodyTooLarge: "the body-limit middleware answers 413 QUERY_REJECTED itself",
     CommandError: "the token CLI",
+    ComposersMissing: "`gateway schema check --supergraph` exits 2 with a message",
     # people's tokens (issue 14): the validator turns these into InvalidToken subclasses
     InvalidPersonToken: "the validator: HTTP 401 invalid_token",
     UnknownPerson: "the validator: UnknownOfficer",
