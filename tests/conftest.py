@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,21 +49,38 @@ def sandbox(sandbox_session: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory, world: World) -> str:
-    """Path of a migrated SQLite store holding the demo world."""
+def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory, world: World) -> Path:
+    """A migrated SQLite store holding the demo world, built once a session and never served or
+    written again: the fixtures that need a seeded SQLite store copy this file (a copy costs
+    milliseconds, migrating and seeding a second or two)."""
     from connectors.store import async_url, create_engine, upgrade
     from gateway.demo.seed import seed
 
-    path = str(tmp_path_factory.mktemp("store") / "gateway.db")
-    upgrade(None, sqlite_path=path)
+    path = tmp_path_factory.mktemp("sqlite_template") / "template.db"
+    upgrade(None, sqlite_path=str(path))
 
     async def load() -> None:
-        engine = create_engine(async_url(None, path))
-        await seed(engine, world)
-        await engine.dispose()
+        engine = create_engine(async_url(None, str(path)))
+        try:
+            await seed(engine, world)
+        finally:
+            await engine.dispose()
 
     asyncio.run(load())
     return path
+
+
+def copy_of(template: Path, directory: Path, name: str = "gateway.db") -> str:
+    """Path of a private copy of a seeded SQLite store, `directory/name`."""
+    path = directory / name
+    shutil.copy(template, path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory, seeded_sqlite_template: Path) -> str:
+    """Path of a migrated SQLite store holding the demo world (the session gateway's)."""
+    return copy_of(seeded_sqlite_template, tmp_path_factory.mktemp("store"))
 
 
 @dataclass
@@ -165,6 +183,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from gateway.logging import JsonFormatter, RedactingFilter
 
     _travel_if_shifted(config)
+    _share_default_ssl_contexts()
 
     path = _SESSION_LOG or Path(tempfile.gettempdir()) / f"gateway-tests-{os.getpid()}.log"
     path.write_text("", encoding="utf-8")
@@ -180,6 +199,35 @@ def pytest_configure(config: pytest.Config) -> None:
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
     config.stash[_LOG_KEY] = (handler, path)
+
+
+def _share_default_ssl_contexts() -> None:
+    """One default SSL context for every httpx2 client of the run, instead of one per client.
+
+    Each `httpx2.Client`/`AsyncClient` (every `httpx2.post` of a test, the six upstream clients
+    of every app the fixtures build) makes a default context, loading the system's CA bundle:
+    ~20 ms of CPU each, thousands of times a run, for clients that speak plain HTTP to loopback
+    ports. The context is built the same way, once per `trust_env`; a client given its own
+    `verify` or `cert` still builds its own. Nothing here connects with TLS (a client that did
+    would share the context's ALPN setting with the others)."""
+    import functools
+
+    from httpx2._transports import default as transports
+
+    original = transports.create_ssl_context
+    if getattr(original, "shared_by_tests", False):
+        return
+    shared = functools.cache(
+        lambda trust_env: original(verify=True, cert=None, trust_env=trust_env)
+    )
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is True and cert is None:
+            return shared(trust_env)
+        return original(verify=verify, cert=cert, trust_env=trust_env)
+
+    create_ssl_context.shared_by_tests = True  # type: ignore[attr-defined]
+    transports.create_ssl_context = create_ssl_context
 
 
 _LOG_KEY = pytest.StashKey[tuple[Any, Path]]()

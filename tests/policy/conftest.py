@@ -139,14 +139,13 @@ async def _seed(url: str | None, sqlite_path: str, world: World) -> None:
 
 
 @pytest.fixture(scope="session")
-def policy_sqlite_path(tmp_path_factory: pytest.TempPathFactory, world: World) -> str:
+def policy_sqlite_path(
+    tmp_path_factory: pytest.TempPathFactory, seeded_sqlite_template: Path
+) -> str:
     """A store of its own: the audit tests count this store's audit events."""
-    from connectors.store import upgrade
+    from tests.conftest import copy_of
 
-    path = str(tmp_path_factory.mktemp("policy") / "gateway.db")
-    upgrade(None, sqlite_path=path)
-    asyncio.run(_seed(None, path, world))
-    return path
+    return copy_of(seeded_sqlite_template, tmp_path_factory.mktemp("policy"))
 
 
 @pytest.fixture(scope="session")

@@ -49,11 +49,9 @@ async def _seed(url: str | None, sqlite_path: str, world: World) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory, world: World) -> Path:
-    path = tmp_path_factory.mktemp("procedure") / "template.db"
-    upgrade(None, sqlite_path=str(path))
-    asyncio.run(_seed(None, str(path), world))
-    return path
+def sqlite_template(seeded_sqlite_template: Path) -> Path:
+    """The seeded SQLite store to copy (tests/conftest.py builds it once a session)."""
+    return seeded_sqlite_template
 
 
 @pytest.fixture(scope="session")

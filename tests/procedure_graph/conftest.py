@@ -10,7 +10,6 @@ officer's act needs one: schemas/cases/actors.py), none for a machine client.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -27,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.principal import Principal
 from auth.scopes import parse_scopes
-from connectors.store import async_url, create_engine, upgrade
+from connectors.store import async_url, create_engine
 from gateway.demo.seed import seed
 from sandbox.world import World
 from tests.upstreams import serving
@@ -138,11 +137,9 @@ async def _seed(sqlite_path: str, world: World) -> None:
 
 
 @pytest.fixture(scope="session")
-def graph_template(tmp_path_factory: pytest.TempPathFactory, world: World) -> Path:
-    path = tmp_path_factory.mktemp("procedure_graph") / "template.db"
-    upgrade(None, sqlite_path=str(path))
-    asyncio.run(_seed(str(path), world))
-    return path
+def graph_template(seeded_sqlite_template: Path) -> Path:
+    """The seeded SQLite store to copy (tests/conftest.py builds it once a session)."""
+    return seeded_sqlite_template
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +164,7 @@ def graph_gateway(
         relay_poll_interval=0.2,
         relay_backoff_base=0.05,
         relay_backoff_cap=0.5,
+        breaker_cooldown_s=1.0,
     )
     try:
         with served_graph(create_app(settings, clock=fixed_clock), sandbox, str(path)) as gateway:
