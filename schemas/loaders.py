@@ -1,5 +1,5 @@
-"""This request's loaders, one per (upstream operation, key), built together on the request's
-first use of any loader (`Context.loaders`).
+"""This request's loaders, one per (upstream operation, key), each built on the request's first
+use of it (`Context.loaders`, then `Loaders.<name>`).
 
 Names follow `<target>_by_<key>`; each field is typed by its key and what a key loads, so a
 resolver's `info.context.loaders.<name>` leads here and on to the connector method behind it.
@@ -16,8 +16,8 @@ from __future__ import annotations
 from asyncio import Future
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING, Literal, cast
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -40,13 +40,16 @@ from connectors.store import (
 from connectors.store.sync import Delivery, deliveries_by_case_numbers
 from domain.subject_keys import PersonKeys
 from domain.tenancy import TenantFilter
-from schemas.dataloader import BatchLoader
+from schemas.dataloader import BatchLoader, BatchLoadFn
 
 if TYPE_CHECKING:
     from connectors.provincial import ProvincialClient
     from connectors.smartcity import SmartCityClient
     from connectors.store.repository import Store
     from schemas.context import Context
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 ProvincialKey = tuple[Literal["case", "cert"], str]
 ProvincialRecord = ProvincialCaseRecord | CertificateRecord
@@ -115,102 +118,147 @@ async def _load_cases_with_officers(
     return [case for case, _ in found]
 
 
-@dataclass(frozen=True, slots=True)
 class Loaders:
-    """One request's loaders, built by `create` when the request first asks `Context.loaders`."""
+    """One request's loaders. `Context.loaders` makes this object on the request's first use of
+    any loader; each loader (and each resource's tenant filter) is then built on its own first
+    use, so a case-detail request pays for the five or six it touches, not all twenty
+    (aiodataloader checks its batch function with `inspect` for every loader it builds)."""
 
-    # --- local store ------------------------------------------------------------------
-    case_by_number: BatchLoader[str, CaseRow | None]
-    # A case and its handlers (primed into `officers_by_case`): one round trip, for callers who
-    # may read officers.
-    case_with_officers: BatchLoader[str, CaseRow | None]
-    cases_by_party: BatchLoader[str, list[EnforcementCase]]
-    officers_by_case: BatchLoader[str, list[OfficerRow]]
-    officer_by_id: BatchLoader[str, OfficerRow | None]
-    steps_by_case: BatchLoader[str, list[CaseStep]]
-    transfers_by_case: BatchLoader[str, list[CaseTransfer]]
-    evidence_by_case: BatchLoader[str, list[Evidence]]
-    party_by_key: BatchLoader[tuple[str, str], Party | None]  # (tenant, party code)
-    person_by_subject_key: BatchLoader[str, Party | None]  # opaque key (schemas/subjects/keys.py)
-    grants_by_town: BatchLoader[str, list[ItemGrant]]
-    item_by_code: BatchLoader[str, EnforcementItem | None]
-    org_by_code: BatchLoader[str, Org | None]
-    org_by_credit_code: BatchLoader[str, Org | None]
-    orgs_by_short_name: BatchLoader[str, list[Org]]  # a case number's issuer (schemas/cases)
-    # `Case.sync` (the outbox): Strawberry's loader, which dispatches on the next turn; a leaf
-    # field, it has no wave to wait for.
-    deliveries_by_case: DataLoader[str, list[Delivery]]
-
-    # --- upstream systems ---------------------------------------------------------------
-    event_by_id: BatchLoader[str, GridEventRecord | None]
-    provincial: ProvincialLoader
-    credit_profile_by_code: BatchLoader[str, CreditProfileRecord | None]
-    penalties_by_subject: BatchLoader[str, list[PenaltyPublicityRecord]]
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._principal = context.principal  # whose filters these are, as when it was built
+        self._store = context.services.store
+        self._hops = context.limits.loader_hops
+        self._tenants: dict[str, TenantFilter] = {}
 
     @classmethod
     def create(cls, context: Context) -> Loaders:
-        store = context.services.store
-        hops = context.limits.loader_hops
-        principal = context.principal
+        return cls(context)
 
-        def tenants(resource: str) -> TenantFilter:
-            return (
+    def tenants(self, resource: str) -> TenantFilter:
+        """The caller's read filter for `resource`, decided once per request."""
+        found = self._tenants.get(resource)
+        if found is None:
+            principal = self._principal
+            found = (
                 TenantFilter.none()
                 if principal is None
                 else tenant_filter(principal, resource, "read")
             )
+            self._tenants[resource] = found
+        return found
 
-        cases, officers = tenants("case"), tenants("officer")
-        case_by_number = BatchLoader(partial(store.cases_by_numbers, cases), hops=hops)
-        officers_by_case = BatchLoader(
-            partial(store.officers_by_case_numbers, cases, officers=officers), hops=hops
+    def _batch(self, load: BatchLoadFn[K, V]) -> BatchLoader[K, V]:
+        return BatchLoader(load, hops=self._hops)
+
+    # --- local store ------------------------------------------------------------------
+    @cached_property
+    def case_by_number(self) -> BatchLoader[str, CaseRow | None]:
+        return self._batch(partial(self._store.cases_by_numbers, self.tenants("case")))
+
+    @cached_property
+    def case_with_officers(self) -> BatchLoader[str, CaseRow | None]:
+        """A case and its handlers (primed into `officers_by_case`): one round trip, for
+        callers who may read officers."""
+        return self._batch(
+            partial(
+                _load_cases_with_officers,
+                self._store,
+                self.tenants("case"),
+                self.tenants("officer"),
+                self.case_by_number,
+                self.officers_by_case,
+            )
         )
-        return cls(
-            case_by_number=case_by_number,
-            case_with_officers=BatchLoader(
-                partial(
-                    _load_cases_with_officers,
-                    store,
-                    cases,
-                    officers,
-                    case_by_number,
-                    officers_by_case,
-                ),
-                hops=hops,
-            ),
-            cases_by_party=BatchLoader(partial(store.cases_by_party_codes, cases), hops=hops),
-            officers_by_case=officers_by_case,
-            officer_by_id=BatchLoader(
-                partial(store.officers_by_ids, tenants("officer")), hops=hops
-            ),
-            steps_by_case=BatchLoader(partial(store.steps_by_case_numbers, cases), hops=hops),
-            transfers_by_case=BatchLoader(
-                partial(store.transfers_by_case_numbers, tenants("transfer")), hops=hops
-            ),
-            evidence_by_case=BatchLoader(partial(store.evidence_by_case_numbers, cases), hops=hops),
-            party_by_key=BatchLoader(partial(store.parties_by_keys, cases), hops=hops),
-            person_by_subject_key=BatchLoader(
-                partial(persons_by_keys, store, cases, context.services.subject_key_secret),
-                hops=hops,
-            ),
-            grants_by_town=BatchLoader(partial(store.grants_by_towns, cases), hops=hops),
-            item_by_code=BatchLoader(store.items_by_codes, hops=hops),
-            org_by_code=BatchLoader(store.orgs_by_codes, hops=hops),
-            org_by_credit_code=BatchLoader(store.orgs_by_credit_codes, hops=hops),
-            orgs_by_short_name=BatchLoader(store.orgs_by_short_names, hops=hops),
-            deliveries_by_case=DataLoader(
-                load_fn=partial(deliveries_by_case_numbers, store.engine, tenants=cases)
-            ),
-            event_by_id=BatchLoader(
-                partial(_load_events, context.services.smartcity, tenants("event")), hops=hops
-            ),
-            provincial=ProvincialLoader(
-                BatchLoader(partial(_load_provincial, context.services.provincial), hops=hops)
-            ),
-            credit_profile_by_code=BatchLoader(
-                context.services.credit.profiles_by_codes, hops=hops
-            ),
-            penalties_by_subject=BatchLoader(
-                context.services.credit.penalties_by_subjects, hops=hops
-            ),
+
+    @cached_property
+    def cases_by_party(self) -> BatchLoader[str, list[EnforcementCase]]:
+        return self._batch(partial(self._store.cases_by_party_codes, self.tenants("case")))
+
+    @cached_property
+    def officers_by_case(self) -> BatchLoader[str, list[OfficerRow]]:
+        return self._batch(
+            partial(
+                self._store.officers_by_case_numbers,
+                self.tenants("case"),
+                officers=self.tenants("officer"),
+            )
         )
+
+    @cached_property
+    def officer_by_id(self) -> BatchLoader[str, OfficerRow | None]:
+        return self._batch(partial(self._store.officers_by_ids, self.tenants("officer")))
+
+    @cached_property
+    def steps_by_case(self) -> BatchLoader[str, list[CaseStep]]:
+        return self._batch(partial(self._store.steps_by_case_numbers, self.tenants("case")))
+
+    @cached_property
+    def transfers_by_case(self) -> BatchLoader[str, list[CaseTransfer]]:
+        return self._batch(partial(self._store.transfers_by_case_numbers, self.tenants("transfer")))
+
+    @cached_property
+    def evidence_by_case(self) -> BatchLoader[str, list[Evidence]]:
+        return self._batch(partial(self._store.evidence_by_case_numbers, self.tenants("case")))
+
+    @cached_property
+    def party_by_key(self) -> BatchLoader[tuple[str, str], Party | None]:
+        """By (tenant, party code)."""
+        return self._batch(partial(self._store.parties_by_keys, self.tenants("case")))
+
+    @cached_property
+    def person_by_subject_key(self) -> BatchLoader[str, Party | None]:
+        """By opaque key (schemas/subjects/keys.py)."""
+        secret = self._context.services.subject_key_secret
+        return self._batch(partial(persons_by_keys, self._store, self.tenants("case"), secret))
+
+    @cached_property
+    def grants_by_town(self) -> BatchLoader[str, list[ItemGrant]]:
+        return self._batch(partial(self._store.grants_by_towns, self.tenants("case")))
+
+    @cached_property
+    def item_by_code(self) -> BatchLoader[str, EnforcementItem | None]:
+        return self._batch(self._store.items_by_codes)
+
+    @cached_property
+    def org_by_code(self) -> BatchLoader[str, Org | None]:
+        return self._batch(self._store.orgs_by_codes)
+
+    @cached_property
+    def org_by_credit_code(self) -> BatchLoader[str, Org | None]:
+        return self._batch(self._store.orgs_by_credit_codes)
+
+    @cached_property
+    def orgs_by_short_name(self) -> BatchLoader[str, list[Org]]:
+        """A case number's issuer (schemas/cases)."""
+        return self._batch(self._store.orgs_by_short_names)
+
+    @cached_property
+    def deliveries_by_case(self) -> DataLoader[str, list[Delivery]]:
+        """`Case.sync` (the outbox): Strawberry's loader, which dispatches on the next turn; a
+        leaf field, it has no wave to wait for."""
+        return DataLoader(
+            load_fn=partial(
+                deliveries_by_case_numbers, self._store.engine, tenants=self.tenants("case")
+            )
+        )
+
+    # --- upstream systems ---------------------------------------------------------------
+    @cached_property
+    def event_by_id(self) -> BatchLoader[str, GridEventRecord | None]:
+        smartcity = self._context.services.smartcity
+        return self._batch(partial(_load_events, smartcity, self.tenants("event")))
+
+    @cached_property
+    def provincial(self) -> ProvincialLoader:
+        return ProvincialLoader(
+            self._batch(partial(_load_provincial, self._context.services.provincial))
+        )
+
+    @cached_property
+    def credit_profile_by_code(self) -> BatchLoader[str, CreditProfileRecord | None]:
+        return self._batch(self._context.services.credit.profiles_by_codes)
+
+    @cached_property
+    def penalties_by_subject(self) -> BatchLoader[str, list[PenaltyPublicityRecord]]:
+        return self._batch(self._context.services.credit.penalties_by_subjects)
