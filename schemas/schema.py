@@ -23,7 +23,7 @@ from schemas.federation_sdl import FEDERATION_VERSION, SecurityMode, router_sdl
 from schemas.ftv1 import FederatedTrace
 from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
-from schemas.lean import lean_resolvers
+from schemas.lean import lean_enums, lean_resolvers
 from schemas.limits import DocumentLimits, EntitiesWithVariables, limit_extensions
 from schemas.linked.schema import LinkedActionMutation
 from schemas.linked.schema import Query as LinkedActionQuery
@@ -135,6 +135,7 @@ def build_schema(
     )
     describe(schema._schema)  # the catalogue's descriptions where the definitions have none
     lean_resolvers(schema)  # no per-field wrapper where Strawberry's has nothing to do
+    lean_enums(schema._schema)  # an enum member's name by one lookup
     mask_fields(schema._schema)  # personal data masked behind its resolvers
     guard_fields(schema._schema)  # declared permissions in front of their resolvers
     schema.federation_security = federation_security

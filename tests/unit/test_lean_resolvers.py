@@ -106,3 +106,27 @@ def test_a_guarded_field_refuses_before_its_resolver_runs(
 
 def fields_named(fields: list[tuple[str, Any, Any]], name: str) -> list[Any]:
     return [graphql_field for n, graphql_field, _ in fields if n == name]
+
+
+def test_enum_values_leave_with_the_names_strawberry_gives() -> None:
+    """schemas/lean.py `lean_enums`: every member of every enum type serializes to the name
+    Strawberry's own enum type gives, and what is not a member still takes Strawberry's path."""
+    from graphql import GraphQLError
+    from strawberry.schema.schema_converter import CustomGraphQLEnumType
+
+    schema = build_schema()._schema
+    enums = [t for t in schema.type_map.values() if isinstance(t, CustomGraphQLEnumType)]
+    assert len(enums) > 20
+    members = 0
+    for enum_type in enums:
+        assert "coerce_output_value" in vars(enum_type), enum_type.name  # the lookup is in place
+        for member in enum_type.wrapped_cls:
+            expected = CustomGraphQLEnumType.coerce_output_value(enum_type, member)
+            assert enum_type.coerce_output_value(member) == expected, (enum_type.name, member)
+            members += 1
+        # a raw value (not a member) is served by graphql-core's lookup by value, as before
+        first = next(iter(enum_type.values.values()))
+        assert enum_type.coerce_output_value(first.value) == next(iter(enum_type.values))
+        with pytest.raises(GraphQLError):
+            enum_type.coerce_output_value(["not", "hashable"])
+    assert members > 100
