@@ -4,11 +4,21 @@ The same checks apply to every issuer, the built-in one included: the signature 
 the issuer's JWKS under the one algorithm that key's type allows, then `iss`, `aud`, `exp`, `nbf`
 and `iat` with a small leeway, then the gateway's own claims (`tenant`, `scope`, `sub`,
 `client_id`). The unverified `iss` only chooses which issuer's keys to verify with.
+
+A token that passed every check and needs no store lookup (a client's, or a client acting for a
+person) is remembered, by its exact string, in a small bounded cache: the same token again skips
+the signature and the claim checks. An entry is used only before min(`exp`, the time it was
+cached + `cache_ttl`) on the validator's clock (never past `exp`, even inside the leeway), and only
+while the issuer's key cache still gives the very key that verified it (a JWKS refresh, a rotated
+or withdrawn key, or keys gone stale re-verify). A person's token (auth/people.py) is never
+cached: its officer is looked up in the store every time. Access tokens carry no revocation
+(`jti` is not checked): nothing else is skipped.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,7 +28,7 @@ from joserfc.errors import ClaimError, ExpiredTokenError, JoseError, MissingClai
 from joserfc.jwt import JWTClaimsRegistry
 
 from auth.grants import with_tenants
-from auth.jwks import ALGORITHMS, JwksCache
+from auth.jwks import ALGORITHMS, JwksCache, VerificationKey
 from auth.people import (
     DirectoryUnavailable,
     InvalidPersonToken,
@@ -33,6 +43,8 @@ from domain.tenancy import is_tenant_code
 from domain.text import forbidden_character
 
 MAX_TOKEN_BYTES = 8192
+CACHE_TTL = 60.0  # seconds a verified token is remembered (at most until its `exp`)
+CACHE_SIZE = 1024  # verified tokens remembered; the oldest is forgotten first
 # RFC 9068 access tokens say `at+jwt`; most issuers still say `JWT` or nothing.
 TOKEN_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
 
@@ -96,14 +108,55 @@ class TokenValidator:
         *,
         leeway: int = 30,
         clock: Callable[[], float] = SystemClock().timestamp,  # the gateway passes its own
+        cache_ttl: float = CACHE_TTL,  # 0: every token is verified every time
+        cache_size: int = CACHE_SIZE,
     ) -> None:
         self.issuers = {i.issuer: i for i in issuers}
         self.leeway = leeway
         self.clock = clock
+        self.cache_ttl = cache_ttl
+        self.cache_size = cache_size
+        self.verifications = 0  # signatures checked, for tests
+        # token -> (principal, used until, its issuer, the key that verified it, its kid)
+        self._verified: OrderedDict[
+            str, tuple[Principal, float, TrustedIssuer, VerificationKey, str | None]
+        ] = OrderedDict()
 
     async def validate(self, token: str) -> Principal:
         if not token or len(token) > MAX_TOKEN_BYTES:
             raise InvalidToken("malformed token")
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, until, issuer, key, kid = cached
+            if self.clock() < until and await issuer.keys.get(kid) is key:
+                return principal
+            self._verified.pop(token, None)
+        principal, remember = await self._validate(token)
+        if remember is not None:
+            self._remember(token, principal, *remember)
+        return principal
+
+    def _remember(
+        self,
+        token: str,
+        principal: Principal,
+        issuer: TrustedIssuer,
+        key: VerificationKey,
+        kid: str | None,
+    ) -> None:
+        if self.cache_ttl <= 0 or self.cache_size <= 0 or principal.expires_at is None:
+            return
+        until = min(principal.expires_at, self.clock() + self.cache_ttl)
+        if until <= self.clock():
+            return  # inside the leeway past `exp`: verified again each time
+        self._verified[token] = (principal, until, issuer, key, kid)
+        while len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+
+    async def _validate(
+        self, token: str
+    ) -> tuple[Principal, tuple[TrustedIssuer, VerificationKey, str | None] | None]:
+        """The principal, and the issuer and key to remember it by when it may be cached."""
         try:
             signed = jws.extract_compact(token.encode("ascii"))
             header = signed.headers()
@@ -138,6 +191,7 @@ class TokenValidator:
             raise InvalidToken("bad signature") from exc
         if not verified:
             raise InvalidToken("bad signature")
+        self.verifications += 1
 
         registry = JWTClaimsRegistry(
             now=int(self.clock()),
@@ -154,22 +208,23 @@ class TokenValidator:
         if issuer.acts_for_people and "act" in claims:
             # a client acting for a person by token exchange: checked before the person
             # mapping, which would take the exchanged token for the person's own
-            return self._acting_for(self._principal(claims), claims)
+            return self._acting_for(self._principal(claims), claims), (issuer, key, kid)
         if issuer.people is not None and issuer.people.applies(claims):
             if not isinstance(claims["sub"], str) or forbidden_character(claims["sub"]) is not None:
                 raise InvalidToken("invalid claim sub")
             exp = claims.get("exp")
             try:
-                return await person_principal(
+                person = await person_principal(
                     issuer.people, claims, float(exp) if isinstance(exp, int | float) else None
                 )
+                return person, None  # its officer is looked up every time
             except InvalidPersonToken as exc:
                 raise InvalidToken(str(exc)) from exc
             except UnknownPerson as exc:
                 raise UnknownOfficer(exc.reason) from exc
             except DirectoryUnavailable as exc:
                 raise PeopleUnavailable("officer records unavailable") from exc
-        return self._principal(claims)
+        return self._principal(claims), (issuer, key, kid)
 
     @staticmethod
     def _acting_for(principal: Principal, claims: dict[str, Any]) -> Principal:

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     token_audience: str = Field(default="enforcement-gateway", description="`aud` required")
     token_ttl: int = Field(default=900, ge=1, le=86400, description="Seconds a token lives")
     token_leeway: int = Field(default=30, ge=0, le=300, description="Clock skew allowed (s)")
+    token_cache_ttl: float = Field(
+        default=60.0, ge=0, le=300, description="Seconds a verified token is remembered (0: off)"
+    )
     token_algorithm: str = Field(default="RS256", pattern="^(RS256|ES256)$")
     builtin_issuer: bool = Field(default=True, description="Serve /oauth/token and its JWKS")
     jwks_url: str | None = Field(default=None, description="An external issuer's JWKS")

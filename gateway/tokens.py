@@ -271,7 +271,12 @@ def build_token_services(settings: Settings, engine: AsyncEngine, clock: Clock) 
         trusted.append(TrustedIssuer(external.issuer, external.audience, cache, mapping))
     if len({t.issuer for t in trusted}) != len(trusted):
         raise ValueError("the same issuer is configured twice")
-    validator = TokenValidator(trusted, leeway=settings.token_leeway, clock=clock.timestamp)
+    validator = TokenValidator(
+        trusted,
+        leeway=settings.token_leeway,
+        clock=clock.timestamp,
+        cache_ttl=settings.token_cache_ttl,
+    )
     if exchange is not None:
         exchange.validate = validator.validate
     return TokenServices(validator, issuer, routes, closers, issuer_keys)

@@ -24,9 +24,15 @@ UNTRACED_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 def _carrier(scope: Scope) -> dict[str, str]:
+    """The request's headers the global propagator reads (`traceparent`, `tracestate`,
+    `baggage` by default), repeated ones joined with commas; the others are not decoded."""
+    wanted = {field.lower().encode("latin-1") for field in propagate.get_global_textmap().fields}
     carrier: dict[str, str] = {}
     for name, value in scope.get("headers", []):
-        key = name.decode("latin-1").lower()
+        name = name.lower()
+        if name not in wanted:
+            continue
+        key = name.decode("latin-1")
         text = value.decode("latin-1")
         carrier[key] = f"{carrier[key]},{text}" if key in carrier else text
     return carrier

@@ -45,6 +45,7 @@ class UpstreamSpans:
 
     def __init__(self, base_urls: Mapping[str, str] | None = None) -> None:
         self.base_urls = dict(base_urls or {})
+        self._servers: dict[str, dict[str, AttributeValue]] = {}  # by base URL, parsed once
         self.tracer = trace.get_tracer("gateway.upstream")
 
     @contextmanager
@@ -64,7 +65,10 @@ class UpstreamSpans:
             attributes["http.request.resend_count"] = call.retry_count
         base_url = self.base_urls.get(call.system)
         if base_url:
-            attributes.update(server_attributes(base_url))
+            server = self._servers.get(base_url)
+            if server is None:
+                server = self._servers[base_url] = server_attributes(base_url)
+            attributes.update(server)
         with self.tracer.start_as_current_span(
             f"{call.method} {call.route}",
             kind=SpanKind.CLIENT,

@@ -204,3 +204,19 @@ def test_probes_and_scrapes_are_not_traced(gateway: Any, spans: Any) -> None:
     assert not [s for s in recorded if s.attributes.get("url.path") in paths]
     # the readiness probe called every upstream and the store, without a span
     assert not upstream_spans(list(recorded)) and not db_spans(list(recorded))
+
+
+def test_the_carrier_holds_only_what_the_propagator_reads() -> None:
+    from gateway.middleware.tracing import _carrier
+
+    headers = [
+        (b"traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+        (b"Baggage", b"a=1"),  # any case of the name
+        (b"baggage", b"b=2"),  # repeated: joined, as one header would say
+        (b"authorization", b"Bearer secret"),
+        (b"x-other", b"\xff"),
+    ]
+    assert _carrier({"headers": headers}) == {
+        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "baggage": "a=1,b=2",
+    }
