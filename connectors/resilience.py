@@ -2,8 +2,8 @@
 retries, metrics and the tracing hook, in that order.
 
 Each connector client owns one `UpstreamGuard` and sends every request through
-`guard.call(send, method=..., route=..., idempotent=..., batch_size=...)`, where `send(seconds)`
-makes one attempt and must finish within `seconds`:
+`guard.call(send, method=..., route=..., idempotent=..., batch_size=...)`, where `send()` makes
+one attempt; the guard bounds it:
 
 1. the breaker is asked first: open, the call fails at once with `CircuitOpen` (no network);
 2. the call takes one of the upstream's `concurrency` slots, waiting at most until the request
@@ -133,7 +133,7 @@ class UpstreamGuard:
 
     async def call(
         self,
-        send: Callable[[float], Awaitable[T]],
+        send: Callable[[], Awaitable[T]],
         *,
         method: str,
         route: str,
@@ -158,7 +158,7 @@ class UpstreamGuard:
 
     async def _attempt(
         self,
-        send: Callable[[float], Awaitable[T]],
+        send: Callable[[], Awaitable[T]],
         method: str,
         route: str,
         batch_size: int | None,
@@ -185,7 +185,7 @@ class UpstreamGuard:
                     started = time.perf_counter()
                     try:
                         async with asyncio.timeout(seconds):
-                            result = await send(seconds)
+                            result = await send()
                     except TimeoutError:
                         call.outcome = "timeout"
                         metrics.ERRORS.labels(self.system, route, "timeout").inc()

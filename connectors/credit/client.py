@@ -215,7 +215,7 @@ class CreditClient(UpstreamClient[CreditConfig]):
         signed afresh (new timestamp and nonce)."""
         body: dict[str, Any] = payload.model_dump(mode="json", by_alias=True)
 
-        async def attempt(_seconds: float) -> M:  # the guard bounds the attempt
+        async def attempt() -> M:
             response = await self._http.request("POST", path, json=body)
             return self._parse(path, response, model)
 

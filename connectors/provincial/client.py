@@ -173,7 +173,7 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         """One call through the guard (`connectors/resilience.py`). Every operation of the
         platform is a query or keyed by an Idempotency-Key, so all may be repeated."""
 
-        async def attempt(_seconds: float) -> Any:  # the guard bounds the attempt
+        async def attempt() -> Any:
             envelope, sent_token = await self._post(path, body, headers)
             if envelope.code == c.INVALID_TOKEN:
                 await self._credentials.renew(self._http, sent_token)

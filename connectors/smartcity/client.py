@@ -160,7 +160,7 @@ class SmartCityClient(UpstreamClient[SmartCityConfig]):
         """One call through the guard (`connectors/resilience.py`); `route` is the path
         template when `path` carries an id."""
 
-        async def attempt(_seconds: float) -> Any:  # the guard bounds the attempt
+        async def attempt() -> Any:
             return await self._exchange(method, path, json, params, headers, what)
 
         return await self.guard.call(
