@@ -12,6 +12,7 @@ for it, the same `Info` Strawberry would give it. The executor awaits what is aw
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
@@ -25,7 +26,21 @@ from strawberry.schema import Schema
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-__all__ = ["lean_enums", "lean_resolvers"]
+__all__ = ["lean_enums", "lean_resolvers", "object_fields"]
+
+
+def object_fields(schema: GraphQLSchema) -> Iterator[tuple[GraphQLField, object]]:
+    """Every field of the schema's own object types, with the Strawberry field it was built from
+    (None for federation's and graphql-core's own): what the build-time passes below,
+    `mask_fields` and `guard_fields` walk."""
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        for graphql_field in named.fields.values():
+            yield (
+                graphql_field,
+                graphql_field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF),
+            )
 
 
 def lean_resolvers(schema: Schema) -> int:
@@ -35,19 +50,13 @@ def lean_resolvers(schema: Schema) -> int:
         return 0  # Strawberry's exception handlers live in its wrapper
     info_class = schema.config.info_class
     changed = 0
-    for named in schema._schema.type_map.values():
-        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+    for graphql_field, definition in object_fields(schema._schema):
+        if not isinstance(definition, StrawberryField) or not _qualifies(graphql_field, definition):
             continue
-        for graphql_field in named.fields.values():
-            definition = graphql_field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if not isinstance(definition, StrawberryField) or not _qualifies(
-                graphql_field, definition
-            ):
-                continue
-            resolve = _direct(definition, info_class)
-            if resolve is not None:
-                graphql_field.resolve = resolve
-                changed += 1
+        resolve = _direct(definition, info_class)
+        if resolve is not None:
+            graphql_field.resolve = resolve
+            changed += 1
     return changed
 
 

@@ -16,14 +16,14 @@ from inspect import isawaitable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema
 from strawberry.extensions import FieldExtension
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from auth.masking import PersonalData, mask
 from auth.policy import may_read_personal_data
 from domain.enums import PartyKind
 from schemas.context import Context
+from schemas.lean import object_fields
 from schemas.permissions import decided_in
 
 RECORD_TENANT = "record_tenant"
@@ -87,15 +87,11 @@ def mask_fields(schema: GraphQLSchema) -> int:
     """Put each personal field's mask behind its resolver; the number of fields masked. Once per
     schema, at build time (a schema-walk test checks every personal field is masked)."""
     masked = 0
-    for named in schema.type_map.values():
-        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
-            continue
-        for graphql_field in named.fields.values():
-            definition = graphql_field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            for extension in getattr(definition, "extensions", ()):
-                if isinstance(extension, MaskPersonalData) and graphql_field.resolve is not None:
-                    graphql_field.resolve = extension.masked(graphql_field.resolve)
-                    masked += 1
+    for graphql_field, definition in object_fields(schema):
+        for extension in getattr(definition, "extensions", ()):
+            if isinstance(extension, MaskPersonalData) and graphql_field.resolve is not None:
+                graphql_field.resolve = extension.masked(graphql_field.resolve)
+                masked += 1
     return masked
 
 

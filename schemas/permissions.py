@@ -23,10 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema
 from strawberry.federation.schema_directives import RequiresScopes
 from strawberry.permission import BasePermission, PermissionExtension
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from auth.policy import allows, has_scope, tenant_filter
@@ -35,13 +34,12 @@ from auth.scopes import parse_scope
 from domain.tenancy import TenantFilter
 from schemas.context import Context, Info
 from schemas.errors import Forbidden, Unauthenticated
+from schemas.lean import object_fields
 
 # Root fields with no scope of their own. Kept explicit: a schema-walk test fails when a root field
 # has neither a declared permission nor a place here. `_entities` (federation) checks each
 # representation with its type's own scope and tenant policy (schemas/federation.py).
 PUBLIC_ROOT_FIELDS: frozenset[str] = frozenset({"_entities"})
-
-DEFINITION_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF  # the GraphQL field's Strawberry field
 
 
 class Requires(BasePermission):
@@ -108,18 +106,14 @@ class DeclaredPermission(PermissionExtension):
 def guard_fields(schema: GraphQLSchema) -> None:
     """Put each declared permission in front of its field's resolver (or, for a subscription,
     its source stream). Once per schema, at build time."""
-    for named in schema.type_map.values():
-        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
-            continue
-        for graphql_field in named.fields.values():
-            definition = graphql_field.extensions.get(DEFINITION_BACKREF)
-            for extension in getattr(definition, "extensions", ()):
-                if not isinstance(extension, DeclaredPermission):
-                    continue
-                if graphql_field.subscribe is not None:
-                    graphql_field.subscribe = extension.guard(graphql_field.subscribe)
-                elif graphql_field.resolve is not None:
-                    graphql_field.resolve = extension.guard(graphql_field.resolve)
+    for graphql_field, definition in object_fields(schema):
+        for extension in getattr(definition, "extensions", ()):
+            if not isinstance(extension, DeclaredPermission):
+                continue
+            if graphql_field.subscribe is not None:
+                graphql_field.subscribe = extension.guard(graphql_field.subscribe)
+            elif graphql_field.resolve is not None:
+                graphql_field.resolve = extension.guard(graphql_field.resolve)
 
 
 def requires(*scopes: str) -> PermissionExtension:
@@ -141,13 +135,9 @@ def declared_scopes(field: StrawberryField | None) -> list[str]:
 # --- what resolvers ask once a field is allowed -------------------------------------------------
 
 
-def decisions_of(info: Info) -> dict[object, bool]:
+def context_decisions(context: Context) -> dict[object, bool]:
     """This request's cache of decisions (field permissions, personal data per tenant), emptied
     when the context's principal changes (a websocket's `connection_init` token)."""
-    return context_decisions(info.context)
-
-
-def context_decisions(context: Context) -> dict[object, bool]:
     if context.decisions_of is not context.principal:
         context.decisions.clear()
         context.decisions_of = context.principal
@@ -182,12 +172,7 @@ def tenants(info: Info, resource: str, action: str = "read") -> TenantFilter:
 def holds(context: Context, principal: Principal, resource: str, action: str) -> bool:
     """Whether `principal` holds `resource:action` on any tenant: once per request (the same
     decision for a field's permission and a resolver's `may`)."""
-    decisions = context_decisions(context)
-    key = (resource, action)
-    granted = decisions.get(key)
-    if granted is None:
-        granted = decisions[key] = has_scope(principal, resource, action)
-    return granted
+    return decided_in(context, (resource, action), lambda: has_scope(principal, resource, action))
 
 
 def may(info: Info, resource: str, action: str = "read") -> bool:
