@@ -155,6 +155,29 @@ def stop_node(process: subprocess.Popen[str]) -> None:
         process.kill()
 
 
+def compose_supergraph(
+    composers: Path, folder: Path, subgraphs: dict[str, tuple[str, str]], guild: bool = False
+) -> Path:
+    """The supergraph of `subgraphs` (name → (routing URL, SDL)) composed by Apollo's composer
+    (or the Guild's), written to `folder`; fails the test on a composition error."""
+    arguments = ["--guild"] if guild else []
+    for name, (url, sdl) in subgraphs.items():
+        (folder / f"{name}.graphql").write_text(sdl, "utf-8")
+        arguments.append(f"{name}={url}={folder / f'{name}.graphql'}")
+    result = subprocess.run(
+        ["node", str(composers / "compose.mjs"), *arguments],
+        cwd=composers,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    answer = json.loads(result.stdout)
+    assert answer.get("errors") is None, answer["errors"]
+    path = folder / "supergraph.graphql"
+    path.write_text(answer["supergraphSdl"], "utf-8")
+    return path
+
+
 def graphql(url: str, query: str, token: str | None = None) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = httpx2.post(url, json={"query": query}, headers=headers, timeout=60)

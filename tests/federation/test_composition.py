@@ -18,6 +18,7 @@ from sandbox.world import World
 from tests.auth.support import AuthGateway
 from tests.federation.conftest import (
     COUNTY,
+    compose_supergraph,
     development_key,
     free_port,
     graphql,
@@ -48,25 +49,14 @@ def supergraph(
     folder = tmp_path_factory.mktemp("supergraph")
     ours = graphql(f"{fed_gateway.url}/graphql", "{ _service { sdl } }", police_token)
     theirs = graphql(police, "{ _service { sdl } }")
-    (folder / "enforcement.graphql").write_text(ours["data"]["_service"]["sdl"], "utf-8")
-    (folder / "police.graphql").write_text(theirs["data"]["_service"]["sdl"], "utf-8")
-    result = subprocess.run(
-        [
-            "node",
-            str(composers / "compose.mjs"),
-            f"enforcement={fed_gateway.url}/graphql={folder / 'enforcement.graphql'}",
-            f"police={police}={folder / 'police.graphql'}",
-        ],
-        cwd=composers,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return compose_supergraph(
+        composers,
+        folder,
+        {
+            "enforcement": (f"{fed_gateway.url}/graphql", ours["data"]["_service"]["sdl"]),
+            "police": (police, theirs["data"]["_service"]["sdl"]),
+        },
     )
-    answer = json.loads(result.stdout)
-    assert answer.get("errors") is None, answer["errors"]
-    path = folder / "supergraph.graphql"
-    path.write_text(answer["supergraphSdl"], "utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

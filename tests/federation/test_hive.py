@@ -22,7 +22,7 @@ import pytest
 from sandbox.world import World
 from schemas.schema import federation_sdl
 from tests.auth.support import AuthGateway
-from tests.federation.conftest import free_port, graphql, stop_node
+from tests.federation.conftest import compose_supergraph, free_port, graphql, stop_node
 from tests.federation.test_composition import (
     CASES_BY_NUMBER,
     JOINED,
@@ -39,27 +39,16 @@ def guild_supergraph(
     tmp_path_factory: Any,
 ) -> Path:
     folder = tmp_path_factory.mktemp("hive")
-    (folder / "ours.graphql").write_text(federation_sdl("router"), "utf-8")
     theirs = graphql(police, "{ _service { sdl } }")["data"]["_service"]["sdl"]
-    (folder / "police.graphql").write_text(theirs, "utf-8")
-    result = subprocess.run(
-        [
-            "node",
-            str(composers / "compose.mjs"),
-            "--guild",
-            f"enforcement={fed_gateway.url}/graphql={folder / 'ours.graphql'}",
-            f"police={police}={folder / 'police.graphql'}",
-        ],
-        cwd=composers,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return compose_supergraph(
+        composers,
+        folder,
+        {
+            "enforcement": (f"{fed_gateway.url}/graphql", federation_sdl("router")),
+            "police": (police, theirs),
+        },
+        guild=True,
     )
-    answer = json.loads(result.stdout)
-    assert answer.get("errors") is None, answer["errors"]
-    path = folder / "supergraph.graphql"
-    path.write_text(answer["supergraphSdl"], "utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
