@@ -38,6 +38,7 @@ from connectors.outbox.messages import (
 )
 from connectors.provincial.records import PublicityRecord
 from connectors.store.repository import rls_setting
+from connectors.store.rows import SET_TENANTS
 from connectors.store.tables import EnforcementCase, OutboxMessage, OutboxStatus, OutboxTarget
 from domain.calendar import local_date
 from domain.clock import SystemClock
@@ -114,7 +115,7 @@ class OutboxQueue:
         row-level security (migration 0003) must be told in each transaction."""
         if self._postgres:
             await connection.execute(
-                text("SELECT set_config('gateway.tenants', :tenants, true)"),
+                SET_TENANTS,
                 {"tenants": rls_setting(TenantFilter.all())},
             )
         else:

@@ -55,6 +55,7 @@ from connectors.store.rows import (
     CASE_WIDTH,
     OFFICER_COLUMNS,
     OFFICER_TABLE,
+    SET_TENANTS,
     CaseRow,
     OfficerRow,
     Reads,
@@ -248,7 +249,7 @@ async def set_transaction_tenants(session: AsyncSession, *tenants: TenantFilter)
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         await connection.execute(
-            text("SELECT set_config('gateway.tenants', :tenants, true)"),
+            SET_TENANTS,
             {"tenants": rls_setting(*tenants)},
         )
 

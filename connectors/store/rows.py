@@ -145,7 +145,9 @@ def officer_row(values: Row[Any] | tuple[Any, ...]) -> OfficerRow | None:
     return None if values[0] is None else OfficerRow(*values)
 
 
-_SET_TENANTS = text("SELECT set_config('gateway.tenants', :tenants, true)")
+# The first statement of a PostgreSQL transaction: the tenants row-level security admits
+# (migration 0003), until the transaction ends.
+SET_TENANTS = text("SELECT set_config('gateway.tenants', :tenants, true)")
 
 
 class Reads:
@@ -198,5 +200,5 @@ def _write_on_sqlite(engine: Engine, write: Callable[[Connection], T]) -> T:
 
 def _with_tenants(connection: Connection, read: Callable[[Connection], T], tenants: str) -> T:
     if connection.dialect.name == "postgresql":
-        connection.execute(_SET_TENANTS, {"tenants": tenants})
+        connection.execute(SET_TENANTS, {"tenants": tenants})
     return read(connection)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.store.repository import rls_setting
+from connectors.store.rows import SET_TENANTS
 from connectors.store.tables import CASE_NUMBER, OutboxMessage, OutboxStatus, OutboxTarget
 from domain.tenancy import TenantFilter
 
@@ -74,7 +75,7 @@ async def deliveries_by_case_numbers(
     async with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(
-                text("SELECT set_config('gateway.tenants', :tenants, true)"),
+                SET_TENANTS,
                 {"tenants": rls_setting(tenants)},
             )
         rows = (await connection.execute(query)).all()
