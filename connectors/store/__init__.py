@@ -6,6 +6,7 @@ gateway/demo/seed.py), and a repository whose every tenant-owned query takes the
 filter.
 """
 
+from connectors.store.audit import AuditEntry
 from connectors.store.engine import (
     DEFAULT_SQLITE_PATH,
     async_url,
@@ -59,6 +60,7 @@ from connectors.store.tables import (
 
 __all__ = [
     "DEFAULT_SQLITE_PATH",
+    "AuditEntry",
     "AuditEvent",
     "CaseFilter",
     "CaseOfficer",

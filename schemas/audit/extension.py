@@ -26,7 +26,7 @@ from graphql import (
 from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
 
-from connectors.store import AuditEvent
+from connectors.store import AuditEntry
 from schemas.audit.trail import Trail, collecting
 from schemas.codes import Code
 from schemas.errors import code_of
@@ -110,7 +110,7 @@ class AuditTrail(SchemaExtension):
         if trail.dropped:
             records.append(f"…:{trail.dropped} more")
         services = execution.context.services
-        event = AuditEvent(
+        event = AuditEntry(
             at=services.clock.now(),  # the gateway's clock, as every other timestamp
             tenant=principal.tenant,
             principal=principal.subject,

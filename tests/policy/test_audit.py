@@ -10,7 +10,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from connectors.store import AuditEvent, Store, async_url, create_engine
+from connectors.store import AuditEntry, Store, async_url, create_engine
 from connectors.store.audit import AuditFilter
 from domain.tenancy import TenantFilter
 from sandbox.world import World
@@ -127,8 +127,8 @@ def test_audit_events_page_newest_first_and_by_record(
 # --- the audit log itself ------------------------------------------------------------------------
 
 
-def _event(tenant: str = "990121001") -> AuditEvent:
-    return AuditEvent(
+def _event(tenant: str = "990121001") -> AuditEntry:
+    return AuditEntry(
         at=TESTS_INSTANT,  # the writer sets the time (the gateway from its clock)
         tenant=tenant,
         principal="p",

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 from prometheus_client import REGISTRY
 
-from connectors.store import AuditEvent, Store, async_url, create_engine, upgrade
+from connectors.store import AuditEntry, AuditEvent, Store, async_url, create_engine, upgrade
 from connectors.store.audit import AuditFilter
 from domain.tenancy import TenantFilter
 from tests.clock import TESTS_INSTANT
@@ -128,7 +128,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await store.aclose()
 
 
-def event(subject: str, **fields: Any) -> AuditEvent:
+def event(subject: str, **fields: Any) -> AuditEntry:
     values: dict[str, Any] = {
         "at": TESTS_INSTANT,
         "tenant": "990121001",
@@ -140,7 +140,7 @@ def event(subject: str, **fields: Any) -> AuditEvent:
         "outcome": "ok",
         "trace_id": uuid.uuid4().hex,
     }
-    return AuditEvent(**(values | fields))
+    return AuditEntry(**(values | fields))
 
 
 async def written(store: Store, subject: str) -> list[AuditEvent]:
