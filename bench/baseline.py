@@ -1,10 +1,13 @@
 """The hand-written Starlette endpoint P3 compares against: the same case-detail data as the P1
-query, from the same store and the same connector clients, with no GraphQL in between; and the
-same token validation (the gateway's validator, the caller's tenant filter on the store reads)."""
+query, from the same store and the same connector clients, with no GraphQL in between; the same
+token validation (the gateway's validator, the caller's tenant filter on the store reads); and the
+same access record (one audit event per request, through the same audit log), since the gateway
+writes one for every operation."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +20,7 @@ from starlette.routing import Route
 
 from auth.policy import tenant_filter
 from auth.tokens import InvalidToken
+from connectors.store import AuditEntry
 from gateway.services import build_services
 from gateway.settings import Settings
 from gateway.tokens import build_token_services
@@ -62,6 +66,19 @@ def create_baseline(settings: Settings) -> Starlette:
                 )
             ],
         }
+        await services.store.audit.submit(
+            AuditEntry(
+                at=services.clock.now(),
+                tenant=principal.tenant,
+                principal=principal.subject,
+                client_id=principal.client_id,
+                operation_name="case_detail",
+                document_hash=hashlib.sha256(request.url.path.encode()).hexdigest(),
+                records=[f"Case:{case.number}", *(f"Officer:{o.id}" for o in officers)],
+                outcome="ok",
+                trace_id=None,
+            )
+        )
         return JSONResponse(body)
 
     @asynccontextmanager
