@@ -55,6 +55,7 @@ from connectors.store.rows import (
     CASE_WIDTH,
     OFFICER_COLUMNS,
     OFFICER_TABLE,
+    ON_LOOP_KEYS,
     SET_TENANTS,
     CaseRow,
     OfficerRow,
@@ -436,11 +437,14 @@ class Store:
         of the same file on SQLite, the async engine's own otherwise (for event hooks)."""
         return self._reads.sync_engine
 
-    async def read(self, read: Callable[[Connection], T], *tenants: TenantFilter) -> T:
+    async def read(
+        self, read: Callable[[Connection], T], *tenants: TenantFilter, keys: int | None = None
+    ) -> T:
         """`read` (Core statements, plain rows: connectors/store/rows.py) in one transaction that
         carries the tenants it may touch, as `transaction` does; on SQLite in one hand-off to a
-        read thread."""
-        return await self._reads.run(read, rls_setting(*tenants))
+        read thread, or on the loop when it is a lookup of `keys` ≤ `ON_LOOP_KEYS` keys."""
+        on_loop = keys is not None and keys <= ON_LOOP_KEYS
+        return await self._reads.run(read, rls_setting(*tenants), on_loop=on_loop)
 
     async def write(self, write: Callable[[Connection], T], *tenants: TenantFilter) -> T:
         """`write` (Core statements) in one transaction that commits, as `read` runs a read: for
@@ -570,7 +574,8 @@ class Store:
             result = connection.execute(statement, {"numbers": _unique(numbers)})
             return [CaseRow(*row) for row in result.all()]
 
-        return _one_per_key(numbers, await self.read(read, tenants), lambda c: c.number)
+        found = await self.read(read, tenants, keys=len(numbers))
+        return _one_per_key(numbers, found, lambda c: c.number)
 
     async def cases_by_party_codes(
         self, tenants: TenantFilter, codes: Sequence[str]
@@ -618,7 +623,10 @@ class Store:
         officers = tenants if officers is None else officers
         statement = _handlers_statement(tenants, officers)
         return await self.read(
-            lambda connection: _handlers_of(connection, statement, numbers), tenants, officers
+            lambda connection: _handlers_of(connection, statement, numbers),
+            tenants,
+            officers,
+            keys=len(numbers),
         )
 
     async def cases_with_officers(
@@ -644,7 +652,7 @@ class Store:
                     handlers[number].append(officer)
             return [(cases.get(n), list(handlers.get(n, ()))) for n in numbers]
 
-        return await self.read(read, tenants, officers)
+        return await self.read(read, tenants, officers, keys=len(numbers))
 
     async def officers_by_ids(
         self, tenants: TenantFilter, ids: Sequence[str]
@@ -657,7 +665,7 @@ class Store:
             result = connection.execute(statement, {"ids": _unique(ids)})
             return [OfficerRow(*row) for row in result.all()]
 
-        return _one_per_key(ids, await self.read(read, tenants), lambda o: o.id)
+        return _one_per_key(ids, await self.read(read, tenants, keys=len(ids)), lambda o: o.id)
 
     async def officers(self, tenants: TenantFilter, filter: OfficerFilter) -> list[Officer]:
         # The caller's tenants ∩ the pattern it asked for: the SQL and row-level security alike.

@@ -10,7 +10,11 @@ Each read is one synchronous function of a `Connection`, run in ONE transaction 
 - SQLite (a file): on a synchronous engine of the same file, the whole function in one hand-off
   to a small thread pool. Through aiosqlite every DBAPI call (cursor, execute, fetch, close,
   commit, reset) is a hand-off to its thread and back, six or more per transaction, which cost
-  more CPU than the statement itself.
+  more CPU than the statement itself. A lookup of a few keys (`on_loop`: the case detail's case
+  and handlers, at most `ON_LOOP_KEYS` keys) runs on the event loop instead: an indexed read of a
+  local file takes less than the hand-off itself (two wake-ups of the loop and the GIL passed
+  back and forth), and in WAL mode a reader never waits for a writer. The pool has a connection
+  more than the threads, so the loop never waits for one.
 - PostgreSQL (and in-memory SQLite): on the async engine, the function run by `run_sync` after
   the transaction's row-level-security prologue (`set_config('gateway.tenants', ...)`).
 Statements are built once per principal's filters (repository.py) with their keys bound at
@@ -52,6 +56,8 @@ T = TypeVar("T")
 # of concurrent requests overlap in SQLite (WAL) while the GIL is released; more would only queue
 # on the GIL.
 SQLITE_READ_THREADS = 4
+# Keys up to which a by-key lookup may run on the loop (`Reads.run(on_loop=True)`).
+ON_LOOP_KEYS = 10
 _read_threads: ThreadPoolExecutor | None = None
 
 
@@ -159,7 +165,10 @@ class Reads:
         self._sync: Engine | None = None
         if path is not None:
             self._sync = create_sync_engine(
-                f"sqlite:///{path}", pool_size=SQLITE_READ_THREADS, max_overflow=0
+                # one per read thread and one for the loop's own reads
+                f"sqlite:///{path}",
+                pool_size=SQLITE_READ_THREADS,
+                max_overflow=0,
             )
             event.listen(self._sync, "connect", _sqlite_on_connect)
             event.listen(self._sync, "handle_error", store_unavailable)
@@ -169,10 +178,19 @@ class Reads:
         """The engine these reads' statements run on (for event hooks: counting, tracing)."""
         return self._sync if self._sync is not None else self.engine.sync_engine
 
-    async def run(self, read: Callable[[Connection], T], tenants: str, write: bool = False) -> T:
+    async def run(
+        self,
+        read: Callable[[Connection], T],
+        tenants: str,
+        write: bool = False,
+        on_loop: bool = False,
+    ) -> T:
         """`read` in one transaction that may touch `tenants` (a `rls_setting` value); `write`:
-        it writes, commit at the end (on PostgreSQL every transaction commits)."""
+        it writes, commit at the end (on PostgreSQL every transaction commits); `on_loop`: a
+        lookup of at most `ON_LOOP_KEYS` keys, which on SQLite runs without a hand-off."""
         if self._sync is not None:
+            if on_loop and not write:
+                return _on_sqlite(self._sync, read)
             # The caller's context (its trace span) goes along to the thread.
             context = contextvars.copy_context()
             loop = asyncio.get_running_loop()

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from connectors.store import CaseRow, EnforcementCase, Officer, OfficerRow, Store, rls_setting
+from connectors.store.rows import ON_LOOP_KEYS, SQLITE_READ_THREADS
 from domain.tenancy import TenantFilter
 
 
@@ -43,3 +44,32 @@ async def test_a_read_runs_in_one_hand_off_with_its_tenants(store: Store) -> Non
         assert thread == threading.current_thread().name
         assert setting == rls_setting(tenants)
         assert store.read_engine is store.engine.sync_engine
+
+
+async def test_a_lookup_of_a_few_keys_runs_on_the_loop_and_never_waits_for_a_connection(
+    store: Store,
+) -> None:
+    """On a SQLite file a read of at most ON_LOOP_KEYS keys runs on the loop's own thread (no
+    hand-off), a larger one on a read thread; with every read thread holding a connection, the
+    loop's read still gets one at once (the pool keeps one for it)."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("on PostgreSQL every read runs on the loop (the test above)")
+    here = threading.current_thread().name
+
+    def read(connection: Connection) -> str:
+        connection.execute(text("SELECT 1"))
+        return threading.current_thread().name
+
+    assert await store.read(read, TenantFilter.all(), keys=ON_LOOP_KEYS) == here
+    assert (await store.read(read, TenantFilter.all(), keys=ON_LOOP_KEYS + 1)).startswith(
+        "store-read"
+    )
+    assert (await store.read(read, TenantFilter.all())).startswith("store-read")
+    engine = store.read_engine
+    held = [engine.connect() for _ in range(SQLITE_READ_THREADS)]  # every read thread busy
+    try:
+        engine.pool._timeout = 0.5  # type: ignore[attr-defined]  # fail fast, not in 30 s
+        assert await store.read(read, TenantFilter.all(), keys=1) == here
+    finally:
+        for connection in held:
+            connection.close()
