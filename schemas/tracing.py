@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -97,13 +98,8 @@ class OperationTracing(SchemaExtension):
     outcome it records sees the final error codes."""
 
     def on_operation(self) -> Iterator[None]:
-        tracer = _TRACER
         started = time.perf_counter()
-        query = self.execution_context.query
-        attributes = {"graphql.document.hash": document_hash(query)} if query else {}
-        with tracer.start_as_current_span(
-            "GraphQL Operation", attributes=attributes, record_exception=False
-        ) as span:
+        with self._span() as span:
             self._trace_id = current_trace_id()
             failure: BaseException | None = None
             try:
@@ -113,6 +109,20 @@ class OperationTracing(SchemaExtension):
                 raise
             finally:
                 self._finish(span, time.perf_counter() - started, failure)
+
+    def _span(self) -> AbstractContextManager[Span]:
+        """The operation's span; or, inside a span of a trace nothing records (no exporter, or
+        a trace its sampler dropped), that span itself: a child would be dropped as well, and
+        its trace id is the same."""
+        parent = trace.get_current_span()
+        known = parent.get_span_context()
+        if known.is_valid and not known.is_remote and not parent.is_recording():
+            return nullcontext(parent)
+        query = self.execution_context.query
+        attributes = {"graphql.document.hash": document_hash(query)} if query else {}
+        return _TRACER.start_as_current_span(
+            "GraphQL Operation", attributes=attributes, record_exception=False
+        )
 
     def _finish(self, span: Span, duration: float, failure: BaseException | None) -> None:
         name, kind = _operation(self.execution_context)

@@ -13,7 +13,6 @@ than `MAX_NAME` characters is cut there (with `…`). Without one, the document'
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Sequence
 
 from graphql import (
@@ -30,6 +29,7 @@ from connectors.store import AuditEntry
 from schemas.audit.trail import Trail, collecting
 from schemas.codes import Code
 from schemas.errors import code_of
+from schemas.tracing import document_hash as sha256_of
 
 OK = "ok"
 MAX_NAME = 200  # characters of an operation name kept in the trail
@@ -43,7 +43,7 @@ def outcome(errors: Sequence[GraphQLError] | None) -> str:
 
 
 def document_hash(document: str | None) -> str:
-    return hashlib.sha256((document or "").encode()).hexdigest()
+    return sha256_of(document or "")  # the operation span's, cached per document text
 
 
 def trace_id(context: object) -> str | None:

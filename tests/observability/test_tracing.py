@@ -220,3 +220,41 @@ def test_the_carrier_holds_only_what_the_propagator_reads() -> None:
         "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         "baggage": "a=1,b=2",
     }
+
+
+async def test_inside_a_trace_nothing_records_the_operation_starts_no_span_of_its_own(
+    spans: Any,
+) -> None:
+    """With no exporter (or a dropped trace) the server span does not record, and neither would
+    an operation span under it: the operation runs in the server span itself and reports its
+    trace id, at no cost of a span (issue 13). Here the provider records (the `spans` fixture),
+    and the incoming trace was dropped by its sampler."""
+    import strawberry
+    from opentelemetry import trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    from schemas.tracing import OperationTracing
+
+    seen: list[object] = []
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def hello(self) -> str:
+            seen.append(trace.get_current_span())
+            return "hi"
+
+    schema = strawberry.Schema(Query, extensions=[OperationTracing])
+    server = NonRecordingSpan(
+        SpanContext(
+            trace_id=secrets.randbits(128) | 1,
+            span_id=secrets.randbits(64) | 1,
+            is_remote=False,
+            trace_flags=TraceFlags(0),
+        )
+    )
+    with trace.use_span(server):
+        result = await schema.execute("{ hello }")
+    assert result.errors is None
+    assert [s.get_span_context().span_id for s in seen] == [server.get_span_context().span_id]
+    assert result.extensions == {"traceId": f"{server.get_span_context().trace_id:032x}"}
