@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError, MiddlewareManager
 from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -21,6 +22,7 @@ from schemas.events.schema import Query as EventQuery
 from schemas.federation import BatchedEntities, client_sdl, entity_types, service_query
 from schemas.federation_sdl import FEDERATION_VERSION, SecurityMode, router_sdl
 from schemas.ftv1 import FederatedTrace
+from schemas.hooks import HookRunner
 from schemas.inputs import InputCheck
 from schemas.items.schema import Query as ItemQuery
 from schemas.lean import lean_enums, lean_resolvers
@@ -79,6 +81,11 @@ class GatewaySchema(BatchedEntities):
         if any(extension._implements_resolve() for extension in extensions):
             return super()._get_middleware_manager(extensions)
         return None  # type: ignore[return-value]  # graphql-core takes None for "no middleware"
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return HookRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
