@@ -1,8 +1,10 @@
 """The access audit trail: one append-only `audit_event` row per GraphQL operation.
 
 Writing never delays an answer: `submit` queues the event and returns; one writer task on the
-running loop inserts what is queued, in batches (one INSERT per batch, so one commit serves many
-operations under load). Every string of a queued event loses its control characters first
+running loop inserts what is queued, in batches: it first gathers what arrives within
+`GATHER_SECONDS` (a group commit: one INSERT and one commit serve every operation of that moment,
+where one per operation cost more CPU than the operation's own store reads), unless a batch
+fills up or a reader flushes first (`flush`, which the trail's readers and the shutdown call). Every string of a queued event loses its control characters first
 (`domain.text.without_controls`): PostgreSQL refuses NUL in text, and a line break in the trail
 only forges lines. When the store refuses a batch anyway, its events are written one at a time,
 so that one bad event loses only itself, never the other clients' events of its batch; an event
@@ -19,11 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import contextvars
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +44,7 @@ log = logging.getLogger("gateway.audit")
 
 MAX_BATCH = 500  # events per INSERT
 MAX_QUEUED = 5000  # beyond this, submitting waits for the writer
+GATHER_SECONDS = 0.2  # how long the writer collects events before it writes them
 _INSERT = insert(AuditEvent)
 _TEXT = (
     "tenant",
@@ -70,11 +74,14 @@ class AuditEntry:
     trace_id: str | None = None
 
     def row(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _FIELDS}
 
     def as_json(self) -> str:
         """The whole event on one line, for the log when it cannot be written."""
         return json.dumps(self.row(), default=datetime.isoformat, separators=(",", ":"))
+
+
+_FIELDS = tuple(f.name for f in fields(AuditEntry))
 
 
 def cleaned(event: AuditEntry) -> AuditEntry:
@@ -155,6 +162,8 @@ class AuditLog:
         self._store = store
         self._queue: list[AuditEntry] = []
         self._writer: asyncio.Task[None] | None = None
+        self._hurry: asyncio.Event | None = None  # set: write now, gather no longer
+        self.gather = GATHER_SECONDS
 
     async def _insert(self, events: Sequence[AuditEntry]) -> None:
         """One INSERT of `events`, in a transaction that may write only their own tenants."""
@@ -218,15 +227,21 @@ class AuditLog:
         answers instead of piling up."""
         self._queue.append(cleaned(event))
         if self._writer is None or self._writer.done():
+            self._hurry = asyncio.Event()  # this writer's: set, it gathers no longer
             # A context of its own: the writer serves every request, so its log lines must not
             # carry the trace, client and tenant of the request that happened to start it.
             self._writer = asyncio.get_running_loop().create_task(
                 self._drain(), context=contextvars.Context()
             )
+        if len(self._queue) >= MAX_BATCH and self._hurry is not None:
+            self._hurry.set()
         if len(self._queue) >= MAX_QUEUED:
             await self.flush()
 
     async def _drain(self) -> None:
+        if self.gather > 0 and len(self._queue) < MAX_BATCH and self._hurry is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._hurry.wait(), self.gather)
         # Whatever queued while the last batch was written goes out in the next one: one
         # transaction per batch, so the trail keeps up with the requests.
         while self._queue:
@@ -239,6 +254,8 @@ class AuditLog:
 
     async def flush(self) -> None:
         """Wait until every queued event is written (read-your-writes, and before shutdown)."""
+        if self._hurry is not None:
+            self._hurry.set()
         while self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from pathlib import Path
@@ -172,6 +173,37 @@ async def test_submit_returns_before_the_insert_and_flush_waits_for_it(
         assert (
             await store.audit.page(TenantFilter(("990122*",)), AuditFilter(), 10, None)
         ).rows == []
+    finally:
+        await store.aclose()
+
+
+async def test_the_writer_gathers_events_into_one_insert_until_a_flush(tmp_path: Path) -> None:
+    """A group commit: events submitted while the writer gathers go out in one INSERT; a flush
+    (what the trail's readers and the shutdown call) ends the gathering at once."""
+    from sqlalchemy import event
+
+    from connectors.store import upgrade
+
+    path = str(tmp_path / "audit.db")
+    upgrade(None, sqlite_path=path)
+    store = Store(create_engine(async_url(None, path)))
+    inserts: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO audit_event"):
+            inserts.append(statement)
+
+    event.listen(store.read_engine, "before_cursor_execute", record)
+    store.audit.gather = 3600.0  # only a flush ends it
+    try:
+        for _ in range(3):
+            await store.audit.submit(_event())
+            await asyncio.sleep(0)  # the writer runs, and gathers
+        assert inserts == []
+        await asyncio.wait_for(store.audit.flush(), 30)
+        assert len(inserts) == 1
+        page = await store.audit.page(TenantFilter.all(), AuditFilter(), 10, None)
+        assert len(page.rows) == 3
     finally:
         await store.aclose()
 
