@@ -8,7 +8,9 @@ An observer is a context-manager factory. It receives the `UpstreamCall` before 
 leaves and may put headers into `call.headers`: they are added to the outgoing request (and to a
 token request made on the way), so `traceparent` goes out on every attempt. When its block exits,
 `call.url`, `call.status_code` (if an answer came back) and `call.outcome` are filled in, and an
-exception, if any, passes through the observer's `__exit__` as usual.
+exception, if any, passes through the observer's `__exit__` as usual. An observer with nothing to
+do at the end may put its headers in at once and return `NOTHING` (as the gateway's does when no
+span is recorded).
 
     @contextmanager
     def span(call: UpstreamCall) -> Iterator[None]:
@@ -22,10 +24,11 @@ exception, if any, passes through the observer's `__exit__` as usual.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
 
@@ -47,6 +50,9 @@ class UpstreamCall:
 
 Observer = Callable[[UpstreamCall], AbstractContextManager[Any]]
 
+# What an observer returns when it has nothing to do once the attempt ends.
+NOTHING: AbstractContextManager[None] = nullcontext()
+
 _observer: Observer | None = None
 _current: ContextVar[UpstreamCall | None] = ContextVar("upstream_call", default=None)
 
@@ -63,23 +69,49 @@ def current_call() -> UpstreamCall | None:
     return _current.get()
 
 
-@contextmanager
-def observe_call(
-    system: str,
-    method: str,
-    route: str,
-    batch_size: int | None = None,
-    *,
-    retry_count: int = 0,
-) -> Iterator[UpstreamCall]:
-    call = UpstreamCall(system, method, route, batch_size, retry_count)
-    token = _current.set(call)
-    try:
+class observe_call:
+    """The attempt's `UpstreamCall` made current (`current_call`) and handed to the observer, if
+    any, for the `with` block. A class rather than a generator-based context manager: it runs on
+    every attempt (issue 13)."""
+
+    __slots__ = ("_inner", "_token", "call")
+
+    def __init__(
+        self,
+        system: str,
+        method: str,
+        route: str,
+        batch_size: int | None = None,
+        *,
+        retry_count: int = 0,
+    ) -> None:
+        self.call = UpstreamCall(system, method, route, batch_size, retry_count)
+        self._inner: AbstractContextManager[Any] | None = None
+        self._token: Token[UpstreamCall | None] | None = None
+
+    def __enter__(self) -> UpstreamCall:
+        call = self.call
+        token = self._token = _current.set(call)
         observer = _observer
-        if observer is None:
-            yield call
-        else:
-            with observer(call):
-                yield call
-    finally:
-        _current.reset(token)
+        if observer is not None:
+            try:
+                inner = observer(call)
+                inner.__enter__()
+            except BaseException:
+                _current.reset(token)
+                raise
+            self._inner = inner
+        return call
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        try:
+            inner = self._inner
+            return None if inner is None else inner.__exit__(kind, exc, tb)
+        finally:
+            if self._token is not None:
+                _current.reset(self._token)

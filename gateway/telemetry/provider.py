@@ -28,7 +28,15 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
-from opentelemetry.trace import Link, SpanKind, TraceState, get_current_span
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    TraceFlags,
+    TraceState,
+    get_current_span,
+)
 from opentelemetry.util.types import Attributes
 
 log = logging.getLogger("gateway.telemetry")
@@ -109,6 +117,27 @@ class GatewayTracerProvider(TracerProvider):
     def add_span_processor(self, span_processor: SpanProcessor) -> None:
         super().add_span_processor(span_processor)
         self.quiet.exporting = True
+
+    @property
+    def recording(self) -> bool:
+        """Whether a span started now may be recorded (a span processor has been added)."""
+        return self.quiet.exporting
+
+    def unrecorded_span(self, context: Context | None = None) -> NonRecordingSpan:
+        """The span a tracer of this provider starts while nothing is recorded, without the
+        tracer's work: the parent's trace id (a new one without a parent), a new span id, the
+        parent's trace state, not sampled, the random-trace-id flag as the SDK sets it. Only for
+        a caller that needs the ids (to propagate them) and checked `recording` first."""
+        parent = get_current_span(context).get_span_context()
+        ids = self.id_generator
+        if parent.is_valid:
+            trace_id, state = parent.trace_id, parent.trace_state
+            random_id = parent.trace_flags.random_trace_id
+        else:
+            trace_id, state, random_id = ids.generate_trace_id(), None, ids.is_trace_id_random()
+        flags = TraceFlags(TraceFlags.RANDOM_TRACE_ID if random_id else TraceFlags.DEFAULT)
+        span_id = ids.generate_span_id()
+        return NonRecordingSpan(SpanContext(trace_id, span_id, False, flags, state))
 
 
 def build_tracer_provider(

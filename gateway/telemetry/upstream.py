@@ -1,18 +1,23 @@
 """One client span per upstream attempt, through the connectors' `observe_call` hook, and the
-W3C `traceparent`/`baggage` headers that carry the trace into the upstream system."""
+W3C `traceparent`/`baggage` headers that carry the trace into the upstream system.
+
+While the provider records nothing (no exporter: `provider.py`), no span is made: the headers of
+the span that would have been started (the current trace id, a new span id, not sampled) and the
+current baggage are put on the attempt, and the observer has nothing left to do (issue 13)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import urlsplit
 
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanKind, StatusCode, set_span_in_context
 from opentelemetry.util.types import AttributeValue
 
-from connectors.observe import UpstreamCall
+from connectors.observe import NOTHING, UpstreamCall
+from gateway.telemetry.provider import GatewayTracerProvider
 
 SYSTEM = "enforcement.upstream.system"
 BATCH_SIZE = "enforcement.upstream.batch_size"
@@ -41,18 +46,31 @@ class UpstreamSpans:
     """The observer the gateway installs with `connectors.observe.set_observer`.
 
     `base_urls` maps each system to its base URL, for `server.address`/`server.port` from the
-    start of the span (the call path fills in `url.full` once the request has left)."""
+    start of the span (the call path fills in `url.full` once the request has left). `provider`
+    is the process-wide one unless given (tests)."""
 
-    def __init__(self, base_urls: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        base_urls: Mapping[str, str] | None = None,
+        provider: trace.TracerProvider | None = None,
+    ) -> None:
         self.base_urls = dict(base_urls or {})
         self._servers: dict[str, dict[str, AttributeValue]] = {}  # by base URL, parsed once
-        self.tracer = trace.get_tracer("gateway.upstream")
+        self.provider = provider
+        self.tracer = trace.get_tracer("gateway.upstream", tracer_provider=provider)
+
+    def __call__(self, call: UpstreamCall) -> AbstractContextManager[None]:
+        if not is_instrumentation_enabled():
+            return NOTHING
+        provider = self.provider or trace.get_tracer_provider()
+        if isinstance(provider, GatewayTracerProvider) and not provider.recording:
+            span = provider.unrecorded_span()
+            propagate.inject(call.headers, context=set_span_in_context(span))
+            return NOTHING
+        return self._span(call)
 
     @contextmanager
-    def __call__(self, call: UpstreamCall) -> Iterator[None]:
-        if not is_instrumentation_enabled():
-            yield
-            return
+    def _span(self, call: UpstreamCall) -> Iterator[None]:
         attributes: dict[str, AttributeValue] = {
             "http.request.method": call.method,
             "url.template": call.route,
