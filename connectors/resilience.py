@@ -21,7 +21,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -149,6 +149,16 @@ class RouteMetrics:
         if child is None:
             child = self._errors[kind] = metrics.ERRORS.labels(self.system, self.route, kind)
         return child
+
+
+async def concurrently(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """The results of `calls` (a batch's chunks), run concurrently; a lone call (the usual
+    case: a batch within the upstream's limit) is awaited as it is, without the task
+    `asyncio.gather` would make for it."""
+    pending = list(calls)
+    if len(pending) == 1:
+        return [await pending[0]]
+    return list(await asyncio.gather(*pending))
 
 
 class UpstreamGuard:

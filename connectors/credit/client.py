@@ -3,7 +3,6 @@ new timestamp and nonce, over the exact bytes sent) and the batch calls the grap
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -39,6 +38,7 @@ from connectors.credit.records import (
 from connectors.credit.signing import new_nonce, signed_headers
 from connectors.errors import UpstreamBadResponse, UpstreamUnavailable
 from connectors.http import HttpAnswer, HttpClient, json_body
+from connectors.resilience import concurrently
 from domain.clock import SystemClock
 from domain.enums import CreditLevel
 
@@ -201,10 +201,8 @@ class CreditClient(UpstreamClient[CreditConfig]):
     ) -> list[M]:
         # The upstream caps a batch at MAX_BATCH keys; bigger batches go out concurrently.
         chunks = [keys[i : i + MAX_BATCH] for i in range(0, len(keys), MAX_BATCH)]
-        return list(
-            await asyncio.gather(
-                *(self._post(path, request(c), model, batch_size=len(c)) for c in chunks)
-            )
+        return await concurrently(
+            self._post(path, request(c), model, batch_size=len(c)) for c in chunks
         )
 
     async def _post(

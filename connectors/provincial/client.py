@@ -9,7 +9,6 @@ fetched once more and the call repeated.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +27,7 @@ from connectors.provincial.records import (
     ReviewScore,
     TransferReport,
 )
+from connectors.resilience import concurrently
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +55,9 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         c.data_of(c.envelope_of(json_body(c.SOURCE, response)))
 
     async def cases_by_numbers(self, numbers: Sequence[str]) -> list[ProvincialCaseRecord | None]:
-        answers = await asyncio.gather(
-            *(
-                self._call(c.CASES_PATH, c.case_query(chunk), batch_size=len(chunk))
-                for chunk in _chunks(numbers)
-            )
+        answers = await concurrently(
+            self._call(c.CASES_PATH, c.case_query(chunk), batch_size=len(chunk))
+            for chunk in _chunks(numbers)
         )
         found = {
             wire.ajbh: wire.to_record()
@@ -84,11 +82,9 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
     async def certificates_by_numbers(
         self, numbers: Sequence[str]
     ) -> list[CertificateRecord | None]:
-        answers = await asyncio.gather(
-            *(
-                self._call(c.CERTIFICATES_PATH, c.certificate_query(chunk), batch_size=len(chunk))
-                for chunk in _chunks(numbers)
-            )
+        answers = await concurrently(
+            self._call(c.CERTIFICATES_PATH, c.certificate_query(chunk), batch_size=len(chunk))
+            for chunk in _chunks(numbers)
         )
         found = {
             wire.zjh: wire.to_record()
@@ -103,8 +99,8 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         """Cases and certificates in one round trip (per 500 of each)."""
         empty: list[str] = []
         pairs = zip_longest(_chunks(case_numbers), _chunks(certificate_numbers), fillvalue=empty)
-        answers = await asyncio.gather(
-            *(
+        answers = await concurrently(
+            (
                 self._call(c.COMBINED_PATH, c.combined_query(a, b), batch_size=len(a) + len(b))
                 for a, b in pairs
             )
@@ -142,11 +138,9 @@ class ProvincialClient(UpstreamClient[ProvincialConfig]):
         await self._call(c.PUBLICITY_REPORT_PATH, body, {"Idempotency-Key": idempotency_key})
 
     async def publicity_by_numbers(self, numbers: Sequence[str]) -> list[PublicityRecord | None]:
-        answers = await asyncio.gather(
-            *(
-                self._call(c.PUBLICITY_PATH, c.case_query(chunk), batch_size=len(chunk))
-                for chunk in _chunks(numbers)
-            )
+        answers = await concurrently(
+            self._call(c.PUBLICITY_PATH, c.case_query(chunk), batch_size=len(chunk))
+            for chunk in _chunks(numbers)
         )
         found = {
             wire.ajbh: wire.to_record()

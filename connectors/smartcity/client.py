@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +8,7 @@ from urllib.parse import quote
 from connectors.client import ClientConfig, UpstreamClient
 from connectors.errors import UpstreamBadResponse, UpstreamConflict, UpstreamNotFound
 from connectors.http import HttpAnswer, HttpClient, Params, json_body
+from connectors.resilience import concurrently
 from connectors.smartcity.contract import (
     MAX_BATCH,
     SOURCE,
@@ -135,13 +135,8 @@ class SmartCityClient(UpstreamClient[SmartCityConfig]):
     async def _batch_get(self, path: str, ids: Sequence[str]) -> list[Any]:
         keys = list(dict.fromkeys(ids))
         chunks = [keys[i : i + MAX_BATCH] for i in range(0, len(keys), MAX_BATCH)]
-        return list(
-            await asyncio.gather(
-                *(
-                    self._send("POST", path, json=batch_get_body(c), batch_size=len(c))
-                    for c in chunks
-                )
-            )
+        return await concurrently(
+            self._send("POST", path, json=batch_get_body(c), batch_size=len(c)) for c in chunks
         )
 
     async def _send(

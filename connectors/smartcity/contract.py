@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
@@ -47,10 +48,16 @@ class _Wire(BaseModel):
         """`record` from this body: its fields are the wire's (the names are the same), `values`
         in place of those whose type differs; an optional field left empty is None."""
         fields = {name: getattr(self, name) for name in type(self).model_fields}
-        for name, info in type(self).model_fields.items():
-            if not info.is_required() and not fields[name]:
+        for name in _optional_fields(type(self)):
+            if not fields[name]:
                 fields[name] = None
         return record(**(fields | values))
+
+
+@cache
+def _optional_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The names of `model`'s optional fields, found once per model (a wire class)."""
+    return tuple(name for name, info in model.model_fields.items() if not info.is_required())
 
 
 class EventPayload(_Wire):
