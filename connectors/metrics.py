@@ -14,7 +14,9 @@ which the gateway's `/metrics` serves.
 | `gateway_store_unavailable_total` | backend | store calls that failed because the store could not be reached or answer (`STORE_UNAVAILABLE`) |
 | `gateway_audit_events_unwritten_total` | | audit events that could not be written (each also logged whole): the trail's gap |
 
-`route` is the path template (`/api/v1/events/{id}`), never a concrete path.
+`route` is the path template (`/api/v1/events/{id}`), never a concrete path. Each upstream's guard
+keeps the labelled children it has used (`resilience.RouteMetrics`, at most `MAX_ROUTES` routes)
+instead of calling `labels()` on every call; a series still appears only once counted in.
 
 And the access audit trail's writer (connectors/store/audit.py):
 
