@@ -11,6 +11,15 @@ class BodyTooLarge(Exception):
     pass
 
 
+def _declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length (the last one sent), or None without a valid one."""
+    declared = None
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            declared = value
+    return int(declared) if declared is not None and declared.isdigit() else None
+
+
 class BodySizeLimitMiddleware:
     """Refuse request bodies over `max_bytes` with 413, by Content-Length up front and by
     counting the bytes actually streamed (a client may lie or send chunked)."""
@@ -23,9 +32,14 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        declared = _declared_length(scope)
+        if declared is not None:
+            if declared > self.max_bytes:
+                await self._reject(send)
+                return
+            # The server frames the body by its Content-Length: no more than that can arrive,
+            # so there is nothing to count (no wrappers on the common path).
+            await self.app(scope, receive, send)
             return
         received = 0
         started = False

@@ -13,20 +13,32 @@ from collections.abc import Collection
 
 from opentelemetry import context, propagate, trace
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
-from opentelemetry.trace import SpanKind, StatusCode
-from starlette.datastructures import MutableHeaders
+from opentelemetry.trace import Span, SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.logging import bound_request
+from gateway.middleware.headers import set_header
 from gateway.telemetry import span_ids
 
 UNTRACED_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
+_fields: tuple[object, frozenset[bytes]] = (None, frozenset())
+
+
+def _wanted() -> frozenset[bytes]:
+    """The header names the global propagator reads, worked out once per propagator."""
+    global _fields
+    textmap = propagate.get_global_textmap()
+    if _fields[0] is not textmap:
+        _fields = (textmap, frozenset(f.lower().encode("latin-1") for f in textmap.fields))
+    return _fields[1]
+
+
 def _carrier(scope: Scope) -> dict[str, str]:
     """The request's headers the global propagator reads (`traceparent`, `tracestate`,
     `baggage` by default), repeated ones joined with commas; the others are not decoded."""
-    wanted = {field.lower().encode("latin-1") for field in propagate.get_global_textmap().fields}
+    wanted = _wanted()
     carrier: dict[str, str] = {}
     for name, value in scope.get("headers", []):
         name = name.lower()
@@ -85,45 +97,61 @@ class TracingMiddleware:
             context.detach(incoming)
 
     async def _traced(self, scope: Scope, receive: Receive, send: Send, method: str) -> None:
+        # The attributes right after the start rather than at it: a span that does not record
+        # (no exporter, provider.py) never builds them.
         with (
             self.tracer.start_as_current_span(
                 method,
                 kind=SpanKind.SERVER,
-                attributes=_server_attributes(scope),
                 record_exception=False,
                 set_status_on_exception=False,
             ) as span,
             bound_request(scope),
         ):
+            recording = span.is_recording()
+            if recording:
+                span.set_attributes(_server_attributes(scope))
             ids = span_ids(span.get_span_context())
             trace_id = ids[0] if ids else None
             if trace_id:
                 scope.setdefault("state", {})["trace_id"] = trace_id
+            header = trace_id.encode("latin-1") if trace_id else None
+            if header is None and not recording:  # nothing to add to the answer, nothing to note
+                await self.app(scope, receive, send)
+                return
 
             async def send_with_trace(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    status = message["status"]
-                    span.set_attribute("http.response.status_code", status)
-                    if status >= 500:
-                        span.set_attribute("error.type", str(status))
-                        span.set_status(StatusCode.ERROR)
-                    if trace_id:
-                        MutableHeaders(scope=message)["X-Trace-ID"] = trace_id
+                    if recording:
+                        status = message["status"]
+                        span.set_attribute("http.response.status_code", status)
+                        if status >= 500:
+                            span.set_attribute("error.type", str(status))
+                            span.set_status(StatusCode.ERROR)
+                    if header is not None:
+                        set_header(message, b"x-trace-id", header)
                 await send(message)
 
             try:
                 await self.app(scope, receive, send_with_trace)
             except BaseException as exc:
-                span.set_attribute("error.type", type(exc).__qualname__)
-                span.set_status(StatusCode.ERROR, type(exc).__qualname__)
+                if recording:
+                    span.set_attribute("error.type", type(exc).__qualname__)
+                    span.set_status(StatusCode.ERROR, type(exc).__qualname__)
                 raise
             finally:
-                route = getattr(scope.get("route"), "path", None)
-                if route:
-                    span.update_name(f"{method} {route}")
-                    span.set_attribute("http.route", route)
-                principal = scope.get("user")
-                client_id = getattr(principal, "client_id", None)
-                if client_id:
-                    span.set_attribute("enforcement.client", client_id)
-                    span.set_attribute("enforcement.tenant", getattr(principal, "tenant", ""))
+                if recording:
+                    _finish(span, scope, method)
+
+
+def _finish(span: Span, scope: Scope, method: str) -> None:
+    """What is known once the request is answered: its route, its client and tenant."""
+    route = getattr(scope.get("route"), "path", None)
+    if route:
+        span.update_name(f"{method} {route}")
+        span.set_attribute("http.route", route)
+    principal = scope.get("user")
+    client_id = getattr(principal, "client_id", None)
+    if client_id:
+        span.set_attribute("enforcement.client", client_id)
+        span.set_attribute("enforcement.tenant", getattr(principal, "tenant", ""))
