@@ -10,7 +10,9 @@
   (connectors/deadline.py); this bound covers everything else a request may wait on.
 
 The disconnect is watched only once the body has been read (the app's own `receive` is passed
-through until then), so the body-size limit inside still sees every chunk first.
+through until then), so the body-size limit inside still sees every chunk first. The work runs
+in the request's own task: a watcher task (started once the body is read) cancels it on a
+disconnect, and the deadline is an `asyncio.timeout`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import asyncio
 import math
 import os
 from collections import Counter
-from contextlib import suppress
 from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -103,19 +104,36 @@ class AdmissionMiddleware:
             admission.in_flight -= 1
 
     async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body_read = asyncio.Event()
+        # The work runs in the request's own task (no second task, no `asyncio.wait`): the
+        # deadline is an `asyncio.timeout`, and a disconnect cancels the task from the watcher,
+        # which exists only once the body has been read.
+        task = asyncio.current_task()
+        assert task is not None
         gone = asyncio.Event()
         started = False
+        running = True
+        disconnected = False  # the watcher cancelled the work
+        watcher: asyncio.Task[None] | None = None
+
+        async def watch() -> None:
+            nonlocal disconnected
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+            if running:
+                disconnected = True
+                task.cancel()
 
         async def app_receive() -> Message:
-            if body_read.is_set():  # asked again after the body: only a disconnect can come
+            nonlocal watcher
+            if watcher is not None:  # asked again after the body: only a disconnect can come
                 await gone.wait()
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.disconnect":
                 gone.set()
             elif not message.get("more_body", False):
-                body_read.set()
+                watcher = asyncio.create_task(watch())
             return message
 
         async def app_send(message: Message) -> None:
@@ -124,28 +142,19 @@ class AdmissionMiddleware:
                 started = True
             await send(message)
 
-        async def watch() -> None:
-            await body_read.wait()
-            while (await receive())["type"] != "http.disconnect":
-                pass
-            gone.set()
-
-        async def run() -> None:
-            await self.app(scope, app_receive, app_send)
-
-        work = asyncio.create_task(run())
-        watcher = asyncio.create_task(watch())
+        deadline = asyncio.timeout(self.deadline)
         try:
-            done, _ = await asyncio.wait(
-                {work, watcher}, timeout=self.deadline, return_when=asyncio.FIRST_COMPLETED
-            )
-            if work in done:
-                work.result()
-                return
-            work.cancel()
-            with suppress(asyncio.CancelledError):
-                await work
-            if watcher in done or gone.is_set():
+            try:
+                async with deadline:
+                    await self.app(scope, app_receive, app_send)
+            finally:
+                running = False  # from here on a disconnect cancels nothing
+            if disconnected:  # the work swallowed its cancellation
+                task.uncancel()
+        except TimeoutError:
+            if not deadline.expired():  # the app's own error, not the deadline
+                raise
+            if gone.is_set():
                 self.admission.cancelled["disconnect"] += 1
                 return
             self.admission.cancelled["deadline"] += 1
@@ -157,7 +166,11 @@ class AdmissionMiddleware:
                     {"code": "UPSTREAM_TIMEOUT", "reason": "DEADLINE"},
                 )
                 await response(scope, receive, send)
+        except asyncio.CancelledError:
+            if not disconnected:  # this request itself was cancelled (server shutdown)
+                raise
+            task.uncancel()
+            self.admission.cancelled["disconnect"] += 1
         finally:
-            watcher.cancel()
-            if not work.done():  # this request itself was cancelled (server shutdown)
-                work.cancel()
+            if watcher is not None:
+                watcher.cancel()
