@@ -167,7 +167,7 @@ class Reads:
             self._sync = create_sync_engine(
                 # one per read thread and one for the loop's own reads
                 f"sqlite:///{path}",
-                pool_size=SQLITE_READ_THREADS,
+                pool_size=SQLITE_READ_THREADS + 1,
                 max_overflow=0,
             )
             event.listen(self._sync, "connect", _sqlite_on_connect)
