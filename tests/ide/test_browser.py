@@ -86,7 +86,7 @@ def test_an_officer_logs_into_the_ide_and_runs_a_query(ide_gateway: str) -> None
     )
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
-    assert "error" not in seen, (seen.get("error"), seen["steps"])
+    assert "error" not in seen, (seen.get("error"), seen["steps"], seen.get("at"))
     assert seen["steps"] == ["login-link", "ide", "login-form", "signed-in", "docs", "query"]
     assert "未登录" in seen["before"]
     assert "wrong username or password" in seen["wrongPassword"]

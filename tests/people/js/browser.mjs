@@ -12,8 +12,8 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
 });
 const seen = { steps: [] };
+const page = await browser.newPage();
 try {
-  const page = await browser.newPage();
   page.setDefaultTimeout(90000);  // a loaded CI machine renders GraphiQL slowly
   await page.goto(IDE_URL + "?login");  // the link the demo prints goes straight to the login
   await page.waitForURL(/\/oauth\/authorize\?.*code_challenge_method=S256/);
@@ -49,7 +49,9 @@ try {
   seen.steps.push("docs");
 
   // Run a query: put it in the editor's storage and reload (the login stays in localStorage).
-  await page.evaluate((query) => localStorage.setItem("graphiql:query", query), QUERY);
+  // Stored by an init script of the new document, before GraphiQL reads it: a value stored
+  // from the old page could be overwritten by the editor saving its own text as it unloads.
+  await page.addInitScript((query) => localStorage.setItem("graphiql:query", query), QUERY);
   await page.reload();
   await page.waitForFunction(() => document.getElementById("token-status").textContent.includes("已登录"));
   // the editor holds the stored query before it is run
@@ -70,6 +72,14 @@ try {
   seen.steps.push("query");
 } catch (error) {
   seen.error = String(error);
+  // Where it stopped: what the editor, the editor's storage and the login status held.
+  seen.at = await page
+    .evaluate(() => ({
+      editor: document.querySelector(".graphiql-query-editor")?.textContent?.slice(0, 300),
+      stored: localStorage.getItem("graphiql:query"),
+      status: document.getElementById("token-status")?.textContent,
+    }))
+    .catch((e) => String(e));
 } finally {
   await browser.close();
 }
