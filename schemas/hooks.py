@@ -15,7 +15,7 @@ import contextlib
 import inspect
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.context import (
@@ -31,7 +31,7 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 # (stage, extension class) -> (context-manager factory taking the extension, is async); None when
 # the class does not implement the stage's hook; False for a plain-function hook, which Strawberry
 # wraps itself. Classes are few and fixed at start-up.
-_Found = tuple[Callable[[SchemaExtension], Any], bool] | bool | None
+_Found = tuple[Callable[[SchemaExtension], Any], bool] | Literal[False] | None
 _FOUND: dict[tuple[str, type[SchemaExtension]], _Found] = {}
 
 
@@ -55,7 +55,7 @@ class _CachedHooks(ExtensionContextManagerBase):
             found = _FOUND[key] = _find(*key)
         if found is None:
             return None
-        if found is False or found is True:
+        if found is False:
             return super().get_hook(extension)
         factory, is_async = found
         return WrappedHook(extension=extension, hook=partial(factory, extension), is_async=is_async)

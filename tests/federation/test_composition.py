@@ -5,8 +5,6 @@ that join across the two graphs, our side costing one upstream request per syste
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,24 +79,12 @@ def test_declared_for_the_router_the_rules_compose(
 ) -> None:
     from schemas.schema import federation_sdl
 
-    (tmp_path / "ours.graphql").write_text(federation_sdl("router"), "utf-8")
     theirs = graphql(police, "{ _service { sdl } }")["data"]["_service"]["sdl"]
-    (tmp_path / "police.graphql").write_text(theirs, "utf-8")
-    result = subprocess.run(
-        [
-            "node",
-            str(composers / "compose.mjs"),
-            f"enforcement=http://enforcement/graphql={tmp_path / 'ours.graphql'}",
-            f"police={police}={tmp_path / 'police.graphql'}",
-        ],
-        cwd=composers,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    answer = json.loads(result.stdout)
-    assert answer.get("errors") is None, answer["errors"]
-    text = answer["supergraphSdl"]
+    subgraphs = {
+        "enforcement": ("http://enforcement/graphql", federation_sdl("router")),
+        "police": (police, theirs),
+    }
+    text = compose_supergraph(composers, tmp_path, subgraphs).read_text("utf-8")
     assert '@requiresScopes(scopes: [["case:read"]])' in text and "@authenticated" in text
 
 
@@ -243,27 +229,13 @@ def test_the_guilds_composer_accepts_the_sdl(
     SDL as served, in both security modes, with the partner's own PageInfo and [Case]! lists."""
     from schemas.schema import federation_sdl
 
-    (tmp_path / "ours.graphql").write_text(federation_sdl(security), "utf-8")
     theirs = graphql(police, "{ _service { sdl } }")["data"]["_service"]["sdl"]
-    (tmp_path / "police.graphql").write_text(theirs, "utf-8")
-    result = subprocess.run(
-        [
-            "node",
-            str(composers / "compose.mjs"),
-            "--guild",
-            f"enforcement=http://enforcement/graphql={tmp_path / 'ours.graphql'}",
-            f"police={police}={tmp_path / 'police.graphql'}",
-        ],
-        cwd=composers,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    answer = json.loads(result.stdout)
-    assert answer.get("errors") is None, answer["errors"]
-    assert ('@requiresScopes(scopes: [["case:read"]])' in answer["supergraphSdl"]) is (
-        security == "router"
-    )
+    subgraphs = {
+        "enforcement": ("http://enforcement/graphql", federation_sdl(security)),
+        "police": (police, theirs),
+    }
+    text = compose_supergraph(composers, tmp_path, subgraphs, guild=True).read_text("utf-8")
+    assert ('@requiresScopes(scopes: [["case:read"]])' in text) is (security == "router")
 
 
 def test_stock_apollo_gateway_with_introspect_and_compose(
