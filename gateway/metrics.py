@@ -43,6 +43,7 @@ from connectors.store import OutboxMessage, OutboxStatus, OutboxTarget
 from domain.clock import Clock
 from schemas.codes import Code
 from schemas.tracing import OperationRecord
+from schemas.validation_cache import validation_cache
 
 log = logging.getLogger("gateway.metrics")
 
@@ -143,15 +144,15 @@ REGISTRY.register(CACHES)
 
 
 def register_document_caches(maxsize: int) -> None:
-    """Strawberry's ParserCache/ValidationCache keep one process-wide LRU per `maxsize`."""
+    """Strawberry's ParserCache and our validation cache (schemas/validation_cache.py) keep one
+    process-wide LRU per `maxsize`."""
     try:
         from strawberry.extensions.parser_cache import _get_parse_cache
-        from strawberry.extensions.validation_cache import _get_validate_cache
-    except ImportError:  # pragma: no cover - a Strawberry without them
+    except ImportError:  # pragma: no cover - a Strawberry without it
         return
     for name, cache in (
         ("document_parse", _get_parse_cache(maxsize)),
-        ("document_validation", _get_validate_cache(maxsize)),
+        ("document_validation", validation_cache(maxsize)),
     ):
         info = getattr(cache, "cache_info", None)
         if info is not None:

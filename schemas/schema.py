@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError, MiddlewareManager
-from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.tools import merge_types
@@ -45,6 +45,7 @@ from schemas.supervision.training import TrainingMutation
 from schemas.tracing import OperationTracing
 from schemas.transfers.mutations import TransferMutation
 from schemas.transfers.schema import Query as TransferQuery
+from schemas.validation_cache import TextValidationCache
 
 Query = merge_types(
     "Query",
@@ -134,7 +135,7 @@ def build_schema(
             ShapeErrors,
             WebSocketOperations,
             *limit_extensions(limits or DocumentLimits(), document_cache_size),  # parser cache
-            lambda: ValidationCache(maxsize=document_cache_size),
+            lambda: TextValidationCache(maxsize=document_cache_size),
             lambda: EntitiesWithVariables(limits or DocumentLimits()),  # after validation
             InputCheck,  # last: after the trail (the name sent) and the validation cache
             FederatedTrace,  # `extensions.ftv1` for a router that asks (schemas/ftv1.py)

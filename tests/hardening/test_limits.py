@@ -263,9 +263,8 @@ def test_a_rejection_is_the_same_from_the_document_cache(strict: Any) -> None:
 
 
 def test_the_limit_rules_are_built_once_so_the_validation_cache_keys_on_them() -> None:
-    from strawberry.extensions import ValidationCache
-
     from schemas.limits import DocumentLimitsExtension
+    from schemas.validation_cache import TextValidationCache
 
     schema = build_schema(document_cache_size=7)
     extensions = [factory() for factory in schema.extensions if callable(factory)]
@@ -276,4 +275,4 @@ def test_the_limit_rules_are_built_once_so_the_validation_cache_keys_on_them() -
         if isinstance(e, DocumentLimitsExtension)
     ]
     assert limits and again and limits[0].rules == again[0].rules
-    assert any(isinstance(e, ValidationCache) for e in extensions)
+    assert any(isinstance(e, TextValidationCache) for e in extensions)

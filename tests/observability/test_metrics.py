@@ -104,11 +104,13 @@ def test_upstream_health_is_in_the_metrics(gateway: Any) -> None:
 def test_document_cache_hits_are_counted(gateway: Any) -> None:
     document = "query CacheProbe { enforcementItems { name } }"
     query(gateway, document)
-    before = value(scrape(gateway), "gateway_cache_hits_total", cache="document_parse")
+    before = scrape(gateway)
     query(gateway, document)
     query(gateway, document)
-    after = value(scrape(gateway), "gateway_cache_hits_total", cache="document_parse")
-    assert after - before == 2
+    after = scrape(gateway)
+    for cache in ("document_parse", "document_validation"):
+        hits = value(after, "gateway_cache_hits_total", cache=cache)
+        assert hits - value(before, "gateway_cache_hits_total", cache=cache) == 2
 
 
 def test_operation_names_are_bounded() -> None:
