@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.logging import bound_request
 from gateway.middleware.headers import set_header
 from gateway.telemetry import span_ids
+from gateway.telemetry.provider import quiet_provider
 
 UNTRACED_PATHS = ("/healthz", "/readyz", "/metrics")
 
@@ -69,10 +70,16 @@ def _server_attributes(scope: Scope) -> dict[str, str | int]:
 
 
 class TracingMiddleware:
-    def __init__(self, app: ASGIApp, untraced_paths: Collection[str] = UNTRACED_PATHS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        untraced_paths: Collection[str] = UNTRACED_PATHS,
+        provider: trace.TracerProvider | None = None,
+    ) -> None:
         self.app = app
         self.untraced_paths = frozenset(untraced_paths)
-        self.tracer = trace.get_tracer("gateway.server")
+        self.provider = provider  # the process-wide one unless given (tests)
+        self.tracer = trace.get_tracer("gateway.server", tracer_provider=provider)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,17 +104,31 @@ class TracingMiddleware:
             context.detach(incoming)
 
     async def _traced(self, scope: Scope, receive: Receive, send: Send, method: str) -> None:
+        quiet = quiet_provider(self.provider)
+        if quiet is not None:
+            # Nothing records (no exporter, provider.py): the span the tracer would start, made
+            # directly (the incoming trace id, a new span id, not sampled) and made current.
+            quiet_span: Span = quiet.unrecorded_span()
+            token = context.attach(trace.set_span_in_context(quiet_span))
+            try:
+                await self._answer(quiet_span, scope, receive, send, method)
+            finally:
+                context.detach(token)
+            return
+        with self.tracer.start_as_current_span(
+            method,
+            kind=SpanKind.SERVER,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            await self._answer(span, scope, receive, send, method)
+
+    async def _answer(
+        self, span: Span, scope: Scope, receive: Receive, send: Send, method: str
+    ) -> None:
         # The attributes right after the start rather than at it: a span that does not record
-        # (no exporter, provider.py) never builds them.
-        with (
-            self.tracer.start_as_current_span(
-                method,
-                kind=SpanKind.SERVER,
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span,
-            bound_request(scope),
-        ):
+        # never builds them.
+        with bound_request(scope):
             recording = span.is_recording()
             if recording:
                 span.set_attributes(_server_attributes(scope))

@@ -140,6 +140,16 @@ class GatewayTracerProvider(TracerProvider):
         return NonRecordingSpan(SpanContext(trace_id, span_id, False, flags, state))
 
 
+def quiet_provider(provider: trace.TracerProvider | None = None) -> GatewayTracerProvider | None:
+    """`provider` (the process-wide one unless given) when a span started now through it would
+    be recorded by nothing: the gateway's provider with no span processor yet; else None. The
+    server span, the DB spans and the upstream spans then make no span object at all (issue 13)."""
+    current = trace.get_tracer_provider() if provider is None else provider
+    if isinstance(current, GatewayTracerProvider) and not current.recording:
+        return current
+    return None
+
+
 def build_tracer_provider(
     default_service_name: str, environ: Mapping[str, str] | None = None
 ) -> TracerProvider | None:

@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, StatusCode, set_span_in_context
 from opentelemetry.util.types import AttributeValue
 
 from connectors.observe import NOTHING, UpstreamCall
-from gateway.telemetry.provider import GatewayTracerProvider
+from gateway.telemetry.provider import quiet_provider
 
 SYSTEM = "enforcement.upstream.system"
 BATCH_SIZE = "enforcement.upstream.batch_size"
@@ -62,9 +62,9 @@ class UpstreamSpans:
     def __call__(self, call: UpstreamCall) -> AbstractContextManager[None]:
         if not is_instrumentation_enabled():
             return NOTHING
-        provider = self.provider or trace.get_tracer_provider()
-        if isinstance(provider, GatewayTracerProvider) and not provider.recording:
-            span = provider.unrecorded_span()
+        quiet = quiet_provider(self.provider)
+        if quiet is not None:
+            span = quiet.unrecorded_span()
             propagate.inject(call.headers, context=set_span_in_context(span))
             return NOTHING
         return self._span(call)
