@@ -6,18 +6,25 @@ Async access goes through aiosqlite / psycopg 3; Alembic uses the synchronous fo
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from connectors.store.errors import store_unavailable
 
 DEFAULT_SQLITE_PATH = "var/gateway.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_POOL_SIZE = 10
+# A pooled PostgreSQL connection is pinged before use only after this long unused. One returned
+# a moment ago is alive, and pinging it was one of a read's five round trips (issue 13); one
+# idle longer may have been cut by a server restart or an idle timeout on the way.
+PING_AFTER_IDLE_SECONDS = 1.0
+_USED_AT = "gateway_used_at"
 
 _POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg_async")
 _SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite", "sqlite+pysqlite")
@@ -96,13 +103,37 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     elif backend == "postgresql":
-        engine = create_async_engine(
-            url, echo=echo, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE
-        )
+        engine = create_async_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE)
+        ping_when_idle(engine)
     else:
         raise ValueError(f"unsupported database backend {backend!r}")
     event.listen(engine.sync_engine, "handle_error", store_unavailable)
     return engine
+
+
+def ping_when_idle(engine: AsyncEngine) -> None:
+    """The pool's pre-ping, for connections unused for `PING_AFTER_IDLE_SECONDS` or more: a
+    dead one is replaced on checkout (the whole pool's older connections are dropped with it, as
+    SQLAlchemy's own pre-ping does), and the caller gets a live one."""
+    dialect: Dialect = engine.sync_engine.dialect
+
+    def stamp(_dbapi_connection: Any, record: ConnectionPoolEntry, *_: Any) -> None:
+        record.info[_USED_AT] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        used_at = record.info.get(_USED_AT)
+        if used_at is not None and time.monotonic() - used_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.InvalidatePoolError(str(error)) from error
+            raise
+
+    event.listen(engine.sync_engine, "connect", stamp)  # a new connection needs no ping
+    event.listen(engine.sync_engine, "checkin", stamp)
+    event.listen(engine.sync_engine, "checkout", checkout)
 
 
 def dialect_of(engine: AsyncEngine) -> str:

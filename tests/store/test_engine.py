@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+import connectors.store.engine as engine_module
 from connectors.store import DEFAULT_SQLITE_PATH, async_url, create_engine, dialect_of, sync_url
 from connectors.store.engine import sqlite_file
 
@@ -89,7 +93,84 @@ def test_postgresql_engine_pools() -> None:
     engine = create_engine(async_url("postgresql://app@127.0.0.1:1/none"))
     assert dialect_of(engine) == "postgresql"
     assert engine.pool.size() == 10  # type: ignore[attr-defined]
-    assert engine.sync_engine.pool._pre_ping  # type: ignore[attr-defined]
+    # pinged by ping_when_idle, only after a while unused (not on every checkout)
+    assert not engine.sync_engine.pool._pre_ping  # type: ignore[attr-defined]
+
+
+def counted_pings(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    dialect = engine.sync_engine.dialect
+    pings: list[object] = []
+    ping = dialect.do_ping
+
+    def counted(dbapi_connection: object) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    return pings
+
+
+async def backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+@pytest.mark.postgres
+async def test_a_connection_is_pinged_only_after_it_was_idle(
+    postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a connection returned a moment ago is used without a ping (one round trip
+    of a read's five); one unused for PING_AFTER_IDLE_SECONDS is pinged first."""
+    engine = create_engine(async_url(postgres_server))
+    pings = counted_pings(engine, monkeypatch)
+    try:
+        first = await backend_pid(engine)  # a new connection: no ping
+        again = await backend_pid(engine)  # the same one, used a moment ago: no ping
+        assert first == again and pings == []
+        monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+        assert await backend_pid(engine) == first
+        assert len(pings) == 1
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_connection_cut_while_idle_is_replaced_on_checkout(
+    postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server-side end of an idle pooled connection (a restart, an idle timeout, here
+    pg_terminate_backend) costs the caller nothing: the ping finds it dead and the pool
+    connects again. Within the idle window no ping is made: the read that finds it dead fails
+    as STORE_UNAVAILABLE, and the pool's older connections are dropped for the next one."""
+    from connectors.store import StoreUnavailable
+
+    engine = create_engine(async_url(postgres_server))
+    try:
+        cut = await backend_pid(engine)
+        await terminate(postgres_server, cut)
+        monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+        replaced = await backend_pid(engine)
+        assert replaced != cut
+
+        monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
+        await terminate(postgres_server, replaced)
+        with pytest.raises(StoreUnavailable):
+            await backend_pid(engine)
+        assert await backend_pid(engine) not in (cut, replaced)
+    finally:
+        await engine.dispose()
+
+
+async def terminate(server: str, pid: int) -> None:
+    async with await psycopg.AsyncConnection.connect(server, autocommit=True) as admin:
+        await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    for _ in range(100):  # the backend ends asynchronously
+        async with await psycopg.AsyncConnection.connect(server, autocommit=True) as admin:
+            cursor = await admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
+            if await cursor.fetchone() is None:
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"backend {pid} did not end")
 
 
 def test_create_engine_rejects_other_backends() -> None:
