@@ -357,6 +357,11 @@ def document_cost(
 # --- validation rules -----------------------------------------------------------------------
 
 
+def page_size_refused(maximum: int) -> str:
+    """What a page size (`first`) out of range answers, literal or variable."""
+    return f"first must be between 1 and {maximum}"
+
+
 def validation_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], ...]:
     """The rule classes for these limits. Build them once: the validation cache keys on them."""
 
@@ -372,7 +377,8 @@ def validation_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], .
         """A literal page size (`first`) outside 1..max_page_size, refused before anything runs:
         a paginated field nested under one that asks the upstreams (`supervisionStats {
         overdueCases(first:) }`) would otherwise be checked only after its parent asked them.
-        A size given as a variable is checked by the field's resolver."""
+        A size given as a variable is checked by the field's resolver (schemas/pagination.py),
+        with the same message."""
 
         def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
             if node.name.value != "first" or not isinstance(node.value, IntValueNode):
@@ -380,7 +386,7 @@ def validation_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], .
             if not 1 <= int(node.value.value) <= limits.max_page_size:
                 self.report_error(
                     GraphQLError(
-                        f"first must be between 1 and {limits.max_page_size}",
+                        page_size_refused(limits.max_page_size),
                         node,
                         extensions={"code": Code.BAD_USER_INPUT, "argument": "first"},
                     )

@@ -8,6 +8,7 @@ from schemas.cases.types import PageInfo
 from schemas.context import Info
 from schemas.errors import BadUserInput
 from schemas.fields import field
+from schemas.pagination import page_size
 from schemas.permissions import requires, tenants
 from schemas.validation import tenant_pattern
 
@@ -25,12 +26,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> AuditEventConnection:
-        limits = info.context.limits
-        size = limits.default_page_size if first is None else first
-        if not 1 <= size <= limits.max_page_size:
-            raise BadUserInput(
-                f"first must be between 1 and {limits.max_page_size}", argument="first"
-            )
+        size = page_size(info.context.limits, first)
         for bound in (filter.at_from, filter.at_to) if filter else ():
             if bound is not None and bound.utcoffset() is None:
                 raise BadUserInput("atFrom/atTo need a time zone", argument="filter")

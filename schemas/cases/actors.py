@@ -12,6 +12,10 @@ certificate, and the separation of handling, review and decision holds for all o
 machine client (client credentials: no person) performs no officer's act: FORBIDDEN,
 `extensions.reason` PERSON_REQUIRED. Separation of duties (办、审、定三分离) therefore compares
 authenticated people: the reviewer and the decider are whoever signed in for those steps.
+
+`actor_of` is the same rule for the other writes that record who did them (transfers, the
+supervision inputs): the signed-in officer; a machine client only where the act may be its
+system's (`system_may`), recorded then by the token's subject.
 """
 
 from __future__ import annotations
@@ -91,6 +95,14 @@ def person_of(principal: Principal | None) -> str:
             reason=PERSON_REQUIRED,
         )
     return officer
+
+
+def actor_of(principal: Principal | None, *, system_may: bool = False) -> str:
+    """Who performs an act: the signed-in officer; a machine client only where `system_may`
+    (the act may be its system's), then by its subject; otherwise PERSON_REQUIRED."""
+    if system_may and principal is not None and principal.officer is None:
+        return principal.subject
+    return person_of(principal)
 
 
 def bound_actor(principal: Principal | None, name: str, given: Any) -> Any:

@@ -19,6 +19,7 @@ from schemas.errors import BadUserInput
 from schemas.fields import field
 from schemas.lookahead import below
 from schemas.lookups import person_lookup
+from schemas.pagination import page_size
 from schemas.permissions import may, principal_of, requires, tenants
 from schemas.validation import tenant_pattern
 
@@ -47,12 +48,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> CaseConnection:
-        limits = info.context.limits
-        size = limits.default_page_size if first is None else first
-        if not 1 <= size <= limits.max_page_size:
-            raise BadUserInput(
-                f"first must be between 1 and {limits.max_page_size}", argument="first"
-            )
+        size = page_size(info.context.limits, first)
         f = filter or CaseFilter()
         store_filter = StoreCaseFilter(
             tenant_pattern=tenant_pattern(f.tenant_pattern),

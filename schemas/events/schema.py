@@ -10,6 +10,7 @@ from schemas.context import Info
 from schemas.errors import BadUserInput
 from schemas.events.types import GridEvent, GridEventFilter
 from schemas.fields import field
+from schemas.pagination import page_size
 from schemas.permissions import requires, tenants
 
 _TOWN_KINDS = (OrgKind.TOWN, OrgKind.STREET)
@@ -45,9 +46,7 @@ class Query:
         offset: int = 0,
     ) -> list[GridEvent]:
         f = filter or GridEventFilter()
-        limit = info.context.limits.max_page_size
-        if not 1 <= first <= limit:
-            raise BadUserInput(f"first must be between 1 and {limit}", argument="first")
+        page_size(info.context.limits, first)
         if offset < 0:
             raise BadUserInput("offset must not be negative", argument="offset")
         towns: tuple[str, ...] = (validate_division_code(f.town),) if f.town else ()

@@ -2,7 +2,12 @@
 those against it, a judicial bureau with `complaint:read@<county>*` the county's),
 `registerComplaint` and `answerComplaint` (complaint:write on the body complained about). The
 answer is due within 15 working days of receipt (domain/supervision.py); `overdue` says whether
-it was or is late, `dueOn` the last day (null when the holiday calendar does not know the year)."""
+it was or is late, `dueOn` the last day (null when the holiday calendar does not know the year).
+
+Who acts (schemas/cases/actors.py): the signed-in officer registers a complaint, or a machine
+client as its system (a 12345 hotline or online complaints platform passing on one it received,
+recorded by its subject); answering is the body's officer's act, a person's only: `answeredBy`
+is the signed-in officer (left out, filled in; anyone else, NOT_THE_SIGNED_IN_OFFICER)."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from domain.supervision import (
     complaint_overdue,
 )
 from schemas.audit.trail import touched
+from schemas.cases.actors import actor_of, bound_actor
 from schemas.context import Info
 from schemas.enums import graphql_enum
 from schemas.fields import field, mutation
@@ -168,7 +174,11 @@ class AnswerComplaintInput:
     complaint_id: strawberry.ID
     outcome: ComplaintOutcome
     answer: str
-    answered_by: str = strawberry.field(description="办理人 / an officer of the body")
+    answered_by: str | None = strawberry.field(
+        default=None,
+        description="办理人:登录的执法人员本人(默认),须为被投诉单位人员 / who answers: the "
+        "signed-in officer (default), an officer of the body",
+    )
     at: datetime | None = None
     idempotency_key: str
 
@@ -231,7 +241,7 @@ class ComplaintMutation:
             command,
             tenants=tenants(info, "complaint", "write"),
             idempotency_key=input.idempotency_key,
-            registered_by=principal.officer or principal.subject,
+            registered_by=actor_of(principal, system_may=True),
         )
         return await _visible(info, recorded.id, "write")
 
@@ -240,11 +250,12 @@ class ComplaintMutation:
         extensions=[requires("complaint:write")],
     )
     async def answer_complaint(self, info: Info, input: AnswerComplaintInput) -> Complaint:
+        answered_by = bound_actor(principal_of(info), "answered_by", input.answered_by)
         command = AnswerComplaint(
             complaint_id=str(input.complaint_id),
             outcome=input.outcome,
             answer=input.answer,
-            answered_by=input.answered_by,
+            answered_by=answered_by,
             at=input.at,
         )
         recorded = await info.context.services.supervision.answer_complaint(

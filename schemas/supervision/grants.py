@@ -3,7 +3,9 @@
 (item:write: the county department owning the item grants, revokes or adjusts it for a town of
 its county, from an effective day on; domain/supervision.py holds the rules). Whether an item is
 granted on a day follows the history: the granted-powers rule of the case commands reads it by the
-day of the act."""
+day of the act. Who records a change (schemas/cases/actors.py): the signed-in officer, or a machine
+client as its system (the county's catalogue of powers, 权责清单, kept in its own system: the
+change is the county's decision, recorded, not an officer's act), by its subject."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from connectors.store.tables import ItemGrantChange
 from domain.calendar import CHINA_STANDARD_TIME
 from domain.supervision import GrantAction, GrantChange, granted_on
 from schemas.audit.trail import touched
+from schemas.cases.actors import actor_of
 from schemas.context import Info
 from schemas.enums import graphql_enum
 from schemas.errors import Forbidden
@@ -149,7 +152,7 @@ class GrantMutation:
             command,
             tenants=tenants(info, "item", "write"),
             idempotency_key=input.idempotency_key,
-            recorded_by=principal.officer or principal.subject,
+            recorded_by=actor_of(principal, system_may=True),
         )
         (power,) = [
             p for p in await catalogue(info, input.town, "write") if p.item_code == input.item_code

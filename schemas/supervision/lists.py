@@ -25,6 +25,7 @@ from schemas.cases.procedure import calendar_of, report_unknown_years
 from schemas.cases.types import PageInfo
 from schemas.context import Info
 from schemas.errors import BadUserInput
+from schemas.pagination import page_size
 from schemas.supervision.types import (
     DecidedCaseKind,
     ExpiringCertificate,
@@ -62,10 +63,7 @@ def window(
     info: Info, keys: Sequence[str], first: int | None, after: str | None
 ) -> tuple[list[str], PageInfo]:
     """The page of the sorted `keys` after the cursor `after`, at most `first` long."""
-    limits = info.context.limits
-    size = limits.default_page_size if first is None else first
-    if not 1 <= size <= limits.max_page_size:
-        raise BadUserInput(f"first must be between 1 and {limits.max_page_size}", argument="first")
+    size = page_size(info.context.limits, first)
     start = 0 if after is None else bisect.bisect_right(keys, key_of(after))
     page = list(keys[start : start + size])
     return page, PageInfo(

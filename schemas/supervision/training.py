@@ -1,6 +1,9 @@
 """执法培训 / officers' training records: `trainingRecords(officerId, year)` (officer:read on the
 officer's body) and `recordTraining` (officer:write: a course for some of the body's enforcement
-staff). The yearly rule (≥ 60 class hours, seed 003) shows in `supervisionStats.training`."""
+staff). The yearly rule (≥ 60 class hours, seed 003) shows in `supervisionStats.training`. Who
+records a course (schemas/cases/actors.py): the signed-in officer, or a machine client as its
+system (a training platform reporting attendance: a record, not an officer's act), by its
+subject."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from connectors.store.tables import TrainingRecord as TrainingRow
 from domain.calendar import CHINA_STANDARD_TIME
 from domain.supervision import TRAINING_HOURS_PER_YEAR
 from schemas.audit.trail import touched
+from schemas.cases.actors import actor_of
 from schemas.context import Info
 from schemas.fields import field, mutation
 from schemas.permissions import principal_of, requires, tenants
@@ -132,7 +136,7 @@ class TrainingMutation:
             command,
             tenants=writable,
             idempotency_key=input.idempotency_key,
-            recorded_by=principal.officer or principal.subject,
+            recorded_by=actor_of(principal, system_may=True),
         )
         ids = set(recorded.id.split(","))
         found: list[TrainingRecord] = []

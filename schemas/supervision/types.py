@@ -241,9 +241,10 @@ class TransferFigures:
     )
 
 
-@strawberry.type(description="分镇(街道)统计 / one tenant's (town's) share of the case figures")
-class TownFigures:
-    tenant: str = strawberry.field(description="单位代码 / the tenant (town, street or body)")
+# The case counts and rates a town's share and a period both carry. Not itself in the graph: only
+# its subclasses are reachable, so the schema holds no type of this name.
+@strawberry.type(description="案件统计 / the case counts and rates of a scope")
+class DecidedFigures:
     decided: int
     penalised: int = strawberry.field(description="处罚决定数 / decisions with a penalty")
     published: int
@@ -254,8 +255,6 @@ class TownFigures:
     major_reviewed: int = strawberry.field(
         description="经法制审核的重大决定 / major decisions with a legal review"
     )
-    overdue_decision: int = strawberry.field(description="超期未决定(截至今日) / as of today")
-    overdue_service: int = strawberry.field(description="超期未送达(截至今日) / as of today")
 
     @field(description="公示率 / published ÷ penalised")
     def publicity_rate(self) -> float | None:
@@ -268,6 +267,13 @@ class TownFigures:
     @field(description="法制审核覆盖率 / reviewed ÷ major decided")
     def review_rate(self) -> float | None:
         return rate(self.major_reviewed, self.major_decided)
+
+
+@strawberry.type(description="分镇(街道)统计 / one tenant's (town's) share of the case figures")
+class TownFigures(DecidedFigures):
+    tenant: str = strawberry.field(description="单位代码 / the tenant (town, street or body)")
+    overdue_decision: int = strawberry.field(description="超期未决定(截至今日) / as of today")
+    overdue_service: int = strawberry.field(description="超期未送达(截至今日) / as of today")
 
     @field(description="机构 / the town, street or body (its name)")
     async def org(self, info: Info) -> Org | None:
@@ -275,35 +281,13 @@ class TownFigures:
 
 
 @strawberry.type(description="一个期间的统计 / the window's figures of one period")
-class PeriodFigures:
+class PeriodFigures(DecidedFigures):
     from_: date = strawberry.field(name="from")
     to: date
-    decided: int
-    penalised: int = strawberry.field(description="处罚决定数 / decisions with a penalty")
-    published: int
-    published_in_time: int = strawberry.field(
-        description="7个工作日内公示 / published within 7 working days"
-    )
-    major_decided: int
-    major_reviewed: int = strawberry.field(
-        description="经法制审核的重大决定 / major decisions with a legal review"
-    )
     transfers_sent: int = strawberry.field(description="移送数 / transfers sent in the period")
     approved_late: int = strawberry.field(description="逾期批准 / approved late (art. 5)")
     sent_late: int = strawberry.field(description="逾期移送 / sent late (art. 5)")
     answered_late: int = strawberry.field(description="逾期答复 / answered late (art. 8)")
-
-    @field(description="公示率 / published ÷ penalised")
-    def publicity_rate(self) -> float | None:
-        return rate(self.published, self.penalised)
-
-    @field(description="及时率 / published in time ÷ penalised")
-    def timeliness(self) -> float | None:
-        return rate(self.published_in_time, self.penalised)
-
-    @field(description="法制审核覆盖率 / reviewed ÷ major decided")
-    def review_rate(self) -> float | None:
-        return rate(self.major_reviewed, self.major_decided)
 
 
 def _difference(now: float | None, then: float | None) -> float | None:

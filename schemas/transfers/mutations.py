@@ -15,7 +15,7 @@ from casework.acting import acting_as
 from casework.transfers import AnswerTransfer, EscalateTransfer, TransferCase, TransferResult
 from domain.transfers import TransferKind as DomainTransferKind
 from schemas.audit.trail import touched
-from schemas.cases.actors import acting, person_of
+from schemas.cases.actors import acting, actor_of
 from schemas.context import Info
 from schemas.fields import mutation
 from schemas.permissions import requires, tenants
@@ -26,10 +26,7 @@ def actor(info: Info, *, system_may: bool = False) -> str:
     """Who performs the transfer act: the signed-in officer (schemas/cases/actors.py); a machine
     client only where it answers as its system (`system_may`: a receiving police or partner
     system answering a transfer), then by its subject."""
-    principal = info.context.principal
-    if system_may and principal is not None and principal.officer is None:
-        return str(principal.subject)
-    return person_of(principal)
+    return actor_of(info.context.principal, system_may=system_may)
 
 
 @contextmanager

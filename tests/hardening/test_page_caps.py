@@ -1,5 +1,7 @@
 """Every size argument of the graph has a cap: one over it is refused as BAD_USER_INPUT before
-any upstream is asked. A new paginated field fails the inventory test until it is listed here."""
+any upstream is asked. A new paginated field fails the inventory test until it is listed here.
+A page size (`first`) given as a variable, which validation cannot see, is refused by the field's
+resolver (schemas/pagination.py) with the same code, message and argument as a literal one."""
 
 from __future__ import annotations
 
@@ -61,3 +63,28 @@ def test_a_size_over_the_cap_is_refused(gateway: Any, argument: str) -> None:
     codes = {e["extensions"]["code"] for e in body.get("errors") or []}
     assert codes == {"BAD_USER_INPUT"}, body
     assert sum(gateway.sandbox.counts().values()) == 0
+
+
+PAGE_SIZES = sorted(name for name in OVER_THE_CAP if name.endswith("(first)"))
+
+
+def refusals(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [
+        (e["extensions"]["code"], e["message"], e["extensions"].get("argument"))
+        for e in body.get("errors") or []
+    ]
+
+
+@pytest.mark.parametrize("size", [0, 101])
+@pytest.mark.parametrize("argument", PAGE_SIZES)
+def test_a_page_size_is_refused_alike_as_a_literal_and_as_a_variable(
+    gateway: Any, argument: str, size: int
+) -> None:
+    literal = OVER_THE_CAP[argument].replace("first: 101", f"first: {size}")
+    variable = "query($first: Int!) " + OVER_THE_CAP[argument].replace(
+        "first: 101", "first: $first"
+    )
+    as_literal = refusals(gateway.query(literal))
+    as_variable = refusals(gateway.query(variable, {"first": size}))
+    assert as_literal == [("BAD_USER_INPUT", "first must be between 1 and 100", "first")]
+    assert as_variable == as_literal

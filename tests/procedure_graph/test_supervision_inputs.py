@@ -6,6 +6,7 @@ Each rule code answers RULE_VIOLATION with `extensions.rule`."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from gateway.demo.supervision_inputs import supervision_rows
 from sandbox.world import World
 from tests.clock import TESTS_DAY
 from tests.procedure.scenario import day, town_of
-from tests.procedure_graph.conftest import GraphGateway, principal
+from tests.procedure_graph.conftest import GraphGateway, principal, signed_in
 from tests.procedure_graph.support import GraphDriver, iso, key
 
 TOWN = "990121001"
@@ -153,12 +154,14 @@ def test_a_complaint_is_answered_once_and_overdue_ones_show(
         "answeredBy": leader,
         "idempotencyKey": key(),
     }
-    done = graph_gateway.query(ANSWER, {"input": answer}, as_=me)
+    done = graph_gateway.query(ANSWER, {"input": answer}, as_=signed_in(me, leader))
     assert "errors" not in done, done
     answered = done["data"]["answerComplaint"]
     assert answered["answeredBy"] == leader and answered["outcome"] == "PARTLY"
     assert answered["answeredOn"] == TESTS_DAY.isoformat() and answered["overdue"] is False
-    again = graph_gateway.query(ANSWER, {"input": {**answer, "idempotencyKey": key()}}, as_=me)
+    again = graph_gateway.query(
+        ANSWER, {"input": {**answer, "idempotencyKey": key()}}, as_=signed_in(me, leader)
+    )
     assert rule_of(again) == "COMPLAINT_STATE"
     open_only = graph_gateway.query(COMPLAINTS, {"f": {"openOnly": True}}, as_=me)
     assert fresh["id"] not in {c["id"] for c in open_only["data"]["complaints"]}
@@ -192,16 +195,18 @@ def test_complaints_are_seen_by_their_town_and_its_countys_bureau_only(
     no_scope = graph_gateway.query(COMPLAINTS, {}, as_=principal(TOWN, f"case:read@{TOWN}"))
     assert code_of(no_scope) == "FORBIDDEN"
     # Answering is for the body's writers: another town does not even find it.
+    other_leader = next(
+        o.id for o in world.officers if o.tenant == OTHER_TOWN and o.role is OfficerRole.LEADER
+    )
     answer = {
         "complaintId": complaint_id,
         "outcome": "UNSUBSTANTIATED",
         "answer": "经核查不属实",
-        "answeredBy": next(
-            o.id for o in world.officers if o.tenant == OTHER_TOWN and o.role is OfficerRole.LEADER
-        ),
+        "answeredBy": other_leader,
         "idempotencyKey": key(),
     }
-    assert code_of(graph_gateway.query(ANSWER, {"input": answer}, as_=town_writer(OTHER_TOWN))) == (
+    other_writer = signed_in(town_writer(OTHER_TOWN), other_leader)
+    assert code_of(graph_gateway.query(ANSWER, {"input": answer}, as_=other_writer)) == (
         "NOT_FOUND"
     )
 
@@ -429,3 +434,97 @@ def test_the_seeded_training_adds_up_in_the_statistics(
         as_=OTHER_BUREAU,
     )
     assert empty["data"]["supervisionStats"]["training"]["below"] == len(staff)
+
+
+# --- who acts (schemas/cases/actors.py) ---------------------------------------------------------
+
+
+def reason_of(answer: dict[str, Any]) -> dict[str, Any]:
+    assert code_of(answer) == "FORBIDDEN", answer
+    extensions: dict[str, Any] = answer["errors"][0]["extensions"]
+    return extensions
+
+
+def registered_by(gateway: GraphGateway, complaint_id: str) -> str:
+    with sqlite3.connect(gateway.sqlite_path) as db:
+        (found,) = db.execute(
+            "SELECT registered_by FROM complaint WHERE id = ?", (complaint_id,)
+        ).fetchone()
+    return str(found)
+
+
+def test_a_complaint_is_registered_by_an_officer_or_a_channel_and_answered_by_the_officer(
+    graph_gateway: GraphGateway, world: World
+) -> None:
+    town = town_of(world, TOWN)
+    officer = signed_in(town_writer(), town.officers[0])
+    by_person = graph_gateway.query(REGISTER, {"input": complaint_input(world)}, as_=officer)
+    assert "errors" not in by_person, by_person
+    complaint_id = by_person["data"]["registerComplaint"]["id"]
+    assert registered_by(graph_gateway, complaint_id) == town.officers[0]
+    # A 12345 hotline system passes on a complaint it received: recorded by its subject.
+    hotline = principal(TOWN, f"complaint:write@{TOWN}", subject="hotline-12345")
+    registering = "mutation($i: RegisterComplaintInput!) { registerComplaint(input: $i) { id } }"
+    by_system = graph_gateway.query(registering, {"i": complaint_input(world)}, as_=hotline)
+    assert "errors" not in by_system, by_system
+    assert registered_by(graph_gateway, by_system["data"]["registerComplaint"]["id"]) == (
+        "hotline-12345"
+    )
+
+    answer = {
+        "complaintId": complaint_id,
+        "outcome": "SUBSTANTIATED",
+        "answer": "已责令整改",
+        "idempotencyKey": key(),
+    }
+    # Answering is the body's officer's act: no machine client, whatever its scopes.
+    machine = graph_gateway.query(ANSWER, {"input": answer}, as_=town_writer())
+    assert reason_of(machine)["reason"] == "PERSON_REQUIRED"
+    named = {**answer, "answeredBy": town.leader, "idempotencyKey": key()}
+    impersonating = graph_gateway.query(ANSWER, {"input": named}, as_=officer)
+    assert reason_of(impersonating)["reason"] == "NOT_THE_SIGNED_IN_OFFICER"
+    assert reason_of(impersonating)["argument"] == "input.answeredBy"
+    # Left out, the answering officer is the one signed in.
+    done = graph_gateway.query(ANSWER, {"input": answer}, as_=officer)
+    assert "errors" not in done, done
+    assert done["data"]["answerComplaint"]["answeredBy"] == town.officers[0]
+
+
+def test_a_grant_change_is_recorded_by_the_officer_or_by_the_departments_system(
+    graph_gateway: GraphGateway, world: World
+) -> None:
+    department = "990121:cgj"
+    item = next(g.item_code for g in world.grants if g.town == TOWN and g.department == department)
+    clerk = next(o.id for o in world.officers if o.tenant == department)
+    system = principal(department, "item:read item:write", subject="qzqd-system")
+    for as_, recorder in ((signed_in(system, clerk), clerk), (system, "qzqd-system")):
+        changed = change(graph_gateway, as_, item, "ADJUST", TESTS_DAY, terms="限建成区")
+        assert "errors" not in changed, changed
+        seen = graph_gateway.query(POWERS, {"town": TOWN}, as_=system)["data"]["grantedPowers"]
+        (power,) = [p for p in seen if p["itemCode"] == item]
+        assert power["history"][-1]["recordedBy"] == recorder
+
+
+def test_a_course_is_recorded_by_the_officer_or_by_a_training_system(
+    graph_gateway: GraphGateway, world: World
+) -> None:
+    town = town_of(world, TOWN)
+    trained = town.officers[-1]
+    payload = {
+        "tenant": TOWN,
+        "officerIds": [trained],
+        "course": "行政复议与诉讼应诉",
+        "organiser": "县司法局",
+        "heldOn": (TESTS_DAY - timedelta(days=3)).isoformat(),
+        "hours": 2,
+    }
+    query = """mutation($input: RecordTrainingInput!) { recordTraining(input: $input) {
+      officerId recordedBy } }"""
+    system = principal(TOWN, f"officer:read@{TOWN} officer:write@{TOWN}", subject="px-platform")
+    person = signed_in(system, town.leader)
+    for as_, recorder in ((person, town.leader), (system, "px-platform")):
+        answer = graph_gateway.query(
+            query, {"input": {**payload, "idempotencyKey": key()}}, as_=as_
+        )
+        assert "errors" not in answer, answer
+        assert answer["data"]["recordTraining"] == [{"officerId": trained, "recordedBy": recorder}]

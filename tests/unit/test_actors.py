@@ -13,7 +13,7 @@ from auth.principal import Principal
 from casework.commands import FileCase, ReviewCase
 from domain.entry import check_late_entry, is_late
 from domain.procedure import Rule, RuleViolation
-from schemas.cases.actors import ACTORS, bind
+from schemas.cases.actors import ACTORS, actor_of, bind
 from schemas.cases.mutations import COMMANDS
 from schemas.errors import Forbidden
 
@@ -65,3 +65,11 @@ def test_a_late_entry_needs_a_reason() -> None:
         with pytest.raises(RuleViolation) as refused:
             check_late_entry(late, entered, window, reason)
         assert refused.value.rule is Rule.LATE_ENTRY_REASON
+
+
+def test_an_act_a_system_may_do_is_the_officers_or_the_machine_clients() -> None:
+    assert actor_of(PERSON) == "OF1" and actor_of(PERSON, system_may=True) == "OF1"
+    assert actor_of(MACHINE, system_may=True) == "client"
+    with pytest.raises(Forbidden) as machine:
+        actor_of(MACHINE)
+    assert machine.value.extensions["reason"] == "PERSON_REQUIRED"
