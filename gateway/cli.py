@@ -62,7 +62,7 @@ def _serve(args: argparse.Namespace) -> None:
         return
     clock = build_clock(settings)  # the one clock: the demo's sandboxes, tokens and the gateway
     if args.demo:
-        from gateway.demo import banner, prepare
+        from gateway.demo.mode import banner, prepare
 
         settings, sandbox, access = prepare(settings, clock)
         print(banner(settings, sandbox, access), flush=True)
