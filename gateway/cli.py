@@ -27,7 +27,7 @@ def _serve(args: argparse.Namespace) -> None:
 
     import uvicorn
 
-    from gateway.services import build_clock
+    from gateway.clock import build_clock
     from gateway.workers import OVERRIDES, build_worker_app, per_worker, workers_for
 
     settings = Settings()
