@@ -39,7 +39,7 @@ from bench.clients import compare_clients
 from bench.clients import table as client_table
 from bench.cpu import as_json, cpu_per_request, load_average, under_load
 from domain.clock import SystemClock
-from gateway.demo import showcase_case
+from gateway.demo.mode import showcase_case
 from sandbox.common import free_port
 from sandbox.runner import Credentials
 from sandbox.world import DEFAULT_SEED, World, demo_world

@@ -44,7 +44,7 @@ from graphql import GraphQLObjectType, build_schema
 
 from bench.__main__ import BENCH_DAY, _wait_for
 from domain.identifiers import id_number_check_char, mask_id_number
-from gateway.demo import showcase_case
+from gateway.demo.mode import showcase_case
 from sandbox.common import free_port
 from sandbox.runner import Credentials
 from sandbox.world import DEFAULT_SEED, demo_world

@@ -27,7 +27,7 @@ def _serve(args: argparse.Namespace) -> None:
 
     import uvicorn
 
-    from gateway.services import build_clock
+    from gateway.clock import build_clock
     from gateway.workers import OVERRIDES, build_worker_app, per_worker, workers_for
 
     settings = Settings()
@@ -62,7 +62,7 @@ def _serve(args: argparse.Namespace) -> None:
         return
     clock = build_clock(settings)  # the one clock: the demo's sandboxes, tokens and the gateway
     if args.demo:
-        from gateway.demo import banner, prepare
+        from gateway.demo.mode import banner, prepare
 
         settings, sandbox, access = prepare(settings, clock)
         print(banner(settings, sandbox, access), flush=True)

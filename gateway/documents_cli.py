@@ -23,8 +23,8 @@ T = TypeVar("T")
 async def _with_registry(settings: Settings, work: Callable[[DocumentRegistry], Awaitable[T]]) -> T:
     from connectors.store import async_url, create_engine, upgrade
     from connectors.store.documents import DocumentStore
+    from gateway.clock import build_clock
     from gateway.documents import DocumentRegistry
-    from gateway.services import build_clock
 
     upgrade(settings.owner_database_url, sqlite_path=settings.sqlite_path)
     engine = create_engine(async_url(settings.database_url, settings.sqlite_path))

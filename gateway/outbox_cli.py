@@ -26,8 +26,9 @@ log = logging.getLogger("gateway.relay")
 
 async def serve_relay(settings: Settings) -> None:
     """The relay as its own process, until SIGTERM or SIGINT."""
+    from gateway.clock import build_clock
     from gateway.relay import build_relay
-    from gateway.services import build_clients, build_clock, close_clients
+    from gateway.services import build_clients, close_clients
 
     clients = build_clients(settings, purpose="outbox")  # breakers labelled "outbox"
     clock = build_clock(settings)
@@ -79,7 +80,7 @@ def format_status(rows: Sequence[TargetStatus], now: datetime) -> str:
 
 
 async def outbox_status(settings: Settings) -> tuple[list[TargetStatus], str]:
-    from gateway.services import build_clock
+    from gateway.clock import build_clock
 
     clock = build_clock(settings)
     queue = _queue(settings, clock)
@@ -91,7 +92,7 @@ async def outbox_status(settings: Settings) -> tuple[list[TargetStatus], str]:
 
 
 async def outbox_retry(settings: Settings, ids: Sequence[int], all_failed: bool) -> int:
-    from gateway.services import build_clock
+    from gateway.clock import build_clock
 
     queue = _queue(settings, build_clock(settings))
     try:

@@ -23,8 +23,9 @@ from connectors.smartcity import SmartCityClient, SmartCityConfig
 from connectors.store import Store, async_url, create_engine
 from connectors.store.issuer import StoreKeyRepository
 from connectors.store.ledger import Ledger
-from domain.clock import Clock, clock_for
+from domain.clock import Clock
 from domain.subject_keys import PersonKeys
+from gateway.clock import build_clock
 from gateway.lookups import build_person_lookups
 from gateway.relay import holiday_calendar
 from gateway.settings import Settings
@@ -58,11 +59,6 @@ def resilience_of(settings: Settings, purpose: str = "live") -> Resilience:
         ),
         concurrency=settings.upstream_concurrency,
     )
-
-
-def build_clock(settings: Settings) -> Clock:
-    """The product's one clock: the wall clock, or fixed to `GATEWAY_TODAY` (ticking)."""
-    return clock_for(settings.today)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from connectors.store.errors import StoreUnavailable
 from connectors.store.issuer import StoreClientRepository, StoreKeyRepository
 from connectors.store.people import StoreOfficerDirectory
 from domain.clock import Clock
-from gateway.services import build_clock
+from gateway.clock import build_clock
 from gateway.settings import Settings
 
 # The built-in issuer's keys are a store query away, so an unknown kid (a key another replica or

@@ -8,15 +8,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from auth.issuer import Issuer, RotationError, hash_secret, new_secret
-from auth.issuer.keys import is_published, signing
-from auth.scopes import ScopeError, parse_scopes
-from connectors.store import async_url, create_engine
-from connectors.store.issuer import StoreClientRepository
-from domain.tenancy import is_tenant_code
 from gateway.settings import Settings
-from gateway.tokens import build_issuer
+
+if TYPE_CHECKING:  # the commands import what they run when they run (a fast `gateway --help`)
+    from auth.issuer import Issuer
 
 
 class CommandError(Exception):
@@ -27,6 +24,10 @@ def _run(
     action: Callable[[Issuer, Settings, argparse.Namespace], Awaitable[None]],
 ) -> Callable[..., None]:
     def command(args: argparse.Namespace) -> None:
+        from auth.issuer import RotationError
+        from connectors.store import async_url, create_engine
+        from gateway.tokens import build_issuer
+
         async def main() -> None:
             settings = Settings()
             engine = create_engine(async_url(settings.database_url, settings.sqlite_path))
@@ -65,6 +66,8 @@ async def _keys_rotate(issuer: Issuer, settings: Settings, args: argparse.Namesp
 
 
 async def _keys_list(issuer: Issuer, _: Settings, __: argparse.Namespace) -> None:
+    from auth.issuer.keys import is_published, signing
+
     records = await issuer.keys.list_keys()
     now = issuer.now()  # the product's clock (GATEWAY_TODAY or the wall clock)
     current = signing(records, now)
@@ -82,6 +85,11 @@ async def _keys_list(issuer: Issuer, _: Settings, __: argparse.Namespace) -> Non
 
 
 async def _clients_add(issuer: Issuer, settings: Settings, args: argparse.Namespace) -> None:
+    from auth.issuer import hash_secret, new_secret
+    from auth.scopes import ScopeError, parse_scopes
+    from connectors.store.issuer import StoreClientRepository
+    from domain.tenancy import is_tenant_code
+
     if not is_tenant_code(args.tenant):
         raise CommandError(f"{args.tenant!r} is not a tenant code")
     try:

@@ -68,7 +68,7 @@ def freeze_heap() -> None:
 
 def build_worker_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     from gateway.app import create_app
-    from gateway.services import build_clock
+    from gateway.clock import build_clock
 
     app = create_app(settings, clock=clock or build_clock(settings))
     freeze_heap()

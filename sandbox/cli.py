@@ -9,8 +9,10 @@ import os
 from datetime import date
 
 from domain.clock import clock_for
-from sandbox.runner import SYSTEMS, Credentials, serve_forever
 from sandbox.world import DEFAULT_SEED
+
+# sandbox.runner (the three upstreams' apps) is imported by the commands that serve them, not by
+# `gateway --help` or a `gateway` command that only builds this parser.
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,12 +34,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--systems",
-        default=",".join(SYSTEMS),
+        default=None,
         help="comma-separated subset of smartcity,provincial,credit to run (default: all three)",
     )
 
 
 def run_serve(args: argparse.Namespace) -> None:
+    from sandbox.runner import Credentials, serve_forever
+
     c = Credentials()
     host = args.host
     print(
@@ -78,7 +82,11 @@ def today_of(args: argparse.Namespace) -> date | None:
         raise SystemExit(f"GATEWAY_TODAY={value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _systems(value: str) -> tuple[str, ...]:
+def _systems(value: str | None) -> tuple[str, ...]:
+    from sandbox.runner import SYSTEMS
+
+    if value is None:
+        return SYSTEMS
     chosen = tuple(s.strip() for s in value.split(",") if s.strip())
     unknown = set(chosen) - set(SYSTEMS)
     if unknown or not chosen:

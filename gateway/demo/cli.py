@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
-from connectors.store import upgrade
-from domain.clock import clock_for
-from gateway.demo.seed import seed_store
-from gateway.settings import Settings
 from sandbox.cli import add_serve_arguments, run_serve
-from sandbox.world import demo_world
+
+if TYPE_CHECKING:  # `gateway db seed` imports what it runs when it runs (a fast `gateway --help`)
+    from gateway.settings import Settings
 
 
 def seed_demo_world(settings: Settings, world_seed: int | None) -> None:
     """`gateway db seed`: migrate the store (as its owner), then load the demo world of the
     clock's day (`GATEWAY_TODAY` / `--today`, else today in China) unless it holds one."""
+    from connectors.store import upgrade
+    from domain.clock import clock_for
+    from gateway.demo.seed import seed_store
+    from sandbox.world import demo_world
+
     upgrade(settings.owner_database_url, sqlite_path=settings.sqlite_path)
     world = demo_world(world_seed or settings.world_seed, clock_for(settings.today).today())
     report = asyncio.run(seed_store(settings.owner_database_url, settings.sqlite_path, world))

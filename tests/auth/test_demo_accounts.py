@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from gateway.demo import showcase_case
 from gateway.demo.accounts import DEMO_PASSWORD, account_lines, demo_accounts, login_settings
+from gateway.demo.mode import showcase_case
 from sandbox.world import World
 from tests.auth.login_support import Browser
 

@@ -12,8 +12,8 @@ import pytest
 
 from auth.grants import with_tenants
 from auth.scopes import parse_scopes
-from gateway.demo import EXAMPLE_QUERY, showcase_case
 from gateway.demo.clients import DemoAccess, banner_lines, register_demo_clients
+from gateway.demo.mode import EXAMPLE_QUERY, showcase_case
 from sandbox.world import World
 
 

@@ -96,7 +96,7 @@ def test_a_query_at_the_depth_limit_runs(strict: Any) -> None:
 
 def test_default_limits_let_the_demo_and_bench_queries_through(gateway: Any) -> None:
     from bench.__main__ import P1_QUERY, P2_QUERY
-    from gateway.demo import EXAMPLE_QUERY
+    from gateway.demo.mode import EXAMPLE_QUERY
 
     limits = DocumentLimits()
     schema = build_schema()._schema

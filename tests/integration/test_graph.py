@@ -12,7 +12,7 @@ import pytest
 
 from connectors.observe import UpstreamCall, set_observer
 from domain.enums import CertificateStatus, PartyKind
-from gateway.demo import EXAMPLE_QUERY, showcase_case
+from gateway.demo.mode import EXAMPLE_QUERY, showcase_case
 from sandbox.world import World
 
 CASE_PAGE = """query Page($first: Int, $after: String) {

@@ -13,7 +13,7 @@ import httpx2
 import pytest
 from sqlalchemy import event
 
-from gateway.demo import showcase_case
+from gateway.demo.mode import showcase_case
 from sandbox.world import World
 
 P1 = """query CaseDetail($n: String!) {

@@ -52,7 +52,7 @@ def test_db_seed_loads_the_world_of_the_day(tmp_path: Path) -> None:
 def test_the_demo_makes_a_store_of_another_day_afresh(
     tmp_path: Path, world: World, settings_for: Any, sandbox_session: Any
 ) -> None:
-    from gateway.demo import prepare
+    from gateway.demo.mode import prepare
 
     path = tmp_path / "demo.db"
     upgrade(None, sqlite_path=str(path))

@@ -18,7 +18,7 @@ from opentelemetry.trace import format_span_id, format_trace_id
 from auth.principal import development_principal
 from domain.enums import PartyKind
 from gateway.app import create_app
-from gateway.demo import EXAMPLE_QUERY, showcase_case
+from gateway.demo.mode import EXAMPLE_QUERY, showcase_case
 from gateway.logging import JsonFormatter, RedactingFilter, bound_request, logging_config
 from gateway.redact import redact
 from gateway.telemetry import configure_tracing

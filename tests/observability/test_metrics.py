@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.store import OutboxMessage, OutboxStatus, OutboxTarget, upgrade
 from gateway.app import create_app
-from gateway.demo import EXAMPLE_QUERY, showcase_case
+from gateway.demo.mode import EXAMPLE_QUERY, showcase_case
 from gateway.metrics import OperationNames
 from gateway.services import close_services
 

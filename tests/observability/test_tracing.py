@@ -14,7 +14,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
-from gateway.demo import EXAMPLE_QUERY, showcase_case
+from gateway.demo.mode import EXAMPLE_QUERY, showcase_case
 from sandbox.world import World
 
 SYSTEMS = ("smartcity", "provincial", "credit")

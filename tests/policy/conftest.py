@@ -92,6 +92,7 @@ class PolicyGateway:
     url: str
     sandbox: Any
     database_url: str  # as the tables' owner (a superuser here), for direct checks
+    app: Any  # the served app (its services), for tests that tune it
 
     def query(
         self,
@@ -122,8 +123,9 @@ def _serve(
         rate_limit_per_client=0,
         rate_limit_per_tenant=0,
     )
-    server = start_in_thread(f"policy-{name}", app_with_principals(settings), SandboxControls(name))
-    yield server
+    app = app_with_principals(settings)
+    server = start_in_thread(f"policy-{name}", app, SandboxControls(name))
+    yield server, app
     stop([server])
 
 
@@ -152,9 +154,9 @@ def policy_sqlite_path(
 def sqlite_gateway(
     sandbox_session: Any, settings_for: Any, policy_sqlite_path: str
 ) -> Iterator[PolicyGateway]:
-    for server in _serve("sqlite", sandbox_session, settings_for, policy_sqlite_path, None):
+    for server, app in _serve("sqlite", sandbox_session, settings_for, policy_sqlite_path, None):
         yield PolicyGateway(
-            "sqlite", server.url, sandbox_session, f"sqlite:///{policy_sqlite_path}"
+            "sqlite", server.url, sandbox_session, f"sqlite:///{policy_sqlite_path}", app
         )
 
 
@@ -232,8 +234,9 @@ def postgresql_gateway(
     sandbox_session: Any, settings_for: Any, rls_database: RlsDatabase, tmp_path_factory: Any
 ) -> Iterator[PolicyGateway]:
     unused = str(tmp_path_factory.mktemp("unused") / "never.db")
-    for server in _serve("postgresql", sandbox_session, settings_for, unused, rls_database.app_url):
-        yield PolicyGateway("postgresql", server.url, sandbox_session, rls_database.owner_url)
+    served = _serve("postgresql", sandbox_session, settings_for, unused, rls_database.app_url)
+    for server, app in served:
+        yield PolicyGateway("postgresql", server.url, sandbox_session, rls_database.owner_url, app)
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

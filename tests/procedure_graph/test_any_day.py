@@ -14,7 +14,7 @@ import pytest
 
 from connectors.store import upgrade
 from domain.clock import CHINA_STANDARD_TIME, TickingClock, day_start
-from gateway.services import build_clock
+from gateway.clock import build_clock
 from sandbox.world import DEFAULT_SEED, World, demo_world
 from tests.procedure_graph.conftest import (
     GraphGateway,

@@ -15,6 +15,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from auth.principal import Principal
+from connectors.events.hub import RedisHub
 from sandbox.world import World
 from tests.faults import ThrowawayRedis
 from tests.procedure.scenario import town_of
@@ -32,10 +33,26 @@ SUBSCRIBE = """subscription($p: String) {
 QUIET = 1.0  # seconds a subscriber that must hear nothing is listened to
 
 
+async def listening(hub: Any, before: set[Any]) -> None:
+    """Until the gateway's hub holds a subscriber that was not there `before` and, on Redis,
+    its listener is subscribed: an event committed from now on reaches the subscription."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        new = hub._queues.copy() - before  # set.copy is atomic: the hub runs on the server's loop
+        if new and (not isinstance(hub, RedisHub) or hub._ready.is_set()):
+            return
+        assert asyncio.get_running_loop().time() < deadline, "the subscription never started"
+        await asyncio.sleep(0.01)
+
+
 @asynccontextmanager
 async def subscribed(
-    gateway: GraphGateway, as_: Principal, pattern: str | None = None
+    gateway: GraphGateway, as_: Principal, pattern: str | None = None, *, refused: bool = False
 ) -> AsyncIterator[ClientConnection]:
+    """A subscriber of `caseEvents` as `as_`, listening when the block starts (unless the
+    subscription is `refused`: then the block hears the refusal)."""
+    hub = gateway.app.state.services.case_events
+    before = hub._queues.copy()
     url = gateway.url.replace("http://", "ws://") + "/graphql"
     async with connect(
         url,
@@ -46,7 +63,8 @@ async def subscribed(
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         message = {"query": SUBSCRIBE, "variables": {"p": pattern}}
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
-        await asyncio.sleep(0.5)  # the server has entered the subscription (and Redis's)
+        if not refused:
+            await listening(hub, before)
         yield ws
 
 
@@ -108,7 +126,7 @@ async def test_subscribers_hear_their_tenants_only(
 
 async def test_a_subscription_needs_case_read(graph_gateway: GraphGateway) -> None:
     events_only = principal("990121001", "event:read@990121001")
-    async with subscribed(graph_gateway, events_only) as ws:
+    async with subscribed(graph_gateway, events_only, refused=True) as ws:
         message = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert message["type"] == "error", message
     assert message["payload"][0]["extensions"]["code"] == "FORBIDDEN"

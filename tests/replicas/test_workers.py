@@ -17,7 +17,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from gateway.demo import showcase_case
+from gateway.demo.mode import showcase_case
 from sandbox.common import free_port
 from sandbox.world import World
 from tests.clock import TESTS_DAY

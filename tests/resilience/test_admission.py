@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from gateway.demo import showcase_case
+from gateway.demo.mode import showcase_case
 from gateway.middleware.admission import Admission, AdmissionMiddleware
 from gateway.refusals import Refusals
 from sandbox.runner import Sandbox

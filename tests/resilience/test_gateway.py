@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 
 from connectors.metrics import REGISTRY
-from gateway.demo import showcase_case
+from gateway.demo.mode import showcase_case
 from sandbox.runner import Sandbox
 from sandbox.world import World
 

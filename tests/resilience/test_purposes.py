@@ -19,7 +19,7 @@ from connectors.provincial.records import CaseReport
 from connectors.store import async_url, create_engine
 from connectors.store.tables import OutboxMessage
 from domain.enums import CaseStatus
-from gateway.demo import showcase_case
+from gateway.demo.mode import showcase_case
 from sandbox.runner import Sandbox
 from sandbox.world import World
 from tests.resilience.conftest import serve_gateway

@@ -20,6 +20,7 @@ from tests.policy.conftest import (  # noqa: F401
 from tests.procedure.conftest import (  # noqa: F401
     certificates,
     engine,
+    postgres_clones,
     postgres_server,
     postgres_template,
     postgresql_url,

@@ -12,7 +12,7 @@ import pytest
 from domain.clock import SystemClock
 from domain.deadlines import decide_by
 from domain.enums import CaseStatus, CertificateStatus, EventStatus, PublicityStatus
-from gateway.demo import showcase_case
+from gateway.demo.mode import showcase_case
 from sandbox.provincial import certificate_status
 from sandbox.world import DEFAULT_SEED, World, generate
 
