@@ -13,7 +13,7 @@ export UV_PYTHON := $(PYTHON)
 # The date-sensitive suites, run again with the clock moved ahead (make test-future).
 FUTURE_SUITES := tests/procedure tests/procedure_graph tests/store tests/transfers tests/auth tests/unit
 # Modules of those suites that read no date or clock at all: the import layers and the wall-clock
-# scan (static walks of the source), the start-up heap frozen from the collector, the tenant-filter algebra.
+# scan (static walks of the source), the frozen start-up heap, the tenant-filter algebra.
 FUTURE_IGNORE := $(addprefix --ignore=tests/unit/,test_layers.py test_no_wall_clock.py \
 	test_freeze_heap.py test_tenant_intersection.py)
 FUTURE_SHIFT ?= 400
