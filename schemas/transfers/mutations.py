@@ -22,13 +22,6 @@ from schemas.permissions import requires, tenants
 from schemas.transfers.types import TransferChange, TransferKind
 
 
-def actor(info: Info, *, system_may: bool = False) -> str:
-    """Who performs the transfer act: the signed-in officer (schemas/cases/actors.py); a machine
-    client only where it answers as its system (`system_may`: a receiving police or partner
-    system answering a transfer), then by its subject."""
-    return actor_of(info.context.principal, system_may=system_may)
-
-
 @contextmanager
 def recorded(info: Info) -> Iterator[None]:
     """The use case records the caller's token with its steps (casework/acting.py)."""
@@ -117,7 +110,7 @@ class TransferMutation:
             to_tenant=input.to_tenant,
             kind=DomainTransferKind(input.kind.value),
             reason=input.reason,
-            actor=actor(info),
+            actor=actor_of(info.context.principal),
             evidence_ids=tuple(input.evidence_ids),
             expected_version=input.version,
             at=input.at,
@@ -143,7 +136,8 @@ class TransferMutation:
         command = AnswerTransfer(
             transfer_id=str(input.transfer_id),
             accept=input.accept,
-            actor=actor(info, system_may=True),
+            # a receiving police or partner system may answer as its system, by its subject
+            actor=actor_of(info.context.principal, system_may=True),
             note=input.note,
             at=input.at,
         )
@@ -161,7 +155,10 @@ class TransferMutation:
     )
     async def escalate_transfer(self, info: Info, input: EscalateTransferInput) -> TransferChange:
         command = EscalateTransfer(
-            transfer_id=str(input.transfer_id), actor=actor(info), note=input.note, at=input.at
+            transfer_id=str(input.transfer_id),
+            actor=actor_of(info.context.principal),
+            note=input.note,
+            at=input.at,
         )
         with recorded(info):
             result = await info.context.services.transfers.escalate_transfer(
